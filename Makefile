@@ -1,0 +1,37 @@
+# Tasks for aiden. CI runs .ci/run, which calls these.
+BUF := node_modules/.bin/buf
+
+.PHONY: all build test test-race generate check-generated lint bench tools
+
+all: build
+
+build:
+	go build -o bin/aiden ./cmd/aiden
+
+# The README's test command.
+test:
+	go test ./...
+
+test-race:
+	go test -race ./...
+
+tools: $(BUF)
+
+$(BUF): package.json
+	npm ci --no-audit --no-fund
+
+# Regenerate the Go code from proto/ (buf with the Go plugins pinned in go.mod's tool directive).
+generate: $(BUF)
+	cd proto && ../$(BUF) generate
+
+# Fails when the committed generated code differs from what buf generates now.
+check-generated: $(BUF)
+	cd proto && ../$(BUF) lint
+	sh scripts/check-generated.sh
+
+lint: check-generated
+	go vet ./...
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./validators/...

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/workspace"
+)
+
+type generateFlags struct {
+	intent      string
+	format      string
+	output      string
+	env         string
+	validate    bool
+	policyCheck bool
+	server      string
+	json        bool
+	patch       bool
+	failOn      string
+	k8sVersion  string
+	schemaLocs  []string
+	quiet       bool
+}
+
+func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f generateFlags
+	cmd := &cobra.Command{
+		Use:   "generate --intent TEXT --output DIR",
+		Short: "Generate validated files from a sentence of intent",
+		Long: `Generate writes files for the intent into DIR, a folder of the repository that
+contains it. It reads the workspace (generation config, examples, policies, files
+already in DIR) from that repository, runs the engine in-process (or on the
+server named by --server), validates the result and prints what it understood,
+what it ignored, which checks ran and what they found. It writes only inside DIR.`,
+		Example: `  aiden generate --intent "Deploy a Redis cluster with 3 replicas, persistent storage, and automatic failover in production" --format helm --output clusters/production/apps/redis
+  aiden generate --intent "web API image ghcr.io/acme/api:1.4.2 on port 8080" --output apps/api --patch | git apply`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGenerate(cmd.Context(), f, stdout, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.intent, "intent", "i", "", "what to deploy, in a sentence (required)")
+	fl.StringVarP(&f.format, "format", "f", "helm", "output format: helm (kustomize and terraform are not built yet)")
+	fl.StringVarP(&f.output, "output", "o", "", "folder to generate into, inside a repository (required)")
+	fl.StringVar(&f.env, "env", "", "environment (production, staging, ...); read from the intent or the path when unset")
+	fl.BoolVar(&f.validate, "validate", true, "render and schema-validate the result")
+	fl.BoolVar(&f.policyCheck, "policy-check", false, "run policy checks")
+	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
+	fl.BoolVar(&f.json, "json", false, "print the whole response as JSON")
+	fl.BoolVar(&f.patch, "patch", false, "print the patch instead of writing files")
+	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when findings at or above this severity remain: info, warning, error, or none")
+	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
+	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
+	return cmd
+}
+
+func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer) error {
+	if strings.TrimSpace(f.intent) == "" {
+		return usageErr("--intent is required: say what to deploy")
+	}
+	if strings.TrimSpace(f.output) == "" {
+		return usageErr("--output is required: name the folder to generate into")
+	}
+	format, err := generator.ParseFormat(f.format)
+	if err != nil {
+		return usageErr("--format: %w", err)
+	}
+	failOn, err := parseFailOn(f.failOn)
+	if err != nil {
+		return err
+	}
+	root, target, err := workspace.FindRoot(f.output)
+	if err != nil {
+		return usageErr("--output %s: %w", f.output, err)
+	}
+	files, err := workspace.Load(root, target)
+	if err != nil {
+		return usageErr("read workspace: %w", err)
+	}
+
+	validate := f.validate
+	req := &aidenv1.GenerateRequest{
+		Intent:      f.intent,
+		Format:      server.FormatToProto(format),
+		TargetPath:  target,
+		Environment: f.env,
+		Workspace:   server.FilesToProto(files),
+		Options: &aidenv1.Options{
+			Validate:          &validate,
+			PolicyCheck:       f.policyCheck,
+			KubernetesVersion: f.k8sVersion,
+			SchemaLocations:   f.schemaLocs,
+		},
+	}
+
+	var progress io.Writer = stderr
+	if f.quiet {
+		progress = io.Discard
+	}
+	var resp *aidenv1.GenerateResponse
+	if f.server != "" {
+		resp, err = generateRemote(ctx, f.server, req, progress)
+	} else {
+		resp, err = generateLocal(ctx, req, progress)
+	}
+	if err != nil {
+		return err
+	}
+
+	switch {
+	case f.json:
+		if err := printJSON(stdout, resp); err != nil {
+			return err
+		}
+	case f.patch:
+		fmt.Fprint(stdout, resp.GetPatch())
+	}
+	if !f.patch {
+		if err := workspace.Write(root, target, server.FilesFromProto(resp.GetFiles())); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("write %s: %w", f.output, err)}
+		}
+	}
+	if !f.json {
+		out := stdout
+		if f.patch {
+			out = stderr // keep stdout a clean patch for git apply
+		}
+		printGenerate(out, resp, displayTarget(root, target, f.output), !f.patch)
+	}
+	return findingsExit(resp.GetFindings(), failOn)
+}
+
+// displayTarget names the output folder as the user typed it.
+func displayTarget(root, target, typed string) string {
+	if typed != "" {
+		return filepath.Clean(typed)
+	}
+	return filepath.Join(root, target)
+}
+
+func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {
+	engine := generator.New(generator.Options{})
+	p := newProgress(progress)
+	res, err := engine.Generate(ctx, server.GenerateRequest(req), func(ev generator.Event) {
+		p.stage(server.StageToProto(ev.Stage), ev.Message, ev.Elapsed.Seconds()*1000)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return server.GenerateResponse(res), nil
+}
+
+func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {
+	client := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, strings.TrimRight(url, "/"))
+	stream, err := client.GenerateStream(ctx, connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req}))
+	if err != nil {
+		return nil, fmt.Errorf("call %s: %w", url, err)
+	}
+	defer stream.Close()
+	p := newProgress(progress)
+	var result *aidenv1.GenerateResponse
+	for stream.Receive() {
+		ev := stream.Msg()
+		if ev.GetResult() != nil {
+			result = ev.GetResult()
+		}
+		p.stage(ev.GetStage(), ev.GetMessage(), ev.GetMillis())
+	}
+	if err := stream.Err(); err != nil {
+		return nil, fmt.Errorf("call %s: %w", url, err)
+	}
+	if result == nil {
+		return nil, &exitError{code: exitFailure, err: fmt.Errorf("call %s: the stream ended without a result", url)}
+	}
+	return result, nil
+}
+
+func parseFailOn(s string) (aidenv1.Severity, error) {
+	switch strings.ToLower(s) {
+	case "none", "never":
+		return aidenv1.Severity_SEVERITY_UNSPECIFIED, nil
+	case "info":
+		return aidenv1.Severity_SEVERITY_INFO, nil
+	case "warning", "warn":
+		return aidenv1.Severity_SEVERITY_WARNING, nil
+	case "error":
+		return aidenv1.Severity_SEVERITY_ERROR, nil
+	}
+	return 0, usageErr("--fail-on %q: want info, warning, error or none", s)
+}
+
+// findingsExit returns exit 1 when unfixed findings at or above failOn
+// remain; the summary has already said which.
+func findingsExit(findings []*aidenv1.Finding, failOn aidenv1.Severity) error {
+	if failOn == aidenv1.Severity_SEVERITY_UNSPECIFIED {
+		return nil
+	}
+	for _, f := range findings {
+		if !f.GetFixed() && f.GetSeverity() >= failOn {
+			return &exitError{code: exitFindings}
+		}
+	}
+	return nil
+}

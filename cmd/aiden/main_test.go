@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/server"
+)
+
+const redisIntent = "Deploy a Redis cluster with 3 replicas, persistent storage, and automatic failover in production"
+
+// aiden runs the CLI in-process and returns its exit code and output.
+func aiden(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// newRepo makes an empty git repository (a .git folder is all FindRoot needs).
+func newRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestGenerateWritesChart(t *testing.T) {
+	repo := newRepo(t)
+	out := filepath.Join(repo, "clusters/production/apps/redis")
+	code, stdout, stderr := aiden(t, "generate", "--intent", redisIntent, "--format", "helm", "--output", out)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"Chart.yaml", "values.yaml", "templates/_helpers.tpl"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	for _, want := range []string{"Understood:", "replicas", "production", "Checks:", "schema", "Wrote"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, stage := range []string{"context", "plan", "render", "validate"} {
+		if !strings.Contains(stderr, stage) {
+			t.Errorf("progress lacks stage %q:\n%s", stage, stderr)
+		}
+	}
+	// Nothing outside the output folder.
+	entries, _ := os.ReadDir(repo)
+	for _, e := range entries {
+		if e.Name() != ".git" && e.Name() != "clusters" {
+			t.Errorf("unexpected %s written at the repository root", e.Name())
+		}
+	}
+
+	// The written chart passes aiden validate.
+	code, stdout, _ = aiden(t, "validate", out)
+	if code != exitOK {
+		t.Errorf("validate of the generated chart: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestGeneratePatchWritesNothing(t *testing.T) {
+	repo := newRepo(t)
+	out := filepath.Join(repo, "apps/redis")
+	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", redisIntent, "--output", out, "--patch")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "diff --git a/apps/redis/") {
+		t.Errorf("stdout is not a patch:\n%.300s", stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("--patch wrote %s (stat err %v)", out, err)
+	}
+}
+
+func TestGenerateJSON(t *testing.T) {
+	repo := newRepo(t)
+	code, stdout, _ := aiden(t, "generate", "-q", "--json", "--intent", redisIntent, "--output", filepath.Join(repo, "apps/redis"))
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var resp struct {
+		Files      []struct{ Path string }
+		Patch      string
+		Valid      bool
+		Provenance struct{ Generator string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &resp); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%.300s", err, stdout)
+	}
+	if !resp.Valid || resp.Patch == "" || len(resp.Files) == 0 || resp.Provenance.Generator != "planner" {
+		t.Errorf("json = valid %v, %d files, patch %d bytes, generator %q", resp.Valid, len(resp.Files), len(resp.Patch), resp.Provenance.Generator)
+	}
+}
+
+func TestGenerateRemote(t *testing.T) {
+	srv := httptest.NewServer(server.New(generator.New(generator.Options{}), server.Options{}))
+	defer srv.Close()
+	repo := newRepo(t)
+	out := filepath.Join(repo, "clusters/staging/apps/cache")
+	code, stdout, stderr := aiden(t, "generate", "--server", srv.URL, "--intent", "Deploy redis", "--output", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "Chart.yaml")); err != nil {
+		t.Errorf("remote generate did not write the chart: %v", err)
+	}
+	if !strings.Contains(stderr, "validate") {
+		t.Errorf("remote generate showed no progress:\n%s", stderr)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	repo := newRepo(t)
+	bad := filepath.Join(repo, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: \"eighty\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(repo, "good.yaml")
+	if err := os.WriteFile(good, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want int
+		says string
+	}{
+		{name: "valid manifest", args: []string{"validate", good}, want: exitOK},
+		{name: "invalid manifest", args: []string{"validate", bad}, want: exitFindings, says: "ports"},
+		{name: "invalid manifest, fail-on none", args: []string{"validate", "--fail-on", "none", bad}, want: exitOK},
+		{name: "missing path", args: []string{"validate", filepath.Join(repo, "nope.yaml")}, want: exitUsage, says: "nope.yaml"},
+		{name: "no intent", args: []string{"generate", "--output", filepath.Join(repo, "x")}, want: exitUsage, says: "--intent"},
+		{name: "no output", args: []string{"generate", "--intent", redisIntent}, want: exitUsage, says: "--output"},
+		{name: "unknown flag", args: []string{"generate", "--bogus"}, want: exitUsage, says: "bogus"},
+		{name: "bad format", args: []string{"generate", "--intent", redisIntent, "--output", filepath.Join(repo, "x"), "--format", "yaml"}, want: exitUsage, says: "yaml"},
+		{name: "bad fail-on", args: []string{"validate", "--fail-on", "sometimes", good}, want: exitUsage, says: "sometimes"},
+		{name: "outside the catalog", args: []string{"generate", "--intent", "set up a Kafka cluster", "--output", filepath.Join(repo, "kafka")}, want: exitUsage, says: "kafka"},
+		{name: "version", args: []string{"version"}, want: exitOK, says: "kubernetes schemas"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := aiden(t, tt.args...)
+			if code != tt.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.want, stdout, stderr)
+			}
+			if tt.says != "" && !strings.Contains(strings.ToLower(stdout+stderr), strings.ToLower(tt.says)) {
+				t.Errorf("output does not mention %q\nstdout:\n%s\nstderr:\n%s", tt.says, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestGenerateRefusesSymlinkEscape: a symlink inside the output folder that
+// points out of the repository must not carry generated files with it.
+func TestGenerateRefusesSymlinkEscape(t *testing.T) {
+	repo := newRepo(t)
+	outside := t.TempDir()
+	out := filepath.Join(repo, "apps/redis")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(out, "templates")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := aiden(t, "generate", "-q", "--intent", redisIntent, "--output", out)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d for a symlink that leaves the repository\n%s", code, exitUsage, stderr)
+	}
+	if !strings.Contains(stderr, "templates") {
+		t.Errorf("error does not name the symlink:\n%s", stderr)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("files were written outside the repository: %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(out, "Chart.yaml")); err == nil {
+		t.Errorf("Chart.yaml was written although another path was refused")
+	}
+}

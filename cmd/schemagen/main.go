@@ -1,0 +1,263 @@
+// Command schemagen builds the Kubernetes schema bundle that ships inside
+// aiden: it reads the OpenAPI v2 spec of one Kubernetes release from the
+// k8s.io/kubernetes module (fetched through the Go module proxy, never added
+// to go.mod), turns its definitions into JSON Schema the way kubeconform's
+// schemas are built (openapi2jsonschema), strips descriptions, and writes a
+// gzip-compressed bundle with an index from group/version/kind to definition.
+//
+// Run it from the repository root:
+//
+//	go run ./cmd/schemagen -version v1.35.4
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+func main() {
+	version := flag.String("version", "v1.35.4", "k8s.io/kubernetes module version to read the OpenAPI spec from")
+	spec := flag.String("spec", "", "read this swagger.json instead of downloading the module")
+	out := flag.String("out", "validators/schema", "directory to write k8s-<version>.json.gz into")
+	flag.Parse()
+
+	if err := run(*version, *spec, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "schemagen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(version, spec, out string) error {
+	if !strings.HasPrefix(version, "v") {
+		version = "v" + version
+	}
+	if spec == "" {
+		dir, err := moduleDir("k8s.io/kubernetes", version)
+		if err != nil {
+			return err
+		}
+		spec = filepath.Join(dir, "api", "openapi-spec", "swagger.json")
+	}
+	raw, err := os.ReadFile(spec)
+	if err != nil {
+		return fmt.Errorf("read spec: %w", err)
+	}
+	b, err := build(raw, strings.TrimPrefix(version, "v"))
+	if err != nil {
+		return err
+	}
+	data, err := encode(b)
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(out, "k8s-"+version+".json.gz")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		return fmt.Errorf("write bundle: %w", err)
+	}
+	fmt.Printf("%s: %d definitions, %d kinds, %d bytes\n", name, len(b.Definitions), len(b.Kinds), len(data))
+	return nil
+}
+
+// moduleDir downloads a module into the module cache with the go command
+// and returns its directory; the module stays out of go.mod.
+func moduleDir(path, version string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", path+"@"+version)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	outb, err := cmd.Output()
+	var info struct {
+		Dir   string
+		Error string
+	}
+	if jerr := json.Unmarshal(outb, &info); jerr == nil && info.Error != "" {
+		return "", fmt.Errorf("download %s@%s: %s", path, version, info.Error)
+	}
+	if err != nil {
+		return "", fmt.Errorf("download %s@%s: %w: %s", path, version, err, strings.TrimSpace(stderr.String()))
+	}
+	if info.Dir == "" {
+		return "", fmt.Errorf("download %s@%s: no directory reported", path, version)
+	}
+	return info.Dir, nil
+}
+
+// bundle is the file format read by validators/schema.
+type bundle struct {
+	KubernetesVersion string `json:"kubernetesVersion"`
+	Source            string `json:"source"`
+	// Kinds maps "apiVersion/kind" (for example "apps/v1/Deployment" or
+	// "v1/Service") to a definition name.
+	Kinds map[string]string `json:"kinds"`
+	// Definitions are JSON Schema (draft 4) documents; references point to
+	// "#/definitions/<name>".
+	Definitions map[string]any `json:"definitions"`
+}
+
+const (
+	intOrString = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+	quantity    = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+)
+
+func build(raw []byte, version string) (*bundle, error) {
+	var doc struct {
+		Definitions map[string]map[string]any `json:"definitions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("parse spec: %w", err)
+	}
+	if len(doc.Definitions) == 0 {
+		return nil, errors.New("parse spec: no definitions")
+	}
+	b := &bundle{
+		KubernetesVersion: version,
+		Source:            "k8s.io/kubernetes@v" + version + " api/openapi-spec/swagger.json",
+		Kinds:             map[string]string{},
+		Definitions:       map[string]any{},
+	}
+	names := make([]string, 0, len(doc.Definitions))
+	for name := range doc.Definitions {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		def := doc.Definitions[name]
+		if gvks, ok := def["x-kubernetes-group-version-kind"].([]any); ok {
+			for _, g := range gvks {
+				m, _ := g.(map[string]any)
+				group, _ := m["group"].(string)
+				ver, _ := m["version"].(string)
+				kind, _ := m["kind"].(string)
+				if ver == "" || kind == "" {
+					continue
+				}
+				apiVersion := ver
+				if group != "" {
+					apiVersion = group + "/" + ver
+				}
+				key := apiVersion + "/" + kind
+				// Names are visited in order, so the first definition wins
+				// deterministically when a GVK is claimed twice.
+				if _, dup := b.Kinds[key]; !dup {
+					b.Kinds[key] = name
+				}
+			}
+		}
+		switch name {
+		case intOrString:
+			b.Definitions[name] = map[string]any{"oneOf": []any{
+				map[string]any{"type": []any{"string", "null"}},
+				map[string]any{"type": []any{"integer", "null"}},
+			}}
+			continue
+		case quantity:
+			b.Definitions[name] = map[string]any{"oneOf": []any{
+				map[string]any{"type": []any{"string", "null"}},
+				map[string]any{"type": []any{"number", "null"}},
+			}}
+			continue
+		}
+		// A definition can be referenced from an optional field anywhere,
+		// so its own type admits null; validators/schema makes the root of
+		// a kind's schema non-null again.
+		b.Definitions[name] = convert(def, true)
+	}
+	return b, nil
+}
+
+// convert rewrites one OpenAPI schema node into JSON Schema: descriptions
+// and most vendor extensions go, int-or-string becomes a oneOf, and types
+// admit null unless the node is a required property (openapi2jsonschema's
+// allow_null_optional_fields).
+func convert(node map[string]any, nullable bool) map[string]any {
+	if f, _ := node["format"].(string); f == "int-or-string" {
+		return map[string]any{"oneOf": []any{
+			map[string]any{"type": []any{"string", "null"}},
+			map[string]any{"type": []any{"integer", "null"}},
+		}}
+	}
+	out := make(map[string]any, len(node))
+	var required map[string]bool
+	if req, ok := node["required"].([]any); ok {
+		required = make(map[string]bool, len(req))
+		for _, r := range req {
+			if s, ok := r.(string); ok {
+				required[s] = true
+			}
+		}
+	}
+	for k, v := range node {
+		switch {
+		case k == "description", k == "x-kubernetes-group-version-kind":
+			continue
+		case strings.HasPrefix(k, "x-kubernetes-") && k != "x-kubernetes-preserve-unknown-fields":
+			continue
+		case k == "type":
+			if s, ok := v.(string); ok && nullable && s != "null" {
+				out[k] = []any{s, "null"}
+				continue
+			}
+			out[k] = v
+		case k == "properties":
+			props, _ := v.(map[string]any)
+			np := make(map[string]any, len(props))
+			for name, p := range props {
+				if pm, ok := p.(map[string]any); ok {
+					np[name] = convert(pm, !required[name])
+				} else {
+					np[name] = p
+				}
+			}
+			out[k] = np
+		case k == "items", k == "additionalProperties", k == "not":
+			if m, ok := v.(map[string]any); ok {
+				out[k] = convert(m, true)
+			} else {
+				out[k] = v
+			}
+		case k == "allOf", k == "anyOf", k == "oneOf":
+			list, _ := v.([]any)
+			nl := make([]any, len(list))
+			for i, s := range list {
+				if m, ok := s.(map[string]any); ok {
+					nl[i] = convert(m, nullable)
+				} else {
+					nl[i] = s
+				}
+			}
+			out[k] = nl
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// encode writes the bundle as gzip-compressed JSON; the gzip header carries
+// no name or time, so the same spec always yields the same bytes.
+func encode(b *bundle) ([]byte, error) {
+	js, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode bundle: %w", err)
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, fmt.Errorf("compress bundle: %w", err)
+	}
+	if _, err := zw.Write(js); err != nil {
+		return nil, fmt.Errorf("compress bundle: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress bundle: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,216 @@
+// Package planner is aiden's built-in offline planner: a deterministic
+// parser that reads one sentence of infrastructure intent into a Plan, and
+// a catalog of blueprints that turn a Plan into a self-contained Helm chart.
+//
+// No model is involved. The parser understands a fixed vocabulary
+// (components, replicas, storage, ports, hosts, schedules, ...) and says
+// what it understood (Plan.Understood) and what it did not use
+// (Plan.Ignored). A sentence asking for something outside the catalog is
+// an error wrapping ErrNotCovered; the planner never guesses.
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotCovered is wrapped by Parse when the intent asks for something the
+// catalog does not cover (or nothing it recognises at all).
+var ErrNotCovered = errors.New("not covered by the built-in planner")
+
+// ErrIncomplete is wrapped by Parse when the intent names a component the
+// catalog covers but leaves out something that cannot be defaulted without
+// inventing it, such as the image of a web service.
+var ErrIncomplete = errors.New("intent is incomplete")
+
+// Blueprint names, as found in Plan.Blueprint.
+const (
+	BlueprintRedis         = "redis"
+	BlueprintRedisSentinel = "redis-sentinel"
+	BlueprintPostgreSQL    = "postgresql"
+	BlueprintWeb           = "web"
+	BlueprintWorker        = "worker"
+	BlueprintCronJob       = "cronjob"
+	BlueprintImage         = "image"
+)
+
+// Images the catalog components are pinned to: the newest patch release of
+// a supported minor line, which carries the security fixes (7.4.6 fixes
+// CVE-2025-49844 in Redis' Lua engine).
+const (
+	RedisImage      = "redis"
+	RedisTag        = "7.4.6"
+	PostgresImage   = "postgres"
+	PostgresTag     = "17.6"
+	redisAppVersion = RedisTag
+)
+
+// Hints are what the request says besides the sentence.
+type Hints struct {
+	// Environment is the target environment (production, staging, dev).
+	Environment string
+	// TargetPath is where the chart goes in the repository, for example
+	// clusters/production/apps/redis; its last element names the app and a
+	// clusters/<env>/ prefix names the environment.
+	TargetPath string
+	// App is the chart and app name.
+	App string
+}
+
+// Fact is one thing understood from the intent.
+type Fact struct {
+	// Key is what the fact is about: component, replicas, storage,
+	// environment, image, port, host, tls, schedule, autoscaling,
+	// resources, team, failover, persistence, name, note.
+	Key string
+	// Value is the normalised value ("3", "50Gi", "0 2 * * *").
+	Value string
+	// From is the words of the intent it came from, or "(hint)", or
+	// "(default)" when the planner chose it.
+	From string
+}
+
+// String formats a fact as key=value (from "words").
+func (f Fact) String() string {
+	return fmt.Sprintf("%s=%s (from %q)", f.Key, f.Value, f.From)
+}
+
+// Image is a container image reference.
+type Image struct {
+	Repository string // registry and path, e.g. ghcr.io/acme/api
+	Tag        string // empty when none was named
+	Digest     string // sha256:..., when named
+}
+
+// String returns the reference as written in a pod spec.
+func (i Image) String() string {
+	s := i.Repository
+	if i.Tag != "" {
+		s += ":" + i.Tag
+	}
+	if i.Digest != "" {
+		s += "@" + i.Digest
+	}
+	return s
+}
+
+// Resources are the requests and limits of the main container, as
+// Kubernetes quantities.
+type Resources struct {
+	CPURequest, CPULimit       string
+	MemoryRequest, MemoryLimit string
+}
+
+// Ingress exposes a web workload at a host.
+type Ingress struct {
+	Host string
+	TLS  bool
+}
+
+// Autoscaling bounds a HorizontalPodAutoscaler.
+type Autoscaling struct {
+	Min, Max int
+	// CPU is the target average CPU utilisation in percent.
+	CPU int
+}
+
+// Plan is what the planner understood from an intent, with every parameter
+// the blueprint needs.
+type Plan struct {
+	// Blueprint is the catalog entry: redis, redis-sentinel, postgresql,
+	// web, worker, cronjob or image.
+	Blueprint string
+	// App is the chart and app name (DNS-1123 label).
+	App string
+	// Environment comes from the intent ("in production"), the hints, or
+	// the target path clusters/<env>/...; empty when none says.
+	Environment string
+	// Understood lists what was read from the intent, in order.
+	Understood []Fact
+	// Ignored lists the words of the intent that were not used, in order;
+	// stop words and command verbs (a, the, with, deploy, run, ...) are
+	// left out.
+	Ignored []string
+	// Notes are decisions a reader should know about (defaults chosen,
+	// requests adjusted, what the chart does not do).
+	Notes []string
+
+	Image    Image
+	Replicas int
+	// Port is the container port of web and image workloads (0: none).
+	Port int
+	// Persistence asks for a PersistentVolumeClaim of Storage.
+	Persistence bool
+	Storage     string
+	Failover    bool
+	Resources   Resources
+	Ingress     *Ingress
+	Autoscaling *Autoscaling
+	// Schedule is a five-field cron expression; TimeZone an IANA zone.
+	Schedule string
+	TimeZone string
+	Team     string
+}
+
+// Summary says in one line what the plan is.
+func (p *Plan) Summary() string {
+	var parts []string
+	switch p.Blueprint {
+	case BlueprintRedisSentinel:
+		parts = append(parts, "Redis with Sentinel failover")
+	case BlueprintRedis:
+		parts = append(parts, "Redis")
+	case BlueprintPostgreSQL:
+		parts = append(parts, "PostgreSQL (single primary)")
+	case BlueprintWeb:
+		parts = append(parts, "Web service "+p.Image.String())
+	case BlueprintWorker:
+		parts = append(parts, "Worker "+p.Image.String())
+	case BlueprintCronJob:
+		parts = append(parts, "Cron job "+p.Image.String())
+	default:
+		parts = append(parts, p.Blueprint+" "+p.Image.String())
+	}
+	if p.Blueprint != BlueprintCronJob {
+		if p.Autoscaling != nil {
+			parts = append(parts, fmt.Sprintf("autoscaling %d-%d replicas at %d%% CPU", p.Autoscaling.Min, p.Autoscaling.Max, p.Autoscaling.CPU))
+		} else {
+			parts = append(parts, plural(p.Replicas, "replica"))
+		}
+	}
+	if p.Port != 0 {
+		parts = append(parts, fmt.Sprintf("port %d", p.Port))
+	}
+	if p.Persistence {
+		parts = append(parts, p.Storage+" persistent storage")
+	}
+	if p.Schedule != "" {
+		s := "schedule " + p.Schedule
+		if p.TimeZone != "" {
+			s += " " + p.TimeZone
+		}
+		parts = append(parts, s)
+	}
+	if p.Ingress != nil {
+		s := "exposed at " + p.Ingress.Host
+		if p.Ingress.TLS {
+			s += " with TLS"
+		}
+		parts = append(parts, s)
+	}
+	if p.Team != "" {
+		parts = append(parts, "team "+p.Team)
+	}
+	if p.Environment != "" {
+		parts = append(parts, "environment "+p.Environment)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"unicode/utf8"
+
+	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// GenerateRequest converts an API request into the engine's request.
+func GenerateRequest(m *aidenv1.GenerateRequest) generator.Request {
+	opts := m.GetOptions()
+	return generator.Request{
+		Intent:            m.GetIntent(),
+		Format:            formatFromProto(m.GetFormat()),
+		TargetPath:        m.GetTargetPath(),
+		Environment:       m.GetEnvironment(),
+		Workspace:         FilesFromProto(m.GetWorkspace()),
+		SkipValidation:    opts != nil && opts.Validate != nil && !opts.GetValidate(),
+		PolicyCheck:       opts.GetPolicyCheck(),
+		KubernetesVersion: opts.GetKubernetesVersion(),
+		SchemaLocations:   opts.GetSchemaLocations(),
+	}
+}
+
+// GenerateResponse converts the engine's result into an API response.
+func GenerateResponse(res *generator.Result) *aidenv1.GenerateResponse {
+	p := res.Provenance
+	prov := &aidenv1.Provenance{
+		Generator: p.Generator,
+		Model:     p.Model,
+		Summary:   p.Summary,
+		Ignored:   p.Ignored,
+	}
+	for _, f := range p.Understood {
+		prov.Understood = append(prov.Understood, &aidenv1.Fact{Key: f.Key, Value: f.Value, From: f.From})
+	}
+	for _, s := range p.Stages {
+		prov.Stages = append(prov.Stages, &aidenv1.StageTiming{Stage: string(s.Stage), Millis: millis(s.Elapsed.Seconds())})
+	}
+	return &aidenv1.GenerateResponse{
+		Files:      FilesToProto(res.Files),
+		Patch:      string(res.Patch),
+		Findings:   FindingsToProto(res.Report.Findings),
+		Checks:     ChecksToProto(res.Report.Checks),
+		Provenance: prov,
+		Valid:      res.Valid(),
+	}
+}
+
+// ValidateResponse converts a validation report into an API response.
+func ValidateResponse(rep validators.Report) *aidenv1.ValidateResponse {
+	return &aidenv1.ValidateResponse{
+		Findings: FindingsToProto(rep.Findings),
+		Checks:   ChecksToProto(rep.Checks),
+		Valid:    rep.Count(validators.SeverityError) == 0,
+	}
+}
+
+// FilesToProto converts files for the wire.
+func FilesToProto(files []workspace.File) []*aidenv1.File {
+	out := make([]*aidenv1.File, 0, len(files))
+	for _, f := range files {
+		out = append(out, &aidenv1.File{Path: f.Path, Content: f.Content})
+	}
+	return out
+}
+
+// FilesFromProto converts files from the wire.
+func FilesFromProto(files []*aidenv1.File) []workspace.File {
+	out := make([]workspace.File, 0, len(files))
+	for _, f := range files {
+		out = append(out, workspace.File{Path: f.GetPath(), Content: f.GetContent()})
+	}
+	return out
+}
+
+// FindingsToProto converts findings for the wire.
+func FindingsToProto(fs []validators.Finding) []*aidenv1.Finding {
+	out := make([]*aidenv1.Finding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, &aidenv1.Finding{
+			File:     f.File,
+			Resource: f.Resource,
+			Path:     f.Path,
+			Rule:     f.Rule,
+			Severity: SeverityToProto(f.Severity),
+			Message:  validUTF8(f.Message),
+			Fixable:  f.Fixable,
+			Fixed:    f.Fixed,
+		})
+	}
+	return out
+}
+
+// ChecksToProto converts check records for the wire.
+func ChecksToProto(cs []validators.Check) []*aidenv1.Check {
+	out := make([]*aidenv1.Check, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, &aidenv1.Check{
+			Name:    c.Name,
+			Status:  string(c.Status),
+			Checked: int32(c.Checked),
+			Skipped: int32(c.Skipped),
+			Detail:  validUTF8(c.Detail),
+		})
+	}
+	return out
+}
+
+// SeverityToProto maps a severity onto the API's enum.
+func SeverityToProto(s validators.Severity) aidenv1.Severity {
+	switch s {
+	case validators.SeverityInfo:
+		return aidenv1.Severity_SEVERITY_INFO
+	case validators.SeverityWarning:
+		return aidenv1.Severity_SEVERITY_WARNING
+	case validators.SeverityError:
+		return aidenv1.Severity_SEVERITY_ERROR
+	}
+	return aidenv1.Severity_SEVERITY_UNSPECIFIED
+}
+
+// SeverityFromProto maps the API's enum onto a severity.
+func SeverityFromProto(s aidenv1.Severity) validators.Severity {
+	switch s {
+	case aidenv1.Severity_SEVERITY_INFO:
+		return validators.SeverityInfo
+	case aidenv1.Severity_SEVERITY_WARNING:
+		return validators.SeverityWarning
+	case aidenv1.Severity_SEVERITY_ERROR:
+		return validators.SeverityError
+	}
+	return 0
+}
+
+// FormatToProto maps a format onto the API's enum.
+func FormatToProto(f generator.Format) aidenv1.Format {
+	switch f {
+	case generator.FormatHelm:
+		return aidenv1.Format_FORMAT_HELM
+	case generator.FormatKustomize:
+		return aidenv1.Format_FORMAT_KUSTOMIZE
+	case generator.FormatTerraform:
+		return aidenv1.Format_FORMAT_TERRAFORM
+	}
+	return aidenv1.Format_FORMAT_UNSPECIFIED
+}
+
+func formatFromProto(f aidenv1.Format) generator.Format {
+	switch f {
+	case aidenv1.Format_FORMAT_HELM:
+		return generator.FormatHelm
+	case aidenv1.Format_FORMAT_KUSTOMIZE:
+		return generator.FormatKustomize
+	case aidenv1.Format_FORMAT_TERRAFORM:
+		return generator.FormatTerraform
+	}
+	return ""
+}
+
+// StageToProto maps a pipeline stage onto the API's enum.
+func StageToProto(s generator.Stage) aidenv1.Stage {
+	switch s {
+	case generator.StageContext:
+		return aidenv1.Stage_STAGE_CONTEXT
+	case generator.StagePlan:
+		return aidenv1.Stage_STAGE_PLAN
+	case generator.StageRender:
+		return aidenv1.Stage_STAGE_RENDER
+	case generator.StageValidate:
+		return aidenv1.Stage_STAGE_VALIDATE
+	case generator.StageDone:
+		return aidenv1.Stage_STAGE_DONE
+	}
+	return aidenv1.Stage_STAGE_UNSPECIFIED
+}
+
+func millis(seconds float64) float64 { return float64(int64(seconds*1e6)) / 1e3 }
+
+// validUTF8 keeps protobuf strings valid: a message quoting broken input
+// must not make the whole response fail to marshal.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string([]rune(s))
+}

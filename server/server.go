@@ -1,0 +1,197 @@
+// Package server exposes aiden's engine over one Connect RPC API: Connect,
+// gRPC and gRPC-Web on the same port (HTTP/1.1 and h2c), with gRPC health
+// and reflection.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+
+	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// Engine is what the handlers need of the generator; *generator.Engine is one.
+type Engine interface {
+	Generate(ctx context.Context, req generator.Request, progress func(generator.Event)) (*generator.Result, error)
+	Validate(ctx context.Context, files []workspace.File, c generator.Check) (validators.Report, error)
+}
+
+// Options configure the server.
+type Options struct {
+	// Logger receives one line per request; nil discards.
+	Logger *slog.Logger
+	// MaxRequestBytes bounds a request message; 0 means 32 MiB.
+	MaxRequestBytes int
+}
+
+// New returns an http.Handler serving the API, gRPC health and reflection.
+func New(engine Engine, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxRequestBytes == 0 {
+		opts.MaxRequestBytes = 32 << 20
+	}
+	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
+
+	mux := http.NewServeMux()
+	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
+	mux.Handle(aidenv1connect.NewValidateServiceHandler(&validateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
+
+	services := []string{aidenv1connect.GenerateServiceName, aidenv1connect.ValidateServiceName}
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	reflector := grpcreflect.NewStaticReflector(services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	return mux
+}
+
+// NewHTTPServer returns an http.Server for handler that speaks HTTP/1.1 and
+// unencrypted HTTP/2 (h2c), as gRPC clients without TLS need.
+func NewHTTPServer(addr string, handler http.Handler) *http.Server {
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	return &http.Server{
+		Addr:              addr,
+		Handler:           handler,
+		Protocols:         &protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+}
+
+type generateHandler struct {
+	engine Engine
+	log    *slog.Logger
+}
+
+func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aidenv1.GenerateRequest]) (*connect.Response[aidenv1.GenerateResponse], error) {
+	start := time.Now()
+	res, err := h.engine.Generate(ctx, GenerateRequest(req.Msg), nil)
+	h.logGenerate(ctx, "Generate", req.Msg, res, err, start)
+	if err != nil {
+		return nil, Error(err)
+	}
+	return connect.NewResponse(GenerateResponse(res)), nil
+}
+
+func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Request[aidenv1.GenerateStreamRequest], stream *connect.ServerStream[aidenv1.GenerateStreamResponse]) error {
+	start := time.Now()
+	var sendErr error
+	progress := func(ev generator.Event) {
+		if sendErr != nil || ev.Stage == generator.StageDone {
+			return
+		}
+		sendErr = stream.Send(&aidenv1.GenerateStreamResponse{
+			Stage:   StageToProto(ev.Stage),
+			Message: ev.Message,
+			Millis:  millis(ev.Elapsed.Seconds()),
+		})
+	}
+	res, err := h.engine.Generate(ctx, GenerateRequest(req.Msg.GetRequest()), progress)
+	h.logGenerate(ctx, "GenerateStream", req.Msg.GetRequest(), res, err, start)
+	if err != nil {
+		return Error(err)
+	}
+	if sendErr != nil {
+		return sendErr
+	}
+	return stream.Send(&aidenv1.GenerateStreamResponse{
+		Stage:   aidenv1.Stage_STAGE_DONE,
+		Message: doneMessage(res),
+		Result:  GenerateResponse(res),
+	})
+}
+
+func (h *generateHandler) logGenerate(ctx context.Context, method string, req *aidenv1.GenerateRequest, res *generator.Result, err error, start time.Time) {
+	attrs := []slog.Attr{
+		slog.String("method", method),
+		slog.String("format", req.GetFormat().String()),
+		slog.String("target", req.GetTargetPath()),
+		slog.Duration("elapsed", time.Since(start)),
+	}
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "generate failed", append(attrs, slog.String("error", err.Error()))...)
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "generated", append(attrs,
+		slog.Int("files", len(res.Files)),
+		slog.Int("findings", len(res.Report.Findings)),
+		slog.Bool("valid", res.Valid()))...)
+}
+
+func doneMessage(res *generator.Result) string {
+	if res.Valid() {
+		return "done: valid"
+	}
+	if !res.Validated {
+		return "done: not validated"
+	}
+	return "done: findings at error level remain"
+}
+
+type validateHandler struct {
+	engine Engine
+	log    *slog.Logger
+}
+
+func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aidenv1.ValidateRequest]) (*connect.Response[aidenv1.ValidateResponse], error) {
+	start := time.Now()
+	opts := req.Msg.GetOptions()
+	files := FilesFromProto(req.Msg.GetFiles())
+	for i := range files {
+		p, err := workspace.Clean(files[i].Path)
+		if err != nil {
+			return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("file %d: %w", i, err))
+		}
+		files[i].Path = p
+	}
+	rep, err := h.engine.Validate(ctx, files, generator.Check{
+		PolicyCheck:       opts.GetPolicyCheck(),
+		KubernetesVersion: opts.GetKubernetesVersion(),
+		SchemaLocations:   opts.GetSchemaLocations(),
+	})
+	attrs := []slog.Attr{slog.Int("files", len(req.Msg.GetFiles())), slog.Duration("elapsed", time.Since(start))}
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "validate failed", append(attrs, slog.String("error", err.Error()))...)
+		return nil, Error(err)
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "validated", append(attrs, slog.Int("findings", len(rep.Findings)))...)
+	return connect.NewResponse(ValidateResponse(rep)), nil
+}
+
+// Error maps an engine error onto a Connect error with the right code. It
+// is the one place where that mapping lives; the CLI uses it too.
+func Error(err error) *connect.Error {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var pathErr *workspace.PathError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, err)
+	case errors.Is(err, context.Canceled):
+		return connect.NewError(connect.CodeCanceled, err)
+	case errors.Is(err, generator.ErrInvalidInput), errors.As(err, &pathErr), errors.Is(err, planner.ErrIncomplete):
+		return connect.NewError(connect.CodeInvalidArgument, err)
+	case errors.Is(err, planner.ErrNotCovered):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, generator.ErrUnsupported):
+		return connect.NewError(connect.CodeUnimplemented, err)
+	}
+	return connect.NewError(connect.CodeInternal, err)
+}

@@ -1,0 +1,397 @@
+package validators
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/validators/schema"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// Options configure a Validator.
+type Options struct {
+	// KubernetesVersion is the release charts are rendered for and objects
+	// are validated against, as "1.35.4". Default: the version of the
+	// embedded schemas.
+	KubernetesVersion string
+	// SchemaLocations are extra kubeconform schema locations for custom
+	// resources, tried after the embedded schemas.
+	SchemaLocations []string
+	// Strict rejects fields a schema does not list and duplicate keys.
+	// Default (nil): true.
+	Strict *bool
+	// Namespace is the release namespace charts are rendered into.
+	// Default: "default".
+	Namespace string
+	// ReleaseName is the release name charts are rendered with.
+	// Default: "release-name".
+	ReleaseName string
+	// CacheDir is where the embedded schemas are materialized for
+	// kubeconform. Default: the user cache folder (see schema.Options).
+	CacheDir string
+}
+
+// Validator runs the checks on a set of files. Reuse it: it keeps compiled
+// schemas between calls. It is safe for concurrent use.
+type Validator struct {
+	opts   Options
+	schema *schema.Validator
+	helm   *helmchart.Renderer
+}
+
+// New returns a Validator, filling defaults into opts.
+func New(opts Options) (*Validator, error) {
+	if opts.Strict == nil {
+		strict := true
+		opts.Strict = &strict
+	}
+	if opts.KubernetesVersion == "" {
+		v, err := schema.Version()
+		if err != nil {
+			return nil, err
+		}
+		opts.KubernetesVersion = v
+	}
+	sv, err := schema.New(schema.Options{
+		KubernetesVersion: opts.KubernetesVersion,
+		Strict:            *opts.Strict,
+		SchemaLocations:   opts.SchemaLocations,
+		CacheDir:          opts.CacheDir,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create schema validator: %w", err)
+	}
+	hr, err := helmchart.New(helmchart.Options{
+		ReleaseName: opts.ReleaseName,
+		Namespace:   opts.Namespace,
+		KubeVersion: opts.KubernetesVersion,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create chart renderer: %w", err)
+	}
+	return &Validator{opts: opts, schema: sv, helm: hr}, nil
+}
+
+// Validate checks files, whose paths are relative to the repository:
+// every chart (a folder with Chart.yaml) is rendered, linted, and its
+// objects schema-validated; every other YAML or JSON file that looks like
+// a Kubernetes manifest is schema-validated. Kustomize folders are
+// reported as not yet checked. Bad input yields findings; an error means a
+// check could not run.
+func (v *Validator) Validate(ctx context.Context, files []workspace.File) (Report, error) {
+	charts, kustomizations, manifests := classify(files)
+	var rep Report
+	var objects []workspace.File
+
+	if len(charts) > 0 {
+		render := Check{Name: "render", Checked: len(charts)}
+		lint := Check{Name: "lint", Checked: len(charts)}
+		var renderFindings, lintFindings []Finding
+		for _, root := range sortedKeys(charts) {
+			chartFiles := charts[root]
+			res, err := v.helm.Render(ctx, chartFiles)
+			if err != nil {
+				return Report{}, err
+			}
+			for _, m := range res.Messages {
+				renderFindings = append(renderFindings, chartFinding(root, m))
+			}
+			for _, f := range res.Manifests {
+				objects = append(objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
+			}
+			msgs, err := v.helm.Lint(ctx, chartFiles)
+			if err != nil {
+				return Report{}, err
+			}
+			for _, m := range msgs {
+				if m.Level == helmchart.Error && renders(res.Messages, m) {
+					continue // lint renders too; the render finding says it already
+				}
+				lintFindings = append(lintFindings, chartFinding(root, m))
+			}
+		}
+		render.Status, render.Detail = summarize(renderFindings, len(charts), "chart")
+		lint.Status, lint.Detail = summarize(lintFindings, len(charts), "chart")
+		rep.Checks = append(rep.Checks, render, lint)
+		rep.Findings = append(rep.Findings, renderFindings...)
+		rep.Findings = append(rep.Findings, lintFindings...)
+	}
+
+	objects = append(objects, manifests...)
+	if len(objects) > 0 {
+		results, err := v.schema.Validate(ctx, objects)
+		if err != nil {
+			return Report{}, err
+		}
+		check, findings := schemaReport(results, v.opts.KubernetesVersion)
+		rep.Checks = append(rep.Checks, check)
+		rep.Findings = append(rep.Findings, findings...)
+	}
+
+	if len(kustomizations) > 0 {
+		rep.Checks = append(rep.Checks, Check{
+			Name:    "kustomize",
+			Status:  CheckSkipped,
+			Skipped: len(kustomizations),
+			Detail:  "kustomize validation not built yet",
+		})
+	}
+	return rep, nil
+}
+
+// classify sorts files into charts (by root folder), kustomize folders,
+// and plain manifests. Files inside a chart or a kustomize folder belong
+// to it: chart values and kustomize patches are not whole objects.
+func classify(files []workspace.File) (charts map[string][]workspace.File, kustomizations []string, manifests []workspace.File) {
+	var roots, kroots []string
+	for _, f := range files {
+		dir, base := path.Split(f.Path)
+		dir = strings.TrimSuffix(dir, "/")
+		switch base {
+		case "Chart.yaml":
+			roots = append(roots, dir)
+		case "kustomization.yaml", "kustomization.yml", "Kustomization":
+			kroots = append(kroots, dir)
+		}
+	}
+	// Subcharts under charts/ belong to their parent chart.
+	roots = outermost(roots)
+	charts = map[string][]workspace.File{}
+	for _, r := range roots {
+		charts[r] = nil
+	}
+	kroots = outermost(kroots)
+	for _, f := range files {
+		if r, ok := within(f.Path, roots); ok {
+			rel := f.Path
+			if r != "" {
+				rel = strings.TrimPrefix(f.Path, r+"/")
+			}
+			charts[r] = append(charts[r], workspace.File{Path: rel, Content: f.Content})
+			continue
+		}
+		if _, ok := within(f.Path, kroots); ok {
+			continue
+		}
+		if looksLikeManifest(f) {
+			manifests = append(manifests, f)
+		}
+	}
+	for _, r := range kroots {
+		if _, ok := within(r+"/x", roots); !ok {
+			kustomizations = append(kustomizations, r)
+		}
+	}
+	return charts, kustomizations, manifests
+}
+
+// renders reports whether a lint message repeats a render failure.
+func renders(render []helmchart.Message, m helmchart.Message) bool {
+	for _, r := range render {
+		if r.File == m.File && r.Line == m.Line {
+			return true
+		}
+	}
+	return false
+}
+
+// outermost drops folders nested in another folder of the list.
+func outermost(dirs []string) []string {
+	sort.Strings(dirs)
+	var out []string
+	for _, d := range dirs {
+		if _, ok := within(d+"/x", out); !ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// within reports the folder of dirs that holds p ("" is the root).
+func within(p string, dirs []string) (string, bool) {
+	for _, d := range dirs {
+		if d == "" || strings.HasPrefix(p, d+"/") {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// looksLikeManifest accepts YAML and JSON files with a top-level kind or
+// apiVersion.
+func looksLikeManifest(f workspace.File) bool {
+	switch strings.ToLower(path.Ext(f.Path)) {
+	case ".yaml", ".yml":
+		for _, l := range bytes.Split(f.Content, []byte("\n")) {
+			if bytes.HasPrefix(l, []byte("kind:")) || bytes.HasPrefix(l, []byte("apiVersion:")) {
+				return true
+			}
+		}
+	case ".json":
+		return bytes.Contains(f.Content, []byte(`"kind"`)) || bytes.Contains(f.Content, []byte(`"apiVersion"`))
+	}
+	return false
+}
+
+func join(root, p string) string {
+	if root == "" {
+		return p
+	}
+	return root + "/" + p
+}
+
+func sortedKeys(m map[string][]workspace.File) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func chartFinding(root string, m helmchart.Message) Finding {
+	f := Finding{Rule: m.Check, Message: m.Text, File: join(root, m.File)}
+	if m.File == "" {
+		f.File = root
+	}
+	f.Line = m.Line
+	switch m.Level {
+	case helmchart.Error:
+		f.Severity = SeverityError
+	case helmchart.Warning:
+		f.Severity = SeverityWarning
+	default:
+		f.Severity = SeverityInfo
+	}
+	return f
+}
+
+func summarize(findings []Finding, n int, noun string) (CheckStatus, string) {
+	errs := 0
+	for _, f := range findings {
+		if f.Severity >= SeverityError {
+			errs++
+		}
+	}
+	what := fmt.Sprintf("%d %s", n, plural(n, noun))
+	if errs > 0 {
+		return CheckFailed, fmt.Sprintf("%s, %d %s", what, errs, plural(errs, "error"))
+	}
+	return CheckPassed, what + ", no errors"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
+// schemaReport turns per-object results into the "schema" check and its
+// findings. Objects without a schema are counted as skipped, never valid.
+func schemaReport(results []schema.Result, version string) (Check, []Finding) {
+	check := Check{Name: "schema"}
+	var findings []Finding
+	var valid, invalid, errs int
+	for _, r := range results {
+		file, line := r.File, r.Line
+		switch r.Status {
+		case schema.Valid:
+			valid++
+		case schema.Invalid:
+			invalid++
+			for _, e := range r.Errors {
+				findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(), Path: e.Path,
+					Rule: "schema", Severity: SeverityError, Message: e.Message})
+			}
+		case schema.Error:
+			errs++
+			rule := "schema"
+			if r.Unparsable {
+				rule = "yaml"
+			}
+			findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(),
+				Rule: rule, Severity: SeverityError, Message: r.Message})
+		case schema.Skipped:
+			check.Skipped++
+			findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(),
+				Rule: "schema", Severity: SeverityWarning, Message: r.Message})
+		}
+	}
+	check.Checked = valid + invalid + errs
+	parts := []string{fmt.Sprintf("%d valid", valid)}
+	if invalid > 0 {
+		parts = append(parts, fmt.Sprintf("%d invalid", invalid))
+	}
+	if errs > 0 {
+		parts = append(parts, fmt.Sprintf("%d unreadable", errs))
+	}
+	if check.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d without schema", check.Skipped))
+	}
+	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), plural(len(results), "object"),
+		version, strings.Join(parts, ", "))
+	switch {
+	case invalid+errs > 0:
+		check.Status = CheckFailed
+	case check.Checked == 0:
+		check.Status = CheckSkipped
+	default:
+		check.Status = CheckPassed
+	}
+	return check, findings
+}
+
+// LoadPaths reads files for Validate from disk: each path is a file or a
+// folder (a chart, a kustomize folder, or a folder of manifests), read
+// recursively without .git. File paths stay as given (cleaned,
+// slash-separated), so findings name them the way the user typed them.
+func LoadPaths(paths ...string) ([]workspace.File, error) {
+	var files []workspace.File
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("load paths: %w", err)
+		}
+		if !fi.IsDir() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, fmt.Errorf("load paths: %w", err)
+			}
+			files = append(files, workspace.File{Path: filepath.ToSlash(filepath.Clean(p)), Content: b})
+			continue
+		}
+		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == ".git" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			b, err := os.ReadFile(q)
+			if err != nil {
+				return err
+			}
+			files = append(files, workspace.File{Path: filepath.ToSlash(filepath.Clean(q)), Content: b})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load paths: %w", err)
+		}
+	}
+	return files, nil
+}

@@ -1,0 +1,70 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// FindRoot finds the repository that holds dir and returns its root with
+// dir's slash-separated path relative to it ("." when dir is the root).
+//
+// dir need not exist yet (an output folder that generation will create): the
+// search starts from its nearest existing ancestor, which must be a folder.
+// Symlinks in the existing part are resolved first, so root is a resolved path
+// and rel never climbs out of it.
+//
+// The root is the nearest folder, walking up, that holds a ".git" entry (a
+// folder, or a file as in worktrees and submodules). Without one, the root is
+// the nearest existing folder of dir: dir itself when it exists, otherwise the
+// ancestor that the missing folders would be created in.
+func FindRoot(dir string) (root, rel string, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", "", fmt.Errorf("find root of %s: %w", dir, err)
+	}
+	existing, missing := abs, ""
+	for {
+		info, err := os.Stat(existing)
+		if err == nil {
+			if !info.IsDir() {
+				return "", "", fmt.Errorf("find root of %s: %s is not a folder", dir, existing)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", "", fmt.Errorf("find root of %s: %w", dir, err)
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			return "", "", fmt.Errorf("find root of %s: %w", dir, err)
+		}
+		missing = filepath.Join(filepath.Base(existing), missing)
+		existing = parent
+	}
+	resolved, err := filepath.EvalSymlinks(existing)
+	if err != nil {
+		return "", "", fmt.Errorf("find root of %s: %w", dir, err)
+	}
+	target := filepath.Join(resolved, missing)
+
+	root = resolved
+	for d := resolved; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	r, err := filepath.Rel(root, target)
+	if err != nil {
+		return "", "", fmt.Errorf("find root of %s: %w", dir, err)
+	}
+	return root, filepath.ToSlash(r), nil
+}

@@ -1,0 +1,70 @@
+package workspace
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestFindRoot(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Join(base, "repo")
+	mkfiles(t, repo, map[string]string{"clusters/production/apps/nginx/values.yaml": "x"})
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	worktree := filepath.Join(base, "worktree")
+	mkfiles(t, worktree, map[string]string{".git": "gitdir: /elsewhere\n", "apps/a.yaml": "x"})
+	plain := filepath.Join(base, "plain")
+	mkfiles(t, plain, map[string]string{"apps/a.yaml": "x", "file.txt": "x"})
+	symlink(t, repo, filepath.Join(base, "link-to-repo"))
+
+	tests := []struct {
+		name     string
+		dir      string
+		wantRoot string
+		wantRel  string
+		wantErr  bool
+	}{
+		{name: "repository root", dir: repo, wantRoot: repo, wantRel: "."},
+		{name: "existing folder in repository", dir: filepath.Join(repo, "clusters/production/apps/nginx"), wantRoot: repo, wantRel: "clusters/production/apps/nginx"},
+		{name: "output folder not yet created", dir: filepath.Join(repo, "clusters/production/apps/redis"), wantRoot: repo, wantRel: "clusters/production/apps/redis"},
+		{name: "several missing levels", dir: filepath.Join(repo, "clusters/staging/apps/redis"), wantRoot: repo, wantRel: "clusters/staging/apps/redis"},
+		{name: ".git file of a worktree", dir: filepath.Join(worktree, "apps/new"), wantRoot: worktree, wantRel: "apps/new"},
+		{name: "through a symlink", dir: filepath.Join(base, "link-to-repo/clusters/production/apps/redis"), wantRoot: repo, wantRel: "clusters/production/apps/redis"},
+		{name: "no .git: the folder itself", dir: filepath.Join(plain, "apps"), wantRoot: filepath.Join(plain, "apps"), wantRel: "."},
+		{name: "no .git, missing folder: nearest existing ancestor", dir: filepath.Join(plain, "apps/redis/base"), wantRoot: filepath.Join(plain, "apps"), wantRel: "redis/base"},
+		{name: "a file is not a folder", dir: filepath.Join(plain, "file.txt"), wantErr: true},
+		{name: "below a file", dir: filepath.Join(plain, "file.txt/x"), wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, rel, err := FindRoot(tc.dir)
+			if tc.wantErr {
+				if err == nil {
+					t.Errorf("FindRoot(%s) = %s, %s, nil; want an error", tc.dir, root, rel)
+				}
+				return
+			}
+			if err != nil || root != tc.wantRoot || rel != tc.wantRel {
+				t.Errorf("FindRoot(%s) = %s, %s, %v; want %s, %s, nil", tc.dir, root, rel, err, tc.wantRoot, tc.wantRel)
+			}
+		})
+	}
+}
+
+func TestFindRootRelative(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mkfiles(t, base, map[string]string{".git/HEAD": "ref: refs/heads/main\n", "clusters/production/x": ""})
+	t.Chdir(filepath.Join(base, "clusters"))
+	root, rel, err := FindRoot("production/apps/redis")
+	if err != nil || root != base || rel != "clusters/production/apps/redis" {
+		t.Errorf("FindRoot(production/apps/redis) = %s, %s, %v; want %s, clusters/production/apps/redis, nil", root, rel, err, base)
+	}
+}
