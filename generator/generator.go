@@ -128,9 +128,11 @@ func (r *Result) Valid() bool {
 	return r.Validated && r.Report.Count(validators.SeverityError) == 0
 }
 
-// Validator checks files; *validators.Validator is one.
+// Validator renders and checks files; *validators.Validator is one.
 type Validator interface {
-	Validate(ctx context.Context, files []workspace.File) (validators.Report, error)
+	Render(ctx context.Context, files []workspace.File) (validators.Rendered, validators.Report, error)
+	Check(ctx context.Context, r validators.Rendered, opts validators.CheckOptions) (validators.Report, error)
+	Validate(ctx context.Context, files []workspace.File, opts validators.CheckOptions) (validators.Report, error)
 }
 
 // Limits bound what one request may carry.
@@ -181,9 +183,6 @@ func New(opts Options) *Engine {
 // intent, a path that escapes the repository, an oversized request.
 var ErrInvalidInput = errors.New("invalid input")
 
-// ErrUnsupported marks requests for something aiden does not build yet.
-var ErrUnsupported = errors.New("unsupported")
-
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidInput, fmt.Sprintf(format, args...))
 }
@@ -210,21 +209,18 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	stage(StageContext, start, fmt.Sprintf("%d workspace files, target %s", len(req.Workspace), target))
 
 	start = time.Now()
-	if format != FormatHelm {
-		return nil, fmt.Errorf("%w: format %s is not built yet; use --format helm", ErrUnsupported, format)
-	}
-	plan, err := planner.Parse(req.Intent, planner.Hints{Environment: req.Environment, TargetPath: target})
+	plan, err := planner.Parse(req.Intent, planner.Hints{Environment: req.Environment, TargetPath: target, Format: string(format)})
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	chart, err := plan.Helm()
+	generated, err := plan.Files(string(format))
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	res.Provenance.Summary = plan.Summary()
 	res.Provenance.Understood = plan.Understood
 	res.Provenance.Ignored = plan.Ignored
-	if res.Files, err = place(target, chart); err != nil {
+	if res.Files, err = place(target, generated); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	stage(StagePlan, start, res.Provenance.Summary)
@@ -235,20 +231,21 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		if err != nil {
 			return nil, err
 		}
-		rep, err := v.Validate(ctx, res.Files)
+		rendered, rep, err := v.Render(ctx, res.Files)
+		if err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		stage(StageRender, start, checkLine(rep, "render", "lint"))
+
+		start = time.Now()
+		checked, err := v.Check(ctx, rendered, validators.CheckOptions{Policy: req.PolicyCheck, Workspace: req.Workspace})
 		if err != nil {
 			return nil, fmt.Errorf("validate: %w", err)
 		}
+		rep.Add(checked)
 		res.Report = rep
 		res.Validated = true
-		// Rendering happens inside validation (the chart must be rendered to
-		// be schema-checked); report it as its own stage for the caller.
-		stage(StageRender, start, checkLine(rep, "render", "lint"))
-		start = time.Now()
-		if req.PolicyCheck {
-			res.Report.Checks = append(res.Report.Checks, policyCheck())
-		}
-		stage(StageValidate, start, checkLine(res.Report, "schema", "policy"))
+		stage(StageValidate, start, checkLine(checked, "schema", "kustomize", "policy"))
 	}
 
 	res.Patch = patch.Unified(req.Workspace, res.Files)
@@ -277,18 +274,11 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rep, err := v.Validate(ctx, files)
+	rep, err := v.Validate(ctx, files, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}
-	if c.PolicyCheck {
-		rep.Checks = append(rep.Checks, policyCheck())
-	}
 	return rep, nil
-}
-
-func policyCheck() validators.Check {
-	return validators.Check{Name: "policy", Status: validators.CheckSkipped, Detail: "policy checks are not built yet"}
 }
 
 // check validates the request and returns its cleaned target and format.

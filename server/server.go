@@ -190,7 +190,7 @@ func Error(err error) *connect.Error {
 		return connect.NewError(connect.CodeInvalidArgument, err)
 	case errors.Is(err, planner.ErrNotCovered):
 		return connect.NewError(connect.CodeFailedPrecondition, err)
-	case errors.Is(err, generator.ErrUnsupported):
+	case errors.Is(err, planner.ErrFormat):
 		return connect.NewError(connect.CodeUnimplemented, err)
 	}
 	return connect.NewError(connect.CodeInternal, err)

@@ -19,7 +19,7 @@ func BenchmarkValidateChart(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		rep, err := v.Validate(ctx, files)
+		rep, err := v.Validate(ctx, files, CheckOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

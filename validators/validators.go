@@ -85,11 +85,36 @@ func New(opts Options) (*Validator, error) {
 // objects schema-validated; every other YAML or JSON file that looks like
 // a Kubernetes manifest is schema-validated. Kustomize folders are
 // reported as not yet checked. Bad input yields findings; an error means a
-// check could not run.
-func (v *Validator) Validate(ctx context.Context, files []workspace.File) (Report, error) {
+// check could not run. It is Render followed by Check.
+func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts CheckOptions) (Report, error) {
+	r, rep, err := v.Render(ctx, files)
+	if err != nil {
+		return Report{}, err
+	}
+	checked, err := v.Check(ctx, r, opts)
+	if err != nil {
+		return Report{}, err
+	}
+	rep.Add(checked)
+	return rep, nil
+}
+
+// Rendered is what rendering produced: the objects to check, as files
+// with repository paths (a chart's objects are named after its templates).
+type Rendered struct {
+	// Objects are the rendered manifests and the plain manifests given.
+	Objects []workspace.File
+	// Kustomizations are the kustomize folders found (not rendered yet).
+	Kustomizations []string
+}
+
+// Render renders and lints every chart in files and collects the plain
+// manifests, returning the objects for Check and the render and lint
+// checks' report.
+func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendered, Report, error) {
 	charts, kustomizations, manifests := classify(files)
 	var rep Report
-	var objects []workspace.File
+	out := Rendered{Kustomizations: kustomizations}
 
 	if len(charts) > 0 {
 		render := Check{Name: "render", Checked: len(charts)}
@@ -99,17 +124,17 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) (Repor
 			chartFiles := charts[root]
 			res, err := v.helm.Render(ctx, chartFiles)
 			if err != nil {
-				return Report{}, err
+				return Rendered{}, Report{}, err
 			}
 			for _, m := range res.Messages {
 				renderFindings = append(renderFindings, chartFinding(root, m))
 			}
 			for _, f := range res.Manifests {
-				objects = append(objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
+				out.Objects = append(out.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
 			}
 			msgs, err := v.helm.Lint(ctx, chartFiles)
 			if err != nil {
-				return Report{}, err
+				return Rendered{}, Report{}, err
 			}
 			for _, m := range msgs {
 				if m.Level == helmchart.Error && renders(res.Messages, m) {
@@ -124,10 +149,25 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) (Repor
 		rep.Findings = append(rep.Findings, renderFindings...)
 		rep.Findings = append(rep.Findings, lintFindings...)
 	}
+	out.Objects = append(out.Objects, manifests...)
+	return out, rep, nil
+}
 
-	objects = append(objects, manifests...)
-	if len(objects) > 0 {
-		results, err := v.schema.Validate(ctx, objects)
+// CheckOptions say which checks Check runs besides the schema check.
+type CheckOptions struct {
+	// Policy asks for policy checks.
+	Policy bool
+	// Workspace holds the repository files that configure checks (the
+	// generation config, the policies folder).
+	Workspace []workspace.File
+}
+
+// Check schema-validates rendered objects and, when asked, policy-checks
+// them.
+func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (Report, error) {
+	var rep Report
+	if len(r.Objects) > 0 {
+		results, err := v.schema.Validate(ctx, r.Objects)
 		if err != nil {
 			return Report{}, err
 		}
@@ -135,14 +175,16 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) (Repor
 		rep.Checks = append(rep.Checks, check)
 		rep.Findings = append(rep.Findings, findings...)
 	}
-
-	if len(kustomizations) > 0 {
+	if len(r.Kustomizations) > 0 {
 		rep.Checks = append(rep.Checks, Check{
 			Name:    "kustomize",
 			Status:  CheckSkipped,
-			Skipped: len(kustomizations),
+			Skipped: len(r.Kustomizations),
 			Detail:  "kustomize validation not built yet",
 		})
+	}
+	if opts.Policy {
+		rep.Checks = append(rep.Checks, Check{Name: "policy", Status: CheckSkipped, Detail: "policy checks are not built yet"})
 	}
 	return rep, nil
 }

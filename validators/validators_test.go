@@ -53,7 +53,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := v.Validate(context.Background(), files)
+	rep, err := v.Validate(context.Background(), files, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestValidateChartRenderFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := v.Validate(context.Background(), chart)
+	rep, err := v.Validate(context.Background(), chart, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

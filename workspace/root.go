@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // FindRoot finds the repository that holds dir and returns its root with
@@ -18,8 +19,9 @@ import (
 //
 // The root is the nearest folder, walking up, that holds a ".git" entry (a
 // folder, or a file as in worktrees and submodules). Without one, the root is
-// the nearest existing folder of dir: dir itself when it exists, otherwise the
-// ancestor that the missing folders would be created in.
+// the current folder when dir lies inside it, and the filesystem root
+// otherwise: never a folder that depends on what already exists, so that the
+// same command names the same paths the first time and every time after.
 func FindRoot(dir string) (root, rel string, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -50,7 +52,7 @@ func FindRoot(dir string) (root, rel string, err error) {
 	}
 	target := filepath.Join(resolved, missing)
 
-	root = resolved
+	root = ""
 	for d := resolved; ; {
 		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
 			root = d
@@ -61,6 +63,16 @@ func FindRoot(dir string) (root, rel string, err error) {
 			break
 		}
 		d = parent
+	}
+	if root == "" {
+		root = filepath.VolumeName(resolved) + string(filepath.Separator)
+		if wd, err := os.Getwd(); err == nil {
+			if wd, err = filepath.EvalSymlinks(wd); err == nil {
+				if r, err := filepath.Rel(wd, target); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+					root = wd
+				}
+			}
+		}
 	}
 	r, err := filepath.Rel(root, target)
 	if err != nil {

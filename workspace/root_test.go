@@ -35,8 +35,8 @@ func TestFindRoot(t *testing.T) {
 		{name: "several missing levels", dir: filepath.Join(repo, "clusters/staging/apps/redis"), wantRoot: repo, wantRel: "clusters/staging/apps/redis"},
 		{name: ".git file of a worktree", dir: filepath.Join(worktree, "apps/new"), wantRoot: worktree, wantRel: "apps/new"},
 		{name: "through a symlink", dir: filepath.Join(base, "link-to-repo/clusters/production/apps/redis"), wantRoot: repo, wantRel: "clusters/production/apps/redis"},
-		{name: "no .git: the folder itself", dir: filepath.Join(plain, "apps"), wantRoot: filepath.Join(plain, "apps"), wantRel: "."},
-		{name: "no .git, missing folder: nearest existing ancestor", dir: filepath.Join(plain, "apps/redis/base"), wantRoot: filepath.Join(plain, "apps"), wantRel: "redis/base"},
+		{name: "no .git, outside the current folder: the filesystem root", dir: filepath.Join(plain, "apps"), wantRoot: "/", wantRel: filepath.ToSlash(filepath.Join(plain, "apps"))[1:]},
+		{name: "no .git, missing folders: still the filesystem root", dir: filepath.Join(plain, "apps/redis/base"), wantRoot: "/", wantRel: filepath.ToSlash(filepath.Join(plain, "apps/redis/base"))[1:]},
 		{name: "a file is not a folder", dir: filepath.Join(plain, "file.txt"), wantErr: true},
 		{name: "below a file", dir: filepath.Join(plain, "file.txt/x"), wantErr: true},
 	}
@@ -66,5 +66,22 @@ func TestFindRootRelative(t *testing.T) {
 	root, rel, err := FindRoot("production/apps/redis")
 	if err != nil || root != base || rel != "clusters/production/apps/redis" {
 		t.Errorf("FindRoot(production/apps/redis) = %s, %s, %v; want %s, clusters/production/apps/redis, nil", root, rel, err, base)
+	}
+}
+
+// TestFindRootPlainFolder: outside a repository, paths are relative to the
+// current folder, and stay the same once the output folder exists.
+func TestFindRootPlainFolder(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(base)
+	for range 2 {
+		root, rel, err := FindRoot("clusters/production/apps/redis")
+		if err != nil || root != base || rel != "clusters/production/apps/redis" {
+			t.Fatalf("FindRoot = %s, %s, %v; want %s, clusters/production/apps/redis, nil", root, rel, err, base)
+		}
+		mkfiles(t, base, map[string]string{"clusters/production/apps/redis/Chart.yaml": "x"})
 	}
 }

@@ -56,6 +56,9 @@ type Hints struct {
 	TargetPath string
 	// App is the chart and app name.
 	App string
+	// Format is the output format asked for ("helm", "kustomize",
+	// "terraform"); it tells which catalog the intent is read against.
+	Format string
 }
 
 // Fact is one thing understood from the intent.

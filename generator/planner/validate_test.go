@@ -60,7 +60,7 @@ func TestChartsValidate(t *testing.T) {
 			for i, f := range files {
 				placed[i] = workspace.File{Path: path.Join(root, f.Path), Content: f.Content}
 			}
-			rep, err := v.Validate(context.Background(), placed)
+			rep, err := v.Validate(context.Background(), placed, validators.CheckOptions{})
 			if err != nil {
 				t.Fatalf("Validate: %v", err)
 			}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -443,5 +444,7 @@ func leafErrors(text string) []FieldError {
 			}
 		}
 	}
+	// The validator reports causes in map order; sort for stable output.
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Path < out[b].Path })
 	return out
 }

@@ -1,0 +1,21 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/stackgen/aiden/workspace"
+)
+
+// ErrFormat marks a format the built-in planner does not write.
+var ErrFormat = errors.New("format not written by the built-in planner")
+
+// Files returns the plan's files in format ("helm", "kustomize",
+// "terraform"; empty means helm), paths relative to the target folder.
+func (p *Plan) Files(format string) ([]workspace.File, error) {
+	switch format {
+	case "", "helm":
+		return p.Helm()
+	}
+	return nil, fmt.Errorf("%w: %s (use helm)", ErrFormat, format)
+}
