@@ -27,12 +27,13 @@ const context = 3
 //
 // A path only in new is a creation (mode 100644; an empty file gets git's
 // header-only form), a path in both with different content is a modification
-// with 3 lines of context, and everything else produces nothing: paths only in
-// old are left alone, never deleted. Files appear sorted by path; if a path
-// repeats within old or within new, the last one counts. Content is kept byte
-// for byte, CR of CRLF line endings included, and a missing final newline is
+// with 3 lines of context, and a path of old named in deleted (and not in
+// new) is a deletion. Everything else produces nothing: paths only in old are
+// left alone unless named. Files appear sorted by path; if a path repeats
+// within old or within new, the last one counts. Content is kept byte for
+// byte, CR of CRLF line endings included, and a missing final newline is
 // marked with "\ No newline at end of file". Content is treated as text.
-func Unified(old, new []workspace.File) []byte {
+func Unified(old, new []workspace.File, deleted ...string) []byte {
 	before := make(map[string][]byte, len(old))
 	for _, f := range old {
 		before[f.Path] = f.Content
@@ -41,9 +42,18 @@ func Unified(old, new []workspace.File) []byte {
 	for _, f := range new {
 		after[f.Path] = f.Content
 	}
-	paths := make([]string, 0, len(after))
+	paths := make([]string, 0, len(after)+len(deleted))
 	for p := range after {
 		paths = append(paths, p)
+	}
+	gone := map[string]bool{}
+	for _, p := range deleted {
+		if _, inOld := before[p]; inOld && !gone[p] {
+			if _, inNew := after[p]; !inNew {
+				gone[p] = true
+				paths = append(paths, p)
+			}
+		}
 	}
 	sort.Strings(paths)
 
@@ -52,6 +62,8 @@ func Unified(old, new []workspace.File) []byte {
 		content := after[p]
 		prev, exists := before[p]
 		switch {
+		case gone[p]:
+			writeDeletion(&out, p, prev)
 		case !exists:
 			writeCreation(&out, p, content)
 		case !bytes.Equal(prev, content):
@@ -70,6 +82,17 @@ func writeCreation(out *bytes.Buffer, p string, content []byte) {
 	}
 	fmt.Fprintf(out, "--- /dev/null\n+++ %s\n", label("b/"+p))
 	writeHunks(out, nil, content)
+}
+
+func writeDeletion(out *bytes.Buffer, p string, prev []byte) {
+	fmt.Fprintf(out, "diff --git %s %s\n", quote("a/"+p), quote("b/"+p))
+	fmt.Fprintf(out, "deleted file mode 100644\n")
+	fmt.Fprintf(out, "index %s..0000000\n", blobID(prev))
+	if len(prev) == 0 {
+		return // git's form for an empty file: no ---/+++ lines and no hunk
+	}
+	fmt.Fprintf(out, "--- %s\n+++ /dev/null\n", label("a/"+p))
+	writeHunks(out, prev, nil)
 }
 
 func writeModification(out *bytes.Buffer, p string, prev, content []byte) {

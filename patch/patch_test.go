@@ -39,7 +39,20 @@ var middle = lines(1, 20)
 var cases = []struct {
 	name     string
 	old, new []workspace.File
+	deleted  []string
 }{
+	{
+		name:    "deletions beside a creation",
+		old:     files("apps/web/templates/ingress.yaml", "kind: Ingress\n", "apps/web/templates/empty.yaml", "", "apps/web/values.yaml", "a: 1\n"),
+		new:     files("apps/web/templates/hpa.yaml", "kind: HorizontalPodAutoscaler\n"),
+		deleted: []string{"apps/web/templates/ingress.yaml", "apps/web/templates/empty.yaml", "apps/web/not-there.yaml"},
+	},
+	{
+		name:    "a deleted path that is also generated is kept",
+		old:     files("a.txt", "a\n"),
+		new:     files("a.txt", "b\n"),
+		deleted: []string{"a.txt"},
+	},
 	{
 		name: "new files in nested folders",
 		new: files(
@@ -141,9 +154,9 @@ func TestUnifiedAppliesWithGit(t *testing.T) {
 	requireTool(t, "git")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			diff := Unified(tc.old, tc.new)
+			diff := Unified(tc.old, tc.new, tc.deleted...)
 			got := applyGit(t, tc.old, diff)
-			assertTree(t, got, want(tc.old, tc.new), diff)
+			assertTree(t, got, want(tc.old, tc.new, tc.deleted...), diff)
 		})
 	}
 }
@@ -152,9 +165,9 @@ func TestUnifiedAppliesWithPatch(t *testing.T) {
 	requireTool(t, "patch")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			diff := Unified(tc.old, tc.new)
+			diff := Unified(tc.old, tc.new, tc.deleted...)
 			got := applyPatch(t, tc.old, diff)
-			assertTree(t, got, want(tc.old, tc.new), diff)
+			assertTree(t, got, want(tc.old, tc.new, tc.deleted...), diff)
 		})
 	}
 }
@@ -311,11 +324,15 @@ func requireTool(t *testing.T, name string) {
 	}
 }
 
-// want is the tree expected after applying: old overlaid with new.
-func want(old, new []workspace.File) map[string]string {
+// want is the tree expected after applying: old less deleted, overlaid
+// with new.
+func want(old, new []workspace.File, deleted ...string) map[string]string {
 	m := map[string]string{}
 	for _, f := range old {
 		m[f.Path] = string(f.Content)
+	}
+	for _, p := range deleted {
+		delete(m, p)
 	}
 	for _, f := range new {
 		m[f.Path] = string(f.Content)

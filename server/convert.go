@@ -22,6 +22,7 @@ func GenerateRequest(m *aidenv1.GenerateRequest) generator.Request {
 		PolicyCheck:       opts.GetPolicyCheck(),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
+		Model:             m.GetModel(),
 	}
 }
 
@@ -40,6 +41,18 @@ func GenerateResponse(res *generator.Result) *aidenv1.GenerateResponse {
 	for _, s := range p.Stages {
 		prov.Stages = append(prov.Stages, &aidenv1.StageTiming{Stage: string(s.Stage), Millis: millis(s.Elapsed.Seconds())})
 	}
+	if p.Generator == "model" {
+		for _, a := range p.Attempts {
+			prov.Attempts = append(prov.Attempts, AttemptToProto(a))
+		}
+		prov.ChosenAttempt = int32(p.Chosen)
+		prov.Usage = UsageToProto(p.Usage)
+		prov.Examples = p.Examples
+		prov.ExampleTokens = int32(p.ExampleTokens)
+		prov.PromptVersion = p.PromptVersion
+		prov.Redacted = int32(p.Redacted)
+		prov.Cached = p.Cached
+	}
 	return &aidenv1.GenerateResponse{
 		Files:      FilesToProto(res.Files),
 		Patch:      string(res.Patch),
@@ -47,7 +60,29 @@ func GenerateResponse(res *generator.Result) *aidenv1.GenerateResponse {
 		Checks:     ChecksToProto(res.Report.Checks),
 		Provenance: prov,
 		Valid:      res.Valid(),
+		Deleted:    res.Deleted,
 	}
+}
+
+// AttemptToProto converts one model attempt for the wire.
+func AttemptToProto(a generator.Attempt) *aidenv1.ModelAttempt {
+	return &aidenv1.ModelAttempt{
+		Number:    int32(a.Number),
+		Usage:     UsageToProto(a.Usage),
+		Millis:    millis(a.Elapsed.Seconds()),
+		Retries:   int32(a.Retries),
+		Files:     int32(a.Files),
+		Findings:  FindingsToProto(a.Findings),
+		Errors:    int32(a.Errors),
+		Problem:   validUTF8(a.Problem),
+		Received:  validUTF8(a.Received),
+		Truncated: a.Truncated,
+	}
+}
+
+// UsageToProto converts token counts for the wire.
+func UsageToProto(u generator.Usage) *aidenv1.TokenUsage {
+	return &aidenv1.TokenUsage{PromptTokens: int64(u.InputTokens), CompletionTokens: int64(u.OutputTokens)}
 }
 
 // ValidateResponse converts a validation report into an API response.

@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -35,6 +36,12 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxRequestBytes bounds a request message; 0 means 32 MiB.
 	MaxRequestBytes int
+	// Store keeps the record of every generation; nil keeps none, and
+	// GetGeneration and ListGenerations answer Unimplemented.
+	Store *store.Store
+	// Slack configures POST /slack/commands; it is off (404) without a
+	// signing secret.
+	Slack SlackOptions
 }
 
 // New returns an http.Handler serving the API, gRPC health and reflection.
@@ -48,7 +55,12 @@ func New(engine Engine, opts Options) http.Handler {
 	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
 
 	mux := http.NewServeMux()
-	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
+	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger}
+	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger}, handlerOpts...))
+	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
+	if opts.Slack.SigningSecret != "" {
+		mux.Handle("POST /slack/commands", newSlackHandler(rec, opts.Slack, opts.Logger))
+	}
 	mux.Handle(aidenv1connect.NewValidateServiceHandler(&validateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
 
 	services := []string{aidenv1connect.GenerateServiceName, aidenv1connect.ValidateServiceName}
@@ -74,18 +86,28 @@ func NewHTTPServer(addr string, handler http.Handler) *http.Server {
 }
 
 type generateHandler struct {
-	engine Engine
-	log    *slog.Logger
+	rec *recorder
+	log *slog.Logger
 }
 
 func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aidenv1.GenerateRequest]) (*connect.Response[aidenv1.GenerateResponse], error) {
 	start := time.Now()
-	res, err := h.engine.Generate(ctx, GenerateRequest(req.Msg), nil)
+	greq := GenerateRequest(req.Msg)
+	door, who := caller(req.Peer(), req.Header())
+	id, err := h.rec.begin(ctx, door, who, greq)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.rec.run(ctx, id, greq, nil)
 	h.logGenerate(ctx, "Generate", req.Msg, res, err, start)
 	if err != nil {
 		return nil, Error(err)
 	}
-	return connect.NewResponse(GenerateResponse(res)), nil
+	resp := connect.NewResponse(GenerateResponse(res))
+	if id != "" {
+		resp.Header().Set(HeaderGenerationID, id)
+	}
+	return resp, nil
 }
 
 func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Request[aidenv1.GenerateStreamRequest], stream *connect.ServerStream[aidenv1.GenerateStreamResponse]) error {
@@ -99,9 +121,20 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 			Stage:   StageToProto(ev.Stage),
 			Message: ev.Message,
 			Millis:  millis(ev.Elapsed.Seconds()),
+			Delta:   ev.Delta,
+			Attempt: int32(ev.Attempt),
 		})
 	}
-	res, err := h.engine.Generate(ctx, GenerateRequest(req.Msg.GetRequest()), progress)
+	greq := GenerateRequest(req.Msg.GetRequest())
+	door, who := caller(req.Peer(), req.Header())
+	id, err := h.rec.begin(ctx, door, who, greq)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		stream.ResponseHeader().Set(HeaderGenerationID, id)
+	}
+	res, err := h.rec.run(ctx, id, greq, progress)
 	h.logGenerate(ctx, "GenerateStream", req.Msg.GetRequest(), res, err, start)
 	if err != nil {
 		return Error(err)
@@ -127,10 +160,16 @@ func (h *generateHandler) logGenerate(ctx context.Context, method string, req *a
 		h.log.LogAttrs(ctx, slog.LevelWarn, "generate failed", append(attrs, slog.String("error", err.Error()))...)
 		return
 	}
-	h.log.LogAttrs(ctx, slog.LevelInfo, "generated", append(attrs,
+	attrs = append(attrs,
 		slog.Int("files", len(res.Files)),
 		slog.Int("findings", len(res.Report.Findings)),
-		slog.Bool("valid", res.Valid()))...)
+		slog.Bool("valid", res.Valid()))
+	if p := res.Provenance; p.Generator == "model" {
+		attrs = append(attrs, slog.String("model", p.Model), slog.Int("attempts", len(p.Attempts)),
+			slog.Int("prompt_tokens", p.Usage.InputTokens), slog.Int("completion_tokens", p.Usage.OutputTokens),
+			slog.Bool("cached", p.Cached))
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "generated", attrs...)
 }
 
 func doneMessage(res *generator.Result) string {
@@ -183,7 +222,7 @@ func Error(err error) *connect.Error {
 	var pathErr *workspace.PathError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return connect.NewError(connect.CodeDeadlineExceeded, err)
+		return modelError(connect.CodeDeadlineExceeded, err)
 	case errors.Is(err, context.Canceled):
 		return connect.NewError(connect.CodeCanceled, err)
 	case errors.Is(err, generator.ErrInvalidInput), errors.As(err, &pathErr), errors.Is(err, planner.ErrIncomplete):
@@ -192,6 +231,27 @@ func Error(err error) *connect.Error {
 		return connect.NewError(connect.CodeFailedPrecondition, err)
 	case errors.Is(err, planner.ErrFormat):
 		return connect.NewError(connect.CodeUnimplemented, err)
+	case errors.Is(err, generator.ErrRateLimited), errors.Is(err, generator.ErrTruncated):
+		return modelError(connect.CodeResourceExhausted, err)
+	case errors.Is(err, generator.ErrUnavailable), errors.Is(err, generator.ErrBadAnswer):
+		return modelError(connect.CodeUnavailable, err)
+	case errors.Is(err, generator.ErrRejected):
+		return modelError(connect.CodeFailedPrecondition, err)
 	}
 	return connect.NewError(connect.CodeInternal, err)
+}
+
+// modelError attaches every model attempt, with what was received, to
+// the error as details (aiden.v1.ModelAttempt), so nothing is lost.
+func modelError(code connect.Code, err error) *connect.Error {
+	ce := connect.NewError(code, err)
+	var me *generator.ModelError
+	if errors.As(err, &me) {
+		for _, a := range me.Attempts {
+			if d, derr := connect.NewErrorDetail(AttemptToProto(a)); derr == nil {
+				ce.AddDetail(d)
+			}
+		}
+	}
+	return ce
 }

@@ -145,7 +145,7 @@ func TestGenerateErrors(t *testing.T) {
 		{name: "workspace path escapes", req: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis",
 			Workspace: []*aidenv1.File{{Path: "apps/../../secret", Content: []byte("x")}}}, want: connect.CodeInvalidArgument},
 		{name: "outside the catalog", req: &aidenv1.GenerateRequest{Intent: "set up a Kafka cluster", TargetPath: "apps/kafka"}, want: connect.CodeFailedPrecondition},
-		{name: "format not built", req: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis", Format: aidenv1.Format_FORMAT_TERRAFORM}, want: connect.CodeUnimplemented},
+		{name: "outside the format's catalog", req: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis", Format: aidenv1.Format_FORMAT_TERRAFORM}, want: connect.CodeFailedPrecondition},
 	}
 	for _, p := range protocols[:2] {
 		client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL, p.opts...)

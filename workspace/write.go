@@ -29,7 +29,11 @@ import (
 // followed. The writes themselves go through an os.Root, so a symlink swapped
 // in after the checks still cannot lead outside root. A failure part-way
 // (a full disk) can leave the files written before it.
-func Write(root, dir string, files []File) error {
+//
+// Each path in remove (a file that the new files replace, such as a stale
+// chart template) passes the same checks and is removed after the writes; a
+// path that does not exist is ignored, and a folder is refused.
+func Write(root, dir string, files []File, remove ...string) error {
 	if dir == "" {
 		dir = "."
 	}
@@ -72,8 +76,27 @@ func Write(root, dir string, files []File) error {
 		}
 		paths[p] = append([]byte{}, f.Content...) // non-nil even when empty
 	}
-	order := make([]string, 0, len(paths))
+	removals := map[string]bool{}
+	for _, rp := range remove {
+		p, err := Clean(rp)
+		if err != nil {
+			return fmt.Errorf("remove: %w", err)
+		}
+		switch {
+		case p == ".":
+			return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "names the root, not a file"})
+		case !Within(d, p):
+			return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "lies outside " + d})
+		case paths[p] != nil:
+			return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "is both written and removed"})
+		}
+		removals[p] = true
+	}
+	order := make([]string, 0, len(paths)+len(removals))
 	for p := range paths {
+		order = append(order, p)
+	}
+	for p := range removals {
 		order = append(order, p)
 	}
 	sort.Strings(order)
@@ -98,8 +121,19 @@ func Write(root, dir string, files []File) error {
 	}
 
 	for _, p := range order {
+		if removals[p] {
+			continue
+		}
 		if err := writeFile(r, p, paths[p]); err != nil {
 			return err
+		}
+	}
+	for _, p := range order {
+		if !removals[p] {
+			continue
+		}
+		if err := r.Remove(filepath.FromSlash(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", p, err)
 		}
 	}
 	return nil

@@ -200,3 +200,50 @@ func TestWriteMissingRoot(t *testing.T) {
 		t.Errorf("Write to a missing root = %v, want os.ErrNotExist", err)
 	}
 }
+
+func TestWriteRemoves(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"apps/web/templates/ingress.yaml": "kind: Ingress\n",
+		"apps/web/README.md":              "keep me\n",
+		"apps/other/values.yaml":          "x\n",
+	})
+	mkfiles(t, outside, map[string]string{"secret.txt": "x\n"})
+	files := []File{{Path: "apps/web/templates/hpa.yaml", Content: []byte("kind: HorizontalPodAutoscaler\n")}}
+
+	bad := []struct {
+		name   string
+		remove string
+	}{
+		{name: "outside dir", remove: "apps/other/values.yaml"},
+		{name: "escapes", remove: "apps/web/../../x"},
+		{name: "both written and removed", remove: "apps/web/templates/hpa.yaml"},
+		{name: "a folder", remove: "apps/web/templates"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := Write(root, "apps/web", files, tt.remove); err == nil {
+				t.Errorf("Write removing %q succeeded, want an error", tt.remove)
+			}
+			if _, err := os.Stat(filepath.Join(root, "apps/web/templates/hpa.yaml")); err == nil {
+				t.Errorf("a file was written although a removal was refused")
+			}
+			if _, err := os.Stat(filepath.Join(root, "apps/other/values.yaml")); err != nil {
+				t.Errorf("a file outside dir is gone: %v", err)
+			}
+		})
+	}
+
+	if err := Write(root, "apps/web", files, "apps/web/templates/ingress.yaml", "apps/web/templates/gone.yaml"); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "apps/web/templates/ingress.yaml")); !os.IsNotExist(err) {
+		t.Errorf("ingress.yaml still there (err %v)", err)
+	}
+	for _, keep := range []string{"apps/web/README.md", "apps/web/templates/hpa.yaml"} {
+		if _, err := os.Stat(filepath.Join(root, keep)); err != nil {
+			t.Errorf("%s: %v", keep, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -32,6 +33,8 @@ type generateFlags struct {
 	k8sVersion  string
 	schemaLocs  []string
 	quiet       bool
+	model       modelFlags
+	setup       modelSetup // resolved from model, in-process runs only
 }
 
 func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -48,12 +51,20 @@ what it ignored, which checks ran and what they found. It writes only inside DIR
   aiden generate --intent "web API image ghcr.io/acme/api:1.4.2 on port 8080" --output apps/api --patch | git apply`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.server == "" {
+				setup, err := f.model.resolve(cmd.Flags(), os.Getenv)
+				if err != nil {
+					return err
+				}
+				f.setup = setup
+			}
 			return runGenerate(cmd.Context(), f, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
+	addModelFlags(fl, &f.model, false)
 	fl.StringVarP(&f.intent, "intent", "i", "", "what to deploy, in a sentence (required)")
-	fl.StringVarP(&f.format, "format", "f", "helm", "output format: helm (kustomize and terraform are not built yet)")
+	fl.StringVarP(&f.format, "format", "f", "helm", "output format: helm (a chart), kustomize (a base and an overlay per environment) or terraform (a module folder)")
 	fl.StringVarP(&f.output, "output", "o", "", "folder to generate into, inside a repository (required)")
 	fl.StringVar(&f.env, "env", "", "environment (production, staging, ...); read from the intent or the path when unset")
 	fl.BoolVar(&f.validate, "validate", true, "render and schema-validate the result")
@@ -106,6 +117,9 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 			SchemaLocations:   f.schemaLocs,
 		},
 	}
+	if f.server != "" {
+		req.Model = f.model.model // the server checks it against its allowed list
+	}
 
 	var progress io.Writer = stderr
 	if f.quiet {
@@ -115,7 +129,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	if f.server != "" {
 		resp, err = generateRemote(ctx, f.server, req, progress)
 	} else {
-		resp, err = generateLocal(ctx, req, progress)
+		resp, err = generateLocal(ctx, req, progress, f.setup.opts)
 	}
 	if err != nil {
 		return err
@@ -130,7 +144,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		fmt.Fprint(stdout, resp.GetPatch())
 	}
 	if !f.patch {
-		if err := workspace.Write(root, target, server.FilesFromProto(resp.GetFiles())); err != nil {
+		if err := workspace.Write(root, target, server.FilesFromProto(resp.GetFiles()), resp.GetDeleted()...); err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("write %s: %w", f.output, err)}
 		}
 	}
@@ -140,6 +154,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 			out = stderr // keep stdout a clean patch for git apply
 		}
 		printGenerate(out, resp, displayTarget(root, target, f.output), !f.patch)
+		printModel(out, resp.GetProvenance())
 	}
 	return findingsExit(resp.GetFindings(), failOn)
 }
@@ -152,12 +167,19 @@ func displayTarget(root, target, typed string) string {
 	return filepath.Join(root, target)
 }
 
-func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {
-	engine := generator.New(generator.Options{})
+func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress io.Writer, model generator.ModelOptions) (*aidenv1.GenerateResponse, error) {
+	engine := generator.New(generator.Options{Model: model})
 	p := newProgress(progress)
+	t := newTyping(progress)
 	res, err := engine.Generate(ctx, server.GenerateRequest(req), func(ev generator.Event) {
+		if ev.Delta != "" {
+			t.delta(ev.Attempt, ev.Delta)
+			return
+		}
+		t.clear()
 		p.stage(server.StageToProto(ev.Stage), ev.Message, ev.Elapsed.Seconds()*1000)
 	})
+	t.clear()
 	if err != nil {
 		return nil, err
 	}
@@ -172,14 +194,21 @@ func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateReques
 	}
 	defer stream.Close()
 	p := newProgress(progress)
+	t := newTyping(progress)
 	var result *aidenv1.GenerateResponse
 	for stream.Receive() {
 		ev := stream.Msg()
+		if ev.GetDelta() != "" {
+			t.delta(int(ev.GetAttempt()), ev.GetDelta())
+			continue
+		}
+		t.clear()
 		if ev.GetResult() != nil {
 			result = ev.GetResult()
 		}
 		p.stage(ev.GetStage(), ev.GetMessage(), ev.GetMillis())
 	}
+	t.clear()
 	if err := stream.Err(); err != nil {
 		return nil, fmt.Errorf("call %s: %w", url, err)
 	}

@@ -65,9 +65,18 @@ func printGenerate(w io.Writer, r *aidenv1.GenerateResponse, target string, wrot
 	}
 	if len(p.GetIgnored()) > 0 {
 		fmt.Fprintf(w, "Not used:     %s\n", strings.Join(p.GetIgnored(), ", "))
+	} else {
+		fmt.Fprintln(w, "Not used:     (every word was used)")
 	}
 	printChecks(w, r.GetChecks(), r.GetFindings())
 	fmt.Fprintln(w)
+	if n := len(r.GetDeleted()); n > 0 {
+		verb := "Removed"
+		if !wrote {
+			verb = "The patch removes"
+		}
+		fmt.Fprintf(w, "%s %d stale %s the new chart replaces: %s\n", verb, n, plural(n, "template"), strings.Join(r.GetDeleted(), ", "))
+	}
 	switch {
 	case wrote:
 		fmt.Fprintf(w, "Wrote %d files to %s\n", len(r.GetFiles()), target)
@@ -127,4 +136,12 @@ func findingLine(f *aidenv1.Finding) string {
 	}
 	parts = append(parts, f.GetMessage())
 	return strings.Join(parts, ": ") + " [" + f.GetRule() + "]"
+}
+
+// plural returns word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

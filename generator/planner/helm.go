@@ -39,6 +39,18 @@ func quoteYAML(s string) string {
 	return string(b)
 }
 
+// plainYAML returns s as a YAML scalar: bare when YAML reads it back as the
+// same string, quoted when it would read as something else (y, on, 1, null).
+func plainYAML(s string) string {
+	var v any
+	if err := yaml.Unmarshal([]byte("v: "+s), &v); err == nil {
+		if m, ok := v.(map[string]any); ok && m["v"] == s {
+			return s
+		}
+	}
+	return quoteYAML(s)
+}
+
 // layers returns the template layers and the values template of the plan.
 func (p *Plan) layers() (dirs []string, values string, err error) {
 	switch p.Blueprint {
@@ -140,7 +152,7 @@ func (p *Plan) Helm() ([]workspace.File, error) {
 func (p *Plan) chartYAML() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "apiVersion: v2\n")
-	fmt.Fprintf(&b, "name: %s\n", p.App)
+	fmt.Fprintf(&b, "name: %s\n", plainYAML(p.App))
 	fmt.Fprintf(&b, "description: %s\n", quoteYAML(p.Summary()))
 	fmt.Fprintf(&b, "type: application\n")
 	fmt.Fprintf(&b, "# The chart's own version; bump it on every change.\n")

@@ -19,6 +19,10 @@ var chartCases = []struct {
 	hints  Hints
 }{
 	{name: "redis-sentinel", intent: "Deploy a Redis cluster with 3 replicas, persistent storage, and automatic failover in production"},
+	// Names that YAML 1.1 reads as booleans or numbers must stay strings.
+	{name: "web-named-y", intent: "a web service running image ghcr.io/acme/api:1.4.2 on port 8080 exposed at y.example.com", hints: Hints{TargetPath: "apps/y"}},
+	{name: "redis-named-on", intent: "redis with 3 replicas and automatic failover", hints: Hints{TargetPath: "apps/on"}},
+	{name: "cronjob-named-1", intent: "cron job image ghcr.io/acme/report:1.0.0 every night at 2am", hints: Hints{TargetPath: "apps/1"}},
 	{name: "redis-single", intent: "a redis cache for the checkout team in staging"},
 	{name: "redis-single-persistent", intent: "redis with 20Gi of persistent storage", hints: Hints{TargetPath: "clusters/dev/apps/sessions"}},
 	{name: "redis-sentinel-ephemeral", intent: "highly available redis without persistence, 5 replicas"},

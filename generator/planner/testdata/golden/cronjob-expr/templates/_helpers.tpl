@@ -34,12 +34,12 @@ Chart name and version, as used by the helm.sh/chart label.
 Labels for every object.
 */}}
 {{- define "busybox.labels" -}}
-helm.sh/chart: {{ include "busybox.chart" . }}
+helm.sh/chart: {{ include "busybox.chart" . | quote }}
 {{ include "busybox.selectorLabels" . }}
 {{- if .Chart.AppVersion }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | replace "+" "_" | trunc 63 | quote }}
 {{- end }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- with .Values.environment }}
 environment: {{ . | quote }}
 {{- end }}
@@ -55,8 +55,8 @@ team: {{ . | quote }}
 Selector labels: stable for the life of the release, so never the version.
 */}}
 {{- define "busybox.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "busybox.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "busybox.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{/*

@@ -34,12 +34,12 @@ Chart name and version, as used by the helm.sh/chart label.
 Labels for every object.
 */}}
 {{- define "backup.labels" -}}
-helm.sh/chart: {{ include "backup.chart" . }}
+helm.sh/chart: {{ include "backup.chart" . | quote }}
 {{ include "backup.selectorLabels" . }}
 {{- if .Chart.AppVersion }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | replace "+" "_" | trunc 63 | quote }}
 {{- end }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- with .Values.environment }}
 environment: {{ . | quote }}
 {{- end }}
@@ -55,8 +55,8 @@ team: {{ . | quote }}
 Selector labels: stable for the life of the release, so never the version.
 */}}
 {{- define "backup.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "backup.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "backup.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{/*

@@ -34,12 +34,12 @@ Chart name and version, as used by the helm.sh/chart label.
 Labels for every object.
 */}}
 {{- define "postgresql.labels" -}}
-helm.sh/chart: {{ include "postgresql.chart" . }}
+helm.sh/chart: {{ include "postgresql.chart" . | quote }}
 {{ include "postgresql.selectorLabels" . }}
 {{- if .Chart.AppVersion }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | replace "+" "_" | trunc 63 | quote }}
 {{- end }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- with .Values.environment }}
 environment: {{ . | quote }}
 {{- end }}
@@ -55,8 +55,8 @@ team: {{ . | quote }}
 Selector labels: stable for the life of the release, so never the version.
 */}}
 {{- define "postgresql.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "postgresql.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "postgresql.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{/*

@@ -9,12 +9,12 @@ password on its command line.
 - name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ required "auth.existingSecret must name a Secret holding the password" .Values.auth.existingSecret }}
+      name: {{ required "auth.existingSecret must name a Secret holding the password" .Values.auth.existingSecret | quote }}
       key: {{ .Values.auth.existingSecretPasswordKey }}
 - name: REDISCLI_AUTH
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.auth.existingSecret }}
+      name: {{ .Values.auth.existingSecret | quote }}
       key: {{ .Values.auth.existingSecretPasswordKey }}
 {{- end }}
 {{- end }}

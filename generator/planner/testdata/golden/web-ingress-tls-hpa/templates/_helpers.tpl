@@ -34,12 +34,12 @@ Chart name and version, as used by the helm.sh/chart label.
 Labels for every object.
 */}}
 {{- define "api.labels" -}}
-helm.sh/chart: {{ include "api.chart" . }}
+helm.sh/chart: {{ include "api.chart" . | quote }}
 {{ include "api.selectorLabels" . }}
 {{- if .Chart.AppVersion }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | replace "+" "_" | trunc 63 | quote }}
 {{- end }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- with .Values.environment }}
 environment: {{ . | quote }}
 {{- end }}
@@ -55,8 +55,8 @@ team: {{ . | quote }}
 Selector labels: stable for the life of the release, so never the version.
 */}}
 {{- define "api.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "api.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "api.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{/*

@@ -1,0 +1,80 @@
+{{/*
+The chart name, or nameOverride.
+*/}}
+{{- define "1.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+A fully qualified app name: the release name, followed by the chart name
+unless the release name already contains it. Truncated to 63 characters
+because some Kubernetes name fields are limited to that (DNS-1123).
+*/}}
+{{- define "1.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, as used by the helm.sh/chart label.
+*/}}
+{{- define "1.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels for every object.
+*/}}
+{{- define "1.labels" -}}
+helm.sh/chart: {{ include "1.chart" . | quote }}
+{{ include "1.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | replace "+" "_" | trunc 63 | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+{{- with .Values.environment }}
+environment: {{ . | quote }}
+{{- end }}
+{{- with .Values.team }}
+team: {{ . | quote }}
+{{- end }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Selector labels: stable for the life of the release, so never the version.
+*/}}
+{{- define "1.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "1.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+{{- end }}
+
+{{/*
+The name of the service account to use.
+*/}}
+{{- define "1.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "1.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference: repository, then :tag and @digest when set.
+*/}}
+{{- define "1.image" -}}
+{{- .Values.image.repository }}
+{{- with .Values.image.tag }}:{{ . }}{{ end }}
+{{- with .Values.image.digest }}@{{ . }}{{ end }}
+{{- end }}

@@ -1,0 +1,390 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/store"
+)
+
+// Headers of the generation record. A client names itself and its user;
+// neither is authenticated (put authentication in front of the service).
+const (
+	// HeaderGenerationID carries the id of the record a Generate or
+	// GenerateStream call made.
+	HeaderGenerationID = "Aiden-Generation-Id"
+	// HeaderClient says which door a call came through: "cli" for aiden
+	// generate --server; anything else is the RPC door.
+	HeaderClient = "Aiden-Client"
+	// HeaderUser names the caller; the peer address stands in without it.
+	HeaderUser = "Aiden-User"
+)
+
+// Heartbeat timing of running generations: a running record not heard from
+// for StaleAfter belongs to a stopped process and is marked interrupted.
+const (
+	heartbeatEvery = 30 * time.Second
+	StaleAfter     = 4 * heartbeatEvery
+)
+
+// recorder runs generations through the engine and keeps their record. With
+// no store it only runs them.
+type recorder struct {
+	engine Engine
+	store  *store.Store
+	log    *slog.Logger
+}
+
+// begin stores a running record for req before any work and returns its id
+// ("" without a store).
+func (r *recorder) begin(ctx context.Context, door store.Door, caller string, req generator.Request) (string, error) {
+	if r.store == nil {
+		return "", nil
+	}
+	g := &store.Generation{
+		Caller:      caller,
+		Door:        door,
+		Intent:      req.Intent,
+		Format:      string(req.Format),
+		TargetPath:  req.TargetPath,
+		Environment: req.Environment,
+		Options: store.Options{
+			Validate:          !req.SkipValidation,
+			PolicyCheck:       req.PolicyCheck,
+			KubernetesVersion: req.KubernetesVersion,
+			SchemaLocations:   req.SchemaLocations,
+		},
+	}
+	if len(req.Workspace) > 0 {
+		g.ConfigDigest, g.WorkspaceDigest = store.Digests(req.Workspace)
+	}
+	id, err := r.store.Begin(ctx, g)
+	if err != nil {
+		return "", connect.NewError(connect.CodeUnavailable, fmt.Errorf("record generation: %w", err))
+	}
+	return id, nil
+}
+
+// run generates req for the record id made by begin and records the
+// outcome, even when ctx is cancelled meanwhile.
+func (r *recorder) run(ctx context.Context, id string, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
+	if r.store == nil || id == "" {
+		return r.engine.Generate(ctx, req, progress)
+	}
+	stop := r.heartbeat(ctx, id)
+	var mu sync.Mutex
+	lastStage := ""
+	res, err := r.engine.Generate(ctx, req, func(ev generator.Event) {
+		mu.Lock()
+		lastStage = string(ev.Stage)
+		mu.Unlock()
+		if ev.Stage != generator.StageDone {
+			if err := r.store.Progress(context.WithoutCancel(ctx), id, string(ev.Stage)); err != nil {
+				r.log.Warn("record progress", "id", id, "error", err)
+			}
+		}
+		if progress != nil {
+			progress(ev)
+		}
+	})
+	stop()
+
+	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
+	if gerr != nil {
+		r.log.Error("record generation", "id", id, "error", gerr)
+		return res, err
+	}
+	mu.Lock()
+	g.Stage = lastStage
+	mu.Unlock()
+	outcome(g, req, res, err)
+	if ferr := r.store.Finish(context.WithoutCancel(ctx), g); ferr != nil {
+		r.log.Error("record generation", "id", id, "error", ferr)
+	}
+	return res, err
+}
+
+// heartbeat keeps the running record id alive until the returned func is
+// called.
+func (r *recorder) heartbeat(ctx context.Context, id string) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := r.store.Heartbeat(context.WithoutCancel(ctx), id); err != nil {
+					r.log.Warn("heartbeat", "id", id, "error", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// outcome writes what a generation produced into its record. It is the one
+// place that maps a generator.Result onto the record: attempts, tokens and
+// model land here as the result grows them.
+func outcome(g *store.Generation, req generator.Request, res *generator.Result, err error) {
+	if len(req.Workspace) > 0 {
+		g.ConfigDigest, g.WorkspaceDigest = store.Digests(req.Workspace)
+	}
+	if err != nil {
+		g.Status = store.StatusFailed
+		g.Error = err.Error()
+		return
+	}
+	g.Status = store.StatusSucceeded
+	g.Error = ""
+	p := res.Provenance
+	g.Provider = p.Generator
+	g.Model = p.Model
+	g.Summary = p.Summary
+	// One attempt today: the planner writes once. The repair loop adds one
+	// per round, each with its files, findings and tokens.
+	g.Attempts = []store.Attempt{{Model: p.Model, Files: res.Files, Findings: res.Report.Findings}}
+	g.Patch = string(res.Patch)
+	g.Valid = res.Valid()
+}
+
+// caller returns the door and the caller of an RPC.
+func caller(peer connect.Peer, h http.Header) (store.Door, string) {
+	door := store.DoorRPC
+	if strings.EqualFold(h.Get(HeaderClient), "cli") {
+		door = store.DoorCLI
+	}
+	if u := strings.TrimSpace(h.Get(HeaderUser)); u != "" {
+		return door, u
+	}
+	host, _, err := net.SplitHostPort(peer.Addr)
+	if err != nil {
+		return door, peer.Addr
+	}
+	return door, host
+}
+
+func (h *generateHandler) GetGeneration(ctx context.Context, req *connect.Request[aidenv1.GetGenerationRequest]) (*connect.Response[aidenv1.GetGenerationResponse], error) {
+	if h.rec.store == nil {
+		return nil, errNoStore
+	}
+	g, err := h.rec.store.Get(ctx, strings.TrimSpace(req.Msg.GetId()))
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return connect.NewResponse(&aidenv1.GetGenerationResponse{Generation: GenerationToProto(g, true)}), nil
+}
+
+func (h *generateHandler) ListGenerations(ctx context.Context, req *connect.Request[aidenv1.ListGenerationsRequest]) (*connect.Response[aidenv1.ListGenerationsResponse], error) {
+	if h.rec.store == nil {
+		return nil, errNoStore
+	}
+	m := req.Msg
+	f := store.Filter{
+		Door:      doorFromProto(m.GetDoor()),
+		Status:    statusFromProto(m.GetStatus()),
+		Caller:    m.GetCaller(),
+		Format:    string(formatFromProto(m.GetFormat())),
+		PageSize:  int(m.GetPageSize()),
+		PageToken: m.GetPageToken(),
+	}
+	if m.GetSince() != nil {
+		f.Since = m.GetSince().AsTime()
+	}
+	gs, next, err := h.rec.store.List(ctx, f)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := &aidenv1.ListGenerationsResponse{NextPageToken: next}
+	for _, g := range gs {
+		out.Generations = append(out.Generations, GenerationToProto(g, false))
+	}
+	return connect.NewResponse(out), nil
+}
+
+var errNoStore = connect.NewError(connect.CodeUnimplemented, errors.New("this server keeps no generation records"))
+
+func storeError(err error) *connect.Error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return connect.NewError(connect.CodeNotFound, err)
+	case errors.Is(err, store.ErrInvalidPageToken):
+		return connect.NewError(connect.CodeInvalidArgument, err)
+	}
+	return Error(err)
+}
+
+// servePatch serves GET /generations/{file} for file = ID.patch: the patch
+// as text, ready for git apply.
+func servePatch(st *store.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := strings.CutSuffix(r.PathValue("file"), ".patch")
+		if !ok || id == "" {
+			http.NotFound(w, r)
+			return
+		}
+		if st == nil {
+			http.Error(w, "this server keeps no generation records", http.StatusNotFound)
+			return
+		}
+		g, err := st.Get(r.Context(), id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			http.Error(w, "no generation "+id, http.StatusNotFound)
+			return
+		case err != nil:
+			http.Error(w, "read generation: "+err.Error(), http.StatusInternalServerError)
+			return
+		case g.Status == store.StatusRunning:
+			http.Error(w, "generation "+id+" is still running", http.StatusConflict)
+			return
+		case g.Patch == "":
+			http.Error(w, fmt.Sprintf("generation %s has no patch (%s)", id, g.Status), http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/x-diff; charset=utf-8")
+		w.Header().Set("Content-Disposition", `inline; filename="`+id+`.patch"`)
+		fmt.Fprint(w, g.Patch)
+	})
+}
+
+// Recover marks as interrupted the generations that a stopped process left
+// running, so that none stays "running" forever. On a database of its own
+// (SQLite) that is every running record, at once. On a shared one
+// (PostgreSQL) it is those not heard from for StaleAfter, checked now and
+// then every heartbeat interval until ctx ends.
+func Recover(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	if !st.Shared() {
+		n, err := st.Interrupt(ctx, time.Now())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("marked generations left running by the last process interrupted", "count", n)
+		}
+		return nil
+	}
+	sweep := func() error {
+		n, err := st.Interrupt(ctx, time.Now().Add(-StaleAfter))
+		if n > 0 {
+			log.Info("marked generations of a stopped replica interrupted", "count", n)
+		}
+		return err
+	}
+	if err := sweep(); err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := sweep(); err != nil && ctx.Err() == nil {
+					log.Warn("mark interrupted generations", "error", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// GenerationToProto converts a record for the wire; without full it leaves
+// out files and the patch.
+func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
+	out := &aidenv1.Generation{
+		Id:          g.ID,
+		CreateTime:  timestamppb.New(g.CreateTime),
+		Caller:      g.Caller,
+		Door:        doorToProto(g.Door),
+		Intent:      g.Intent,
+		Format:      FormatToProto(generator.Format(g.Format)),
+		TargetPath:  g.TargetPath,
+		Environment: g.Environment,
+		Options: &aidenv1.Options{
+			Validate:          &g.Options.Validate,
+			PolicyCheck:       g.Options.PolicyCheck,
+			KubernetesVersion: g.Options.KubernetesVersion,
+			SchemaLocations:   g.Options.SchemaLocations,
+		},
+		ConfigDigest:    g.ConfigDigest,
+		WorkspaceDigest: g.WorkspaceDigest,
+		Provider:        g.Provider,
+		Model:           g.Model,
+		Stage:           g.Stage,
+		Summary:         g.Summary,
+		Valid:           g.Valid,
+		Status:          statusToProto(g.Status),
+		Error:           validUTF8(g.Error),
+	}
+	if !g.FinishTime.IsZero() {
+		out.FinishTime = timestamppb.New(g.FinishTime)
+	}
+	if full {
+		out.Patch = validUTF8(g.Patch)
+	}
+	for _, a := range g.Attempts {
+		pa := &aidenv1.Attempt{
+			Model:            a.Model,
+			Findings:         FindingsToProto(a.Findings),
+			PromptTokens:     int64(a.PromptTokens),
+			CompletionTokens: int64(a.CompletionTokens),
+		}
+		if full {
+			pa.Files = FilesToProto(a.Files)
+		}
+		out.Attempts = append(out.Attempts, pa)
+	}
+	return out
+}
+
+var doors = map[store.Door]aidenv1.Door{
+	store.DoorRPC:  aidenv1.Door_DOOR_RPC,
+	store.DoorCLI:  aidenv1.Door_DOOR_CLI,
+	store.DoorChat: aidenv1.Door_DOOR_CHAT,
+}
+
+var statuses = map[store.Status]aidenv1.GenerationStatus{
+	store.StatusRunning:     aidenv1.GenerationStatus_GENERATION_STATUS_RUNNING,
+	store.StatusSucceeded:   aidenv1.GenerationStatus_GENERATION_STATUS_SUCCEEDED,
+	store.StatusFailed:      aidenv1.GenerationStatus_GENERATION_STATUS_FAILED,
+	store.StatusInterrupted: aidenv1.GenerationStatus_GENERATION_STATUS_INTERRUPTED,
+}
+
+func doorToProto(d store.Door) aidenv1.Door { return doors[d] }
+
+func doorFromProto(d aidenv1.Door) store.Door {
+	for k, v := range doors {
+		if v == d {
+			return k
+		}
+	}
+	return ""
+}
+
+func statusToProto(s store.Status) aidenv1.GenerationStatus { return statuses[s] }
+
+func statusFromProto(s aidenv1.GenerationStatus) store.Status {
+	for k, v := range statuses {
+		if v == s {
+			return k
+		}
+	}
+	return ""
+}

@@ -1,0 +1,322 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// TestMain doubles as the server process that TestRestart kills.
+func TestMain(m *testing.M) {
+	if db := os.Getenv("AIDEN_TEST_BLOCKING_SERVER"); db != "" {
+		blockingServer(db)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "aiden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// newRecordingServer starts the real handler with a store over HTTP/2.
+func newRecordingServer(t *testing.T, st *store.Store, opts server.Options) *httptest.Server {
+	t.Helper()
+	opts.Store = st
+	srv := httptest.NewUnstartedServer(server.New(generator.New(generator.Options{}), opts))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestGenerationRecord(t *testing.T) {
+	st := openStore(t)
+	srv := newRecordingServer(t, st, server.Options{})
+	ws := []*aidenv1.File{{Path: workspace.ConfigPath, Content: []byte("conventions: {}\n")}}
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			ctx := context.Background()
+			client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL, p.opts...)
+			req := connect.NewRequest(&aidenv1.GenerateRequest{
+				Intent:     redisIntent,
+				Format:     aidenv1.Format_FORMAT_HELM,
+				TargetPath: "clusters/production/apps/redis",
+				Workspace:  ws,
+				Options:    &aidenv1.Options{PolicyCheck: true},
+			})
+			req.Header().Set(server.HeaderClient, "cli")
+			req.Header().Set(server.HeaderUser, "alice")
+			resp, err := client.Generate(ctx, req)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			id := resp.Header().Get(server.HeaderGenerationID)
+			if !strings.HasPrefix(id, "gen_") {
+				t.Fatalf("%s header = %q, want a generation id", server.HeaderGenerationID, id)
+			}
+
+			got, err := client.GetGeneration(ctx, connect.NewRequest(&aidenv1.GetGenerationRequest{Id: id}))
+			if err != nil {
+				t.Fatalf("GetGeneration: %v", err)
+			}
+			g := got.Msg.GetGeneration()
+			cfg, all := store.Digests(server.FilesFromProto(ws))
+			checks := []struct {
+				name      string
+				got, want any
+			}{
+				{"door", g.GetDoor(), aidenv1.Door_DOOR_CLI},
+				{"caller", g.GetCaller(), "alice"},
+				{"status", g.GetStatus(), aidenv1.GenerationStatus_GENERATION_STATUS_SUCCEEDED},
+				{"intent", g.GetIntent(), redisIntent},
+				{"format", g.GetFormat(), aidenv1.Format_FORMAT_HELM},
+				{"target", g.GetTargetPath(), "clusters/production/apps/redis"},
+				{"policy check", g.GetOptions().GetPolicyCheck(), true},
+				{"validate", g.GetOptions().GetValidate(), true},
+				{"config digest", g.GetConfigDigest(), cfg},
+				{"workspace digest", g.GetWorkspaceDigest(), all},
+				{"provider", g.GetProvider(), resp.Msg.GetProvenance().GetGenerator()},
+				{"summary", g.GetSummary(), resp.Msg.GetProvenance().GetSummary()},
+				{"patch", g.GetPatch(), resp.Msg.GetPatch()},
+				{"valid", g.GetValid(), resp.Msg.GetValid()},
+				{"stage", g.GetStage(), "done"},
+				{"attempts", len(g.GetAttempts()), 1},
+				{"files", len(g.GetAttempts()[0].GetFiles()), len(resp.Msg.GetFiles())},
+				{"findings", len(g.GetAttempts()[0].GetFindings()), len(resp.Msg.GetFindings())},
+				{"finished", g.GetFinishTime() != nil, true},
+			}
+			for _, c := range checks {
+				if c.got != c.want {
+					t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+				}
+			}
+
+			list, err := client.ListGenerations(ctx, connect.NewRequest(&aidenv1.ListGenerationsRequest{Door: aidenv1.Door_DOOR_CLI, Caller: "alice"}))
+			if err != nil {
+				t.Fatalf("ListGenerations: %v", err)
+			}
+			if gs := list.Msg.GetGenerations(); len(gs) == 0 || gs[0].GetId() != id || gs[0].GetPatch() != "" || len(gs[0].GetAttempts()[0].GetFiles()) != 0 {
+				t.Errorf("ListGenerations: want %s first, without patch and files; got %v", id, gs)
+			}
+
+			patch := get(t, srv.Client(), srv.URL+"/generations/"+id+".patch", http.StatusOK)
+			if patch != resp.Msg.GetPatch() {
+				t.Errorf("GET /generations/%s.patch differs from the response's patch", id)
+			}
+		})
+	}
+}
+
+func TestGenerationRecordStream(t *testing.T) {
+	st := openStore(t)
+	srv := newRecordingServer(t, st, server.Options{})
+	client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL)
+	stream, err := client.GenerateStream(context.Background(), connect.NewRequest(&aidenv1.GenerateStreamRequest{
+		Request: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis"},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stream.Receive() {
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	id := stream.ResponseHeader().Get(server.HeaderGenerationID)
+	g, err := st.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("record of the stream (%q): %v", id, err)
+	}
+	if g.Door != store.DoorRPC || g.Status != store.StatusSucceeded || g.Caller == "" || g.Patch == "" {
+		t.Errorf("record = door %s status %s caller %q patch %d bytes", g.Door, g.Status, g.Caller, len(g.Patch))
+	}
+}
+
+func TestGenerationRecordFailed(t *testing.T) {
+	st := openStore(t)
+	srv := newRecordingServer(t, st, server.Options{})
+	client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL)
+	_, err := client.Generate(context.Background(), connect.NewRequest(&aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "../outside"}))
+	if connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Fatalf("Generate error = %v, want InvalidArgument", err)
+	}
+	gs, _, err := st.List(context.Background(), store.Filter{})
+	if err != nil || len(gs) != 1 {
+		t.Fatalf("List = %d records, %v; want 1", len(gs), err)
+	}
+	if g := gs[0]; g.Status != store.StatusFailed || !strings.Contains(g.Error, "target path") {
+		t.Errorf("failed generation recorded as %s, error %q", g.Status, g.Error)
+	}
+	get(t, srv.Client(), srv.URL+"/generations/"+gs[0].ID+".patch", http.StatusNotFound)
+}
+
+func TestGenerationErrors(t *testing.T) {
+	ctx := context.Background()
+	srv := newRecordingServer(t, openStore(t), server.Options{})
+	client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL)
+	if _, err := client.GetGeneration(ctx, connect.NewRequest(&aidenv1.GetGenerationRequest{Id: "gen_0000000000000000"})); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Errorf("GetGeneration(unknown) error = %v, want NotFound", err)
+	}
+	if _, err := client.ListGenerations(ctx, connect.NewRequest(&aidenv1.ListGenerationsRequest{PageToken: "x"})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("ListGenerations(bad token) error = %v, want InvalidArgument", err)
+	}
+	get(t, srv.Client(), srv.URL+"/generations/gen_0000000000000000.patch", http.StatusNotFound)
+	get(t, srv.Client(), srv.URL+"/generations/whatever", http.StatusNotFound)
+
+	bare := newServer(t) // no store
+	client = aidenv1connect.NewGenerateServiceClient(bare.Client(), bare.URL)
+	if _, err := client.ListGenerations(ctx, connect.NewRequest(&aidenv1.ListGenerationsRequest{})); connect.CodeOf(err) != connect.CodeUnimplemented {
+		t.Errorf("ListGenerations without a store: error = %v, want Unimplemented", err)
+	}
+}
+
+func get(t *testing.T, c *http.Client, url string, want int) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Errorf("GET %s: status %d, want %d (%s)", url, resp.StatusCode, want, body)
+	}
+	return string(body)
+}
+
+// blockingEngine finishes the context stage and then hangs, like a model
+// that takes its time.
+type blockingEngine struct{}
+
+func (blockingEngine) Generate(ctx context.Context, _ generator.Request, progress func(generator.Event)) (*generator.Result, error) {
+	if progress != nil {
+		progress(generator.Event{Stage: generator.StageContext, Message: "workspace read"})
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (blockingEngine) Validate(context.Context, []workspace.File, generator.Check) (validators.Report, error) {
+	return validators.Report{}, errors.New("not used")
+}
+
+// blockingServer serves a blocking engine with a store at db and prints
+// its address; TestRestart kills it.
+func blockingServer(db string) {
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	fmt.Printf("ADDR %s\n", ln.Addr())
+	srv := server.NewHTTPServer("", server.New(blockingEngine{}, server.Options{Store: st}))
+	srv.Serve(ln)
+}
+
+// TestRestart kills a serving process (SIGKILL) while a generation runs,
+// starts again on the same database the way aiden serve does, and finds the
+// record marked interrupted with what it had.
+func TestRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	db := filepath.Join(t.TempDir(), "aiden.db")
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "AIDEN_TEST_BLOCKING_SERVER="+db)
+	child.Stderr = os.Stderr
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the child's address: %v", err)
+	}
+	url := "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+
+	ctx := context.Background()
+	client := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, url)
+	go func() {
+		req := connect.NewRequest(&aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis"})
+		req.Header().Set(server.HeaderUser, "carol")
+		client.Generate(ctx, req) // fails when the server dies
+	}()
+	var id string
+	for deadline := time.Now().Add(30 * time.Second); id == ""; {
+		list, err := client.ListGenerations(ctx, connect.NewRequest(&aidenv1.ListGenerationsRequest{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gs := list.Msg.GetGenerations(); len(gs) == 1 && gs[0].GetStage() == "context" {
+			id = gs[0].GetId()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the generation did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+
+	// Start again: open, recover, serve.
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := server.Recover(ctx, st, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	srv := newRecordingServer(t, st, server.Options{})
+	got, err := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL).
+		GetGeneration(ctx, connect.NewRequest(&aidenv1.GetGenerationRequest{Id: id}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got.Msg.GetGeneration()
+	if g.GetStatus() != aidenv1.GenerationStatus_GENERATION_STATUS_INTERRUPTED || g.GetStage() != "context" ||
+		g.GetIntent() != redisIntent || g.GetCaller() != "carol" || g.GetError() == "" || g.GetFinishTime() == nil {
+		t.Errorf("after restart: %v", g)
+	}
+}
