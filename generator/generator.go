@@ -10,6 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stackgen/aiden/conventions"
+	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/gitops"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -53,11 +57,17 @@ const (
 	StageDone     Stage = "done"
 )
 
-// Event reports a finished stage.
+// Event reports a finished stage, or a piece of a model's answer as it
+// arrives (Delta set, Stage plan).
 type Event struct {
 	Stage   Stage
 	Message string
 	Elapsed time.Duration
+	// Attempt numbers the model attempt the event belongs to (1 is the
+	// first answer, 2 the first repair), or 0 without a model.
+	Attempt int
+	// Delta is text the model just produced, when streaming.
+	Delta string
 }
 
 // Request asks for files from a sentence of intent.
@@ -84,6 +94,9 @@ type Request struct {
 	KubernetesVersion string
 	// SchemaLocations adds kubeconform schema locations (for CRDs).
 	SchemaLocations []string
+	// Model names the model to use instead of the configured one; it must
+	// be in the engine's allowed list. Empty means the configured model.
+	Model string
 }
 
 // StageTiming is how long one stage took.
@@ -106,12 +119,58 @@ type Provenance struct {
 	Ignored []string
 	// Stages lists the time spent per stage.
 	Stages []StageTiming
+	// Attempts lists every model attempt: the first answer and each
+	// repair, with its findings and tokens.
+	Attempts []Attempt
+	// Chosen numbers the attempt whose files were returned (the best one).
+	Chosen int
+	// Usage is the tokens of all attempts.
+	Usage Usage
+	// Examples names the few-shot examples sent, as source/name.
+	Examples []string
+	// ExampleTokens estimates the tokens the examples took.
+	ExampleTokens int
+	// PromptVersion names the prompt templates used.
+	PromptVersion string
+	// Redacted counts the secrets removed from what was sent to the model.
+	Redacted int
+	// Cached is true when the result came from the cache of identical
+	// requests, without calling the model.
+	Cached bool
+}
+
+// Attempt is one answer of a model and what the checks made of it.
+type Attempt struct {
+	// Number is 1 for the first answer, 2 for the first repair, ...
+	Number int
+	// Usage is the tokens of this request.
+	Usage Usage
+	// Elapsed is the time the model took, retries included.
+	Elapsed time.Duration
+	// Retries counts the calls repeated after 429 or 5xx.
+	Retries int
+	// Files counts the files accepted from the answer.
+	Files int
+	// Findings are what the checks found in this attempt's files.
+	Findings []validators.Finding
+	// Errors counts the error-level findings.
+	Errors int
+	// Problem says why the answer could not be used, if it could not.
+	Problem string
+	// Received is the answer's text when it could not be used (capped at
+	// 64 KiB), so nothing is lost.
+	Received string
+	// Truncated is true when the answer stopped at the token limit.
+	Truncated bool
 }
 
 // Result is what a generation returns.
 type Result struct {
 	// Files are the generated files, paths relative to the repository root.
 	Files []workspace.File
+	// Deleted lists workspace files (repository paths) that the generated
+	// files replace, such as chart templates the new chart no longer has.
+	Deleted []string
 	// Patch is a unified diff from the workspace to the generated files.
 	Patch []byte
 	// Report lists the checks that ran and their findings.
@@ -155,6 +214,9 @@ type Options struct {
 	SchemaLocations []string
 	// Limits bound requests; zero fields take defaults.
 	Limits Limits
+	// Model configures model-backed generation; without a provider the
+	// built-in planner writes the files.
+	Model ModelOptions
 }
 
 // Engine runs generations. It is safe for concurrent use.
@@ -163,6 +225,9 @@ type Engine struct {
 
 	mu         sync.Mutex
 	validators map[string]Validator
+
+	slots chan struct{} // model calls in flight
+	cache *cache        // nil when off
 }
 
 // New returns an Engine with defaults filled in.
@@ -176,7 +241,12 @@ func New(opts Options) *Engine {
 	if opts.Limits.MaxWorkspaceBytes == 0 {
 		opts.Limits.MaxWorkspaceBytes = 16 << 20
 	}
-	return &Engine{opts: opts, validators: map[string]Validator{}}
+	opts.Model.defaults()
+	e := &Engine{opts: opts, validators: map[string]Validator{}, slots: make(chan struct{}, opts.Model.Concurrency)}
+	if opts.Model.Provider != nil && opts.Model.CacheEntries > 0 {
+		e.cache = newCache(opts.Model.CacheEntries)
+	}
+	return e
 }
 
 // ErrInvalidInput marks errors caused by the request itself: a missing
@@ -187,10 +257,14 @@ func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidInput, fmt.Sprintf(format, args...))
 }
 
-// Generate runs the pipeline: read the context, plan, render, validate,
-// and compute the patch. progress, when not nil, is called after each
-// stage. Findings are returned in the result, not as errors.
+// Generate runs the pipeline: read the context, plan (the model, or the
+// built-in planner when none is configured), render, validate, repair
+// (model only), and compute the patch. progress, when not nil, is called
+// after each stage and, while a model writes, with each piece of its
+// answer. Findings are returned in the result, not as errors; a model that
+// produced nothing usable is a *ModelError.
 func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)) (*Result, error) {
+	streaming := progress != nil
 	if progress == nil {
 		progress = func(Event) {}
 	}
@@ -206,14 +280,67 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	if err != nil {
 		return nil, err
 	}
+	model, err := e.modelName(req)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := genconfig.FromWorkspace(req.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	if strings.TrimSpace(string(req.Format)) == "" {
+		if f := cfg.FormatFor(target); f != "" {
+			format = Format(f)
+		}
+	}
+	if req.KubernetesVersion == "" {
+		req.KubernetesVersion = cfg.KubernetesVersion
+	}
 	stage(StageContext, start, fmt.Sprintf("%d workspace files, target %s", len(req.Workspace), target))
 
+	if e.opts.Model.Provider != nil {
+		key := e.cacheKey(req, target, format, model)
+		if cached, ok := e.cache.get(key); ok {
+			hit := *cached
+			hit.Provenance.Cached = true
+			progress(Event{Stage: StageDone, Message: doneLine(&hit) + " (cached)"})
+			return &hit, nil
+		}
+		vars := genconfig.Vars{Env: requestEnvironment(req, target), App: path.Base(target), Team: cfg.Team}
+		shape := func(ctx context.Context, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
+			return conform(ctx, cfg, vars, req.Workspace, target, files)
+		}
+		if err := e.modelPlan(ctx, req, target, format, model, res, stage, streaming, progress, shape); err != nil {
+			return nil, err
+		}
+		if err := register(req.Workspace, target, res); err != nil {
+			return nil, err
+		}
+		res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
+		e.cache.put(key, res)
+		progress(Event{Stage: StageDone, Message: doneLine(res)})
+		return res, nil
+	}
+
 	start = time.Now()
-	plan, err := planner.Parse(req.Intent, planner.Hints{Environment: req.Environment, TargetPath: target, Format: string(format)})
+	plan, err := planner.Parse(req.Intent, planner.Hints{
+		Environment:  req.Environment,
+		TargetPath:   target,
+		Format:       string(format),
+		Environments: planner.WorkspaceEnvironments(req.Workspace, cfg),
+		Resources:    planner.ConfigResources(cfg),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	generated, err := plan.Files(string(format))
+	var generated []workspace.File
+	if up, ok := cfg.Chart(plan.Component()); ok && format == FormatHelm {
+		// The repository prefers an upstream chart for this component:
+		// install it with Flux, pinned to the configured versions.
+		generated, err = plan.HelmRelease(planner.Upstream{Repository: up.Repository, Chart: up.Chart, Version: up.Version}, true, "")
+	} else {
+		generated, err = plan.Files(string(format))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -223,34 +350,104 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	if res.Files, err = place(target, generated); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	vars := genconfig.Vars{Env: plan.Environment, App: plan.App, Component: plan.Component(), Team: firstOf(plan.Team, cfg.Team)}
+	var conv []validators.Finding
+	if res.Files, conv, err = conform(ctx, cfg, vars, req.Workspace, target, res.Files); err != nil {
+		return nil, err
+	}
+	var final []workspace.File
+	final, res.Deleted = settle(format, target, req.Workspace, res.Files)
 	stage(StagePlan, start, res.Provenance.Summary)
 
 	if !req.SkipValidation {
-		start = time.Now()
-		v, err := e.validator(req.KubernetesVersion, req.SchemaLocations)
-		if err != nil {
+		if res.Report, err = e.renderAndCheck(ctx, req, final, stage); err != nil {
 			return nil, err
 		}
-		rendered, rep, err := v.Render(ctx, res.Files)
-		if err != nil {
-			return nil, fmt.Errorf("render: %w", err)
-		}
-		stage(StageRender, start, checkLine(rep, "render", "lint"))
-
-		start = time.Now()
-		checked, err := v.Check(ctx, rendered, validators.CheckOptions{Policy: req.PolicyCheck, Workspace: req.Workspace})
-		if err != nil {
-			return nil, fmt.Errorf("validate: %w", err)
-		}
-		rep.Add(checked)
-		res.Report = rep
 		res.Validated = true
-		stage(StageValidate, start, checkLine(checked, "schema", "kustomize", "policy"))
+	}
+	if len(conv) > 0 || cfg.Naming.Pattern != "" || len(cfg.Labels) > 0 || len(cfg.Annotations) > 0 {
+		res.Report.Checks = append(res.Report.Checks, conventions.Summary(conv))
+		res.Report.Findings = append(res.Report.Findings, conv...)
+	}
+	if err := register(req.Workspace, target, res); err != nil {
+		return nil, err
 	}
 
-	res.Patch = patch.Unified(req.Workspace, res.Files)
+	res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
 	progress(Event{Stage: StageDone, Message: doneLine(res)})
 	return res, nil
+}
+
+// conform makes placed files follow the repository's conventions: when the
+// target's parent folder is a kustomization, the files are first wrapped so
+// that the parent can build them (a HelmRelease for a chart, a
+// kustomization.yaml for manifests); then names, labels, annotations and
+// namespaces are checked and fixed where that can be done mechanically.
+func conform(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, ws []workspace.File, target string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
+	if _, ok := gitops.Parent(ws, target); ok {
+		files = append(files, gitops.Wrap(target, files, gitops.Source{}, gitops.Release{Environment: vars.Env})...)
+	}
+	files, findings, err := conventions.Apply(ctx, cfg, vars, files)
+	if err != nil {
+		return nil, nil, fmt.Errorf("conventions: %w", err)
+	}
+	return files, findings, nil
+}
+
+// register adds the new folder to its parent's kustomization.yaml, when
+// there is one, keeping the file's order and comments. It runs after
+// validation: the parent's other folders are not in the workspace, so the
+// parent itself cannot be built here.
+func register(ws []workspace.File, target string, res *Result) error {
+	parent, ok, err := gitops.Register(ws, target)
+	if err != nil {
+		return fmt.Errorf("register %s: %w", target, err)
+	}
+	if ok {
+		res.Files = append(res.Files, parent)
+	}
+	return nil
+}
+
+// requestEnvironment is the environment a request names, or the one its
+// target path names (clusters/<env>/...).
+func requestEnvironment(req Request, target string) string {
+	if req.Environment != "" {
+		return req.Environment
+	}
+	return planner.PathEnvironment(target, "clusters")
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// renderAndCheck runs the render and validate stages on files.
+func (e *Engine) renderAndCheck(ctx context.Context, req Request, files []workspace.File, stage func(Stage, time.Time, string)) (validators.Report, error) {
+	start := time.Now()
+	v, err := e.validator(req.KubernetesVersion, req.SchemaLocations)
+	if err != nil {
+		return validators.Report{}, err
+	}
+	rendered, rep, err := v.Render(ctx, files)
+	if err != nil {
+		return validators.Report{}, fmt.Errorf("render: %w", err)
+	}
+	stage(StageRender, start, checkLine(rep, "render", "lint", "kustomize", "terraform", "terraform-schema", "terraform-validate"))
+
+	start = time.Now()
+	checked, err := v.Check(ctx, rendered, validators.CheckOptions{Policy: req.PolicyCheck, Workspace: req.Workspace})
+	if err != nil {
+		return validators.Report{}, fmt.Errorf("validate: %w", err)
+	}
+	rep.Add(checked)
+	stage(StageValidate, start, checkLine(checked, "schema", "policy"))
+	return rep, nil
 }
 
 // Check says what to check in Validate.
@@ -336,6 +533,31 @@ func place(target string, files []workspace.File) ([]workspace.File, error) {
 		out = append(out, workspace.File{Path: p, Content: f.Content})
 	}
 	return out, nil
+}
+
+// settle works out what the target folder holds once the generated files
+// land: a chart's templates folder belongs to the generation, so templates
+// already there that the new chart lacks are deleted (they would otherwise be
+// rendered with it); any other file already in the target is kept, and is
+// checked with the new files, since it will sit beside them.
+func settle(format Format, target string, ws, generated []workspace.File) (final []workspace.File, deleted []string) {
+	made := make(map[string]bool, len(generated))
+	for _, f := range generated {
+		made[f.Path] = true
+	}
+	final = append(final, generated...)
+	for _, f := range ws {
+		p, err := workspace.Clean(f.Path)
+		if err != nil || made[p] || !workspace.Within(target, p) {
+			continue
+		}
+		if format == FormatHelm && workspace.Within(target+"/templates", p) {
+			deleted = append(deleted, p)
+			continue
+		}
+		final = append(final, workspace.File{Path: p, Content: f.Content})
+	}
+	return final, deleted
 }
 
 // validator returns a validator for the request's options, reusing one per

@@ -53,11 +53,15 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 	if r.store == nil {
 		return "", nil
 	}
+	format := req.Format
+	if f, err := generator.ParseFormat(string(format)); err == nil {
+		format = f // the format that runs, not "" for the default
+	}
 	g := &store.Generation{
 		Caller:      caller,
 		Door:        door,
 		Intent:      req.Intent,
-		Format:      string(req.Format),
+		Format:      string(format),
 		TargetPath:  req.TargetPath,
 		Environment: req.Environment,
 		Options: store.Options{
@@ -109,6 +113,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 	mu.Lock()
 	g.Stage = lastStage
 	mu.Unlock()
+	g.FinishTime = time.Time{}
 	outcome(g, req, res, err)
 	if ferr := r.store.Finish(context.WithoutCancel(ctx), g); ferr != nil {
 		r.log.Error("record generation", "id", id, "error", ferr)

@@ -61,7 +61,7 @@ func newRecordingServer(t *testing.T, st *store.Store, opts server.Options) *htt
 func TestGenerationRecord(t *testing.T) {
 	st := openStore(t)
 	srv := newRecordingServer(t, st, server.Options{})
-	ws := []*aidenv1.File{{Path: workspace.ConfigPath, Content: []byte("conventions: {}\n")}}
+	ws := []*aidenv1.File{{Path: workspace.ConfigPath, Content: []byte("version: 1\nteam: payments\n")}}
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			ctx := context.Background()

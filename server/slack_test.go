@@ -250,7 +250,7 @@ func TestSlackMessages(t *testing.T) {
 		{name: "status of nothing", text: "status gen_0000000000000000", want: "No generation `gen_0000000000000000`"},
 		{name: "status without id", text: "status", want: "takes one generation id"},
 		{name: "first generate", text: "generate " + redisIntent, want: "Working on it"},
-		{name: "second generate", text: "generate " + redisIntent, want: "You have asked for 1 generations"},
+		{name: "second generate", text: "generate " + redisIntent, want: "You have asked for 1 generation an hour"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/validators/kustomize"
+	"github.com/stackgen/aiden/validators/policy"
 	"github.com/stackgen/aiden/validators/schema"
+	"github.com/stackgen/aiden/validators/terraform"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -37,14 +40,23 @@ type Options struct {
 	// CacheDir is where the embedded schemas are materialized for
 	// kubeconform. Default: the user cache folder (see schema.Options).
 	CacheDir string
+	// TerraformSchema is the path of a `terraform providers schema -json`
+	// export to check Terraform resources against. Default: none, so only
+	// syntax and structure are checked.
+	TerraformSchema string
+	// TerraformBinary is the terraform or tofu executable whose validate
+	// also runs on Terraform modules ("auto": whichever is on PATH).
+	// Default: none runs.
+	TerraformBinary string
 }
 
 // Validator runs the checks on a set of files. Reuse it: it keeps compiled
 // schemas between calls. It is safe for concurrent use.
 type Validator struct {
-	opts   Options
-	schema *schema.Validator
-	helm   *helmchart.Renderer
+	opts      Options
+	schema    *schema.Validator
+	helm      *helmchart.Renderer
+	terraform *terraform.Checker
 }
 
 // New returns a Validator, filling defaults into opts.
@@ -77,15 +89,20 @@ func New(opts Options) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create chart renderer: %w", err)
 	}
-	return &Validator{opts: opts, schema: sv, helm: hr}, nil
+	tc, err := terraform.New(terraform.Options{SchemaFile: opts.TerraformSchema, Binary: opts.TerraformBinary})
+	if err != nil {
+		return nil, fmt.Errorf("create terraform checker: %w", err)
+	}
+	return &Validator{opts: opts, schema: sv, helm: hr, terraform: tc}, nil
 }
 
 // Validate checks files, whose paths are relative to the repository:
 // every chart (a folder with Chart.yaml) is rendered, linted, and its
-// objects schema-validated; every other YAML or JSON file that looks like
-// a Kubernetes manifest is schema-validated. Kustomize folders are
-// reported as not yet checked. Bad input yields findings; an error means a
-// check could not run. It is Render followed by Check.
+// objects schema-validated; every Kustomize overlay is built and its
+// objects schema-validated; every Terraform module (folder of .tf files)
+// is parsed and checked; every other YAML or JSON file that looks like a
+// Kubernetes manifest is schema-validated. Bad input yields findings; an
+// error means a check could not run. It is Render followed by Check.
 func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts CheckOptions) (Report, error) {
 	r, rep, err := v.Render(ctx, files)
 	if err != nil {
@@ -103,18 +120,25 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts C
 // with repository paths (a chart's objects are named after its templates).
 type Rendered struct {
 	// Objects are the rendered manifests and the plain manifests given.
+	// A Kustomize overlay's objects are one file named after the overlay
+	// folder, holding what `kustomize build` of that folder prints.
 	Objects []workspace.File
-	// Kustomizations are the kustomize folders found (not rendered yet).
+	// Kustomizations are the Kustomize folders built (overlays and other
+	// kustomizations no other one includes).
 	Kustomizations []string
+	// Terraform holds the Terraform files (.tf, .tf.json) given, for
+	// checks that read HCL (terraform.Parse, then Module.Input for
+	// conftest-style Rego).
+	Terraform []workspace.File
 }
 
 // Render renders and lints every chart in files and collects the plain
 // manifests, returning the objects for Check and the render and lint
 // checks' report.
 func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendered, Report, error) {
-	charts, kustomizations, manifests := classify(files)
+	charts, kfiles, tfFiles, manifests := classify(files)
 	var rep Report
-	out := Rendered{Kustomizations: kustomizations}
+	out := Rendered{Terraform: tfFiles}
 
 	if len(charts) > 0 {
 		render := Check{Name: "render", Checked: len(charts)}
@@ -149,8 +173,85 @@ func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendere
 		rep.Findings = append(rep.Findings, renderFindings...)
 		rep.Findings = append(rep.Findings, lintFindings...)
 	}
+	if len(kfiles) > 0 {
+		tree := kustomize.Load(kfiles)
+		out.Kustomizations = tree.Roots()
+		check := Check{Name: "kustomize", Checked: len(out.Kustomizations)}
+		var findings []Finding
+		seen := map[kustomize.Problem]bool{}
+		for _, res := range tree.Build(out.Kustomizations) {
+			for _, p := range res.Problems {
+				if seen[p] {
+					continue // a broken base is reported once, not per overlay
+				}
+				seen[p] = true
+				f := Finding{File: p.File, Rule: "kustomize", Severity: SeverityError, Message: p.Message}
+				if p.Warning {
+					f.Severity = SeverityWarning
+				}
+				findings = append(findings, f)
+			}
+			if res.Manifest != nil {
+				out.Objects = append(out.Objects, workspace.File{Path: res.Dir, Content: res.Manifest})
+			}
+		}
+		check.Status, check.Detail = summarize(findings, len(out.Kustomizations), "overlay")
+		rep.Checks = append(rep.Checks, check)
+		rep.Findings = append(rep.Findings, findings...)
+	}
+	if len(tfFiles) > 0 {
+		res, err := v.terraform.Check(ctx, tfFiles)
+		if err != nil {
+			return Rendered{}, Report{}, err
+		}
+		checks, findings := terraformReport(res)
+		rep.Checks = append(rep.Checks, checks...)
+		rep.Findings = append(rep.Findings, findings...)
+	}
 	out.Objects = append(out.Objects, manifests...)
 	return out, rep, nil
+}
+
+// terraformReport turns a terraform check result into the "terraform"
+// check (syntax and structure), "terraform-schema" and, when it was
+// asked for, "terraform-validate".
+func terraformReport(res terraform.Result) ([]Check, []Finding) {
+	byRule := map[string][]Finding{}
+	for _, p := range res.Problems {
+		rule := p.Rule
+		if rule == terraform.RuleSyntax {
+			rule = terraform.RuleStructure
+		}
+		f := Finding{File: p.File, Line: p.Line, Resource: p.Address, Rule: p.Rule, Severity: SeverityError, Message: p.Message()}
+		if p.Severity == terraform.Warning {
+			f.Severity = SeverityWarning
+		}
+		byRule[rule] = append(byRule[rule], f)
+	}
+	n := len(res.Modules)
+	structure := Check{Name: "terraform", Checked: n}
+	structure.Status, structure.Detail = summarize(byRule[terraform.RuleStructure], n, "module")
+	schemaCheck := Check{Name: "terraform-schema", Status: CheckSkipped, Skipped: n, Detail: "no provider schema export given (terraform providers schema -json)"}
+	if res.SchemaChecked {
+		schemaCheck = Check{Name: "terraform-schema", Checked: n}
+		schemaCheck.Status, schemaCheck.Detail = summarize(byRule[terraform.RuleSchema], n, "module")
+	}
+	checks := []Check{structure, schemaCheck}
+	switch {
+	case res.Validate == "":
+	case len(byRule[terraform.RuleValidate]) > 0 || strings.HasSuffix(res.Validate, "validate ran"):
+		c := Check{Name: "terraform-validate", Checked: n}
+		c.Status, c.Detail = summarize(byRule[terraform.RuleValidate], n, "module")
+		c.Detail = res.Validate + ": " + c.Detail
+		checks = append(checks, c)
+	default:
+		checks = append(checks, Check{Name: "terraform-validate", Status: CheckSkipped, Skipped: n, Detail: res.Validate})
+	}
+	var findings []Finding
+	for _, rule := range []string{terraform.RuleStructure, terraform.RuleSchema, terraform.RuleValidate} {
+		findings = append(findings, byRule[rule]...)
+	}
+	return checks, findings
 }
 
 // CheckOptions say which checks Check runs besides the schema check.
@@ -160,6 +261,9 @@ type CheckOptions struct {
 	// Workspace holds the repository files that configure checks (the
 	// generation config, the policies folder).
 	Workspace []workspace.File
+	// AllKyverno applies every Kyverno policy in the policies folder, not
+	// only those annotated stackgen.io/ai-enforce: "true".
+	AllKyverno bool
 }
 
 // Check schema-validates rendered objects and, when asked, policy-checks
@@ -175,24 +279,56 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 		rep.Checks = append(rep.Checks, check)
 		rep.Findings = append(rep.Findings, findings...)
 	}
-	if len(r.Kustomizations) > 0 {
-		rep.Checks = append(rep.Checks, Check{
-			Name:    "kustomize",
-			Status:  CheckSkipped,
-			Skipped: len(r.Kustomizations),
-			Detail:  "kustomize validation not built yet",
-		})
-	}
 	if opts.Policy {
-		rep.Checks = append(rep.Checks, Check{Name: "policy", Status: CheckSkipped, Detail: "policy checks are not built yet"})
+		check, findings, err := policyCheck(ctx, r, opts)
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Checks = append(rep.Checks, check)
+		rep.Findings = append(rep.Findings, findings...)
 	}
 	return rep, nil
 }
 
-// classify sorts files into charts (by root folder), kustomize folders,
-// and plain manifests. Files inside a chart or a kustomize folder belong
-// to it: chart values and kustomize patches are not whole objects.
-func classify(files []workspace.File) (charts map[string][]workspace.File, kustomizations []string, manifests []workspace.File) {
+// policyCheck runs the built-in pack, the repository's Kyverno policies
+// and its Rego over the rendered objects and Terraform files.
+func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []Finding, error) {
+	cfg, err := policy.ReadConfig(opts.Workspace)
+	if err != nil {
+		return Check{}, nil, err
+	}
+	eng, err := policy.New(ctx, opts.Workspace, policy.Options{Config: cfg, AllKyverno: opts.AllKyverno})
+	if err != nil {
+		return Check{}, nil, err
+	}
+	pf, sum, err := eng.Check(ctx, r.Objects, r.Terraform)
+	if err != nil {
+		return Check{}, nil, err
+	}
+	findings := make([]Finding, 0, len(pf))
+	for _, f := range pf {
+		sev, err := ParseSeverity(string(f.Severity))
+		if err != nil {
+			sev = SeverityError
+		}
+		findings = append(findings, Finding{File: f.File, Line: f.Line, Resource: f.Resource, Path: f.Path,
+			Rule: f.Rule, Severity: sev, Message: f.Message})
+	}
+	check := Check{Name: "policy", Checked: sum.Objects + sum.TerraformFiles}
+	check.Status, _ = summarize(findings, check.Checked, "object")
+	if check.Checked == 0 {
+		check.Status = CheckSkipped
+	}
+	check.Detail = fmt.Sprintf("%d objects, %d Terraform files against %d built-in rules, %d Kyverno policies, %d Rego files: %d findings",
+		sum.Objects, sum.TerraformFiles, sum.BuiltinRules, sum.KyvernoPolicies, sum.RegoFiles, len(findings))
+	return check, findings, nil
+}
+
+// classify sorts files into charts (by root folder), the files of
+// kustomize folders, Terraform files, and plain manifests. Files inside a
+// chart or a kustomize folder belong to it: chart values and kustomize
+// patches are not whole objects.
+func classify(files []workspace.File) (charts map[string][]workspace.File, kfiles, tfFiles, manifests []workspace.File) {
 	var roots, kroots []string
 	for _, f := range files {
 		dir, base := path.Split(f.Path)
@@ -210,7 +346,9 @@ func classify(files []workspace.File) (charts map[string][]workspace.File, kusto
 	for _, r := range roots {
 		charts[r] = nil
 	}
-	kroots = outermost(kroots)
+	// Every kustomize folder counts, nested ones too: an overlay under a
+	// folder whose kustomization lists it is still built from its files.
+	sort.Strings(kroots)
 	for _, f := range files {
 		if r, ok := within(f.Path, roots); ok {
 			rel := f.Path
@@ -220,19 +358,28 @@ func classify(files []workspace.File) (charts map[string][]workspace.File, kusto
 			charts[r] = append(charts[r], workspace.File{Path: rel, Content: f.Content})
 			continue
 		}
+		if terraform.IsModuleFile(f.Path) {
+			tfFiles = append(tfFiles, f)
+			continue
+		}
 		if _, ok := within(f.Path, kroots); ok {
+			// Kustomize reads any file of the repository (bases, patches),
+			// so it is given them all; what a kustomization lists is
+			// checked through the build.
 			continue
 		}
 		if looksLikeManifest(f) {
 			manifests = append(manifests, f)
 		}
 	}
-	for _, r := range kroots {
-		if _, ok := within(r+"/x", roots); !ok {
-			kustomizations = append(kustomizations, r)
+	if len(kroots) > 0 {
+		for _, f := range files {
+			if _, ok := within(f.Path, roots); !ok {
+				kfiles = append(kfiles, f)
+			}
 		}
 	}
-	return charts, kustomizations, manifests
+	return charts, kfiles, tfFiles, manifests
 }
 
 // renders reports whether a lint message repeats a render failure.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/user"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -144,7 +146,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		fmt.Fprint(stdout, resp.GetPatch())
 	}
 	if !f.patch {
-		if err := workspace.Write(root, target, server.FilesFromProto(resp.GetFiles()), resp.GetDeleted()...); err != nil {
+		if err := write(root, target, server.FilesFromProto(resp.GetFiles()), resp.GetDeleted()); err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("write %s: %w", f.output, err)}
 		}
 	}
@@ -188,7 +190,12 @@ func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress i
 
 func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {
 	client := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, strings.TrimRight(url, "/"))
-	stream, err := client.GenerateStream(ctx, connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req}))
+	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req})
+	call.Header().Set(server.HeaderClient, "cli")
+	if u, err := user.Current(); err == nil {
+		call.Header().Set(server.HeaderUser, u.Username)
+	}
+	stream, err := client.GenerateStream(ctx, call)
 	if err != nil {
 		return nil, fmt.Errorf("call %s: %w", url, err)
 	}
@@ -244,4 +251,37 @@ func findingsExit(findings []*aidenv1.Finding, failOn aidenv1.Severity) error {
 		}
 	}
 	return nil
+}
+
+// write puts the generated files in place: everything inside the target
+// folder, and nothing outside it but the registration of the new folder in
+// its parent's kustomization.yaml.
+func write(root, target string, files []workspace.File, deleted []string) error {
+	parent := path.Dir(target)
+	var inside, registration []workspace.File
+	for _, f := range files {
+		switch {
+		case workspace.Within(target, f.Path):
+			inside = append(inside, f)
+		case isKustomization(f.Path) && path.Dir(f.Path) == parent:
+			registration = append(registration, f)
+		default:
+			return fmt.Errorf("%s lies outside %s", f.Path, target)
+		}
+	}
+	if err := workspace.Write(root, target, inside, deleted...); err != nil {
+		return err
+	}
+	if len(registration) > 0 {
+		return workspace.Write(root, parent, registration)
+	}
+	return nil
+}
+
+func isKustomization(p string) bool {
+	switch path.Base(p) {
+	case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		return true
+	}
+	return false
 }

@@ -113,6 +113,9 @@ the built-in offline planner writes the files.`,
 		newValidateCmd(stdout, stderr),
 		newServeCmd(stderr),
 		newVersionCmd(stdout),
+		newHistoryCmd(stdout), newShowCmd(stdout),
+		newConfigCmd(stdout),
+		newPolicyCmd(stdout),
 	)
 	return root
 }

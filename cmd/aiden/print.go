@@ -63,9 +63,10 @@ func printGenerate(w io.Writer, r *aidenv1.GenerateResponse, target string, wrot
 			}
 		}
 	}
-	if len(p.GetIgnored()) > 0 {
+	switch {
+	case len(p.GetIgnored()) > 0:
 		fmt.Fprintf(w, "Not used:     %s\n", strings.Join(p.GetIgnored(), ", "))
-	} else {
+	case p.GetGenerator() == "planner":
 		fmt.Fprintln(w, "Not used:     (every word was used)")
 	}
 	printChecks(w, r.GetChecks(), r.GetFindings())
@@ -107,11 +108,16 @@ func printChecks(w io.Writer, checks []*aidenv1.Check, findings []*aidenv1.Findi
 		return
 	}
 	counts := map[aidenv1.Severity]int{}
+	fixed := 0
 	for _, f := range findings {
+		if f.GetFixed() {
+			fixed++
+			continue
+		}
 		counts[f.GetSeverity()]++
 	}
-	fmt.Fprintf(w, "\nFindings: %d error, %d warning, %d info\n",
-		counts[aidenv1.Severity_SEVERITY_ERROR], counts[aidenv1.Severity_SEVERITY_WARNING], counts[aidenv1.Severity_SEVERITY_INFO])
+	fmt.Fprintf(w, "\nFindings: %d error, %d warning, %d info, %d fixed\n",
+		counts[aidenv1.Severity_SEVERITY_ERROR], counts[aidenv1.Severity_SEVERITY_WARNING], counts[aidenv1.Severity_SEVERITY_INFO], fixed)
 	sorted := append([]*aidenv1.Finding(nil), findings...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].GetSeverity() > sorted[j].GetSeverity() })
 	for _, f := range sorted {

@@ -8,16 +8,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/store"
 )
 
 func newServeCmd(stderr io.Writer) *cobra.Command {
 	var addr string
+	var rf recordFlags
+	var mf modelFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the Connect, gRPC and gRPC-Web API on one port",
@@ -30,21 +37,33 @@ the machine.`,
     -d '{"intent":"Deploy a Redis cluster with 3 replicas in production","targetPath":"apps/redis"}'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return serve(cmd.Context(), addr, slog.New(slog.NewTextHandler(stderr, nil)))
+			ms, err := mf.resolve(cmd.Flags(), os.Getenv)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), addr, rf, ms, slog.New(slog.NewTextHandler(stderr, nil)))
 		},
 	}
+	addModelFlags(cmd.Flags(), &mf, true)
 	cmd.Flags().StringVar(&addr, "addr", "localhost:8080", "address to listen on")
+	rf.bind(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, addr string, log *slog.Logger) error {
+func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return usageErr("listen on %s: %w", addr, err)
 	}
-	engine := generator.New(generator.Options{})
-	srv := server.NewHTTPServer(addr, server.New(engine, server.Options{Logger: log}))
-	log.Info("serving", "addr", ln.Addr().String(), "version", versionString())
+	st, slackOpts, err := rf.open(ctx, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer st.Close()
+	engine := generator.New(generator.Options{Model: ms.opts})
+	srv := server.NewHTTPServer(addr, server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts}))
+	log.Info("serving", "addr", ln.Addr().String(), "version", versionString(), "generator", ms.describe())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -63,4 +82,76 @@ func serve(ctx context.Context, addr string, log *slog.Logger) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// recordFlags are serve's flags for the generation record and the Slack
+// slash command.
+type recordFlags struct {
+	databaseURL string
+	repo        string
+	publicURL   string
+	secretFile  string
+}
+
+func (f *recordFlags) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.databaseURL, "database-url", os.Getenv("AIDEN_DATABASE_URL"),
+		"where generation records live: postgres://... for PostgreSQL, else a SQLite file path (default $AIDEN_DATABASE_URL, else aiden/aiden.db in the user state folder)")
+	fl.StringVar(&f.repo, "repo", os.Getenv("AIDEN_REPO"), "local checkout of the GitOps repository that chat generations read (default $AIDEN_REPO)")
+	fl.StringVar(&f.publicURL, "public-url", os.Getenv("AIDEN_PUBLIC_URL"), "this service's URL as users reach it, for patch links in chat (default $AIDEN_PUBLIC_URL)")
+	fl.StringVar(&f.secretFile, "slack-signing-secret-file", "", "file holding the Slack app's signing secret (default: $SLACK_SIGNING_SECRET); without a secret /slack/commands is off")
+}
+
+// open opens the record database, marks what a stopped process left
+// running as interrupted, and reads the Slack settings.
+func (f *recordFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, server.SlackOptions, error) {
+	url := f.databaseURL
+	if url == "" {
+		dir, err := stateDir()
+		if err != nil {
+			return nil, server.SlackOptions{}, usageErr("--database-url is required: %w", err)
+		}
+		url = filepath.Join(dir, "aiden", "aiden.db")
+	}
+	secret := os.Getenv("SLACK_SIGNING_SECRET")
+	if f.secretFile != "" {
+		b, err := os.ReadFile(f.secretFile)
+		if err != nil {
+			return nil, server.SlackOptions{}, usageErr("--slack-signing-secret-file: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	if secret != "" && f.repo == "" {
+		return nil, server.SlackOptions{}, usageErr("--repo is required with a Slack signing secret: chat generations read that checkout")
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, server.SlackOptions{}, fmt.Errorf("open records: %w", err)
+	}
+	if err := server.Recover(ctx, st, log); err != nil {
+		st.Close()
+		return nil, server.SlackOptions{}, fmt.Errorf("recover records: %w", err)
+	}
+	log.Info("records", "database", redactURL(url), "slack", secret != "")
+	return st, server.SlackOptions{SigningSecret: secret, Repo: f.repo, PublicURL: f.publicURL}, nil
+}
+
+// stateDir is $XDG_STATE_HOME, else ~/.local/state.
+func stateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "state"), nil
+}
+
+// redactURL hides a database password from the log.
+func redactURL(s string) string {
+	if u, err := neturl.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
 }

@@ -43,7 +43,7 @@ gate: the exit code is 1 when findings at or above --fail-on remain.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif (2.1.0) or junit")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when findings at or above this severity remain: info, warning, error, or none")
 	fl.BoolVar(&f.policyCheck, "policy-check", false, "run policy checks")
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
@@ -53,8 +53,10 @@ gate: the exit code is 1 when findings at or above --fail-on remain.`,
 }
 
 func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io.Writer) error {
-	if f.output != "text" && f.output != "json" {
-		return usageErr("--output %q: want text or json", f.output)
+	switch f.output {
+	case "text", "json", "sarif", "junit":
+	default:
+		return usageErr("--output %q: want text, json, sarif or junit", f.output)
 	}
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {
@@ -90,11 +92,20 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		}
 		resp = server.ValidateResponse(rep)
 	}
-	if f.output == "json" {
+	switch f.output {
+	case "json":
 		if err := printJSON(stdout, resp); err != nil {
 			return err
 		}
-	} else {
+	case "sarif":
+		if err := writeSARIF(stdout, resp.GetFindings()); err != nil {
+			return err
+		}
+	case "junit":
+		if err := writeJUnit(stdout, resp.GetChecks(), resp.GetFindings(), failOn); err != nil {
+			return err
+		}
+	default:
 		printChecks(stdout, resp.GetChecks(), resp.GetFindings())
 		if resp.GetValid() {
 			fmt.Fprintf(stdout, "\n%d files checked: valid\n", len(files))

@@ -8,6 +8,12 @@
 // Run it from the repository root:
 //
 //	go run ./cmd/schemagen -version v1.35.4
+//
+// With -crds it instead bundles the openAPIV3Schema of the CRDs that Go
+// modules ship in config/crd/bases (the Flux controllers' by default),
+// which validators/schema merges into every Kubernetes bundle:
+//
+//	go run ./cmd/schemagen -crds flux
 package main
 
 import (
@@ -28,9 +34,19 @@ func main() {
 	version := flag.String("version", "v1.35.4", "k8s.io/kubernetes module version to read the OpenAPI spec from")
 	spec := flag.String("spec", "", "read this swagger.json instead of downloading the module")
 	out := flag.String("out", "validators/schema", "directory to write k8s-<version>.json.gz into")
+	crds := flag.String("crds", "", "instead, write crds-flux.json.gz from the CRDs of these modules (path@version,...; \"flux\" for "+fluxCRDs+")")
 	flag.Parse()
 
-	if err := run(*version, *spec, *out); err != nil {
+	var err error
+	switch *crds {
+	case "":
+		err = run(*version, *spec, *out)
+	case "flux":
+		err = runCRDs(fluxCRDs, "flux", *out)
+	default:
+		err = runCRDs(*crds, "flux", *out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "schemagen:", err)
 		os.Exit(1)
 	}
@@ -178,7 +194,7 @@ func build(raw []byte, version string) (*bundle, error) {
 // admit null unless the node is a required property (openapi2jsonschema's
 // allow_null_optional_fields).
 func convert(node map[string]any, nullable bool) map[string]any {
-	if f, _ := node["format"].(string); f == "int-or-string" {
+	if f, _ := node["format"].(string); f == "int-or-string" || node["x-kubernetes-int-or-string"] == true {
 		return map[string]any{"oneOf": []any{
 			map[string]any{"type": []any{"string", "null"}},
 			map[string]any{"type": []any{"integer", "null"}},

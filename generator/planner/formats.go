@@ -16,6 +16,10 @@ func (p *Plan) Files(format string) ([]workspace.File, error) {
 	switch format {
 	case "", "helm":
 		return p.Helm()
+	case "kustomize":
+		return p.Kustomize()
+	case "terraform":
+		return p.TerraformFiles()
 	}
 	return nil, fmt.Errorf("%w: %s (use helm)", ErrFormat, format)
 }

@@ -15,6 +15,9 @@ import (
 // wrapping ErrNotCovered; one naming a component but not what it must run
 // (a web service without an image) yields an error wrapping ErrIncomplete.
 func Parse(intent string, h Hints) (*Plan, error) {
+	if h.Format == "terraform" {
+		return parseTerraform(intent, h)
+	}
 	p := newParser(intent)
 	for _, r := range rules {
 		p.run(r)
@@ -58,6 +61,9 @@ type parser struct {
 	timeZone      string
 	team          string
 	environment   string
+	environments  []string            // every environment named, in order
+	perEnv        map[string]Override // what was asked for one environment only
+	tf            tfState             // what a Terraform intent asked for
 	app           string
 	clusterWanted bool // "Redis cluster": sharding asked, replication given
 	replication   bool
@@ -328,6 +334,14 @@ var rules = []rule{
 			return true
 		}},
 
+	// Per environment: "3 replicas in production and 1 in staging".
+	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?) (?:in|for|on) (?:the )?` + envRE),
+		func(p *parser, m match) bool { return p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from) }},
+	{re(`(?:and )?` + num + ` (?:in|for|on) (?:the )?` + envRE),
+		func(p *parser, m match) bool {
+			return len(p.perEnv) > 0 && p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from)
+		}},
+
 	// Replicas: "3 replicas", "three instances", "a 3-node cluster".
 	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?|members?)`),
 		func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
@@ -410,6 +424,27 @@ var rules = []rule{
 			return true
 		}},
 
+	// Per environment: "at shop.example.com in production and
+	// staging.shop.example.com in staging".
+	{re(`(?:(?:exposed|available|reachable|served|published|routed|accessible) )?(?:(?:at|on|via|under|as) )?(?:(?:host|hostname|domain) )?(?:and )?(https?://)?` + hostRE + `/? (?:in|for|on) (?:the )?` + envRE),
+		func(p *parser, m match) bool {
+			env := normEnv(m.groups[3])
+			if p.ingress == nil {
+				p.ingress = &Ingress{}
+			}
+			if p.ingress.Host == "" || env == "production" {
+				p.ingress.Host = m.groups[2]
+			}
+			if m.groups[1] == "https://" {
+				p.ingress.TLS = true
+			}
+			o := p.override(env)
+			o.Host = m.groups[2]
+			p.perEnv[env] = o
+			p.fact("host", o.Host+" in "+env, m.from)
+			return true
+		}},
+
 	// Ingress: "exposed at api.example.com with TLS", "https://shop.example.com".
 	{re(`(?:(?:exposed|expose it|exposes|available|reachable|served|serving|published|routed|accessible)(?: publicly)? )?(?:(?:at|on|via|under|as|to) )?(?:the )?(?:(?:host|hostname|domain|url|address) )?(https?://)?` + hostRE + `/?`),
 		func(p *parser, m match) bool {
@@ -452,12 +487,14 @@ var rules = []rule{
 	{re(`(?:(?:in|to|into|for|on) )?(?:the )?(production|prod|staging|stage|development|dev)(?: (?:environment|env|cluster|namespace))?`),
 		func(p *parser, m match) bool {
 			p.environment = normEnv(m.groups[1])
+			p.environments = append(p.environments, p.environment)
 			p.fact("environment", p.environment, m.from)
 			return true
 		}},
 	{re(`(?:(?:in|to|into|for|on) (?:the )?(test|testing|qa|sandbox)(?: (?:environment|env|cluster))?|(?:the )?(test|testing|qa|sandbox) (?:environment|env|cluster))`),
 		func(p *parser, m match) bool {
 			p.environment = normEnv(m.groups[1] + m.groups[2])
+			p.environments = append(p.environments, p.environment)
 			p.fact("environment", p.environment, m.from)
 			return true
 		}},
@@ -804,10 +841,7 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 
 	// Environment: the sentence, then the hints, then the target path.
 	plan.Environment = p.environment
-	envFromPath := ""
-	if parts := strings.Split(path.Clean(h.TargetPath), "/"); len(parts) > 1 && parts[0] == "clusters" {
-		envFromPath = parts[1]
-	}
+	envFromPath := PathEnvironment(h.TargetPath, "clusters")
 	for _, hint := range []struct{ env, from string }{{h.Environment, "(hint)"}, {envFromPath, "(target path " + h.TargetPath + ")"}} {
 		switch {
 		case hint.env == "":
@@ -819,22 +853,15 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 		}
 	}
 
+	p.environmentsFor(plan, h)
+
 	if err := p.fill(plan); err != nil {
 		return nil, err
 	}
 
 	// App name: the sentence, then the hints, then the target path, then
 	// the component or image.
-	switch {
-	case p.app != "":
-		plan.App = appName(p.app)
-	case h.App != "":
-		plan.App = appName(h.App)
-		p.fact("name", plan.App, "(hint)")
-	case h.TargetPath != "" && path.Base(path.Clean(h.TargetPath)) != "." && path.Base(path.Clean(h.TargetPath)) != "/":
-		plan.App = appName(path.Base(path.Clean(h.TargetPath)))
-		p.fact("name", plan.App, "(target path "+h.TargetPath+")")
-	}
+	p.name(plan, h)
 	if plan.App == "" {
 		switch plan.Blueprint {
 		case BlueprintRedis, BlueprintRedisSentinel:
@@ -1052,4 +1079,35 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// name sets the plan's name from the sentence, then the hints, then the
+// last folder of the target path, and records where it came from.
+func (p *parser) name(plan *Plan, h Hints) {
+	base := path.Base(path.Clean(h.TargetPath))
+	switch {
+	case p.app != "":
+		plan.App = appName(p.app)
+	case h.App != "":
+		plan.App = appName(h.App)
+		p.fact("name", plan.App, "(hint)")
+	case h.TargetPath != "" && base != "." && base != "/":
+		plan.App = appName(base)
+		p.fact("name", plan.App, "(target path "+h.TargetPath+")")
+	}
+}
+
+// PathEnvironment returns the folder that follows the first of roots in
+// target, wherever it stands: clusters/<env>/apps/x, or
+// infra/clusters/<env>/apps/x when the repository sits below another folder.
+func PathEnvironment(target string, roots ...string) string {
+	parts := strings.Split(path.Clean(target), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		for _, r := range roots {
+			if parts[i] == r {
+				return parts[i+1]
+			}
+		}
+	}
+	return ""
 }

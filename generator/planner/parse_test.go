@@ -73,6 +73,13 @@ func TestParse(t *testing.T) {
 			facts:     []Fact{{Key: "replicas", Value: "3", From: "three instances"}},
 		},
 		{
+			name:      "environment from a clusters folder below the root",
+			intent:    "redis",
+			hints:     Hints{TargetPath: "tmp/gitops/clusters/staging/apps/cache"},
+			blueprint: BlueprintRedis, app: "cache", env: "staging",
+			facts: []Fact{{Key: "environment", Value: "staging", From: "(target path tmp/gitops/clusters/staging/apps/cache)"}},
+		},
+		{
 			name:      "redis storage size implies persistence",
 			intent:    "redis with 20Gi storage",
 			hints:     Hints{TargetPath: "clusters/staging/apps/sessions"},

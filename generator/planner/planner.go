@@ -59,6 +59,16 @@ type Hints struct {
 	// Format is the output format asked for ("helm", "kustomize",
 	// "terraform"); it tells which catalog the intent is read against.
 	Format string
+	// Environments are the environments the repository has (the folders
+	// under clusters/, else those its configuration names; see
+	// WorkspaceEnvironments). Kustomize output gets an overlay for each
+	// when the intent names none.
+	Environments []string
+	// Resources are the container requests and limits the repository
+	// configures per environment ("default" for the others; see
+	// ConfigResources). Kustomize overlays patch them in where the
+	// intent states none.
+	Resources map[string]Resources
 }
 
 // Fact is one thing understood from the intent.
@@ -154,10 +164,23 @@ type Plan struct {
 	Schedule string
 	TimeZone string
 	Team     string
+
+	// Environments are the environments Kustomize output has an overlay
+	// for: those named in the intent, else Hints.Environments, else the
+	// plan's Environment, else staging and production.
+	Environments []string
+	// PerEnvironment holds what the intent asked for one environment only
+	// ("3 replicas in production and 1 in staging"), by environment.
+	PerEnvironment map[string]Override
+	// Terraform holds the parameters of a Terraform blueprint.
+	Terraform *Terraform
 }
 
 // Summary says in one line what the plan is.
 func (p *Plan) Summary() string {
+	if p.Terraform != nil {
+		return p.Terraform.summary(p)
+	}
 	var parts []string
 	switch p.Blueprint {
 	case BlueprintRedisSentinel:
@@ -179,7 +202,7 @@ func (p *Plan) Summary() string {
 		if p.Autoscaling != nil {
 			parts = append(parts, fmt.Sprintf("autoscaling %d-%d replicas at %d%% CPU", p.Autoscaling.Min, p.Autoscaling.Max, p.Autoscaling.CPU))
 		} else {
-			parts = append(parts, plural(p.Replicas, "replica"))
+			parts = append(parts, p.replicaSummary())
 		}
 	}
 	if p.Port != 0 {

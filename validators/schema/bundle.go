@@ -15,9 +15,11 @@ import (
 	"sync"
 )
 
-// The bundles are written by `go run ./cmd/schemagen`.
+// The bundles are written by `go run ./cmd/schemagen`; the crds-*
+// bundles (`go run ./cmd/schemagen -crds flux`) hold custom resources'
+// schemas, merged into every Kubernetes bundle.
 //
-//go:embed k8s-*.json.gz
+//go:embed k8s-*.json.gz crds-*.json.gz
 var bundleFS embed.FS
 
 // bundle holds the JSON Schema definitions of one Kubernetes release.
@@ -61,9 +63,45 @@ func loadBundles() (map[string]*bundle, string, error) {
 		}
 		if len(bundles) == 0 {
 			bundlesErr = fmt.Errorf("load schemas: no embedded bundle")
+			return
 		}
+		bundlesErr = mergeCRDs(bundles)
 	})
 	return bundles, newest, bundlesErr
+}
+
+// mergeCRDs adds the kinds of the embedded CRD bundles to every
+// Kubernetes bundle (the Kubernetes definition wins a clash) and folds
+// their hashes into the bundles', which name the cache folders.
+func mergeCRDs(all map[string]*bundle) error {
+	entries, err := bundleFS.ReadDir(".")
+	if err != nil {
+		return fmt.Errorf("load schemas: %w", err)
+	}
+	for _, e := range entries {
+		if ok, _ := path.Match("crds-*.json.gz", e.Name()); !ok {
+			continue
+		}
+		crds, err := readBundle(e.Name())
+		if err != nil {
+			return err
+		}
+		for _, b := range all {
+			for k, def := range crds.Kinds {
+				if _, ok := b.Kinds[k]; !ok {
+					b.Kinds[k] = def
+				}
+			}
+			for name, d := range crds.Definitions {
+				if _, ok := b.Definitions[name]; !ok {
+					b.Definitions[name] = d
+				}
+			}
+			sum := sha256.Sum256([]byte(b.hash + crds.hash))
+			b.hash = hex.EncodeToString(sum[:6])
+		}
+	}
+	return nil
 }
 
 func bundleNames() ([]string, error) {

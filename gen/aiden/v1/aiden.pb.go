@@ -13,6 +13,7 @@ package aidenv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -204,6 +205,124 @@ func (Stage) EnumDescriptor() ([]byte, []int) {
 	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{2}
 }
 
+// Door says how a generation was asked for.
+type Door int32
+
+const (
+	// Not set.
+	Door_DOOR_UNSPECIFIED Door = 0
+	// The RPC API (IDE plugins, curl).
+	Door_DOOR_RPC Door = 1
+	// aiden generate --server.
+	Door_DOOR_CLI Door = 2
+	// The chat slash command.
+	Door_DOOR_CHAT Door = 3
+)
+
+// Enum value maps for Door.
+var (
+	Door_name = map[int32]string{
+		0: "DOOR_UNSPECIFIED",
+		1: "DOOR_RPC",
+		2: "DOOR_CLI",
+		3: "DOOR_CHAT",
+	}
+	Door_value = map[string]int32{
+		"DOOR_UNSPECIFIED": 0,
+		"DOOR_RPC":         1,
+		"DOOR_CLI":         2,
+		"DOOR_CHAT":        3,
+	}
+)
+
+func (x Door) Enum() *Door {
+	p := new(Door)
+	*p = x
+	return p
+}
+
+func (x Door) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Door) Descriptor() protoreflect.EnumDescriptor {
+	return file_aiden_v1_aiden_proto_enumTypes[3].Descriptor()
+}
+
+func (Door) Type() protoreflect.EnumType {
+	return &file_aiden_v1_aiden_proto_enumTypes[3]
+}
+
+func (x Door) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Door.Descriptor instead.
+func (Door) EnumDescriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{3}
+}
+
+// GenerationStatus says where a generation stands.
+type GenerationStatus int32
+
+const (
+	// Not set.
+	GenerationStatus_GENERATION_STATUS_UNSPECIFIED GenerationStatus = 0
+	// Still running.
+	GenerationStatus_GENERATION_STATUS_RUNNING GenerationStatus = 1
+	// The engine returned files (findings may remain; see valid).
+	GenerationStatus_GENERATION_STATUS_SUCCEEDED GenerationStatus = 2
+	// The engine returned an error.
+	GenerationStatus_GENERATION_STATUS_FAILED GenerationStatus = 3
+	// The server stopped before the generation finished.
+	GenerationStatus_GENERATION_STATUS_INTERRUPTED GenerationStatus = 4
+)
+
+// Enum value maps for GenerationStatus.
+var (
+	GenerationStatus_name = map[int32]string{
+		0: "GENERATION_STATUS_UNSPECIFIED",
+		1: "GENERATION_STATUS_RUNNING",
+		2: "GENERATION_STATUS_SUCCEEDED",
+		3: "GENERATION_STATUS_FAILED",
+		4: "GENERATION_STATUS_INTERRUPTED",
+	}
+	GenerationStatus_value = map[string]int32{
+		"GENERATION_STATUS_UNSPECIFIED": 0,
+		"GENERATION_STATUS_RUNNING":     1,
+		"GENERATION_STATUS_SUCCEEDED":   2,
+		"GENERATION_STATUS_FAILED":      3,
+		"GENERATION_STATUS_INTERRUPTED": 4,
+	}
+)
+
+func (x GenerationStatus) Enum() *GenerationStatus {
+	p := new(GenerationStatus)
+	*p = x
+	return p
+}
+
+func (x GenerationStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GenerationStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_aiden_v1_aiden_proto_enumTypes[4].Descriptor()
+}
+
+func (GenerationStatus) Type() protoreflect.EnumType {
+	return &file_aiden_v1_aiden_proto_enumTypes[4]
+}
+
+func (x GenerationStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GenerationStatus.Descriptor instead.
+func (GenerationStatus) EnumDescriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{4}
+}
+
 // File is one file, addressed by a slash-separated path relative to the
 // repository root.
 type File struct {
@@ -354,7 +473,11 @@ type GenerateRequest struct {
 	// these.
 	Workspace []*File `protobuf:"bytes,5,rep,name=workspace,proto3" json:"workspace,omitempty"`
 	// Options for the checks.
-	Options       *Options `protobuf:"bytes,6,opt,name=options,proto3" json:"options,omitempty"`
+	Options *Options `protobuf:"bytes,6,opt,name=options,proto3" json:"options,omitempty"`
+	// The model to write the files, instead of the server's configured one;
+	// the server accepts only models from its allowed list. Empty means the
+	// configured model (or the built-in planner when none is configured).
+	Model         string `protobuf:"bytes,7,opt,name=model,proto3" json:"model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -429,6 +552,13 @@ func (x *GenerateRequest) GetOptions() *Options {
 		return x.Options
 	}
 	return nil
+}
+
+func (x *GenerateRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
 }
 
 // Finding is one thing a check found.
@@ -755,7 +885,23 @@ type Provenance struct {
 	// Words of the intent that were not used.
 	Ignored []string `protobuf:"bytes,5,rep,name=ignored,proto3" json:"ignored,omitempty"`
 	// Time per stage.
-	Stages        []*StageTiming `protobuf:"bytes,6,rep,name=stages,proto3" json:"stages,omitempty"`
+	Stages []*StageTiming `protobuf:"bytes,6,rep,name=stages,proto3" json:"stages,omitempty"`
+	// Every model attempt: the first answer and each repair.
+	Attempts []*ModelAttempt `protobuf:"bytes,7,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// The attempt whose files were returned (the best one), from 1.
+	ChosenAttempt int32 `protobuf:"varint,8,opt,name=chosen_attempt,json=chosenAttempt,proto3" json:"chosen_attempt,omitempty"`
+	// Tokens of all attempts.
+	Usage *TokenUsage `protobuf:"bytes,9,opt,name=usage,proto3" json:"usage,omitempty"`
+	// Few-shot examples sent to the model, as source/name.
+	Examples []string `protobuf:"bytes,10,rep,name=examples,proto3" json:"examples,omitempty"`
+	// Estimated tokens the examples took.
+	ExampleTokens int32 `protobuf:"varint,11,opt,name=example_tokens,json=exampleTokens,proto3" json:"example_tokens,omitempty"`
+	// The prompt templates' version.
+	PromptVersion string `protobuf:"bytes,12,opt,name=prompt_version,json=promptVersion,proto3" json:"prompt_version,omitempty"`
+	// Secrets removed from workspace content before it was sent.
+	Redacted int32 `protobuf:"varint,13,opt,name=redacted,proto3" json:"redacted,omitempty"`
+	// True when the result came from the cache of identical requests.
+	Cached        bool `protobuf:"varint,14,opt,name=cached,proto3" json:"cached,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -832,6 +978,245 @@ func (x *Provenance) GetStages() []*StageTiming {
 	return nil
 }
 
+func (x *Provenance) GetAttempts() []*ModelAttempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
+func (x *Provenance) GetChosenAttempt() int32 {
+	if x != nil {
+		return x.ChosenAttempt
+	}
+	return 0
+}
+
+func (x *Provenance) GetUsage() *TokenUsage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
+func (x *Provenance) GetExamples() []string {
+	if x != nil {
+		return x.Examples
+	}
+	return nil
+}
+
+func (x *Provenance) GetExampleTokens() int32 {
+	if x != nil {
+		return x.ExampleTokens
+	}
+	return 0
+}
+
+func (x *Provenance) GetPromptVersion() string {
+	if x != nil {
+		return x.PromptVersion
+	}
+	return ""
+}
+
+func (x *Provenance) GetRedacted() int32 {
+	if x != nil {
+		return x.Redacted
+	}
+	return 0
+}
+
+func (x *Provenance) GetCached() bool {
+	if x != nil {
+		return x.Cached
+	}
+	return false
+}
+
+// TokenUsage counts a model's tokens.
+type TokenUsage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Tokens sent (the prompt).
+	PromptTokens int64 `protobuf:"varint,1,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
+	// Tokens received (the answer).
+	CompletionTokens int64 `protobuf:"varint,2,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TokenUsage) Reset() {
+	*x = TokenUsage{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenUsage) ProtoMessage() {}
+
+func (x *TokenUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenUsage.ProtoReflect.Descriptor instead.
+func (*TokenUsage) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *TokenUsage) GetPromptTokens() int64 {
+	if x != nil {
+		return x.PromptTokens
+	}
+	return 0
+}
+
+func (x *TokenUsage) GetCompletionTokens() int64 {
+	if x != nil {
+		return x.CompletionTokens
+	}
+	return 0
+}
+
+// ModelAttempt is one answer of a model in a generation and what the
+// checks made of it.
+type ModelAttempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the first answer, 2 for the first repair, ...
+	Number int32 `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	// Tokens of this request.
+	Usage *TokenUsage `protobuf:"bytes,2,opt,name=usage,proto3" json:"usage,omitempty"`
+	// Milliseconds the model took, retries included.
+	Millis float64 `protobuf:"fixed64,3,opt,name=millis,proto3" json:"millis,omitempty"`
+	// Calls repeated after 429 or 5xx.
+	Retries int32 `protobuf:"varint,4,opt,name=retries,proto3" json:"retries,omitempty"`
+	// Files accepted from the answer.
+	Files int32 `protobuf:"varint,5,opt,name=files,proto3" json:"files,omitempty"`
+	// What the checks found in them.
+	Findings []*Finding `protobuf:"bytes,6,rep,name=findings,proto3" json:"findings,omitempty"`
+	// Error-level findings among them.
+	Errors int32 `protobuf:"varint,7,opt,name=errors,proto3" json:"errors,omitempty"`
+	// Why the answer could not be used, if it could not.
+	Problem string `protobuf:"bytes,8,opt,name=problem,proto3" json:"problem,omitempty"`
+	// The answer's text when it could not be used, so nothing is lost.
+	Received string `protobuf:"bytes,9,opt,name=received,proto3" json:"received,omitempty"`
+	// True when the answer stopped at the token limit.
+	Truncated     bool `protobuf:"varint,10,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelAttempt) Reset() {
+	*x = ModelAttempt{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelAttempt) ProtoMessage() {}
+
+func (x *ModelAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelAttempt.ProtoReflect.Descriptor instead.
+func (*ModelAttempt) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ModelAttempt) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *ModelAttempt) GetUsage() *TokenUsage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
+func (x *ModelAttempt) GetMillis() float64 {
+	if x != nil {
+		return x.Millis
+	}
+	return 0
+}
+
+func (x *ModelAttempt) GetRetries() int32 {
+	if x != nil {
+		return x.Retries
+	}
+	return 0
+}
+
+func (x *ModelAttempt) GetFiles() int32 {
+	if x != nil {
+		return x.Files
+	}
+	return 0
+}
+
+func (x *ModelAttempt) GetFindings() []*Finding {
+	if x != nil {
+		return x.Findings
+	}
+	return nil
+}
+
+func (x *ModelAttempt) GetErrors() int32 {
+	if x != nil {
+		return x.Errors
+	}
+	return 0
+}
+
+func (x *ModelAttempt) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *ModelAttempt) GetReceived() string {
+	if x != nil {
+		return x.Received
+	}
+	return ""
+}
+
+func (x *ModelAttempt) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 // GenerateResponse carries the files, the patch, the findings and where it
 // all came from.
 type GenerateResponse struct {
@@ -848,14 +1233,17 @@ type GenerateResponse struct {
 	// Who wrote the files and what they understood.
 	Provenance *Provenance `protobuf:"bytes,5,opt,name=provenance,proto3" json:"provenance,omitempty"`
 	// True when the files were validated and no error-level finding remains.
-	Valid         bool `protobuf:"varint,6,opt,name=valid,proto3" json:"valid,omitempty"`
+	Valid bool `protobuf:"varint,6,opt,name=valid,proto3" json:"valid,omitempty"`
+	// Repository files the generated ones replace (stale chart templates);
+	// the patch deletes them.
+	Deleted       []string `protobuf:"bytes,7,rep,name=deleted,proto3" json:"deleted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GenerateResponse) Reset() {
 	*x = GenerateResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1255,7 @@ func (x *GenerateResponse) String() string {
 func (*GenerateResponse) ProtoMessage() {}
 
 func (x *GenerateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1268,7 @@ func (x *GenerateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateResponse.ProtoReflect.Descriptor instead.
 func (*GenerateResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{8}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GenerateResponse) GetFiles() []*File {
@@ -925,6 +1313,13 @@ func (x *GenerateResponse) GetValid() bool {
 	return false
 }
 
+func (x *GenerateResponse) GetDeleted() []string {
+	if x != nil {
+		return x.Deleted
+	}
+	return nil
+}
+
 // GenerateStreamRequest is the same request as Generate's.
 type GenerateStreamRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -936,7 +1331,7 @@ type GenerateStreamRequest struct {
 
 func (x *GenerateStreamRequest) Reset() {
 	*x = GenerateStreamRequest{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1343,7 @@ func (x *GenerateStreamRequest) String() string {
 func (*GenerateStreamRequest) ProtoMessage() {}
 
 func (x *GenerateStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1356,7 @@ func (x *GenerateStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateStreamRequest.ProtoReflect.Descriptor instead.
 func (*GenerateStreamRequest) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{9}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GenerateStreamRequest) GetRequest() *GenerateRequest {
@@ -981,14 +1376,18 @@ type GenerateStreamResponse struct {
 	// Milliseconds the stage took, when it has finished.
 	Millis float64 `protobuf:"fixed64,3,opt,name=millis,proto3" json:"millis,omitempty"`
 	// The result, on the STAGE_DONE event only.
-	Result        *GenerateResponse `protobuf:"bytes,4,opt,name=result,proto3" json:"result,omitempty"`
+	Result *GenerateResponse `protobuf:"bytes,4,opt,name=result,proto3" json:"result,omitempty"`
+	// Text the model just produced, while it writes (stage STAGE_PLAN).
+	Delta string `protobuf:"bytes,5,opt,name=delta,proto3" json:"delta,omitempty"`
+	// The model attempt this event belongs to, from 1; 0 without a model.
+	Attempt       int32 `protobuf:"varint,6,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GenerateStreamResponse) Reset() {
 	*x = GenerateStreamResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1399,7 @@ func (x *GenerateStreamResponse) String() string {
 func (*GenerateStreamResponse) ProtoMessage() {}
 
 func (x *GenerateStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1412,7 @@ func (x *GenerateStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateStreamResponse.ProtoReflect.Descriptor instead.
 func (*GenerateStreamResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{10}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GenerateStreamResponse) GetStage() Stage {
@@ -1044,6 +1443,20 @@ func (x *GenerateStreamResponse) GetResult() *GenerateResponse {
 	return nil
 }
 
+func (x *GenerateStreamResponse) GetDelta() string {
+	if x != nil {
+		return x.Delta
+	}
+	return ""
+}
+
+func (x *GenerateStreamResponse) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
 // ValidateRequest carries the files to check.
 type ValidateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1057,7 +1470,7 @@ type ValidateRequest struct {
 
 func (x *ValidateRequest) Reset() {
 	*x = ValidateRequest{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1069,7 +1482,7 @@ func (x *ValidateRequest) String() string {
 func (*ValidateRequest) ProtoMessage() {}
 
 func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1082,7 +1495,7 @@ func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateRequest.ProtoReflect.Descriptor instead.
 func (*ValidateRequest) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{11}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ValidateRequest) GetFiles() []*File {
@@ -1114,7 +1527,7 @@ type ValidateResponse struct {
 
 func (x *ValidateResponse) Reset() {
 	*x = ValidateResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1539,7 @@ func (x *ValidateResponse) String() string {
 func (*ValidateResponse) ProtoMessage() {}
 
 func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1552,7 @@ func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
 func (*ValidateResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{12}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ValidateResponse) GetFindings() []*Finding {
@@ -1163,11 +1576,568 @@ func (x *ValidateResponse) GetValid() bool {
 	return false
 }
 
+// Attempt is one round of writing files and checking them: one for the
+// built-in planner, one per round of a model's repair loop.
+type Attempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The model that wrote the files, if any.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// The files written (omitted by ListGenerations).
+	Files []*File `protobuf:"bytes,2,rep,name=files,proto3" json:"files,omitempty"`
+	// What the checks found in them.
+	Findings []*Finding `protobuf:"bytes,3,rep,name=findings,proto3" json:"findings,omitempty"`
+	// Prompt tokens the model used.
+	PromptTokens int64 `protobuf:"varint,4,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
+	// Completion tokens the model used.
+	CompletionTokens int64 `protobuf:"varint,5,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Attempt) Reset() {
+	*x = Attempt{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attempt) ProtoMessage() {}
+
+func (x *Attempt) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attempt.ProtoReflect.Descriptor instead.
+func (*Attempt) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Attempt) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *Attempt) GetFiles() []*File {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+func (x *Attempt) GetFindings() []*Finding {
+	if x != nil {
+		return x.Findings
+	}
+	return nil
+}
+
+func (x *Attempt) GetPromptTokens() int64 {
+	if x != nil {
+		return x.PromptTokens
+	}
+	return 0
+}
+
+func (x *Attempt) GetCompletionTokens() int64 {
+	if x != nil {
+		return x.CompletionTokens
+	}
+	return 0
+}
+
+// Generation is the record of one generation.
+type Generation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The generation id, for example gen_5f2c9a1b7d3e4f60.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When it was asked for.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it ended; unset while it runs.
+	FinishTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	// Who asked: a chat user, the Aiden-User header, or the peer address.
+	Caller string `protobuf:"bytes,4,opt,name=caller,proto3" json:"caller,omitempty"`
+	// Which door it came through.
+	Door Door `protobuf:"varint,5,opt,name=door,proto3,enum=aiden.v1.Door" json:"door,omitempty"`
+	// The intent.
+	Intent string `protobuf:"bytes,6,opt,name=intent,proto3" json:"intent,omitempty"`
+	// The format asked for.
+	Format Format `protobuf:"varint,7,opt,name=format,proto3,enum=aiden.v1.Format" json:"format,omitempty"`
+	// The target folder.
+	TargetPath string `protobuf:"bytes,8,opt,name=target_path,json=targetPath,proto3" json:"target_path,omitempty"`
+	// The environment asked for, if any.
+	Environment string `protobuf:"bytes,9,opt,name=environment,proto3" json:"environment,omitempty"`
+	// The check options.
+	Options *Options `protobuf:"bytes,10,opt,name=options,proto3" json:"options,omitempty"`
+	// SHA-256 of the generation config, empty when there was none.
+	ConfigDigest string `protobuf:"bytes,11,opt,name=config_digest,json=configDigest,proto3" json:"config_digest,omitempty"`
+	// SHA-256 over every workspace file's path and content.
+	WorkspaceDigest string `protobuf:"bytes,12,opt,name=workspace_digest,json=workspaceDigest,proto3" json:"workspace_digest,omitempty"`
+	// What wrote the files: "planner" or a model provider.
+	Provider string `protobuf:"bytes,13,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The model, when one wrote the files.
+	Model string `protobuf:"bytes,14,opt,name=model,proto3" json:"model,omitempty"`
+	// The last pipeline stage that finished.
+	Stage string `protobuf:"bytes,15,opt,name=stage,proto3" json:"stage,omitempty"`
+	// One line: what was built.
+	Summary string `protobuf:"bytes,16,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Each attempt's files, findings and tokens.
+	Attempts []*Attempt `protobuf:"bytes,17,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// The final patch (omitted by ListGenerations; also served at
+	// /generations/{id}.patch).
+	Patch string `protobuf:"bytes,18,opt,name=patch,proto3" json:"patch,omitempty"`
+	// True when the files were validated and no error-level finding remains.
+	Valid bool `protobuf:"varint,19,opt,name=valid,proto3" json:"valid,omitempty"`
+	// Where it stands.
+	Status GenerationStatus `protobuf:"varint,20,opt,name=status,proto3,enum=aiden.v1.GenerationStatus" json:"status,omitempty"`
+	// Why it failed or was interrupted.
+	Error         string `protobuf:"bytes,21,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Generation) Reset() {
+	*x = Generation{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Generation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Generation) ProtoMessage() {}
+
+func (x *Generation) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Generation.ProtoReflect.Descriptor instead.
+func (*Generation) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Generation) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Generation) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Generation) GetFinishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishTime
+	}
+	return nil
+}
+
+func (x *Generation) GetCaller() string {
+	if x != nil {
+		return x.Caller
+	}
+	return ""
+}
+
+func (x *Generation) GetDoor() Door {
+	if x != nil {
+		return x.Door
+	}
+	return Door_DOOR_UNSPECIFIED
+}
+
+func (x *Generation) GetIntent() string {
+	if x != nil {
+		return x.Intent
+	}
+	return ""
+}
+
+func (x *Generation) GetFormat() Format {
+	if x != nil {
+		return x.Format
+	}
+	return Format_FORMAT_UNSPECIFIED
+}
+
+func (x *Generation) GetTargetPath() string {
+	if x != nil {
+		return x.TargetPath
+	}
+	return ""
+}
+
+func (x *Generation) GetEnvironment() string {
+	if x != nil {
+		return x.Environment
+	}
+	return ""
+}
+
+func (x *Generation) GetOptions() *Options {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *Generation) GetConfigDigest() string {
+	if x != nil {
+		return x.ConfigDigest
+	}
+	return ""
+}
+
+func (x *Generation) GetWorkspaceDigest() string {
+	if x != nil {
+		return x.WorkspaceDigest
+	}
+	return ""
+}
+
+func (x *Generation) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *Generation) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *Generation) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
+func (x *Generation) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *Generation) GetAttempts() []*Attempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
+func (x *Generation) GetPatch() string {
+	if x != nil {
+		return x.Patch
+	}
+	return ""
+}
+
+func (x *Generation) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *Generation) GetStatus() GenerationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return GenerationStatus_GENERATION_STATUS_UNSPECIFIED
+}
+
+func (x *Generation) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// GetGenerationRequest names a generation.
+type GetGenerationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The generation id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGenerationRequest) Reset() {
+	*x = GetGenerationRequest{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGenerationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGenerationRequest) ProtoMessage() {}
+
+func (x *GetGenerationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGenerationRequest.ProtoReflect.Descriptor instead.
+func (*GetGenerationRequest) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetGenerationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetGenerationResponse carries the whole record.
+type GetGenerationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record.
+	Generation    *Generation `protobuf:"bytes,1,opt,name=generation,proto3" json:"generation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGenerationResponse) Reset() {
+	*x = GetGenerationResponse{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGenerationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGenerationResponse) ProtoMessage() {}
+
+func (x *GetGenerationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGenerationResponse.ProtoReflect.Descriptor instead.
+func (*GetGenerationResponse) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetGenerationResponse) GetGeneration() *Generation {
+	if x != nil {
+		return x.Generation
+	}
+	return nil
+}
+
+// ListGenerationsRequest filters and pages the records.
+type ListGenerationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Most records per page; 0 means 50, at most 500.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only this door, when set.
+	Door Door `protobuf:"varint,3,opt,name=door,proto3,enum=aiden.v1.Door" json:"door,omitempty"`
+	// Only this status, when set.
+	Status GenerationStatus `protobuf:"varint,4,opt,name=status,proto3,enum=aiden.v1.GenerationStatus" json:"status,omitempty"`
+	// Only this caller, when set.
+	Caller string `protobuf:"bytes,5,opt,name=caller,proto3" json:"caller,omitempty"`
+	// Only this format, when set.
+	Format Format `protobuf:"varint,6,opt,name=format,proto3,enum=aiden.v1.Format" json:"format,omitempty"`
+	// Only records created at or after this time, when set.
+	Since         *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=since,proto3" json:"since,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGenerationsRequest) Reset() {
+	*x = ListGenerationsRequest{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGenerationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGenerationsRequest) ProtoMessage() {}
+
+func (x *ListGenerationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGenerationsRequest.ProtoReflect.Descriptor instead.
+func (*ListGenerationsRequest) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListGenerationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListGenerationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListGenerationsRequest) GetDoor() Door {
+	if x != nil {
+		return x.Door
+	}
+	return Door_DOOR_UNSPECIFIED
+}
+
+func (x *ListGenerationsRequest) GetStatus() GenerationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return GenerationStatus_GENERATION_STATUS_UNSPECIFIED
+}
+
+func (x *ListGenerationsRequest) GetCaller() string {
+	if x != nil {
+		return x.Caller
+	}
+	return ""
+}
+
+func (x *ListGenerationsRequest) GetFormat() Format {
+	if x != nil {
+		return x.Format
+	}
+	return Format_FORMAT_UNSPECIFIED
+}
+
+func (x *ListGenerationsRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+// ListGenerationsResponse is one page of records, newest first.
+type ListGenerationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The records, without attempt files and patches.
+	Generations []*Generation `protobuf:"bytes,1,rep,name=generations,proto3" json:"generations,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGenerationsResponse) Reset() {
+	*x = ListGenerationsResponse{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGenerationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGenerationsResponse) ProtoMessage() {}
+
+func (x *ListGenerationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGenerationsResponse.ProtoReflect.Descriptor instead.
+func (*ListGenerationsResponse) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListGenerationsResponse) GetGenerations() []*Generation {
+	if x != nil {
+		return x.Generations
+	}
+	return nil
+}
+
+func (x *ListGenerationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_aiden_v1_aiden_proto protoreflect.FileDescriptor
 
 const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\n" +
-	"\x14aiden/v1/aiden.proto\x12\baiden.v1\"4\n" +
+	"\x14aiden/v1/aiden.proto\x12\baiden.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"4\n" +
 	"\x04File\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\fR\acontent\"\xb4\x01\n" +
@@ -1176,7 +2146,7 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\fpolicy_check\x18\x02 \x01(\bR\vpolicyCheck\x12-\n" +
 	"\x12kubernetes_version\x18\x03 \x01(\tR\x11kubernetesVersion\x12)\n" +
 	"\x10schema_locations\x18\x04 \x03(\tR\x0fschemaLocationsB\v\n" +
-	"\t_validate\"\xf1\x01\n" +
+	"\t_validate\"\x87\x02\n" +
 	"\x0fGenerateRequest\x12\x16\n" +
 	"\x06intent\x18\x01 \x01(\tR\x06intent\x12(\n" +
 	"\x06format\x18\x02 \x01(\x0e2\x10.aiden.v1.FormatR\x06format\x12\x1f\n" +
@@ -1184,7 +2154,8 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"targetPath\x12 \n" +
 	"\venvironment\x18\x04 \x01(\tR\venvironment\x12,\n" +
 	"\tworkspace\x18\x05 \x03(\v2\x0e.aiden.v1.FileR\tworkspace\x12+\n" +
-	"\aoptions\x18\x06 \x01(\v2\x11.aiden.v1.OptionsR\aoptions\"\xdb\x01\n" +
+	"\aoptions\x18\x06 \x01(\v2\x11.aiden.v1.OptionsR\aoptions\x12\x14\n" +
+	"\x05model\x18\a \x01(\tR\x05model\"\xdb\x01\n" +
 	"\aFinding\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x1a\n" +
 	"\bresource\x18\x02 \x01(\tR\bresource\x12\x12\n" +
@@ -1206,7 +2177,7 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\x04from\x18\x03 \x01(\tR\x04from\";\n" +
 	"\vStageTiming\x12\x14\n" +
 	"\x05stage\x18\x01 \x01(\tR\x05stage\x12\x16\n" +
-	"\x06millis\x18\x02 \x01(\x01R\x06millis\"\xd3\x01\n" +
+	"\x06millis\x18\x02 \x01(\x01R\x06millis\"\xf8\x03\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tgenerator\x18\x01 \x01(\tR\tgenerator\x12\x14\n" +
@@ -1216,7 +2187,32 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"understood\x18\x04 \x03(\v2\x0e.aiden.v1.FactR\n" +
 	"understood\x12\x18\n" +
 	"\aignored\x18\x05 \x03(\tR\aignored\x12-\n" +
-	"\x06stages\x18\x06 \x03(\v2\x15.aiden.v1.StageTimingR\x06stages\"\xf2\x01\n" +
+	"\x06stages\x18\x06 \x03(\v2\x15.aiden.v1.StageTimingR\x06stages\x122\n" +
+	"\battempts\x18\a \x03(\v2\x16.aiden.v1.ModelAttemptR\battempts\x12%\n" +
+	"\x0echosen_attempt\x18\b \x01(\x05R\rchosenAttempt\x12*\n" +
+	"\x05usage\x18\t \x01(\v2\x14.aiden.v1.TokenUsageR\x05usage\x12\x1a\n" +
+	"\bexamples\x18\n" +
+	" \x03(\tR\bexamples\x12%\n" +
+	"\x0eexample_tokens\x18\v \x01(\x05R\rexampleTokens\x12%\n" +
+	"\x0eprompt_version\x18\f \x01(\tR\rpromptVersion\x12\x1a\n" +
+	"\bredacted\x18\r \x01(\x05R\bredacted\x12\x16\n" +
+	"\x06cached\x18\x0e \x01(\bR\x06cached\"^\n" +
+	"\n" +
+	"TokenUsage\x12#\n" +
+	"\rprompt_tokens\x18\x01 \x01(\x03R\fpromptTokens\x12+\n" +
+	"\x11completion_tokens\x18\x02 \x01(\x03R\x10completionTokens\"\xb5\x02\n" +
+	"\fModelAttempt\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\x05R\x06number\x12*\n" +
+	"\x05usage\x18\x02 \x01(\v2\x14.aiden.v1.TokenUsageR\x05usage\x12\x16\n" +
+	"\x06millis\x18\x03 \x01(\x01R\x06millis\x12\x18\n" +
+	"\aretries\x18\x04 \x01(\x05R\aretries\x12\x14\n" +
+	"\x05files\x18\x05 \x01(\x05R\x05files\x12-\n" +
+	"\bfindings\x18\x06 \x03(\v2\x11.aiden.v1.FindingR\bfindings\x12\x16\n" +
+	"\x06errors\x18\a \x01(\x05R\x06errors\x12\x18\n" +
+	"\aproblem\x18\b \x01(\tR\aproblem\x12\x1a\n" +
+	"\breceived\x18\t \x01(\tR\breceived\x12\x1c\n" +
+	"\ttruncated\x18\n" +
+	" \x01(\bR\ttruncated\"\x8c\x02\n" +
 	"\x10GenerateResponse\x12$\n" +
 	"\x05files\x18\x01 \x03(\v2\x0e.aiden.v1.FileR\x05files\x12\x14\n" +
 	"\x05patch\x18\x02 \x01(\tR\x05patch\x12-\n" +
@@ -1225,21 +2221,75 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\n" +
 	"provenance\x18\x05 \x01(\v2\x14.aiden.v1.ProvenanceR\n" +
 	"provenance\x12\x14\n" +
-	"\x05valid\x18\x06 \x01(\bR\x05valid\"L\n" +
+	"\x05valid\x18\x06 \x01(\bR\x05valid\x12\x18\n" +
+	"\adeleted\x18\a \x03(\tR\adeleted\"L\n" +
 	"\x15GenerateStreamRequest\x123\n" +
-	"\arequest\x18\x01 \x01(\v2\x19.aiden.v1.GenerateRequestR\arequest\"\xa5\x01\n" +
+	"\arequest\x18\x01 \x01(\v2\x19.aiden.v1.GenerateRequestR\arequest\"\xd5\x01\n" +
 	"\x16GenerateStreamResponse\x12%\n" +
 	"\x05stage\x18\x01 \x01(\x0e2\x0f.aiden.v1.StageR\x05stage\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x16\n" +
 	"\x06millis\x18\x03 \x01(\x01R\x06millis\x122\n" +
-	"\x06result\x18\x04 \x01(\v2\x1a.aiden.v1.GenerateResponseR\x06result\"d\n" +
+	"\x06result\x18\x04 \x01(\v2\x1a.aiden.v1.GenerateResponseR\x06result\x12\x14\n" +
+	"\x05delta\x18\x05 \x01(\tR\x05delta\x12\x18\n" +
+	"\aattempt\x18\x06 \x01(\x05R\aattempt\"d\n" +
 	"\x0fValidateRequest\x12$\n" +
 	"\x05files\x18\x01 \x03(\v2\x0e.aiden.v1.FileR\x05files\x12+\n" +
 	"\aoptions\x18\x02 \x01(\v2\x11.aiden.v1.OptionsR\aoptions\"\x80\x01\n" +
 	"\x10ValidateResponse\x12-\n" +
 	"\bfindings\x18\x01 \x03(\v2\x11.aiden.v1.FindingR\bfindings\x12'\n" +
 	"\x06checks\x18\x02 \x03(\v2\x0f.aiden.v1.CheckR\x06checks\x12\x14\n" +
-	"\x05valid\x18\x03 \x01(\bR\x05valid*]\n" +
+	"\x05valid\x18\x03 \x01(\bR\x05valid\"\xc6\x01\n" +
+	"\aAttempt\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12$\n" +
+	"\x05files\x18\x02 \x03(\v2\x0e.aiden.v1.FileR\x05files\x12-\n" +
+	"\bfindings\x18\x03 \x03(\v2\x11.aiden.v1.FindingR\bfindings\x12#\n" +
+	"\rprompt_tokens\x18\x04 \x01(\x03R\fpromptTokens\x12+\n" +
+	"\x11completion_tokens\x18\x05 \x01(\x03R\x10completionTokens\"\xdb\x05\n" +
+	"\n" +
+	"Generation\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vfinish_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishTime\x12\x16\n" +
+	"\x06caller\x18\x04 \x01(\tR\x06caller\x12\"\n" +
+	"\x04door\x18\x05 \x01(\x0e2\x0e.aiden.v1.DoorR\x04door\x12\x16\n" +
+	"\x06intent\x18\x06 \x01(\tR\x06intent\x12(\n" +
+	"\x06format\x18\a \x01(\x0e2\x10.aiden.v1.FormatR\x06format\x12\x1f\n" +
+	"\vtarget_path\x18\b \x01(\tR\n" +
+	"targetPath\x12 \n" +
+	"\venvironment\x18\t \x01(\tR\venvironment\x12+\n" +
+	"\aoptions\x18\n" +
+	" \x01(\v2\x11.aiden.v1.OptionsR\aoptions\x12#\n" +
+	"\rconfig_digest\x18\v \x01(\tR\fconfigDigest\x12)\n" +
+	"\x10workspace_digest\x18\f \x01(\tR\x0fworkspaceDigest\x12\x1a\n" +
+	"\bprovider\x18\r \x01(\tR\bprovider\x12\x14\n" +
+	"\x05model\x18\x0e \x01(\tR\x05model\x12\x14\n" +
+	"\x05stage\x18\x0f \x01(\tR\x05stage\x12\x18\n" +
+	"\asummary\x18\x10 \x01(\tR\asummary\x12-\n" +
+	"\battempts\x18\x11 \x03(\v2\x11.aiden.v1.AttemptR\battempts\x12\x14\n" +
+	"\x05patch\x18\x12 \x01(\tR\x05patch\x12\x14\n" +
+	"\x05valid\x18\x13 \x01(\bR\x05valid\x122\n" +
+	"\x06status\x18\x14 \x01(\x0e2\x1a.aiden.v1.GenerationStatusR\x06status\x12\x14\n" +
+	"\x05error\x18\x15 \x01(\tR\x05error\"&\n" +
+	"\x14GetGenerationRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
+	"\x15GetGenerationResponse\x124\n" +
+	"\n" +
+	"generation\x18\x01 \x01(\v2\x14.aiden.v1.GenerationR\n" +
+	"generation\"\xa0\x02\n" +
+	"\x16ListGenerationsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\"\n" +
+	"\x04door\x18\x03 \x01(\x0e2\x0e.aiden.v1.DoorR\x04door\x122\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x1a.aiden.v1.GenerationStatusR\x06status\x12\x16\n" +
+	"\x06caller\x18\x05 \x01(\tR\x06caller\x12(\n" +
+	"\x06format\x18\x06 \x01(\x0e2\x10.aiden.v1.FormatR\x06format\x120\n" +
+	"\x05since\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x05since\"y\n" +
+	"\x17ListGenerationsResponse\x126\n" +
+	"\vgenerations\x18\x01 \x03(\v2\x14.aiden.v1.GenerationR\vgenerations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*]\n" +
 	"\x06Format\x12\x16\n" +
 	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vFORMAT_HELM\x10\x01\x12\x14\n" +
@@ -1258,10 +2308,23 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\fSTAGE_RENDER\x10\x03\x12\x12\n" +
 	"\x0eSTAGE_VALIDATE\x10\x04\x12\x0e\n" +
 	"\n" +
-	"STAGE_DONE\x10\x052\xaf\x01\n" +
+	"STAGE_DONE\x10\x05*G\n" +
+	"\x04Door\x12\x14\n" +
+	"\x10DOOR_UNSPECIFIED\x10\x00\x12\f\n" +
+	"\bDOOR_RPC\x10\x01\x12\f\n" +
+	"\bDOOR_CLI\x10\x02\x12\r\n" +
+	"\tDOOR_CHAT\x10\x03*\xb6\x01\n" +
+	"\x10GenerationStatus\x12!\n" +
+	"\x1dGENERATION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19GENERATION_STATUS_RUNNING\x10\x01\x12\x1f\n" +
+	"\x1bGENERATION_STATUS_SUCCEEDED\x10\x02\x12\x1c\n" +
+	"\x18GENERATION_STATUS_FAILED\x10\x03\x12!\n" +
+	"\x1dGENERATION_STATUS_INTERRUPTED\x10\x042\xdd\x02\n" +
 	"\x0fGenerateService\x12C\n" +
 	"\bGenerate\x12\x19.aiden.v1.GenerateRequest\x1a\x1a.aiden.v1.GenerateResponse\"\x00\x12W\n" +
-	"\x0eGenerateStream\x12\x1f.aiden.v1.GenerateStreamRequest\x1a .aiden.v1.GenerateStreamResponse\"\x000\x012V\n" +
+	"\x0eGenerateStream\x12\x1f.aiden.v1.GenerateStreamRequest\x1a .aiden.v1.GenerateStreamResponse\"\x000\x01\x12R\n" +
+	"\rGetGeneration\x12\x1e.aiden.v1.GetGenerationRequest\x1a\x1f.aiden.v1.GetGenerationResponse\"\x00\x12X\n" +
+	"\x0fListGenerations\x12 .aiden.v1.ListGenerationsRequest\x1a!.aiden.v1.ListGenerationsResponse\"\x002V\n" +
 	"\x0fValidateService\x12C\n" +
 	"\bValidate\x12\x19.aiden.v1.ValidateRequest\x1a\x1a.aiden.v1.ValidateResponse\"\x00B\x8b\x01\n" +
 	"\fcom.aiden.v1B\n" +
@@ -1279,55 +2342,89 @@ func file_aiden_v1_aiden_proto_rawDescGZIP() []byte {
 	return file_aiden_v1_aiden_proto_rawDescData
 }
 
-var file_aiden_v1_aiden_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_aiden_v1_aiden_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_aiden_v1_aiden_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_aiden_v1_aiden_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_aiden_v1_aiden_proto_goTypes = []any{
-	(Format)(0),                    // 0: aiden.v1.Format
-	(Severity)(0),                  // 1: aiden.v1.Severity
-	(Stage)(0),                     // 2: aiden.v1.Stage
-	(*File)(nil),                   // 3: aiden.v1.File
-	(*Options)(nil),                // 4: aiden.v1.Options
-	(*GenerateRequest)(nil),        // 5: aiden.v1.GenerateRequest
-	(*Finding)(nil),                // 6: aiden.v1.Finding
-	(*Check)(nil),                  // 7: aiden.v1.Check
-	(*Fact)(nil),                   // 8: aiden.v1.Fact
-	(*StageTiming)(nil),            // 9: aiden.v1.StageTiming
-	(*Provenance)(nil),             // 10: aiden.v1.Provenance
-	(*GenerateResponse)(nil),       // 11: aiden.v1.GenerateResponse
-	(*GenerateStreamRequest)(nil),  // 12: aiden.v1.GenerateStreamRequest
-	(*GenerateStreamResponse)(nil), // 13: aiden.v1.GenerateStreamResponse
-	(*ValidateRequest)(nil),        // 14: aiden.v1.ValidateRequest
-	(*ValidateResponse)(nil),       // 15: aiden.v1.ValidateResponse
+	(Format)(0),                     // 0: aiden.v1.Format
+	(Severity)(0),                   // 1: aiden.v1.Severity
+	(Stage)(0),                      // 2: aiden.v1.Stage
+	(Door)(0),                       // 3: aiden.v1.Door
+	(GenerationStatus)(0),           // 4: aiden.v1.GenerationStatus
+	(*File)(nil),                    // 5: aiden.v1.File
+	(*Options)(nil),                 // 6: aiden.v1.Options
+	(*GenerateRequest)(nil),         // 7: aiden.v1.GenerateRequest
+	(*Finding)(nil),                 // 8: aiden.v1.Finding
+	(*Check)(nil),                   // 9: aiden.v1.Check
+	(*Fact)(nil),                    // 10: aiden.v1.Fact
+	(*StageTiming)(nil),             // 11: aiden.v1.StageTiming
+	(*Provenance)(nil),              // 12: aiden.v1.Provenance
+	(*TokenUsage)(nil),              // 13: aiden.v1.TokenUsage
+	(*ModelAttempt)(nil),            // 14: aiden.v1.ModelAttempt
+	(*GenerateResponse)(nil),        // 15: aiden.v1.GenerateResponse
+	(*GenerateStreamRequest)(nil),   // 16: aiden.v1.GenerateStreamRequest
+	(*GenerateStreamResponse)(nil),  // 17: aiden.v1.GenerateStreamResponse
+	(*ValidateRequest)(nil),         // 18: aiden.v1.ValidateRequest
+	(*ValidateResponse)(nil),        // 19: aiden.v1.ValidateResponse
+	(*Attempt)(nil),                 // 20: aiden.v1.Attempt
+	(*Generation)(nil),              // 21: aiden.v1.Generation
+	(*GetGenerationRequest)(nil),    // 22: aiden.v1.GetGenerationRequest
+	(*GetGenerationResponse)(nil),   // 23: aiden.v1.GetGenerationResponse
+	(*ListGenerationsRequest)(nil),  // 24: aiden.v1.ListGenerationsRequest
+	(*ListGenerationsResponse)(nil), // 25: aiden.v1.ListGenerationsResponse
+	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
 }
 var file_aiden_v1_aiden_proto_depIdxs = []int32{
 	0,  // 0: aiden.v1.GenerateRequest.format:type_name -> aiden.v1.Format
-	3,  // 1: aiden.v1.GenerateRequest.workspace:type_name -> aiden.v1.File
-	4,  // 2: aiden.v1.GenerateRequest.options:type_name -> aiden.v1.Options
+	5,  // 1: aiden.v1.GenerateRequest.workspace:type_name -> aiden.v1.File
+	6,  // 2: aiden.v1.GenerateRequest.options:type_name -> aiden.v1.Options
 	1,  // 3: aiden.v1.Finding.severity:type_name -> aiden.v1.Severity
-	8,  // 4: aiden.v1.Provenance.understood:type_name -> aiden.v1.Fact
-	9,  // 5: aiden.v1.Provenance.stages:type_name -> aiden.v1.StageTiming
-	3,  // 6: aiden.v1.GenerateResponse.files:type_name -> aiden.v1.File
-	6,  // 7: aiden.v1.GenerateResponse.findings:type_name -> aiden.v1.Finding
-	7,  // 8: aiden.v1.GenerateResponse.checks:type_name -> aiden.v1.Check
-	10, // 9: aiden.v1.GenerateResponse.provenance:type_name -> aiden.v1.Provenance
-	5,  // 10: aiden.v1.GenerateStreamRequest.request:type_name -> aiden.v1.GenerateRequest
-	2,  // 11: aiden.v1.GenerateStreamResponse.stage:type_name -> aiden.v1.Stage
-	11, // 12: aiden.v1.GenerateStreamResponse.result:type_name -> aiden.v1.GenerateResponse
-	3,  // 13: aiden.v1.ValidateRequest.files:type_name -> aiden.v1.File
-	4,  // 14: aiden.v1.ValidateRequest.options:type_name -> aiden.v1.Options
-	6,  // 15: aiden.v1.ValidateResponse.findings:type_name -> aiden.v1.Finding
-	7,  // 16: aiden.v1.ValidateResponse.checks:type_name -> aiden.v1.Check
-	5,  // 17: aiden.v1.GenerateService.Generate:input_type -> aiden.v1.GenerateRequest
-	12, // 18: aiden.v1.GenerateService.GenerateStream:input_type -> aiden.v1.GenerateStreamRequest
-	14, // 19: aiden.v1.ValidateService.Validate:input_type -> aiden.v1.ValidateRequest
-	11, // 20: aiden.v1.GenerateService.Generate:output_type -> aiden.v1.GenerateResponse
-	13, // 21: aiden.v1.GenerateService.GenerateStream:output_type -> aiden.v1.GenerateStreamResponse
-	15, // 22: aiden.v1.ValidateService.Validate:output_type -> aiden.v1.ValidateResponse
-	20, // [20:23] is the sub-list for method output_type
-	17, // [17:20] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	10, // 4: aiden.v1.Provenance.understood:type_name -> aiden.v1.Fact
+	11, // 5: aiden.v1.Provenance.stages:type_name -> aiden.v1.StageTiming
+	14, // 6: aiden.v1.Provenance.attempts:type_name -> aiden.v1.ModelAttempt
+	13, // 7: aiden.v1.Provenance.usage:type_name -> aiden.v1.TokenUsage
+	13, // 8: aiden.v1.ModelAttempt.usage:type_name -> aiden.v1.TokenUsage
+	8,  // 9: aiden.v1.ModelAttempt.findings:type_name -> aiden.v1.Finding
+	5,  // 10: aiden.v1.GenerateResponse.files:type_name -> aiden.v1.File
+	8,  // 11: aiden.v1.GenerateResponse.findings:type_name -> aiden.v1.Finding
+	9,  // 12: aiden.v1.GenerateResponse.checks:type_name -> aiden.v1.Check
+	12, // 13: aiden.v1.GenerateResponse.provenance:type_name -> aiden.v1.Provenance
+	7,  // 14: aiden.v1.GenerateStreamRequest.request:type_name -> aiden.v1.GenerateRequest
+	2,  // 15: aiden.v1.GenerateStreamResponse.stage:type_name -> aiden.v1.Stage
+	15, // 16: aiden.v1.GenerateStreamResponse.result:type_name -> aiden.v1.GenerateResponse
+	5,  // 17: aiden.v1.ValidateRequest.files:type_name -> aiden.v1.File
+	6,  // 18: aiden.v1.ValidateRequest.options:type_name -> aiden.v1.Options
+	8,  // 19: aiden.v1.ValidateResponse.findings:type_name -> aiden.v1.Finding
+	9,  // 20: aiden.v1.ValidateResponse.checks:type_name -> aiden.v1.Check
+	5,  // 21: aiden.v1.Attempt.files:type_name -> aiden.v1.File
+	8,  // 22: aiden.v1.Attempt.findings:type_name -> aiden.v1.Finding
+	26, // 23: aiden.v1.Generation.create_time:type_name -> google.protobuf.Timestamp
+	26, // 24: aiden.v1.Generation.finish_time:type_name -> google.protobuf.Timestamp
+	3,  // 25: aiden.v1.Generation.door:type_name -> aiden.v1.Door
+	0,  // 26: aiden.v1.Generation.format:type_name -> aiden.v1.Format
+	6,  // 27: aiden.v1.Generation.options:type_name -> aiden.v1.Options
+	20, // 28: aiden.v1.Generation.attempts:type_name -> aiden.v1.Attempt
+	4,  // 29: aiden.v1.Generation.status:type_name -> aiden.v1.GenerationStatus
+	21, // 30: aiden.v1.GetGenerationResponse.generation:type_name -> aiden.v1.Generation
+	3,  // 31: aiden.v1.ListGenerationsRequest.door:type_name -> aiden.v1.Door
+	4,  // 32: aiden.v1.ListGenerationsRequest.status:type_name -> aiden.v1.GenerationStatus
+	0,  // 33: aiden.v1.ListGenerationsRequest.format:type_name -> aiden.v1.Format
+	26, // 34: aiden.v1.ListGenerationsRequest.since:type_name -> google.protobuf.Timestamp
+	21, // 35: aiden.v1.ListGenerationsResponse.generations:type_name -> aiden.v1.Generation
+	7,  // 36: aiden.v1.GenerateService.Generate:input_type -> aiden.v1.GenerateRequest
+	16, // 37: aiden.v1.GenerateService.GenerateStream:input_type -> aiden.v1.GenerateStreamRequest
+	22, // 38: aiden.v1.GenerateService.GetGeneration:input_type -> aiden.v1.GetGenerationRequest
+	24, // 39: aiden.v1.GenerateService.ListGenerations:input_type -> aiden.v1.ListGenerationsRequest
+	18, // 40: aiden.v1.ValidateService.Validate:input_type -> aiden.v1.ValidateRequest
+	15, // 41: aiden.v1.GenerateService.Generate:output_type -> aiden.v1.GenerateResponse
+	17, // 42: aiden.v1.GenerateService.GenerateStream:output_type -> aiden.v1.GenerateStreamResponse
+	23, // 43: aiden.v1.GenerateService.GetGeneration:output_type -> aiden.v1.GetGenerationResponse
+	25, // 44: aiden.v1.GenerateService.ListGenerations:output_type -> aiden.v1.ListGenerationsResponse
+	19, // 45: aiden.v1.ValidateService.Validate:output_type -> aiden.v1.ValidateResponse
+	41, // [41:46] is the sub-list for method output_type
+	36, // [36:41] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_aiden_v1_aiden_proto_init() }
@@ -1341,8 +2438,8 @@ func file_aiden_v1_aiden_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aiden_v1_aiden_proto_rawDesc), len(file_aiden_v1_aiden_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   13,
+			NumEnums:      5,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -44,6 +44,12 @@ const (
 	// GenerateServiceGenerateStreamProcedure is the fully-qualified name of the GenerateService's
 	// GenerateStream RPC.
 	GenerateServiceGenerateStreamProcedure = "/aiden.v1.GenerateService/GenerateStream"
+	// GenerateServiceGetGenerationProcedure is the fully-qualified name of the GenerateService's
+	// GetGeneration RPC.
+	GenerateServiceGetGenerationProcedure = "/aiden.v1.GenerateService/GetGeneration"
+	// GenerateServiceListGenerationsProcedure is the fully-qualified name of the GenerateService's
+	// ListGenerations RPC.
+	GenerateServiceListGenerationsProcedure = "/aiden.v1.GenerateService/ListGenerations"
 	// ValidateServiceValidateProcedure is the fully-qualified name of the ValidateService's Validate
 	// RPC.
 	ValidateServiceValidateProcedure = "/aiden.v1.ValidateService/Validate"
@@ -57,6 +63,12 @@ type GenerateServiceClient interface {
 	// happens (context, plan, render, validate, done); the last event carries
 	// the same result Generate returns.
 	GenerateStream(context.Context, *connect.Request[v1.GenerateStreamRequest]) (*connect.ServerStreamForClient[v1.GenerateStreamResponse], error)
+	// GetGeneration returns the record of one generation, whichever door it
+	// came through (RPC, CLI, chat).
+	GetGeneration(context.Context, *connect.Request[v1.GetGenerationRequest]) (*connect.Response[v1.GetGenerationResponse], error)
+	// ListGenerations lists generation records, newest first, without their
+	// files and patches.
+	ListGenerations(context.Context, *connect.Request[v1.ListGenerationsRequest]) (*connect.Response[v1.ListGenerationsResponse], error)
 }
 
 // NewGenerateServiceClient constructs a client for the aiden.v1.GenerateService service. By
@@ -82,13 +94,27 @@ func NewGenerateServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithSchema(generateServiceMethods.ByName("GenerateStream")),
 			connect.WithClientOptions(opts...),
 		),
+		getGeneration: connect.NewClient[v1.GetGenerationRequest, v1.GetGenerationResponse](
+			httpClient,
+			baseURL+GenerateServiceGetGenerationProcedure,
+			connect.WithSchema(generateServiceMethods.ByName("GetGeneration")),
+			connect.WithClientOptions(opts...),
+		),
+		listGenerations: connect.NewClient[v1.ListGenerationsRequest, v1.ListGenerationsResponse](
+			httpClient,
+			baseURL+GenerateServiceListGenerationsProcedure,
+			connect.WithSchema(generateServiceMethods.ByName("ListGenerations")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // generateServiceClient implements GenerateServiceClient.
 type generateServiceClient struct {
-	generate       *connect.Client[v1.GenerateRequest, v1.GenerateResponse]
-	generateStream *connect.Client[v1.GenerateStreamRequest, v1.GenerateStreamResponse]
+	generate        *connect.Client[v1.GenerateRequest, v1.GenerateResponse]
+	generateStream  *connect.Client[v1.GenerateStreamRequest, v1.GenerateStreamResponse]
+	getGeneration   *connect.Client[v1.GetGenerationRequest, v1.GetGenerationResponse]
+	listGenerations *connect.Client[v1.ListGenerationsRequest, v1.ListGenerationsResponse]
 }
 
 // Generate calls aiden.v1.GenerateService.Generate.
@@ -101,6 +127,16 @@ func (c *generateServiceClient) GenerateStream(ctx context.Context, req *connect
 	return c.generateStream.CallServerStream(ctx, req)
 }
 
+// GetGeneration calls aiden.v1.GenerateService.GetGeneration.
+func (c *generateServiceClient) GetGeneration(ctx context.Context, req *connect.Request[v1.GetGenerationRequest]) (*connect.Response[v1.GetGenerationResponse], error) {
+	return c.getGeneration.CallUnary(ctx, req)
+}
+
+// ListGenerations calls aiden.v1.GenerateService.ListGenerations.
+func (c *generateServiceClient) ListGenerations(ctx context.Context, req *connect.Request[v1.ListGenerationsRequest]) (*connect.Response[v1.ListGenerationsResponse], error) {
+	return c.listGenerations.CallUnary(ctx, req)
+}
+
 // GenerateServiceHandler is an implementation of the aiden.v1.GenerateService service.
 type GenerateServiceHandler interface {
 	// Generate runs the whole pipeline and returns the result.
@@ -109,6 +145,12 @@ type GenerateServiceHandler interface {
 	// happens (context, plan, render, validate, done); the last event carries
 	// the same result Generate returns.
 	GenerateStream(context.Context, *connect.Request[v1.GenerateStreamRequest], *connect.ServerStream[v1.GenerateStreamResponse]) error
+	// GetGeneration returns the record of one generation, whichever door it
+	// came through (RPC, CLI, chat).
+	GetGeneration(context.Context, *connect.Request[v1.GetGenerationRequest]) (*connect.Response[v1.GetGenerationResponse], error)
+	// ListGenerations lists generation records, newest first, without their
+	// files and patches.
+	ListGenerations(context.Context, *connect.Request[v1.ListGenerationsRequest]) (*connect.Response[v1.ListGenerationsResponse], error)
 }
 
 // NewGenerateServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -130,12 +172,28 @@ func NewGenerateServiceHandler(svc GenerateServiceHandler, opts ...connect.Handl
 		connect.WithSchema(generateServiceMethods.ByName("GenerateStream")),
 		connect.WithHandlerOptions(opts...),
 	)
+	generateServiceGetGenerationHandler := connect.NewUnaryHandler(
+		GenerateServiceGetGenerationProcedure,
+		svc.GetGeneration,
+		connect.WithSchema(generateServiceMethods.ByName("GetGeneration")),
+		connect.WithHandlerOptions(opts...),
+	)
+	generateServiceListGenerationsHandler := connect.NewUnaryHandler(
+		GenerateServiceListGenerationsProcedure,
+		svc.ListGenerations,
+		connect.WithSchema(generateServiceMethods.ByName("ListGenerations")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/aiden.v1.GenerateService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case GenerateServiceGenerateProcedure:
 			generateServiceGenerateHandler.ServeHTTP(w, r)
 		case GenerateServiceGenerateStreamProcedure:
 			generateServiceGenerateStreamHandler.ServeHTTP(w, r)
+		case GenerateServiceGetGenerationProcedure:
+			generateServiceGetGenerationHandler.ServeHTTP(w, r)
+		case GenerateServiceListGenerationsProcedure:
+			generateServiceListGenerationsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -151,6 +209,14 @@ func (UnimplementedGenerateServiceHandler) Generate(context.Context, *connect.Re
 
 func (UnimplementedGenerateServiceHandler) GenerateStream(context.Context, *connect.Request[v1.GenerateStreamRequest], *connect.ServerStream[v1.GenerateStreamResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("aiden.v1.GenerateService.GenerateStream is not implemented"))
+}
+
+func (UnimplementedGenerateServiceHandler) GetGeneration(context.Context, *connect.Request[v1.GetGenerationRequest]) (*connect.Response[v1.GetGenerationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("aiden.v1.GenerateService.GetGeneration is not implemented"))
+}
+
+func (UnimplementedGenerateServiceHandler) ListGenerations(context.Context, *connect.Request[v1.ListGenerationsRequest]) (*connect.Response[v1.ListGenerationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("aiden.v1.GenerateService.ListGenerations is not implemented"))
 }
 
 // ValidateServiceClient is a client for the aiden.v1.ValidateService service.

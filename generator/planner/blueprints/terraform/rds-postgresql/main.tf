@@ -85,6 +85,5 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = "${var.identifier}-final"
 
   auto_minor_version_upgrade      = true
-  performance_insights_enabled    = true
   enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
 }

@@ -52,6 +52,19 @@ team: {{ . | quote }}
 {{- end }}
 
 {{/*
+Annotations for an object's metadata: commonAnnotations merged with the
+object's own (which win), as an "annotations:" block, or nothing at all.
+Call with (dict "ctx" . "extra" .Values.x.annotations).
+*/}}
+{{- define "y.annotations" -}}
+{{- $all := merge (dict) (.extra | default dict) (.ctx.Values.commonAnnotations | default dict) -}}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end }}
+
+{{/*
 Selector labels: stable for the life of the release, so never the version.
 */}}
 {{- define "y.selectorLabels" -}}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+)
+
+// SARIF 2.1.0, the subset GitHub code scanning reads.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string       `json:"id"`
+	ShortDescription sarifMessage `json:"shortDescription"`
+}
+
+type sarifMessage struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+func sarifLevel(s aidenv1.Severity) string {
+	switch s {
+	case aidenv1.Severity_SEVERITY_ERROR:
+		return "error"
+	case aidenv1.Severity_SEVERITY_WARNING:
+		return "warning"
+	}
+	return "note"
+}
+
+// writeSARIF writes findings as a SARIF 2.1.0 log with one run.
+func writeSARIF(w io.Writer, findings []*aidenv1.Finding) error {
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "aiden", InformationURI: "https://github.com/stackgen/aiden"}}}
+	seen := map[string]bool{}
+	run.Results = []sarifResult{}
+	for _, f := range findings {
+		if f.GetFixed() {
+			continue
+		}
+		if !seen[f.GetRule()] {
+			seen[f.GetRule()] = true
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: f.GetRule(), ShortDescription: sarifMessage{Text: f.GetRule()}})
+		}
+		msg := f.GetMessage()
+		for _, p := range []string{f.GetPath(), f.GetResource()} {
+			if p != "" {
+				msg = p + ": " + msg
+			}
+		}
+		r := sarifResult{RuleID: f.GetRule(), Level: sarifLevel(f.GetSeverity()), Message: sarifMessage{Text: msg}}
+		if f.GetFile() != "" {
+			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileOnly(f.GetFile())}}}
+			if line := lineOf(f.GetFile()); line > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+			}
+			r.Locations = []sarifLocation{loc}
+		}
+		run.Results = append(run.Results, r)
+	}
+	sort.Slice(run.Tool.Driver.Rules, func(i, j int) bool { return run.Tool.Driver.Rules[i].ID < run.Tool.Driver.Rules[j].ID })
+	if run.Tool.Driver.Rules == nil {
+		run.Tool.Driver.Rules = []sarifRule{}
+	}
+	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(log); err != nil {
+		return fmt.Errorf("encode sarif: %w", err)
+	}
+	return nil
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *struct{}     `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// writeJUnit writes one test suite per check; each finding at or above
+// failOn is a failed test case, and a check without such findings is one
+// passing (or skipped) case.
+func writeJUnit(w io.Writer, checks []*aidenv1.Check, findings []*aidenv1.Finding, failOn aidenv1.Severity) error {
+	byCheck := map[string][]*aidenv1.Finding{}
+	for _, f := range findings {
+		byCheck[checkOf(f.GetRule(), checks)] = append(byCheck[checkOf(f.GetRule(), checks)], f)
+	}
+	var out junitSuites
+	for _, c := range checks {
+		s := junitSuite{Name: c.GetName()}
+		for _, f := range byCheck[c.GetName()] {
+			if f.GetFixed() || failOn == aidenv1.Severity_SEVERITY_UNSPECIFIED || f.GetSeverity() < failOn {
+				continue
+			}
+			s.Cases = append(s.Cases, junitCase{Name: findingLine(f), Classname: c.GetName(),
+				Failure: &junitFailure{Message: f.GetMessage(), Type: f.GetRule(), Text: findingLine(f)}})
+			s.Failures++
+		}
+		if len(s.Cases) == 0 {
+			jc := junitCase{Name: c.GetDetail(), Classname: c.GetName()}
+			if c.GetStatus() == "skipped" {
+				jc.Skipped = &struct{}{}
+				s.Skipped++
+			}
+			s.Cases = append(s.Cases, jc)
+		}
+		s.Tests = len(s.Cases)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Suites = append(out.Suites, s)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("encode junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// checkOf names the check a finding's rule belongs to.
+func checkOf(rule string, checks []*aidenv1.Check) string {
+	for _, c := range checks {
+		if c.GetName() == rule {
+			return rule
+		}
+	}
+	switch rule {
+	case "yaml":
+		return "schema"
+	}
+	for _, c := range checks {
+		if c.GetName() == "policy" {
+			return "policy"
+		}
+	}
+	if i := strings.Index(rule, "/"); i > 0 {
+		return rule[:i]
+	}
+	return rule
+}
+
+// The wire Finding carries the line in its file as "path:line".
+func fileOnly(file string) string {
+	if i := strings.LastIndex(file, ":"); i > 0 && lineOf(file) > 0 {
+		return file[:i]
+	}
+	return file
+}
+
+func lineOf(file string) int {
+	i := strings.LastIndex(file, ":")
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range file[i+1:] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,344 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"github.com/stackgen/aiden/genconfig"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// envRE matches an environment name in the intent.
+const envRE = `(production|prod|staging|stage|development|dev|testing|test|qa|sandbox)(?: (?:environment|env|cluster|namespace))?`
+
+// Override is what the intent asked for one environment only.
+type Override struct {
+	// Replicas is the replica count there (0: the plan's).
+	Replicas int
+	// Host is the ingress host there ("": the plan's).
+	Host string
+	// Resources are the main container's requests and limits there (nil:
+	// the plan's); they come from Hints.Resources when the intent states
+	// none.
+	Resources *Resources
+}
+
+func (p *parser) override(env string) Override {
+	if p.perEnv == nil {
+		p.perEnv = map[string]Override{}
+	}
+	p.environments = append(p.environments, env)
+	return p.perEnv[env]
+}
+
+func (p *parser) setEnvReplicas(env string, n int, from string) bool {
+	if n < 1 || n > 100 {
+		return false
+	}
+	env = normEnv(env)
+	o := p.override(env)
+	o.Replicas = n
+	p.perEnv[env] = o
+	p.fact("replicas", fmt.Sprintf("%d in %s", n, env), from)
+	return true
+}
+
+// environmentsFor sets the plan's environments: those the intent names,
+// else the workspace's, else the plan's own, else staging and production.
+func (p *parser) environmentsFor(plan *Plan, h Hints) {
+	envs := dedupe(p.environments)
+	from := ""
+	if len(envs) == 0 {
+		for _, e := range h.Environments {
+			envs = append(envs, normEnv(asciiLower(e)))
+		}
+		envs = dedupe(envs)
+		from = "(workspace)"
+	}
+	if len(envs) == 0 && plan.Environment != "" {
+		envs, from = []string{plan.Environment}, "(environment)"
+	}
+	if len(envs) == 0 {
+		envs, from = []string{"staging", "production"}, "(default)"
+	}
+	if plan.Environment == "" && len(dedupe(p.environments)) == 1 {
+		plan.Environment = p.environments[0]
+	}
+	plan.Environments = envs
+	if p.cpu == "" && p.memory == "" && len(h.Resources) > 0 {
+		for _, env := range envs {
+			r, ok := h.Resources[env]
+			if !ok {
+				r, ok = h.Resources["default"]
+			}
+			if !ok || r == (Resources{}) {
+				continue
+			}
+			if p.perEnv == nil {
+				p.perEnv = map[string]Override{}
+			}
+			o := p.perEnv[env]
+			o.Resources = &r
+			p.perEnv[env] = o
+			if h.Format == "kustomize" {
+				p.fact("resources", fmt.Sprintf("%s: requests %s %s, limits %s %s", env, r.CPURequest, r.MemoryRequest, r.CPULimit, r.MemoryLimit), "(generation config)")
+			}
+		}
+	}
+	plan.PerEnvironment = p.perEnv
+	if o := p.perEnv[plan.Environment]; o.Replicas > 0 && p.replicas == 0 {
+		p.replicas = o.Replicas
+	}
+	if h.Format == "kustomize" && from != "" {
+		p.fact("environment", strings.Join(envs, ", "), from)
+	}
+}
+
+// replicaSummary says how many replicas run, per environment when the
+// intent asked for different counts.
+func (p *Plan) replicaSummary() string {
+	s := plural(p.Replicas, "replica")
+	var per []string
+	for _, env := range p.Environments {
+		if o := p.PerEnvironment[env]; o.Replicas > 0 {
+			per = append(per, fmt.Sprintf("%d in %s", o.Replicas, env))
+		}
+	}
+	if len(per) > 0 && p.Blueprint != BlueprintPostgreSQL && p.Blueprint != BlueprintCronJob {
+		s = plural(p.Replicas, "replica") + " (" + strings.Join(per, ", ") + ")"
+	}
+	return s
+}
+
+// ConfigResources returns the container requests and limits the
+// generation config sets per environment (its resources: section;
+// "default" applies to the environments it does not name).
+func ConfigResources(cfg *genconfig.Config) map[string]Resources {
+	if cfg == nil || len(cfg.Resources) == 0 {
+		return nil
+	}
+	out := make(map[string]Resources, len(cfg.Resources))
+	for env, r := range cfg.Resources {
+		out[env] = Resources{CPURequest: r.Requests.CPU, CPULimit: r.Limits.CPU, MemoryRequest: r.Requests.Memory, MemoryLimit: r.Limits.Memory}
+	}
+	return out
+}
+
+// WorkspaceEnvironments returns the environments a repository has: the
+// folders under clusters/ among files, else the environments its
+// generation config names (the keys of resources:, without default).
+func WorkspaceEnvironments(files []workspace.File, cfg *genconfig.Config) []string {
+	var envs []string
+	for _, f := range files {
+		parts := strings.Split(f.Path, "/")
+		if len(parts) > 2 && parts[0] == "clusters" && parts[1] != "" {
+			envs = append(envs, parts[1])
+		}
+	}
+	if len(envs) == 0 && cfg != nil {
+		for env := range cfg.Resources {
+			if env != "default" {
+				envs = append(envs, env)
+			}
+		}
+	}
+	sort.Strings(envs)
+	return dedupe(envs)
+}
+
+// Kustomize returns a Kustomize base and one overlay per environment, with
+// paths relative to the target folder: base/ holds the blueprint's objects
+// (the planner's Helm chart rendered with the Helm SDK, so both formats
+// come from one source), overlays/<env>/ patch what differs per
+// environment (replicas, hosts).
+func (p *Plan) Kustomize() ([]workspace.File, error) {
+	envs := p.Environments
+	if len(envs) == 0 {
+		envs = []string{"staging", "production"}
+	}
+	overrides := p.envOverrides(envs)
+
+	// The base carries the most replicas any environment asks for, so
+	// what only replicated workloads get (a PodDisruptionBudget) is there.
+	base := *p
+	if p.Blueprint != BlueprintCronJob && p.Blueprint != BlueprintPostgreSQL {
+		for _, o := range overrides {
+			base.Replicas = max(base.Replicas, o.Replicas)
+		}
+	}
+	chart, err := base.Helm()
+	if err != nil {
+		return nil, err
+	}
+	r, err := helmchart.New(helmchart.Options{ReleaseName: p.App})
+	if err != nil {
+		return nil, fmt.Errorf("kustomize base: %w", err)
+	}
+	res, err := r.Render(context.Background(), chart)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize base: %w", err)
+	}
+	for _, m := range res.Messages {
+		if m.Level == helmchart.Error {
+			return nil, fmt.Errorf("kustomize base: render blueprint: %s: %s", m.File, m.Text)
+		}
+	}
+
+	var files []workspace.File
+	var resources []string
+	kinds := map[string]bool{}
+	for _, m := range res.Manifests {
+		if strings.HasPrefix(m.Path, "templates/tests/") {
+			continue
+		}
+		name := path.Base(m.Path)
+		resources = append(resources, name)
+		files = append(files, workspace.File{Path: "base/" + name, Content: plainManifest(m.Content)})
+		for _, l := range bytes.Split(m.Content, []byte("\n")) {
+			if k, ok := bytes.CutPrefix(l, []byte("kind: ")); ok {
+				kinds[string(bytes.TrimSpace(k))] = true
+			}
+		}
+	}
+	sort.Strings(resources)
+	var k bytes.Buffer
+	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+	fmt.Fprintf(&k, "# %s, from aiden's %s blueprint; overlays/<environment>/ patch what differs.\n", p.Summary(), p.Blueprint)
+	k.WriteString("resources:\n")
+	for _, r := range resources {
+		fmt.Fprintf(&k, "  - %s\n", r)
+	}
+	files = append(files, workspace.File{Path: "base/kustomization.yaml", Content: k.Bytes()})
+
+	for _, env := range envs {
+		files = append(files, workspace.File{Path: "overlays/" + env + "/kustomization.yaml", Content: p.overlay(env, overrides[env], base.Replicas, kinds)})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// envOverrides returns, per environment, the replicas and host it differs
+// by, after the blueprint's limits (Sentinel needs three, PostgreSQL runs
+// one, a cron job has none).
+func (p *Plan) envOverrides(envs []string) map[string]Override {
+	out := map[string]Override{}
+	for _, env := range envs {
+		o := p.PerEnvironment[env]
+		switch {
+		case o.Replicas == 0:
+		case p.Blueprint == BlueprintCronJob || p.Blueprint == BlueprintPostgreSQL:
+			p.note(fmt.Sprintf("replicas for %s do not apply to %s and were not used", env, p.Blueprint))
+			o.Replicas = 0
+		case p.Blueprint == BlueprintRedisSentinel && o.Replicas < 3:
+			p.note(fmt.Sprintf("Sentinel needs a quorum of 2 out of 3; replicas in %s raised from %d to 3", env, o.Replicas))
+			o.Replicas = 3
+		}
+		if o.Host != "" && p.Ingress == nil {
+			o.Host = ""
+		}
+		out[env] = o
+	}
+	return out
+}
+
+// overlay writes one environment's kustomization: the base, the
+// environment label, and a patch per difference.
+func (p *Plan) overlay(env string, o Override, baseReplicas int, kinds map[string]bool) []byte {
+	var b bytes.Buffer
+	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+	b.WriteString("resources:\n  - ../../base\n")
+	fmt.Fprintf(&b, "labels:\n  - pairs:\n      environment: %s\n    includeTemplates: true\n", quoteYAML(env))
+	var patches []string
+	patch := func(kind, ops string) {
+		patches = append(patches, fmt.Sprintf("  - target: {kind: %s, name: %s}\n    patch: |\n%s", kind, p.App, ops))
+	}
+	replicas := o.Replicas
+	if replicas == 0 {
+		replicas = p.Replicas
+	}
+	switch {
+	case p.Blueprint == BlueprintCronJob || p.Blueprint == BlueprintPostgreSQL || replicas == baseReplicas || replicas == 0:
+	case p.Autoscaling != nil && kinds["HorizontalPodAutoscaler"]:
+		ops := fmt.Sprintf("      - op: replace\n        path: /spec/minReplicas\n        value: %d\n", replicas)
+		if p.Autoscaling.Max < replicas {
+			ops += fmt.Sprintf("      - op: replace\n        path: /spec/maxReplicas\n        value: %d\n", replicas)
+		}
+		patch("HorizontalPodAutoscaler", ops)
+	default:
+		kind := "Deployment"
+		if kinds["StatefulSet"] {
+			kind = "StatefulSet"
+		}
+		patch(kind, fmt.Sprintf("      - op: replace\n        path: /spec/replicas\n        value: %d\n", replicas))
+	}
+	if r := o.Resources; r != nil {
+		if ops := resourcePatch(p.Resources, *r); ops != "" {
+			switch {
+			case kinds["CronJob"]:
+				patch("CronJob", strings.ReplaceAll(ops, "/spec/template/", "/spec/jobTemplate/spec/template/"))
+			case kinds["StatefulSet"]:
+				patch("StatefulSet", ops)
+			case kinds["Deployment"]:
+				patch("Deployment", ops)
+			}
+		}
+	}
+	if o.Host != "" && o.Host != p.Ingress.Host && kinds["Ingress"] {
+		ops := fmt.Sprintf("      - op: replace\n        path: /spec/rules/0/host\n        value: %s\n", strconv.Quote(o.Host))
+		if p.Ingress.TLS {
+			ops += fmt.Sprintf("      - op: replace\n        path: /spec/tls/0/hosts/0\n        value: %s\n", strconv.Quote(o.Host))
+		}
+		patch("Ingress", ops)
+	}
+	if len(patches) > 0 {
+		b.WriteString("patches:\n")
+		for _, s := range patches {
+			b.WriteString(s)
+		}
+	}
+	return b.Bytes()
+}
+
+// resourcePatch returns JSON patch operations that set the main
+// container's requests and limits to want where they differ from base; a
+// quantity want leaves empty keeps the base's.
+func resourcePatch(base, want Resources) string {
+	var b strings.Builder
+	for _, q := range []struct{ path, base, want string }{
+		{"requests/cpu", base.CPURequest, want.CPURequest},
+		{"requests/memory", base.MemoryRequest, want.MemoryRequest},
+		{"limits/cpu", base.CPULimit, want.CPULimit},
+		{"limits/memory", base.MemoryLimit, want.MemoryLimit},
+	} {
+		if q.want == "" || q.want == q.base {
+			continue
+		}
+		fmt.Fprintf(&b, "      - op: replace\n        path: /spec/template/spec/containers/0/resources/%s\n        value: %s\n", q.path, strconv.Quote(q.want))
+	}
+	return b.String()
+}
+
+// plainManifest turns a rendered chart template into a plain manifest:
+// no "# Source" header, no Helm-only labels.
+func plainManifest(b []byte) []byte {
+	var out [][]byte
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		switch {
+		case len(out) == 0 && (len(t) == 0 || bytes.Equal(t, []byte("---")) || bytes.HasPrefix(t, []byte("# Source:"))):
+			continue
+		case bytes.HasPrefix(t, []byte("helm.sh/chart:")):
+			continue
+		case bytes.Equal(t, []byte("app.kubernetes.io/managed-by: Helm")) || bytes.Equal(t, []byte(`app.kubernetes.io/managed-by: "Helm"`)):
+			l = bytes.Replace(l, []byte("Helm"), []byte("kustomize"), 1)
+		}
+		out = append(out, l)
+	}
+	return append(bytes.TrimRight(bytes.Join(out, []byte("\n")), "\n"), '\n')
+}

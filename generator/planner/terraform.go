@@ -1,0 +1,452 @@
+package planner
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/stackgen/aiden/workspace"
+)
+
+// Terraform blueprints, as found in Plan.Blueprint.
+const (
+	BlueprintS3Bucket      = "s3-bucket"
+	BlueprintGCSBucket     = "gcs-bucket"
+	BlueprintRDSPostgreSQL = "rds-postgresql"
+	BlueprintVPC           = "vpc"
+)
+
+// Terraform holds the parameters of a Terraform blueprint.
+type Terraform struct {
+	// Cloud is "aws" or "gcp".
+	Cloud string
+	// Region is the AWS region, or the Google Cloud location.
+	Region string
+	// Name is the bucket name, the DB instance identifier or the VPC name.
+	Name string
+	// Database is the database created in an RDS instance.
+	Database string
+	// EngineVersion is the PostgreSQL version of an RDS instance.
+	EngineVersion string
+	// InstanceClass is the RDS instance class.
+	InstanceClass string
+	// StorageGiB is the allocated storage of an RDS instance.
+	StorageGiB int
+	// BackupDays is how long RDS keeps automated backups.
+	BackupDays int
+	// CIDR is the address range of a VPC.
+	CIDR string
+	// Zones is the number of availability zones a VPC spans.
+	Zones int
+	// SingleNAT shares one NAT gateway between a VPC's zones.
+	SingleNAT bool
+}
+
+func (t *Terraform) summary(p *Plan) string {
+	var parts []string
+	switch p.Blueprint {
+	case BlueprintS3Bucket:
+		parts = append(parts, "S3 bucket "+t.Name+" in "+t.Region+" with versioning, encryption at rest and public access blocked")
+	case BlueprintGCSBucket:
+		parts = append(parts, "Cloud Storage bucket "+t.Name+" in "+t.Region+" with versioning, encryption at rest and public access prevention")
+	case BlueprintRDSPostgreSQL:
+		parts = append(parts, fmt.Sprintf("RDS PostgreSQL %s (%s, %dGiB) in %s, Multi-AZ, encrypted, %d days of backups", t.EngineVersion, t.InstanceClass, t.StorageGiB, t.Region, t.BackupDays))
+	case BlueprintVPC:
+		nat := "a NAT gateway per zone"
+		if t.SingleNAT {
+			nat = "one shared NAT gateway"
+		}
+		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, plural(t.Zones, "availability zone"), nat))
+	}
+	if p.Environment != "" {
+		parts = append(parts, "environment "+p.Environment)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tfState is what the Terraform rules found.
+type tfState struct {
+	cloud, cloudFrom string
+	region           string
+	instanceClass    string
+	storage          int
+	cidr             string
+	zones            int
+	backupDays       int
+	public           string // words asking for public access, which the catalog refuses
+}
+
+const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS, or an AWS VPC with public and private subnets"
+
+// tfRules read a Terraform intent; earlier rules take the words they match.
+var tfRules = []rule{
+	// Public access blocked is what every bucket gets; public access
+	// asked for is refused, not quietly made private.
+	{re(`(?:(?:block(?:ing|ed)?|no|without|prevent(?:ing)?|deny(?:ing)?) (?:all )?public access|public[- ]access[- ](?:block(?:ing|ed)?|prevention)|public access (?:blocked|disabled|prevented|denied))`),
+		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
+	{re(`(?:public(?:ly)?(?:[- ]read(?:able)?| readable| accessible)?|world[- ]readable|anonymous(?: read)?(?: access)?) (?:s3 |gcs )?(?:buckets?|website|objects?|access)`),
+		func(p *parser, m match) bool { p.tf.public = m.from; return true }},
+
+	// Components.
+	{re(`(?:(?:aws|amazon) )?rds(?: for)?(?: (?:postgres(?:ql)?|pg))?(?: (?:database|db|instance|server|cluster))?`),
+		func(p *parser, m match) bool {
+			p.setCloud("aws", m.from)
+			p.component(BlueprintRDSPostgreSQL, m.from)
+			return true
+		}},
+	{re(`(?:managed )?(?:postgres(?:ql)?|pg)(?: (?:database|db|instance|server))?`),
+		func(p *parser, m match) bool { p.component(BlueprintRDSPostgreSQL, m.from); return true }},
+	{re(`(?:(?:aws|amazon) )?s3(?: buckets?)?`),
+		func(p *parser, m match) bool { p.setCloud("aws", m.from); p.component("bucket", m.from); return true }},
+	{re(`(?:(?:google cloud|gcp|google) )?(?:gcs|cloud storage)(?: buckets?)?`),
+		func(p *parser, m match) bool { p.setCloud("gcp", m.from); p.component("bucket", m.from); return true }},
+	{re(`(?:object[- ]storage |storage )?buckets?|object[- ]storage`),
+		func(p *parser, m match) bool { p.component("bucket", m.from); return true }},
+	{re(`(?:(?:aws|amazon) )?(?:vpc|virtual private cloud)(?: network)?`),
+		func(p *parser, m match) bool {
+			p.setCloud("aws", m.from)
+			p.component(BlueprintVPC, m.from)
+			return true
+		}},
+
+	// What the catalog does not cover.
+	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|sqs|sns|queues?|topics?|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|roles?|policies)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
+
+	// Clouds.
+	{re(`(?:on |in )?(?:aws|amazon(?: web services)?)`),
+		func(p *parser, m match) bool { p.setCloud("aws", m.from); return true }},
+	{re(`(?:on |in )?(?:gcp|google cloud(?: platform)?|google)`),
+		func(p *parser, m match) bool { p.setCloud("gcp", m.from); return true }},
+
+	// Names: "called assets", "named acme-logs".
+	{re(`(?:called|named|name it|with the name|bucket name|identifier) ([a-z0-9][a-z0-9.-]*[a-z0-9])`),
+		func(p *parser, m match) bool { p.app = m.groups[1]; p.fact("name", p.app, m.from); return true }},
+
+	// Regions: "in eu-west-1", "europe-west1", "the EU multi-region".
+	{re(`(?:(?:in|to|region|location) )?(?:the )?((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d)(?: region)?`),
+		func(p *parser, m match) bool { p.setCloud("aws", m.from); return p.setRegion(m.groups[1], m.from) }},
+	{re(`(?:(?:in|to|region|location) )?(?:the )?((?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d+)(?: region)?`),
+		func(p *parser, m match) bool { p.setCloud("gcp", m.from); return p.setRegion(m.groups[1], m.from) }},
+	{re(`(?:(?:in|to) )?(?:the )?(eu|us|asia) multi-?region`),
+		func(p *parser, m match) bool {
+			p.setCloud("gcp", m.from)
+			return p.setRegion(asciiUpper(m.groups[1]), m.from)
+		}},
+
+	// Sizes and shapes.
+	{re(`(?:instance class |class )?(db\.[a-z0-9]+\.[a-z0-9]+)(?: instance)?`),
+		func(p *parser, m match) bool {
+			p.tf.instanceClass = m.groups[1]
+			p.fact("instance class", m.groups[1], m.from)
+			return true
+		}},
+	{re(`(\d+) ?(gi|gib|gb|g|ti|tib|tb|t)(?: of)?(?: (?:storage|disk|allocated storage|space))?`),
+		func(p *parser, m match) bool {
+			n := atoi(m.groups[1])
+			if strings.HasPrefix(m.groups[2], "t") {
+				n *= 1024
+			}
+			if n < 20 || n > 65536 {
+				return false
+			}
+			p.tf.storage = n
+			p.fact("storage", strconv.Itoa(n)+"GiB", m.from)
+			return true
+		}},
+	{re(`(?:cidr(?: block)?(?: of)? )?((?:\d{1,3}\.){3}\d{1,3}/\d{1,2})`),
+		func(p *parser, m match) bool {
+			p.tf.cidr = m.groups[1]
+			p.fact("cidr", m.groups[1], m.from)
+			return true
+		}},
+	{re(`(?:across |in |over |spanning )?` + num + `(?: |-)(?:availability zones?|azs?|zones?)`),
+		func(p *parser, m match) bool {
+			n := atoi(m.groups[1])
+			if n < 1 || n > 8 {
+				return false
+			}
+			p.tf.zones = n
+			p.fact("zones", strconv.Itoa(n), m.from)
+			return true
+		}},
+	{re(`(?:(\d+)[- ]days? (?:of )?(?:automated )?backups?(?: retention)?|(?:automated )?backups? (?:for|of|retained for|kept for|retention of) (\d+) days?)`),
+		func(p *parser, m match) bool {
+			n := atoi(m.groups[1] + m.groups[2])
+			if n < 1 || n > 35 {
+				return false
+			}
+			p.tf.backupDays = n
+			p.fact("backups", strconv.Itoa(n)+" days", m.from)
+			return true
+		}},
+
+	// Environments.
+	{re(`(?:(?:in|to|into|for|on) )?(?:the )?` + envRE),
+		func(p *parser, m match) bool {
+			p.environment = normEnv(m.groups[1])
+			p.fact("environment", p.environment, m.from)
+			return true
+		}},
+
+	// What every blueprint does anyway: understood, nothing to set.
+	{re(`(?:(?:with|and) )?(?:(?:bucket )?versioning(?: enabled)?|versioned|(?:server[- ]side |at[- ]rest |kms |default )?encrypt(?:ion|ed)(?: at rest)?(?: enabled)?|(?:block(?:ing|ed)?|no|without) public access|public[- ]access[- ](?:block(?:ing|ed)?|prevention)|private(?: access)?|multi-?az|highly available|high availability|(?:automated |automatic |daily )?backups?(?: enabled)?|point[- ]in[- ]time recovery|deletion protection|public and private subnets|(?:public|private) subnets?|nat gateways?|internet gateway|tls|ssl|secure|managed)`),
+		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
+}
+
+// feature is the words of a feature without a leading "with" or "and".
+func feature(from string) string {
+	f := strings.ToLower(from)
+	for _, w := range []string{"with ", "and "} {
+		f = strings.TrimPrefix(f, w)
+	}
+	return f
+}
+
+func (p *parser) setCloud(cloud, from string) {
+	if p.tf.cloud != "" && p.tf.cloud != cloud {
+		p.uncovered = append(p.uncovered, fmt.Sprintf("%s and %s together", p.tf.cloud, cloud))
+		return
+	}
+	if p.tf.cloud == "" {
+		p.tf.cloud, p.tf.cloudFrom = cloud, from
+		p.fact("cloud", cloud, from)
+	}
+}
+
+func (p *parser) setRegion(r, from string) bool {
+	p.tf.region = r
+	p.fact("region", r, from)
+	return true
+}
+
+func asciiUpper(s string) string { return strings.ToUpper(s) }
+
+var terraformStopWords = setOf(`terraform module modules hcl infrastructure resource resources cloud`)
+
+// parseTerraform reads an intent against the Terraform catalog.
+func parseTerraform(intent string, h Hints) (*Plan, error) {
+	p := newParser(intent)
+	for _, r := range tfRules {
+		p.run(r)
+	}
+	p.pos = len(p.orig) + 1
+	plan := &Plan{}
+	for _, t := range p.tokens {
+		w := asciiLower(t.text)
+		if !t.used && !stopWords[w] && !terraformStopWords[w] {
+			plan.Ignored = append(plan.Ignored, t.text)
+		}
+	}
+	if p.tf.public != "" {
+		return nil, fmt.Errorf("%w: %q: the catalog's buckets block public access; serve public content through a CDN in front of a private bucket", ErrNotCovered, p.tf.public)
+	}
+	if len(p.uncovered) > 0 {
+		return nil, fmt.Errorf("%w: %s %s not in the Terraform catalog (it has %s)", ErrNotCovered,
+			quoteList(p.uncovered), isAre(len(p.uncovered)), tfCatalogWords)
+	}
+	components := dedupe(p.components)
+	switch len(components) {
+	case 0:
+		what := "nothing in it"
+		if len(plan.Ignored) > 0 {
+			what = "did not understand " + quoteList(plan.Ignored)
+		}
+		return nil, fmt.Errorf("%w: %q names nothing the Terraform catalog has (%s); %s", ErrNotCovered, p.intent, tfCatalogWords, what)
+	case 1:
+	default:
+		return nil, fmt.Errorf("%w: one component per request, and %q names %s", ErrNotCovered, p.intent, strings.Join(components, " and "))
+	}
+	t := &Terraform{Cloud: p.tf.cloud}
+	if t.Cloud == "" {
+		t.Cloud = "aws"
+		p.fact("cloud", "aws", "(default)")
+	}
+	plan.Terraform = t
+	switch components[0] {
+	case "bucket":
+		plan.Blueprint = BlueprintS3Bucket
+		if t.Cloud == "gcp" {
+			plan.Blueprint = BlueprintGCSBucket
+		}
+	case BlueprintRDSPostgreSQL, BlueprintVPC:
+		if t.Cloud != "aws" {
+			return nil, fmt.Errorf("%w: %s on %s is not in the Terraform catalog (it has %s)", ErrNotCovered, components[0], t.Cloud, tfCatalogWords)
+		}
+		plan.Blueprint = components[0]
+	}
+
+	// Environment: the sentence, then the hints, then the target path.
+	plan.Environment = p.environment
+	if plan.Environment == "" {
+		env, from := h.Environment, "(hint)"
+		if env == "" {
+			if e := PathEnvironment(h.TargetPath, "clusters", "terraform", "environments"); e != "" {
+				env, from = e, "(target path "+h.TargetPath+")"
+			}
+		}
+		if env != "" {
+			plan.Environment = normEnv(asciiLower(env))
+			p.fact("environment", plan.Environment, from)
+		}
+	}
+
+	// Name: the sentence, then the hints, then the target path.
+	p.name(plan, h)
+	if plan.App == "" {
+		return nil, fmt.Errorf("%w: no usable name; name it (\"called acme-logs\") or give a target path", ErrIncomplete)
+	}
+	t.Name = plan.App
+
+	def := func(key, value string) { p.fact(key, value, "(default)") }
+	t.Region = p.tf.region
+	if t.Region == "" {
+		t.Region = "us-east-1"
+		if t.Cloud == "gcp" {
+			t.Region = "EU"
+		}
+		def("region", t.Region)
+	}
+	if t.Cloud == "aws" && !awsRegion.MatchString(t.Region) || t.Cloud == "gcp" && awsRegion.MatchString(t.Region) {
+		return nil, fmt.Errorf("%w: %s is not a %s region", ErrIncomplete, t.Region, t.Cloud)
+	}
+	notApplicable := func(what string, present bool) {
+		if present {
+			plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
+		}
+	}
+	switch plan.Blueprint {
+	case BlueprintS3Bucket, BlueprintGCSBucket:
+		if len(t.Name) < 3 {
+			return nil, fmt.Errorf("%w: bucket name %q is shorter than 3 characters", ErrIncomplete, t.Name)
+		}
+		plan.note("bucket names are global: if " + t.Name + " is taken, set bucket_name")
+		notApplicable("an instance class", p.tf.instanceClass != "")
+		notApplicable("storage size", p.tf.storage != 0)
+		notApplicable("a CIDR block", p.tf.cidr != "")
+		notApplicable("availability zones", p.tf.zones != 0)
+		notApplicable("backup retention", p.tf.backupDays != 0)
+	case BlueprintRDSPostgreSQL:
+		t.EngineVersion = strings.SplitN(PostgresTag, ".", 2)[0]
+		def("engine version", t.EngineVersion)
+		t.InstanceClass = p.tf.instanceClass
+		if t.InstanceClass == "" {
+			t.InstanceClass = "db.t4g.medium"
+			def("instance class", t.InstanceClass)
+		}
+		t.StorageGiB = p.tf.storage
+		if t.StorageGiB == 0 {
+			t.StorageGiB = 20
+			def("storage", "20GiB")
+		}
+		t.BackupDays = p.tf.backupDays
+		if t.BackupDays == 0 {
+			t.BackupDays = 7
+			def("backups", "7 days")
+		}
+		t.Database = strings.ReplaceAll(t.Name, "-", "_")
+		if t.Database != "" && t.Database[0] >= '0' && t.Database[0] <= '9' {
+			t.Database = "db_" + t.Database
+		}
+		plan.note("the network is not created here: set vpc_id, subnet_ids (private, two zones or more) and allowed_cidr_blocks")
+		notApplicable("a CIDR block", p.tf.cidr != "")
+		notApplicable("availability zones", p.tf.zones != 0)
+	case BlueprintVPC:
+		t.CIDR = p.tf.cidr
+		if t.CIDR == "" {
+			t.CIDR = "10.0.0.0/16"
+			def("cidr", t.CIDR)
+		}
+		if !validCIDR(t.CIDR) {
+			return nil, fmt.Errorf("%w: %s is not an IPv4 CIDR block of /16 to /24", ErrIncomplete, t.CIDR)
+		}
+		t.Zones = p.tf.zones
+		if t.Zones == 0 {
+			t.Zones = 2
+			if plan.Environment == "production" {
+				t.Zones = 3
+			}
+			def("zones", strconv.Itoa(t.Zones))
+		}
+		t.SingleNAT = plan.Environment != "production"
+		if t.SingleNAT {
+			plan.note("one NAT gateway is shared by all zones outside production; set single_nat_gateway = false for one per zone")
+		}
+		plan.note("VPC flow logs are not configured; they need a log destination this module does not create")
+		notApplicable("an instance class", p.tf.instanceClass != "")
+		notApplicable("storage size", p.tf.storage != 0)
+		notApplicable("backup retention", p.tf.backupDays != 0)
+	}
+	plan.Understood = p.sortedFacts()
+	return plan, nil
+}
+
+var (
+	awsRegion = regexp.MustCompile(`^[a-z]{2}-(?:gov-)?[a-z]+-\d$`)
+	cidrRE    = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$`)
+)
+
+func validCIDR(s string) bool {
+	m := cidrRE.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	for _, o := range m[1:5] {
+		if n, _ := strconv.Atoi(o); n > 255 {
+			return false
+		}
+	}
+	bits, _ := strconv.Atoi(m[5])
+	return bits >= 16 && bits <= 24
+}
+
+// terraformData is what the Terraform templates see.
+type terraformData struct {
+	*Plan
+	T       *Terraform
+	Summary string
+}
+
+// TerraformFiles returns a Terraform module folder for the plan (main.tf,
+// variables.tf, outputs.tf, versions.tf with pinned providers), paths
+// relative to the target folder, sorted.
+func (p *Plan) TerraformFiles() ([]workspace.File, error) {
+	if p.Terraform == nil {
+		return nil, fmt.Errorf("%w: %s is a Kubernetes workload; write it as helm or kustomize, or ask for %s", ErrNotCovered, p.Blueprint, tfCatalogWords)
+	}
+	root := path.Join("blueprints", "terraform", p.Blueprint)
+	tmpl, err := template.New(p.Blueprint).Funcs(template.FuncMap{"q": strconv.Quote}).ParseFS(blueprints, root+"/*.tf")
+	if err != nil {
+		return nil, fmt.Errorf("read blueprint %s: %w", p.Blueprint, err)
+	}
+	data := terraformData{Plan: p, T: p.Terraform, Summary: p.Summary()}
+	var out []workspace.File
+	names, err := fs.Glob(blueprints, root+"/*.tf")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		var b bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&b, path.Base(name), data); err != nil {
+			return nil, fmt.Errorf("write %s: %w", path.Base(name), err)
+		}
+		out = append(out, workspace.File{Path: path.Base(name), Content: b.Bytes()})
+	}
+	versions := "versions-aws.tf"
+	if p.Terraform.Cloud == "gcp" {
+		versions = "versions-google.tf"
+	}
+	v, err := blueprints.ReadFile(path.Join("blueprints", "terraform", "common", versions))
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, workspace.File{Path: "versions.tf", Content: v})
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}

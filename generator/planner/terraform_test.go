@@ -1,0 +1,139 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/aiden/validators/terraform"
+)
+
+// terraformCases cover every Terraform blueprint; TestTerraformValidates
+// proves their modules clean and TestTerraformGolden keeps them under
+// testdata/golden-terraform.
+var terraformCases = []struct {
+	name      string
+	intent    string
+	hints     Hints
+	blueprint string
+	want      []string // strings the module must hold
+}{
+	{name: "s3-bucket", intent: "an S3 bucket called acme-invoices with versioning, encryption and public access blocked in eu-west-1 for production",
+		blueprint: BlueprintS3Bucket,
+		want:      []string{`status = "Enabled"`, "block_public_acls       = true", "restrict_public_buckets = true", `sse_algorithm`, `default     = "eu-west-1"`, `default     = "acme-invoices"`}},
+	{name: "gcs-bucket", intent: "a Google Cloud Storage bucket named acme-exports in europe-west1 with versioning",
+		blueprint: BlueprintGCSBucket,
+		want:      []string{`public_access_prevention    = "enforced"`, "uniform_bucket_level_access = true", "enabled = true", `default     = "europe-west1"`, `source  = "hashicorp/google"`}},
+	{name: "rds-postgresql", intent: "a managed PostgreSQL database on AWS RDS with 100 GB storage, db.r6g.large, 14 days of backups, Multi-AZ and encryption in production",
+		hints:     Hints{TargetPath: "terraform/production/orders-db"},
+		blueprint: BlueprintRDSPostgreSQL,
+		want:      []string{"multi_az               = true", "storage_encrypted     = true", "manage_master_user_password         = true", "default     = 14", "default     = 100", `default     = "db.r6g.large"`, "publicly_accessible    = false"}},
+	{name: "vpc", intent: "a VPC with public and private subnets across 3 availability zones with CIDR 10.20.0.0/16 in us-west-2",
+		hints:     Hints{TargetPath: "terraform/staging/network"},
+		blueprint: BlueprintVPC,
+		want:      []string{`default     = "10.20.0.0/16"`, "default     = 3", `resource "aws_subnet" "public"`, `resource "aws_subnet" "private"`, `resource "aws_nat_gateway" "this"`}},
+}
+
+func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
+	t.Helper()
+	h.Format = "terraform"
+	plan, err := Parse(intent, h)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", intent, err)
+	}
+	return plan
+}
+
+func TestTerraformValidates(t *testing.T) {
+	for _, tc := range terraformCases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := terraformPlan(t, tc.intent, tc.hints)
+			if plan.Blueprint != tc.blueprint {
+				t.Fatalf("blueprint %s, want %s", plan.Blueprint, tc.blueprint)
+			}
+			files, err := plan.Files("terraform")
+			if err != nil {
+				t.Fatalf("Files(terraform): %v", err)
+			}
+			var names []string
+			all := ""
+			for _, f := range files {
+				names = append(names, f.Path)
+				all += string(f.Content)
+			}
+			if got := strings.Join(names, " "); got != "main.tf outputs.tf variables.tf versions.tf" {
+				t.Errorf("files %s, want main.tf outputs.tf variables.tf versions.tf", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("module has no %q", w)
+				}
+			}
+			if !strings.Contains(all, `version = "~> `) {
+				t.Error("providers are not pinned")
+			}
+			c, err := terraform.New(terraform.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Check(context.Background(), place("infra/"+plan.App, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range res.Problems {
+				t.Errorf("%s:%d: %s: %s", p.File, p.Line, p.Address, p.Message())
+			}
+		})
+	}
+}
+
+func TestTerraformGolden(t *testing.T) {
+	for _, tc := range terraformCases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := terraformPlan(t, tc.intent, tc.hints)
+			files, err := plan.Files("terraform")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{"plan.txt": describePlan(tc.intent, plan)}
+			for _, f := range files {
+				got[f.Path] = string(f.Content)
+			}
+			golden(t, filepath.Join("testdata", "golden-terraform", tc.name), got)
+		})
+	}
+}
+
+func TestTerraformNotCovered(t *testing.T) {
+	tests := []struct {
+		intent string
+		want   error
+		words  string
+	}{
+		{intent: "an EKS cluster with 3 nodes", want: ErrNotCovered, words: "EKS"},
+		{intent: "a public S3 bucket for our website", want: ErrNotCovered, words: "public"},
+		{intent: "a Cloud SQL PostgreSQL database on GCP", want: ErrNotCovered, words: "Cloud SQL"},
+		{intent: "an Azure storage account", want: ErrNotCovered, words: "Azure"},
+		{intent: "a VPC and an RDS PostgreSQL database", want: ErrNotCovered, words: "one component"},
+		{intent: "make it fast", want: ErrNotCovered, words: "names nothing"},
+		{intent: "a PostgreSQL database on GCP", want: ErrNotCovered, words: "gcp"},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.intent, Hints{Format: "terraform", TargetPath: "infra/x"})
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.words) {
+			t.Errorf("Parse(%q): got %v, want %v mentioning %q", tt.intent, err, tt.want, tt.words)
+		}
+	}
+}
+
+func TestTerraformFilesOfWorkload(t *testing.T) {
+	plan, err := Parse("a redis cache", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Files("terraform"); !errors.Is(err, ErrNotCovered) {
+		t.Errorf("got %v, want ErrNotCovered", err)
+	}
+}

@@ -1,0 +1,194 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stackgen/aiden/prompts"
+	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// maxReceived caps the text of an unusable answer kept in an Attempt.
+const maxReceived = 64 << 10
+
+// best is the attempt kept so far.
+type best struct {
+	n         int
+	files     []workspace.File
+	deleted   []string
+	report    validators.Report
+	validated bool
+	errors    int
+}
+
+// modelPlan asks the model for the files, then feeds error-level findings
+// back for at most RepairRounds more answers, keeping the best attempt
+// (fewest errors; the later one on a tie). It fills res; it fails only
+// when no attempt gave usable files.
+func (e *Engine) modelPlan(ctx context.Context, req Request, target string, format Format, model string,
+	res *Result, stage func(Stage, time.Time, string), streaming bool, progress func(Event),
+	shape func(context.Context, []workspace.File) ([]workspace.File, []validators.Finding, error)) error {
+	m := e.opts.Model
+	prov := &res.Provenance
+	prov.Generator, prov.Model, prov.PromptVersion = "model", model, prompts.Version
+
+	in, redacted := e.promptInput(req, target, format)
+	prov.Redacted = redacted
+	for _, ex := range in.Examples {
+		prov.Examples = append(prov.Examples, ex.ID())
+		prov.ExampleTokens += ex.Tokens
+	}
+	p, err := prompts.Build(in)
+	if err != nil {
+		return err
+	}
+	first := []Message{{Role: RoleSystem, Content: p.System}, {Role: RoleUser, Content: p.User}}
+	msgs := first
+
+	var kept *best
+	rounds := 1 + max(m.RepairRounds, 0)
+	for n := 1; n <= rounds; n++ {
+		start := time.Now()
+		c := Completion{Model: model, Messages: msgs, Temperature: m.Temperature, MaxTokens: m.MaxTokens}
+		if m.Structured {
+			c.Schema = prompts.Schema
+		}
+		var onDelta func(string)
+		if streaming {
+			onDelta = func(d string) { progress(Event{Stage: StagePlan, Attempt: n, Delta: d}) }
+		}
+		ans, retries, err := e.complete(ctx, c, onDelta)
+		att := Attempt{Number: n, Usage: ans.Usage, Elapsed: time.Since(start), Retries: retries, Truncated: ans.Truncated}
+		prov.Usage = prov.Usage.Add(ans.Usage)
+		if err != nil {
+			att.Problem = err.Error()
+			prov.Attempts = append(prov.Attempts, att)
+			if kept == nil || ctx.Err() != nil {
+				return &ModelError{Err: err, Model: model, Attempts: prov.Attempts}
+			}
+			break // keep the best answer so far; the attempt says what failed
+		}
+
+		files, rejected, problem := readAnswer(ans, target)
+		if problem != "" {
+			att.Problem, att.Received = problem, head(ans.Content, maxReceived)
+			prov.Attempts = append(prov.Attempts, att)
+			stage(StagePlan, start, fmt.Sprintf("attempt %d: %s", n, problem))
+			repair, err := prompts.Repair(prompts.RepairInput{Problem: problem})
+			if err != nil {
+				return err
+			}
+			msgs = append(first, Message{Role: RoleAssistant, Content: ans.Content}, Message{Role: RoleUser, Content: repair})
+			continue
+		}
+		// The repository's conventions hold whoever wrote the files; what
+		// cannot be fixed mechanically goes back to the model.
+		files, conv, err := shape(ctx, files)
+		if err != nil {
+			return err
+		}
+		rejected = append(rejected, conv...)
+		final, deleted := settle(format, target, req.Workspace, files)
+		stage(StagePlan, start, fmt.Sprintf("attempt %d: %s wrote %d files (%d input, %d output tokens)",
+			n, model, len(files), ans.Usage.InputTokens, ans.Usage.OutputTokens))
+
+		rep := validators.Report{Findings: rejected}
+		validated := !req.SkipValidation
+		if validated {
+			checked, err := e.renderAndCheck(ctx, req, final, stage)
+			if err != nil {
+				return err
+			}
+			rep.Add(checked)
+		}
+		att.Files, att.Findings, att.Errors = len(files), rep.Findings, rep.Count(validators.SeverityError)
+		prov.Attempts = append(prov.Attempts, att)
+		if kept == nil || att.Errors <= kept.errors {
+			kept = &best{n: n, files: files, deleted: deleted, report: rep, validated: validated, errors: att.Errors}
+		}
+		if att.Errors == 0 || n == rounds {
+			break
+		}
+		repair, err := prompts.Repair(prompts.RepairInput{Findings: errorLines(rep, target)})
+		if err != nil {
+			return err
+		}
+		msgs = append(first, Message{Role: RoleAssistant, Content: ans.Content}, Message{Role: RoleUser, Content: repair})
+	}
+
+	if kept == nil {
+		cause := ErrBadAnswer
+		if allTruncated(prov.Attempts) {
+			cause = ErrTruncated
+		}
+		return &ModelError{Err: cause, Model: model, Attempts: prov.Attempts}
+	}
+	res.Files, res.Deleted, res.Report, res.Validated = kept.files, kept.deleted, kept.report, kept.validated
+	prov.Chosen = kept.n
+	prov.Summary = fmt.Sprintf("%s wrote %d files for %q (attempt %d of %d, %d input and %d output tokens)",
+		model, len(kept.files), req.Intent, kept.n, len(prov.Attempts), prov.Usage.InputTokens, prov.Usage.OutputTokens)
+	return nil
+}
+
+// readAnswer turns an answer into files placed under target. Files that
+// would land outside it are dropped and reported as error findings, so
+// that the repair request names them. problem is set when nothing usable
+// came back.
+func readAnswer(ans Answer, target string) (files []workspace.File, rejected []validators.Finding, problem string) {
+	if ans.Truncated {
+		return nil, nil, fmt.Sprintf("the answer was cut off at the token limit after %d output tokens; answer again, more concisely (no comments, short NOTES.txt)", ans.Usage.OutputTokens)
+	}
+	parsed, err := prompts.Parse(ans.Content)
+	if err != nil {
+		return nil, nil, err.Error()
+	}
+	seen := map[string]int{}
+	for _, f := range parsed {
+		rel := strings.TrimPrefix(f.Path, target+"/") // models often echo the full path
+		p, err := workspace.Clean(target + "/" + rel)
+		if err == nil {
+			_, err = workspace.Clean(rel)
+		}
+		if err != nil || !workspace.Within(target, p) || p == target {
+			rejected = append(rejected, validators.Finding{File: f.Path, Rule: "output", Severity: validators.SeverityError,
+				Message: fmt.Sprintf("file %q is outside the target folder %s; it was rejected (paths are relative to the target folder)", f.Path, target)})
+			continue
+		}
+		if i, ok := seen[p]; ok {
+			files[i].Content = f.Content // the later copy wins
+			continue
+		}
+		seen[p] = len(files)
+		files = append(files, workspace.File{Path: p, Content: f.Content})
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Sprintf("every file of the answer was outside the target folder %s", target)
+	}
+	return files, rejected, ""
+}
+
+// errorLines formats the error-level findings for a repair request, with
+// paths relative to the target folder as the model wrote them.
+func errorLines(rep validators.Report, target string) []string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Fixed || f.Severity < validators.SeverityError {
+			continue
+		}
+		f.File = strings.TrimPrefix(f.File, target+"/")
+		out = append(out, f.String())
+	}
+	return out
+}
+
+func allTruncated(atts []Attempt) bool {
+	for _, a := range atts {
+		if !a.Truncated {
+			return false
+		}
+	}
+	return len(atts) > 0
+}

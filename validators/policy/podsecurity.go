@@ -1,0 +1,225 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	kyvernov1 "github.com/kyverno/kyverno/api/kyverno/v1"
+	"github.com/kyverno/kyverno/ext/wildcard"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	psaapi "k8s.io/pod-security-admission/api"
+	psa "k8s.io/pod-security-admission/policy"
+)
+
+// pssCheck is one Pod Security Standards control, evaluated by the
+// Kubernetes pod-security-admission library (the reference implementation).
+type pssCheck struct {
+	id        psa.CheckID
+	level     psaapi.Level
+	overrides []psa.CheckID
+	eval      psa.Evaluator
+}
+
+var pssChecks = func() []pssCheck {
+	var out []pssCheck
+	for _, c := range psa.DefaultChecks() {
+		e, err := psa.NewEvaluator([]psa.Check{c}, nil)
+		if err != nil {
+			panic(fmt.Sprintf("pod security check %s: %v", c.ID, err))
+		}
+		pc := pssCheck{id: c.ID, level: c.Level, eval: e}
+		for _, v := range c.Versions {
+			pc.overrides = append(pc.overrides, v.OverrideCheckIDs...)
+		}
+		out = append(out, pc)
+	}
+	return out
+}()
+
+// pssControls maps the control names of the Pod Security Standards (as
+// Kyverno's podSecurity exclusions spell them) to check ids.
+var pssControls = map[string][]psa.CheckID{
+	"HostProcess":                       {"windowsHostProcess"},
+	"Host Namespaces":                   {"hostNamespaces"},
+	"Privileged Containers":             {"privileged"},
+	"Capabilities":                      {"capabilities_baseline", "capabilities_restricted"},
+	"HostPath Volumes":                  {"hostPathVolumes"},
+	"Host Ports":                        {"hostPorts"},
+	"Host Probes / Lifecycle Hooks":     {"hostProbesAndHostLifecycle"},
+	"AppArmor":                          {"appArmorProfile"},
+	"SELinux":                           {"seLinuxOptions"},
+	"/proc Mount Type":                  {"procMount", "procMount_restricted"},
+	"Seccomp":                           {"seccompProfile_baseline", "seccompProfile_restricted"},
+	"Sysctls":                           {"sysctls"},
+	"Volume Types":                      {"restrictedVolumes"},
+	"Privilege Escalation":              {"allowPrivilegeEscalation"},
+	"Running as Non-root":               {"runAsNonRoot"},
+	"Running as Non-root user":          {"runAsUser"},
+	"Running as Non-root user (v1.23+)": {"runAsUser"},
+}
+
+// pssViolation is one failed control.
+type pssViolation struct {
+	ID      psa.CheckID
+	Reason  string
+	Details string
+}
+
+// podOf extracts the pod metadata and spec of a Pod or a Pod controller.
+func podOf(obj map[string]any) (*metav1.ObjectMeta, *corev1.PodSpec, string, bool) {
+	var tmpl map[string]any
+	prefix := ""
+	switch obj["kind"] {
+	case "Pod":
+		tmpl = obj
+	case "CronJob":
+		tmpl, _, _ = unstructured.NestedMap(obj, "spec", "jobTemplate", "spec", "template")
+		prefix = "/spec/jobTemplate/spec/template"
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController":
+		tmpl, _, _ = unstructured.NestedMap(obj, "spec", "template")
+		prefix = "/spec/template"
+	default:
+		return nil, nil, "", false
+	}
+	if tmpl == nil {
+		return nil, nil, "", false
+	}
+	var pod corev1.Pod
+	if m, ok := tmpl["metadata"].(map[string]any); ok {
+		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(m, &pod.ObjectMeta)
+	}
+	if s, ok := tmpl["spec"].(map[string]any); ok {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(s, &pod.Spec); err != nil {
+			return nil, nil, "", false
+		}
+	}
+	return &pod.ObjectMeta, &pod.Spec, prefix, true
+}
+
+// evaluatePSS returns the controls a pod violates at a level and version.
+func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) []pssViolation {
+	overridden := map[psa.CheckID]bool{}
+	for _, c := range pssChecks {
+		if lv.Level == psaapi.LevelRestricted && c.level == psaapi.LevelRestricted {
+			for _, o := range c.overrides {
+				overridden[o] = true
+			}
+		}
+	}
+	var out []pssViolation
+	for _, c := range pssChecks {
+		if overridden[c.id] {
+			continue
+		}
+		r := psa.AggregateCheckResults(c.eval.EvaluatePod(lv, meta, spec))
+		if !r.Allowed {
+			d := r.ForbiddenDetail()
+			if d == "" {
+				d = r.ForbiddenReason()
+			}
+			out = append(out, pssViolation{ID: c.id, Reason: r.ForbiddenReason(), Details: d})
+		}
+	}
+	return out
+}
+
+func checkByID(id psa.CheckID) *pssCheck {
+	for i := range pssChecks {
+		if pssChecks[i].id == id {
+			return &pssChecks[i]
+		}
+	}
+	return nil
+}
+
+// evalPodSecurity evaluates a Kyverno podSecurity subrule. An exclusion
+// names a control and, optionally, images: the control is then ignored for
+// containers running those images.
+func evalPodSecurity(ps *kyvernov1.PodSecurity, u unstructured.Unstructured) RuleResult {
+	meta, spec, _, ok := podOf(u.Object)
+	if !ok {
+		return RuleResult{Status: StatusSkip, Message: "not a pod or pod controller"}
+	}
+	version := psaapi.LatestVersion()
+	if ps.Version != "" && ps.Version != "latest" {
+		v, err := psaapi.ParseVersion(ps.Version)
+		if err != nil {
+			return RuleResult{Status: StatusError, Message: err.Error()}
+		}
+		version = v
+	}
+	lv := psaapi.LevelVersion{Level: ps.Level, Version: version}
+	var left []string
+	for _, v := range evaluatePSS(meta, spec, lv) {
+		if excluded(v.ID, ps.Exclude, meta, spec, lv) {
+			continue
+		}
+		left = append(left, v.Details)
+	}
+	if len(left) == 0 {
+		return RuleResult{Status: StatusPass, Message: "pod security standards met"}
+	}
+	return RuleResult{Status: StatusFail, Message: fmt.Sprintf("Validation rule failed: pod security %s:%s: %s", lv.Level, ps.Version, strings.Join(left, "; "))}
+}
+
+func excluded(id psa.CheckID, excludes []kyvernov1.PodSecurityStandard, meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) bool {
+	for _, x := range excludes {
+		ids := pssControls[x.ControlName]
+		hit := false
+		for _, i := range ids {
+			if i == id {
+				hit = true
+			}
+		}
+		if !hit {
+			continue
+		}
+		if len(x.Images) == 0 {
+			if len(x.RestrictedField) == 0 {
+				return true
+			}
+			continue
+		}
+		// Re-evaluate the control without the containers the exclusion covers.
+		c := checkByID(id)
+		if c == nil {
+			continue
+		}
+		s := spec.DeepCopy()
+		s.Containers = keepContainers(s.Containers, x.Images)
+		s.InitContainers = keepContainers(s.InitContainers, x.Images)
+		var eph []corev1.EphemeralContainer
+		for _, e := range s.EphemeralContainers {
+			if !imageIn(e.Image, x.Images) {
+				eph = append(eph, e)
+			}
+		}
+		s.EphemeralContainers = eph
+		if psa.AggregateCheckResults(c.eval.EvaluatePod(lv, meta, s)).Allowed {
+			return true
+		}
+	}
+	return false
+}
+
+func keepContainers(cs []corev1.Container, images []string) []corev1.Container {
+	var out []corev1.Container
+	for _, c := range cs {
+		if !imageIn(c.Image, images) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func imageIn(image string, patterns []string) bool {
+	for _, p := range patterns {
+		if wildcard.Match(p, image) {
+			return true
+		}
+	}
+	return false
+}

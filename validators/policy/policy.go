@@ -1,0 +1,236 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/stackgen/aiden/validators/terraform"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// Severity is a finding's level, in the words validators.ParseSeverity reads.
+type Severity string
+
+// Severities.
+const (
+	Info    Severity = "info"
+	Warning Severity = "warning"
+	Error   Severity = "error"
+)
+
+// Finding is one policy violation.
+type Finding struct {
+	File     string
+	Line     int
+	Resource string
+	Path     string
+	// Rule is the rule id: a built-in rule, "kyverno/<policy>/<rule>" or
+	// "rego/<namespace>/<deny|violation|warn>".
+	Rule     string
+	Severity Severity
+	Message  string
+}
+
+// Config is the `policy:` key of .stackgen/generation-config.yaml.
+type Config struct {
+	// Rules changes built-in rules by id: a severity, or off.
+	Rules map[string]RuleConfig `json:"rules,omitempty"`
+	// Folder holds the repository's Kyverno policies and Rego, relative to
+	// the repository root. Default: "policies".
+	Folder string `json:"folder,omitempty"`
+	// AllKyverno applies every Kyverno policy in Folder, not only those
+	// annotated stackgen.io/ai-enforce: "true".
+	AllKyverno bool `json:"allKyverno,omitempty"`
+	// KyvernoSeverity is the severity of a failed Kyverno rule. Default:
+	// error for Enforce policies, warning for Audit ones.
+	KyvernoSeverity Severity `json:"kyvernoSeverity,omitempty"`
+	// RegoNamespaces are the Rego packages queried for deny, violation and
+	// warn rules. Default: ["main"].
+	RegoNamespaces []string `json:"regoNamespaces,omitempty"`
+}
+
+// RuleConfig overrides one built-in rule.
+type RuleConfig struct {
+	// Severity replaces the rule's default severity.
+	Severity Severity `json:"severity,omitempty"`
+	// Disabled turns the rule off.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// ConfigPath is where the generation config lives in a repository.
+const ConfigPath = ".stackgen/generation-config.yaml"
+
+// ReadConfig reads the policy key of the generation config among files; a
+// missing file or key gives the zero Config.
+func ReadConfig(files []workspace.File) (Config, error) {
+	for _, f := range files {
+		if f.Path != ConfigPath && !strings.HasSuffix(f.Path, "/"+ConfigPath) {
+			continue
+		}
+		var doc struct {
+			Policy Config `json:"policy"`
+		}
+		if err := yaml.Unmarshal(f.Content, &doc); err != nil {
+			return Config{}, fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		return doc.Policy, nil
+	}
+	return Config{}, nil
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Config is the repository's policy configuration.
+	Config Config
+	// AllKyverno applies every Kyverno policy found (as Config.AllKyverno).
+	AllKyverno bool
+}
+
+// Engine evaluates the built-in pack, Kyverno policies and Rego. It is
+// safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	kyverno []*KyvernoPolicy
+	rego    *Rego
+}
+
+// New loads the policies of a repository: Kyverno policies and Rego files
+// in the configured folder of workspace.
+func New(ctx context.Context, ws []workspace.File, opts Options) (*Engine, error) {
+	cfg := opts.Config
+	if opts.AllKyverno {
+		cfg.AllKyverno = true
+	}
+	if cfg.Folder == "" {
+		cfg.Folder = "policies"
+	}
+	var pf []workspace.File
+	for _, f := range ws {
+		if inFolder(f.Path, cfg.Folder) {
+			pf = append(pf, f)
+		}
+	}
+	ky, err := LoadKyverno(pf, cfg.AllKyverno)
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	rg, err := LoadRego(ctx, pf, cfg.RegoNamespaces)
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	return &Engine{cfg: cfg, kyverno: ky, rego: rg}, nil
+}
+
+// inFolder reports whether p lies in folder, at the repository root or
+// below a path prefix (paths may carry the folder the user named).
+func inFolder(p, folder string) bool {
+	folder = strings.Trim(folder, "/")
+	return strings.HasPrefix(p, folder+"/") || strings.Contains(p, "/"+folder+"/")
+}
+
+// Summary says what a Check looked at.
+type Summary struct {
+	Objects, TerraformFiles, KyvernoPolicies, RegoFiles, BuiltinRules int
+}
+
+// Check evaluates objects (rendered manifests) and Terraform files. Bad
+// input yields findings; an error means a policy could not be evaluated.
+func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Finding, Summary, error) {
+	sum := Summary{KyvernoPolicies: len(e.kyverno), RegoFiles: e.rego.Files(), BuiltinRules: len(Builtin)}
+	var all []Object
+	var findings []Finding
+	for _, f := range objects {
+		objs, err := DecodeObjects(f.Path, f.Content)
+		if err != nil {
+			continue // the schema check reports unreadable YAML
+		}
+		all = append(all, objs...)
+	}
+	sum.Objects = len(all)
+	findings = append(findings, e.builtin(all, objects)...)
+	for _, o := range all {
+		for _, p := range e.kyverno {
+			for _, r := range p.Apply(o.Content) {
+				if r.Status != StatusFail && r.Status != StatusError {
+					continue
+				}
+				sev := e.cfg.KyvernoSeverity
+				if sev == "" {
+					sev = Error
+					if !strings.EqualFold(p.action, "Enforce") {
+						sev = Warning
+					}
+				}
+				msg := r.Message
+				if r.Status == StatusError {
+					sev, msg = Warning, "not evaluated offline: "+r.Message
+				}
+				findings = append(findings, Finding{File: o.File, Line: o.Line, Resource: resourceName(o.Content),
+					Path: r.Path, Rule: "kyverno/" + p.Name + "/" + r.Rule, Severity: sev, Message: msg})
+			}
+		}
+		rf, err := e.rego.Eval(ctx, o.Content)
+		if err != nil {
+			return nil, sum, err
+		}
+		for _, f := range rf {
+			f.File, f.Line, f.Resource = o.File, o.Line, resourceName(o.Content)
+			findings = append(findings, f)
+		}
+	}
+	var tfFiles []workspace.File
+	for _, f := range tf {
+		if strings.HasSuffix(f.Path, ".tf") {
+			tfFiles = append(tfFiles, f)
+		}
+	}
+	if len(tfFiles) > 0 {
+		sum.TerraformFiles = len(tfFiles)
+		m := terraform.Parse(tfFiles)
+		for _, f := range tfFiles {
+			in, err := m.Input(f.Path)
+			if err != nil {
+				continue // the terraform check reports files that do not parse
+			}
+			findings = append(findings, e.terraformRules(f.Path, in)...)
+			rf, err := e.rego.Eval(ctx, in)
+			if err != nil {
+				return nil, sum, err
+			}
+			for _, x := range rf {
+				x.File = f.Path
+				findings = append(findings, x)
+			}
+		}
+		findings = append(findings, e.credentials(tfFiles)...)
+	}
+	sort.SliceStable(findings, func(i, j int) bool {
+		if findings[i].File != findings[j].File {
+			return findings[i].File < findings[j].File
+		}
+		return findings[i].Line < findings[j].Line
+	})
+	return findings, sum, nil
+}
+
+func resourceName(obj map[string]any) string {
+	kind, _ := obj["kind"].(string)
+	name, ns := objectName(obj)
+	if ns != "" {
+		return kind + "/" + ns + "/" + name
+	}
+	return kind + "/" + name
+}
+
+func isYAML(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml":
+		return true
+	}
+	return false
+}
