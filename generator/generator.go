@@ -458,6 +458,9 @@ type Check struct {
 	KubernetesVersion string
 	// SchemaLocations adds kubeconform schema locations (for CRDs).
 	SchemaLocations []string
+	// AllKyverno applies every Kyverno policy in the policies folder, not
+	// only those annotated stackgen.io/ai-enforce: "true".
+	AllKyverno bool
 }
 
 // Validate checks existing files (chart folders, manifests) with the same
@@ -471,7 +474,7 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rep, err := v.Validate(ctx, files, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files})
+	rep, err := v.Validate(ctx, files, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files, AllKyverno: c.AllKyverno})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}

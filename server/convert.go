@@ -125,6 +125,7 @@ func FindingsToProto(fs []validators.Finding) []*aidenv1.Finding {
 			Message:  validUTF8(f.Message),
 			Fixable:  f.Fixable,
 			Fixed:    f.Fixed,
+			Line:     int32(f.Line),
 		})
 	}
 	return out

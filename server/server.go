@@ -202,6 +202,7 @@ func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aid
 		PolicyCheck:       opts.GetPolicyCheck(),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
+		AllKyverno:        opts.GetAllKyverno(),
 	})
 	attrs := []slog.Attr{slog.Int("files", len(req.Msg.GetFiles())), slog.Duration("elapsed", time.Since(start))}
 	if err != nil {

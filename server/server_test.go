@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -349,4 +350,31 @@ func TestHealthAndReflection(t *testing.T) {
 		}
 	}
 	_ = stream.CloseResponse()
+}
+
+// TestH2C runs the server as aiden serve does (NewHTTPServer, no TLS) and
+// calls it with gRPC over unencrypted HTTP/2, as grpcurl -plaintext does.
+func TestH2C(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.NewHTTPServer(ln.Addr().String(), server.New(generator.New(generator.Options{}), server.Options{}))
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{Protocols: &protocols}}
+	gen := aidenv1connect.NewGenerateServiceClient(client, "http://"+ln.Addr().String(), connect.WithGRPC())
+	resp, err := gen.Generate(context.Background(), connect.NewRequest(&aidenv1.GenerateRequest{
+		Intent:     redisIntent,
+		TargetPath: "clusters/production/apps/redis",
+	}))
+	if err != nil {
+		t.Fatalf("gRPC over h2c: %v", err)
+	}
+	if !resp.Msg.GetValid() || len(resp.Msg.GetFiles()) == 0 {
+		t.Errorf("valid = %v with %d files, want a valid chart", resp.Msg.GetValid(), len(resp.Msg.GetFiles()))
+	}
 }

@@ -190,3 +190,39 @@ func TestGenerateRefusesSymlinkEscape(t *testing.T) {
 		t.Errorf("Chart.yaml was written although another path was refused")
 	}
 }
+
+// TestSARIFRegion: a finding with a line carries it into SARIF's region,
+// so code scanning annotates the right line.
+func TestSARIFRegion(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	content := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: \"eighty\"\n"
+	if err := os.WriteFile(bad, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := aiden(t, "validate", "--output", "sarif", bad)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFindings, stderr)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						Region *struct{ StartLine int } `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &log); err != nil {
+		t.Fatalf("not SARIF JSON: %v", err)
+	}
+	if len(log.Runs) == 0 || len(log.Runs[0].Results) == 0 || len(log.Runs[0].Results[0].Locations) == 0 {
+		t.Fatalf("no result with a location:\n%s", stdout)
+	}
+	r := log.Runs[0].Results[0].Locations[0].PhysicalLocation.Region
+	if r == nil || r.StartLine != 8 {
+		t.Errorf("region = %+v, want startLine 8 (the Service document)", r)
+	}
+}

@@ -51,6 +51,10 @@ type modelFile struct {
 		Allowed      []string `json:"allowed"`
 		Structured   *bool    `json:"structured"`
 	} `json:"model"`
+	// Slack configures the chat door of aiden serve.
+	Slack struct {
+		SigningSecret string `json:"signingSecret"`
+	} `json:"slack"`
 }
 
 func addModelFlags(fs *pflag.FlagSet, f *modelFlags, serve bool) {
@@ -73,6 +77,9 @@ func addModelFlags(fs *pflag.FlagSet, f *modelFlags, serve bool) {
 type modelSetup struct {
 	opts     generator.ModelOptions
 	provider providers.Config
+	// slackSecret is the config file's Slack signing secret, used when
+	// neither SLACK_SIGNING_SECRET nor a secret file is given.
+	slackSecret string
 }
 
 // describe says in a few words which model answers, for logs and progress.
@@ -119,7 +126,7 @@ func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (mod
 		return first(getenv(env), fileValue)
 	}
 
-	var s modelSetup
+	s := modelSetup{slackSecret: file.Slack.SigningSecret}
 	name := str("model", f.model, "AIDEN_MODEL", fm.Name)
 	provider := strings.ToLower(str("provider", f.provider, "AIDEN_PROVIDER", fm.Provider))
 	baseURL := str("base-url", f.baseURL, "AIDEN_BASE_URL", fm.BaseURL)

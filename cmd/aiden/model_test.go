@@ -103,3 +103,28 @@ func TestGenerateWithModel(t *testing.T) {
 		t.Errorf("progress lacks the model's attempt:\n%s", stderr)
 	}
 }
+
+// TestSlackSecretFromConfig: the chat door's signing secret may come from
+// the config file.
+func TestSlackSecretFromConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("slack:\n  signingSecret: from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var f modelFlags
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	addModelFlags(fs, &f, true)
+	if err := fs.Parse([]string{"--config", cfg}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.resolve(fs, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.slackSecret != "from-file" {
+		t.Errorf("slack secret = %q, want from-file", s.slackSecret)
+	}
+	if s.opts.Provider != nil {
+		t.Errorf("a Slack-only config configured a model: %s", s.describe())
+	}
+}

@@ -135,7 +135,11 @@ func severityWord(f *aidenv1.Finding) string {
 
 func findingLine(f *aidenv1.Finding) string {
 	var parts []string
-	for _, s := range []string{f.GetFile(), f.GetResource(), f.GetPath()} {
+	file := f.GetFile()
+	if file != "" && f.GetLine() > 0 {
+		file = fmt.Sprintf("%s:%d", file, f.GetLine())
+	}
+	for _, s := range []string{file, f.GetResource(), f.GetPath()} {
 		if s != "" {
 			parts = append(parts, s)
 		}

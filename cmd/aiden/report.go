@@ -98,7 +98,11 @@ func writeSARIF(w io.Writer, findings []*aidenv1.Finding) error {
 		r := sarifResult{RuleID: f.GetRule(), Level: sarifLevel(f.GetSeverity()), Message: sarifMessage{Text: msg}}
 		if f.GetFile() != "" {
 			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileOnly(f.GetFile())}}}
-			if line := lineOf(f.GetFile()); line > 0 {
+			line := int(f.GetLine())
+			if line == 0 {
+				line = lineOf(f.GetFile())
+			}
+			if line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 			}
 			r.Locations = []sarifLocation{loc}

@@ -55,7 +55,7 @@ func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, log 
 	if err != nil {
 		return usageErr("listen on %s: %w", addr, err)
 	}
-	st, slackOpts, err := rf.open(ctx, log)
+	st, slackOpts, err := rf.open(ctx, log, ms.slackSecret)
 	if err != nil {
 		ln.Close()
 		return err
@@ -99,12 +99,12 @@ func (f *recordFlags) bind(cmd *cobra.Command) {
 		"where generation records live: postgres://... for PostgreSQL, else a SQLite file path (default $AIDEN_DATABASE_URL, else aiden/aiden.db in the user state folder)")
 	fl.StringVar(&f.repo, "repo", os.Getenv("AIDEN_REPO"), "local checkout of the GitOps repository that chat generations read (default $AIDEN_REPO)")
 	fl.StringVar(&f.publicURL, "public-url", os.Getenv("AIDEN_PUBLIC_URL"), "this service's URL as users reach it, for patch links in chat (default $AIDEN_PUBLIC_URL)")
-	fl.StringVar(&f.secretFile, "slack-signing-secret-file", "", "file holding the Slack app's signing secret (default: $SLACK_SIGNING_SECRET); without a secret /slack/commands is off")
+	fl.StringVar(&f.secretFile, "slack-signing-secret-file", "", "file holding the Slack app's signing secret (default: $SLACK_SIGNING_SECRET, else slack.signingSecret in the config file); without a secret /slack/commands is off")
 }
 
 // open opens the record database, marks what a stopped process left
 // running as interrupted, and reads the Slack settings.
-func (f *recordFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, server.SlackOptions, error) {
+func (f *recordFlags) open(ctx context.Context, log *slog.Logger, configSecret string) (*store.Store, server.SlackOptions, error) {
 	url := f.databaseURL
 	if url == "" {
 		dir, err := stateDir()
@@ -113,7 +113,7 @@ func (f *recordFlags) open(ctx context.Context, log *slog.Logger) (*store.Store,
 		}
 		url = filepath.Join(dir, "aiden", "aiden.db")
 	}
-	secret := os.Getenv("SLACK_SIGNING_SECRET")
+	secret := first(os.Getenv("SLACK_SIGNING_SECRET"), configSecret)
 	if f.secretFile != "" {
 		b, err := os.ReadFile(f.secretFile)
 		if err != nil {

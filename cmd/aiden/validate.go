@@ -21,6 +21,7 @@ type validateFlags struct {
 	output      string
 	failOn      string
 	policyCheck bool
+	allKyverno  bool
 	server      string
 	k8sVersion  string
 	schemaLocs  []string
@@ -46,6 +47,7 @@ gate: the exit code is 1 when findings at or above --fail-on remain.`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif (2.1.0) or junit")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when findings at or above this severity remain: info, warning, error, or none")
 	fl.BoolVar(&f.policyCheck, "policy-check", false, "run policy checks")
+	fl.BoolVar(&f.allKyverno, "all-kyverno", false, "with --policy-check, apply every Kyverno policy in policies/, not only those annotated stackgen.io/ai-enforce: \"true\"")
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
 	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
@@ -75,6 +77,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 				PolicyCheck:       f.policyCheck,
 				KubernetesVersion: f.k8sVersion,
 				SchemaLocations:   f.schemaLocs,
+				AllKyverno:        f.allKyverno,
 			},
 		}))
 		if err != nil {
@@ -86,6 +89,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 			PolicyCheck:       f.policyCheck,
 			KubernetesVersion: f.k8sVersion,
 			SchemaLocations:   f.schemaLocs,
+			AllKyverno:        f.allKyverno,
 		})
 		if err != nil {
 			return err

@@ -392,8 +392,11 @@ type Options struct {
 	KubernetesVersion string `protobuf:"bytes,3,opt,name=kubernetes_version,json=kubernetesVersion,proto3" json:"kubernetes_version,omitempty"`
 	// Extra kubeconform schema locations (template syntax) for CRDs.
 	SchemaLocations []string `protobuf:"bytes,4,rep,name=schema_locations,json=schemaLocations,proto3" json:"schema_locations,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// With policy_check, apply every Kyverno policy in the policies folder,
+	// not only those annotated stackgen.io/ai-enforce: "true".
+	AllKyverno    bool `protobuf:"varint,5,opt,name=all_kyverno,json=allKyverno,proto3" json:"all_kyverno,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Options) Reset() {
@@ -452,6 +455,13 @@ func (x *Options) GetSchemaLocations() []string {
 		return x.SchemaLocations
 	}
 	return nil
+}
+
+func (x *Options) GetAllKyverno() bool {
+	if x != nil {
+		return x.AllKyverno
+	}
+	return false
 }
 
 // GenerateRequest asks for files from a sentence of intent.
@@ -579,7 +589,9 @@ type Finding struct {
 	// Whether aiden could fix it mechanically.
 	Fixable bool `protobuf:"varint,7,opt,name=fixable,proto3" json:"fixable,omitempty"`
 	// Whether aiden already fixed it in the returned files.
-	Fixed         bool `protobuf:"varint,8,opt,name=fixed,proto3" json:"fixed,omitempty"`
+	Fixed bool `protobuf:"varint,8,opt,name=fixed,proto3" json:"fixed,omitempty"`
+	// 1-based line in the file, when known (0 when not).
+	Line          int32 `protobuf:"varint,9,opt,name=line,proto3" json:"line,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -668,6 +680,13 @@ func (x *Finding) GetFixed() bool {
 		return x.Fixed
 	}
 	return false
+}
+
+func (x *Finding) GetLine() int32 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
 }
 
 // Check records one check that ran (or was skipped) and what it covered.
@@ -2140,12 +2159,14 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\x14aiden/v1/aiden.proto\x12\baiden.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"4\n" +
 	"\x04File\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
-	"\acontent\x18\x02 \x01(\fR\acontent\"\xb4\x01\n" +
+	"\acontent\x18\x02 \x01(\fR\acontent\"\xd5\x01\n" +
 	"\aOptions\x12\x1f\n" +
 	"\bvalidate\x18\x01 \x01(\bH\x00R\bvalidate\x88\x01\x01\x12!\n" +
 	"\fpolicy_check\x18\x02 \x01(\bR\vpolicyCheck\x12-\n" +
 	"\x12kubernetes_version\x18\x03 \x01(\tR\x11kubernetesVersion\x12)\n" +
-	"\x10schema_locations\x18\x04 \x03(\tR\x0fschemaLocationsB\v\n" +
+	"\x10schema_locations\x18\x04 \x03(\tR\x0fschemaLocations\x12\x1f\n" +
+	"\vall_kyverno\x18\x05 \x01(\bR\n" +
+	"allKyvernoB\v\n" +
 	"\t_validate\"\x87\x02\n" +
 	"\x0fGenerateRequest\x12\x16\n" +
 	"\x06intent\x18\x01 \x01(\tR\x06intent\x12(\n" +
@@ -2155,7 +2176,7 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\venvironment\x18\x04 \x01(\tR\venvironment\x12,\n" +
 	"\tworkspace\x18\x05 \x03(\v2\x0e.aiden.v1.FileR\tworkspace\x12+\n" +
 	"\aoptions\x18\x06 \x01(\v2\x11.aiden.v1.OptionsR\aoptions\x12\x14\n" +
-	"\x05model\x18\a \x01(\tR\x05model\"\xdb\x01\n" +
+	"\x05model\x18\a \x01(\tR\x05model\"\xef\x01\n" +
 	"\aFinding\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x1a\n" +
 	"\bresource\x18\x02 \x01(\tR\bresource\x12\x12\n" +
@@ -2164,7 +2185,8 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\bseverity\x18\x05 \x01(\x0e2\x12.aiden.v1.SeverityR\bseverity\x12\x18\n" +
 	"\amessage\x18\x06 \x01(\tR\amessage\x12\x18\n" +
 	"\afixable\x18\a \x01(\bR\afixable\x12\x14\n" +
-	"\x05fixed\x18\b \x01(\bR\x05fixed\"\x7f\n" +
+	"\x05fixed\x18\b \x01(\bR\x05fixed\x12\x12\n" +
+	"\x04line\x18\t \x01(\x05R\x04line\"\x7f\n" +
 	"\x05Check\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\x12\x18\n" +
