@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stackgen/aiden/workspace"
 	"log/slog"
 	"net"
 	"net/http"
@@ -152,6 +153,11 @@ func outcome(g *store.Generation, req generator.Request, res *generator.Result, 
 	if err != nil {
 		g.Status = store.StatusFailed
 		g.Error = err.Error()
+		var me *generator.ModelError
+		if errors.As(err, &me) {
+			g.Provider, g.Model = "model", me.Model
+			g.Attempts = attempts(me.Model, me.Attempts, 0, nil)
+		}
 		return
 	}
 	g.Status = store.StatusSucceeded
@@ -160,11 +166,37 @@ func outcome(g *store.Generation, req generator.Request, res *generator.Result, 
 	g.Provider = p.Generator
 	g.Model = p.Model
 	g.Summary = p.Summary
-	// One attempt today: the planner writes once. The repair loop adds one
-	// per round, each with its files, findings and tokens.
-	g.Attempts = []store.Attempt{{Model: p.Model, Files: res.Files, Findings: res.Report.Findings}}
+	if len(p.Attempts) > 0 {
+		// The model path: one record per answer, with its findings and
+		// tokens; the files are those of the attempt that was kept.
+		g.Attempts = attempts(p.Model, p.Attempts, p.Chosen, res.Files)
+	} else {
+		// The planner writes once.
+		g.Attempts = []store.Attempt{{Files: res.Files, Findings: res.Report.Findings}}
+	}
 	g.Patch = string(res.Patch)
 	g.Valid = res.Valid()
+}
+
+// attempts converts a model's attempts for the record; chosen (1-based)
+// gets the files that were returned.
+func attempts(model string, as []generator.Attempt, chosen int, files []workspace.File) []store.Attempt {
+	out := make([]store.Attempt, 0, len(as))
+	for _, a := range as {
+		sa := store.Attempt{
+			Model:            model,
+			Findings:         a.Findings,
+			PromptTokens:     a.Usage.InputTokens,
+			CompletionTokens: a.Usage.OutputTokens,
+			Problem:          a.Problem,
+			Received:         a.Received,
+		}
+		if a.Number == chosen {
+			sa.Files = files
+		}
+		out = append(out, sa)
+	}
+	return out
 }
 
 // caller returns the door and the caller of an RPC.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stackgen/aiden/providers/openai"
+	"github.com/stackgen/aiden/providers/providertest"
 	"io"
 	"log/slog"
 	"net"
@@ -318,5 +320,43 @@ func TestRestart(t *testing.T) {
 	if g.GetStatus() != aidenv1.GenerationStatus_GENERATION_STATUS_INTERRUPTED || g.GetStage() != "context" ||
 		g.GetIntent() != redisIntent || g.GetCaller() != "carol" || g.GetError() == "" || g.GetFinishTime() == nil {
 		t.Errorf("after restart: %v", g)
+	}
+}
+
+// TestModelAttemptsRecorded: a model-backed generation keeps every
+// attempt in the record — the unusable first answer with what it said, the
+// repaired one with its tokens and files.
+func TestModelAttemptsRecorded(t *testing.T) {
+	st := openStore(t)
+	model := providertest.OpenAI(t,
+		providertest.Step{Text: "I am sorry, I cannot write YAML today."},
+		providertest.Step{Text: providertest.JSON(providertest.Files(t, "../generator/testdata/model/charts/good"))},
+	)
+	m := generator.ModelOptions{Provider: openai.New(openai.Options{BaseURL: model.URL + "/v1"}), Name: "scripted-1", Backoff: time.Millisecond, CacheEntries: -1}
+	srv := httptest.NewUnstartedServer(server.New(generator.New(generator.Options{Model: m}), server.Options{Store: st}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+
+	client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL)
+	resp, err := client.Generate(context.Background(), connect.NewRequest(&aidenv1.GenerateRequest{
+		Intent: "Deploy the shop web API ghcr.io/acme/shop:2.3.1 with 2 replicas", TargetPath: "clusters/production/apps/shop",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := st.Get(context.Background(), resp.Header().Get(server.HeaderGenerationID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Model != "scripted-1" || len(g.Attempts) != 2 {
+		t.Fatalf("record: model %q with %d attempts, want scripted-1 with 2", g.Model, len(g.Attempts))
+	}
+	first, second := g.Attempts[0], g.Attempts[1]
+	if first.Problem == "" || !strings.Contains(first.Received, "cannot write YAML") || len(first.Files) != 0 {
+		t.Errorf("first attempt = problem %q, received %q, %d files; want the problem and the answer kept", first.Problem, first.Received, len(first.Files))
+	}
+	if second.PromptTokens == 0 || second.CompletionTokens == 0 || len(second.Files) == 0 {
+		t.Errorf("second attempt = %d/%d tokens, %d files; want tokens and the kept files", second.PromptTokens, second.CompletionTokens, len(second.Files))
 	}
 }

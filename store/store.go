@@ -64,6 +64,10 @@ type Attempt struct {
 	// planner.
 	PromptTokens     int `json:"prompt_tokens,omitempty"`
 	CompletionTokens int `json:"completion_tokens,omitempty"`
+	// Problem says why a model's answer could not be used, and Received
+	// keeps what it sent then, so nothing is lost.
+	Problem  string `json:"problem,omitempty"`
+	Received string `json:"received,omitempty"`
 }
 
 // Generation is the record of one generation. Attempts are stored as JSON,
