@@ -3,7 +3,6 @@ package planner
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,49 +30,7 @@ func TestHelmGolden(t *testing.T) {
 			for _, f := range files {
 				got[f.Path] = string(f.Content)
 			}
-			dir := filepath.Join("testdata", "golden", tc.name)
-			if *update {
-				if err := os.RemoveAll(dir); err != nil {
-					t.Fatal(err)
-				}
-				for name, content := range got {
-					p := filepath.Join(dir, filepath.FromSlash(name))
-					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				return
-			}
-			want := map[string]string{}
-			err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				b, err := os.ReadFile(p)
-				rel, _ := filepath.Rel(dir, p)
-				want[filepath.ToSlash(rel)] = string(b)
-				return err
-			})
-			if err != nil {
-				t.Fatalf("read golden files (run go test -update): %v", err)
-			}
-			for name, w := range want {
-				g, ok := got[name]
-				switch {
-				case !ok:
-					t.Errorf("%s: missing from the chart", name)
-				case g != w:
-					t.Errorf("%s differs from the golden file (run go test -update and review the diff):\n%s", name, firstDiff(g, w))
-				}
-			}
-			for name := range got {
-				if _, ok := want[name]; !ok {
-					t.Errorf("%s: not in the golden files", name)
-				}
-			}
+			golden(t, filepath.Join("testdata", "golden", tc.name), got)
 		})
 	}
 }
