@@ -226,3 +226,98 @@ func TestSARIFRegion(t *testing.T) {
 		t.Errorf("region = %+v, want startLine 8 (the Service document)", r)
 	}
 }
+
+// copyTree copies the folder src into dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGenerateFollowsRepository runs generate in the example GitOps
+// repository: the preferred chart becomes a Flux HelmRelease, the
+// generation config's naming is applied, and the new folder is registered
+// in the parent kustomization.yaml with its comments kept.
+func TestGenerateFollowsRepository(t *testing.T) {
+	repo := newRepo(t)
+	copyTree(t, "../../examples/gitops", repo)
+	parent := filepath.Join(repo, "clusters/production/apps/kustomization.yaml")
+	before, err := os.ReadFile(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(repo, "clusters/production/apps/redis")
+	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", redisIntent, "--output", out, "--policy-check")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	release, err := os.ReadFile(filepath.Join(out, "helmrelease.yaml"))
+	if err != nil {
+		t.Fatalf("no HelmRelease for the preferred chart: %v", err)
+	}
+	if !strings.Contains(string(release), "name: production-redis") {
+		t.Errorf("HelmRelease does not follow naming.pattern {env}-{app}:\n%s", release)
+	}
+	after, err := os.ReadFile(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(after), string(before)) || !strings.HasSuffix(string(after), "  - redis\n") {
+		t.Errorf("parent kustomization.yaml = %q, want the old file (comments kept) plus \"  - redis\"", after)
+	}
+	if !strings.Contains(stdout, "conventions") {
+		t.Errorf("summary does not report the conventions check:\n%s", stdout)
+	}
+}
+
+// TestGenerateReplacesStaleTemplates: generating a worker where a web
+// service was removes the templates the new chart no longer has, in the
+// patch and on disk, and keeps other files.
+func TestGenerateReplacesStaleTemplates(t *testing.T) {
+	repo := newRepo(t)
+	out := filepath.Join(repo, "apps/svc")
+	if code, _, stderr := aiden(t, "generate", "-q", "--intent", "web API image ghcr.io/acme/api:1.4.2 on port 8080 exposed at api.acme.io", "--output", out); code != exitOK {
+		t.Fatalf("web: exit %d\n%s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte("notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	worker := "worker image ghcr.io/acme/w:1.0.0"
+	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", worker, "--output", out, "--patch")
+	if code != exitOK {
+		t.Fatalf("worker --patch: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "deleted file mode 100644") || !strings.Contains(stdout, "a/apps/svc/templates/ingress.yaml") {
+		t.Errorf("patch does not delete the stale ingress template:\n%.2000s", stdout)
+	}
+	if code, stdout, stderr = aiden(t, "generate", "-q", "--intent", worker, "--output", out); code != exitOK {
+		t.Fatalf("worker: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, gone := range []string{"templates/ingress.yaml", "templates/service.yaml"} {
+		if _, err := os.Stat(filepath.Join(out, gone)); !os.IsNotExist(err) {
+			t.Errorf("%s still there after generating a worker (err %v)", gone, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "README.md")); err != nil {
+		t.Errorf("README.md was removed: %v", err)
+	}
+	if code, stdout, _ := aiden(t, "validate", out); code != exitOK {
+		t.Errorf("the folder after regeneration does not validate: exit %d\n%s", code, stdout)
+	}
+}
