@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -63,6 +64,15 @@ func Load(root, target string) ([]File, error) {
 // registered in. Missing entries are simply absent from the result; files are
 // sorted by path.
 //
+// Load also reads, from anywhere in the repository, the files that say what
+// Flux applies to a cluster and which chart sources it has: kustomization
+// files, and YAML files with a top-level "kind: Kustomization" or "kind:
+// HelmRepository" line (gitops.FindHelmRepository reads them). That scan is
+// best effort and never fails Load: it skips hidden folders, node_modules
+// and vendor, symlinks, and files over MaxFileBytes; it stops when the files
+// it keeps would exceed MaxFiles or MaxTotalBytes, or after reading
+// scanMaxBytes. What it misses, a generation treats as absent.
+//
 // Load skips ".git" entries, files that are not regular (devices, FIFOs,
 // sockets), names that Clean would reject, and symlinked folders met while
 // walking (they are not followed, which also rules out cycles). A symlink to
@@ -99,6 +109,7 @@ func (l Limits) Load(root, target string) ([]File, error) {
 			return nil, err
 		}
 	}
+	ld.scan()
 	sort.Slice(ld.files, func(i, j int) bool { return ld.files[i].Path < ld.files[j].Path })
 	return ld.files, nil
 }
@@ -228,4 +239,69 @@ func inside(root, p string) bool {
 		return false
 	}
 	return r == "." || (r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r))
+}
+
+// scanMaxBytes bounds what the scan for Flux files reads in all.
+const scanMaxBytes = 64 << 20
+
+// fluxKind matches the top-level kind line of the objects the scan keeps.
+var fluxKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Kustomization|HelmRepository)["']?[ \t]*(#.*)?\r?$`)
+
+// scan adds the repository's kustomization files and the YAML files that
+// hold Flux Kustomizations or HelmRepositories, as Load describes.
+func (ld *loader) scan() {
+	var read int64
+	errStop := errors.New("stop")
+	_ = filepath.WalkDir(ld.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if d != nil && d.IsDir() && p != ld.root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != ld.root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil // symlinks are not followed here
+		}
+		ext := strings.ToLower(path.Ext(name))
+		kustomization := name == "kustomization.yaml" || name == "kustomization.yml" || name == "Kustomization"
+		if ext != ".yaml" && ext != ".yml" && !kustomization {
+			return nil
+		}
+		rel, err := filepath.Rel(ld.root, p)
+		if err != nil {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if _, err := Clean(rel); err != nil || ld.seen[rel] {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || info.Size() > ld.lim.MaxFileBytes {
+			return nil
+		}
+		if read += info.Size(); read > scanMaxBytes {
+			return errStop
+		}
+		content, err := os.ReadFile(p)
+		if err != nil || int64(len(content)) > ld.lim.MaxFileBytes {
+			return nil
+		}
+		if !kustomization && !fluxKind.Match(content) {
+			return nil
+		}
+		if len(ld.files) >= ld.lim.MaxFiles || ld.total+int64(len(content)) > ld.lim.MaxTotalBytes {
+			return errStop
+		}
+		ld.seen[rel] = true
+		ld.total += int64(len(content))
+		ld.files = append(ld.files, File{Path: rel, Content: content})
+		return nil
+	})
 }

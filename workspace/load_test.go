@@ -32,9 +32,17 @@ func TestLoad(t *testing.T) {
 		"clusters/production/apps/redis/values.yaml":      "replicas: 1\n",
 		"clusters/production/apps/redis/sub/.git":         "gitdir: x\n",
 		"clusters/production/apps/redis/base/deploy.yaml": "kind: Deployment\n",
-		"clusters/staging/apps/kustomization.yaml":        "not read\n",
-		"README.md":          "not read\n",
-		"shared/labels.yaml": "team: infra\n",
+		"clusters/staging/apps/kustomization.yaml":        "resources: []\n",
+		"clusters/staging/apps/web/deploy.yaml":           "kind: Deployment\n",
+		"README.md":                                       "not read\n",
+		"shared/labels.yaml":                              "team: infra\n",
+		// Flux's files are read wherever they are.
+		"infrastructure/sources/bitnami.yaml":       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n",
+		"clusters/production/infrastructure.yml":    "---\nkind: \"Kustomization\" # Flux\n",
+		"infrastructure/sources/crd.yaml":           "kind: CustomResourceDefinition\nspec:\n  names:\n    kind: HelmRepository\n",
+		".github/workflows/kustomization.yaml":      "not read\n",
+		"node_modules/pkg/kustomization.yaml":       "not read\n",
+		"vendor/github.com/x/y/helmrepository.yaml": "kind: HelmRepository\n",
 	})
 	target := filepath.Join(root, "clusters/production/apps/redis")
 	symlink(t, "../../../../shared/labels.yaml", filepath.Join(target, "labels.yaml"))
@@ -56,6 +64,9 @@ func TestLoad(t *testing.T) {
 		"clusters/production/apps/redis/base/deploy.yaml",
 		"clusters/production/apps/redis/labels.yaml",
 		"clusters/production/apps/redis/values.yaml",
+		"clusters/production/infrastructure.yml",
+		"clusters/staging/apps/kustomization.yaml",
+		"infrastructure/sources/bitnami.yaml",
 		"policies/deny.rego",
 		"policies/require-labels.yaml",
 	}
@@ -66,6 +77,40 @@ func TestLoad(t *testing.T) {
 		if f.Path == "clusters/production/apps/redis/labels.yaml" && string(f.Content) != "team: infra\n" {
 			t.Errorf("content of the symlinked file = %q, want %q", f.Content, "team: infra\n")
 		}
+	}
+}
+
+// TestLoadScanIsBestEffort: what the scan for Flux files meets (links out
+// of the repository, files over the limits) never fails Load, and the
+// scan stops rather than exceed the limits.
+func TestLoadScanIsBestEffort(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	mkfiles(t, outside, map[string]string{"kustomization.yaml": "secret: outside\n"})
+	mkfiles(t, root, map[string]string{
+		"apps/redis/values.yaml":       "replicas: 1\n",
+		"infra/a/kustomization.yaml":   "resources: []\n",
+		"infra/b/kustomization.yaml":   "resources: []\n",
+		"infra/big/kustomization.yaml": "resources: []\n" + strings.Repeat("#", 200),
+	})
+	symlink(t, filepath.Join(outside, "kustomization.yaml"), filepath.Join(root, "infra/link/kustomization.yaml"))
+	symlink(t, outside, filepath.Join(root, "infra/linked-dir"))
+
+	got, err := Limits{MaxFileBytes: 100}.Load(root, "apps/redis")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := []string{"apps/redis/values.yaml", "infra/a/kustomization.yaml", "infra/b/kustomization.yaml"}
+	if !slices.Equal(paths(got), want) {
+		t.Errorf("Load paths = %q, want %q", paths(got), want)
+	}
+
+	got, err = Limits{MaxFiles: 2}.Load(root, "apps/redis")
+	if err != nil {
+		t.Fatalf("Load with MaxFiles 2: %v", err)
+	}
+	if len(got) != 2 || got[0].Path != "apps/redis/values.yaml" {
+		t.Errorf("Load with MaxFiles 2 = %q, want the target's file and one more", paths(got))
 	}
 }
 

@@ -1,0 +1,337 @@
+package gitops
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/stackgen/aiden/workspace"
+)
+
+// HelmRepository is a Flux HelmRepository (source.toolkit.fluxcd.io, any
+// version) found in a set of files.
+type HelmRepository struct {
+	// Name and Namespace are the object's; Namespace is the one it is
+	// applied in, which FindHelmRepository works out when the object does
+	// not say.
+	Name, Namespace string
+	// URL is spec.url as written.
+	URL string
+	// File and Line say where the object is (Line: where its document
+	// starts).
+	File string
+	Line int
+}
+
+// HelmRepositories returns the Flux HelmRepositories among files, in file
+// order, with the namespace they state (possibly empty). Files that are
+// not YAML, or do not parse, are skipped.
+func HelmRepositories(files []workspace.File) []HelmRepository {
+	var out []HelmRepository
+	for _, f := range files {
+		for _, o := range objects(f) {
+			if o.isHelmRepository() {
+				out = append(out, HelmRepository{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, URL: o.Spec.URL, File: f.Path, Line: o.line})
+			}
+		}
+	}
+	return out
+}
+
+// FindHelmRepository returns a Flux HelmRepository among ws (the workspace,
+// paths relative to the repository root) that serves the chart repository
+// url and that the cluster target belongs to applies, so that a HelmRelease
+// generated into target can name it in its sourceRef instead of bringing
+// its own. URLs match once trailing slashes, and the case of scheme and
+// host, are set aside; https:// and oci:// URLs alike.
+//
+// The cluster of target is the folder clusters/<env> above it (the whole
+// repository when there is none). A file belongs to the cluster when Flux
+// would apply it from there: through the resources and components of
+// kustomization.yaml files, through the spec.path of Flux Kustomizations
+// (kustomize.toolkit.fluxcd.io) met on the way, and, in a folder without a
+// kustomization.yaml, through every manifest below it, as Flux generates
+// one. A HelmRepository that only another cluster applies is not returned:
+// naming it would leave the release without a source.
+//
+// The namespace is the one Flux applies the object in: the targetNamespace
+// of the Flux Kustomization that applies it, else the namespace: of the
+// outermost kustomization.yaml on the way that sets one, else the object's
+// own metadata.namespace. A HelmRepository whose namespace none of these
+// names is not returned, since a sourceRef must name it. Files inside target
+// are not considered: the generation replaces them. Among several matches
+// the first by file path wins.
+func FindHelmRepository(ws []workspace.File, target, url string) (HelmRepository, bool) {
+	want := normalURL(url)
+	if want == "" {
+		return HelmRepository{}, false
+	}
+	target = strings.TrimSuffix(target, "/")
+	idx := newIndex(ws, target)
+	var found []HelmRepository
+	for _, a := range idx.applied(clusterRoot(target)) {
+		for _, o := range idx.objects[a.file] {
+			if !o.isHelmRepository() || normalURL(o.Spec.URL) != want {
+				continue
+			}
+			ns := a.namespace
+			if ns == "" {
+				ns = o.Metadata.Namespace
+			}
+			if ns == "" || o.Metadata.Name == "" {
+				continue
+			}
+			found = append(found, HelmRepository{Name: o.Metadata.Name, Namespace: ns, URL: o.Spec.URL, File: a.file, Line: o.line})
+		}
+	}
+	if len(found) == 0 {
+		return HelmRepository{}, false
+	}
+	sort.SliceStable(found, func(i, j int) bool {
+		if found[i].File != found[j].File {
+			return found[i].File < found[j].File
+		}
+		return found[i].Line < found[j].Line
+	})
+	return found[0], true
+}
+
+// normalURL puts a chart repository URL in a form two spellings of the
+// same repository share: lowercase scheme and host, no trailing slash.
+func normalURL(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return strings.TrimRight(s, "/")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u.String()
+}
+
+// clusterRoot returns the folder clusters/<env> that holds target, or "."
+// (the whole repository) when target lies in no cluster folder.
+func clusterRoot(target string) string {
+	parts := strings.Split(target, "/")
+	for i := 0; i+2 < len(parts); i++ {
+		if parts[i] == "clusters" && parts[i+1] != "" {
+			return strings.Join(parts[:i+2], "/")
+		}
+	}
+	return "."
+}
+
+// object is the part of a Kubernetes object the discovery reads.
+type object struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name      string `yaml:"name"`
+		Namespace string `yaml:"namespace"`
+	} `yaml:"metadata"`
+	Spec struct {
+		URL             string `yaml:"url"`
+		Path            string `yaml:"path"`
+		TargetNamespace string `yaml:"targetNamespace"`
+		SourceRef       struct {
+			Kind string `yaml:"kind"`
+		} `yaml:"sourceRef"`
+	} `yaml:"spec"`
+	line int
+}
+
+func (o object) group() string {
+	g, _, _ := strings.Cut(o.APIVersion, "/")
+	return g
+}
+
+func (o object) isHelmRepository() bool {
+	return o.Kind == "HelmRepository" && o.group() == "source.toolkit.fluxcd.io"
+}
+
+// isFluxKustomization reports whether o is a Flux Kustomization that
+// applies a path of this repository (its source is a GitRepository, or
+// unnamed).
+func (o object) isFluxKustomization() bool {
+	if o.Kind != "Kustomization" || o.group() != "kustomize.toolkit.fluxcd.io" {
+		return false
+	}
+	k := o.Spec.SourceRef.Kind
+	return k == "" || k == "GitRepository"
+}
+
+// objects parses the documents of a YAML file; nil for other files and
+// for files that do not parse.
+func objects(f workspace.File) []object {
+	switch strings.ToLower(path.Ext(f.Path)) {
+	case ".yaml", ".yml":
+	default:
+		return nil
+	}
+	var out []object
+	dec := yaml.NewDecoder(bytes.NewReader(f.Content))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return out
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		var o object
+		if err := doc.Content[0].Decode(&o); err != nil || o.Kind == "" {
+			continue
+		}
+		o.line = doc.Content[0].Line
+		out = append(out, o)
+	}
+	return out
+}
+
+// kustomizationFile is the part of a kustomization.yaml the discovery reads.
+type kustomizationFile struct {
+	Namespace  string   `yaml:"namespace"`
+	Resources  []string `yaml:"resources"`
+	Components []string `yaml:"components"`
+}
+
+// index holds what the discovery reads of the workspace.
+type index struct {
+	objects        map[string][]object          // YAML file -> its objects
+	kustomizations map[string]kustomizationFile // folder -> its kustomization
+	files          []string                     // YAML files, sorted
+}
+
+func newIndex(ws []workspace.File, target string) *index {
+	idx := &index{objects: map[string][]object{}, kustomizations: map[string]kustomizationFile{}}
+	for _, f := range ws {
+		p, err := workspace.Clean(f.Path)
+		if err != nil || (target != "" && target != "." && workspace.Within(target, p)) {
+			continue
+		}
+		if isKustomizationName(path.Base(p)) {
+			dir := path.Dir(p)
+			if _, ok := idx.kustomizations[dir]; ok {
+				continue // kustomize reads the first name only
+			}
+			var k kustomizationFile
+			if err := yaml.Unmarshal(f.Content, &k); err == nil {
+				idx.kustomizations[dir] = k
+			}
+			continue
+		}
+		if objs := objects(workspace.File{Path: p, Content: f.Content}); len(objs) > 0 {
+			idx.objects[p] = objs
+			idx.files = append(idx.files, p)
+		}
+	}
+	sort.Strings(idx.files)
+	return idx
+}
+
+func isKustomizationName(name string) bool {
+	for _, n := range kustomizationNames {
+		if name == n {
+			return true
+		}
+	}
+	return false
+}
+
+// appliedFile is a file Flux applies, with the namespace it is forced
+// into ("" when nothing forces one).
+type appliedFile struct {
+	file, namespace string
+}
+
+// applied walks what Flux applies from the folder root, as
+// FindHelmRepository describes, and returns the files reached, in the
+// order met.
+func (idx *index) applied(root string) []appliedFile {
+	var out []appliedFile
+	seen := map[string]bool{}
+	var visit func(p, ns string)
+	visit = func(p, ns string) {
+		key := p + "\x00" + ns
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if objs, ok := idx.objects[p]; ok {
+			out = append(out, appliedFile{file: p, namespace: ns})
+			for _, o := range objs {
+				if o.isFluxKustomization() {
+					if dir, err := workspace.Clean(strings.TrimPrefix(o.Spec.Path, "./")); err == nil && o.Spec.Path != "" {
+						visit(dir, o.Spec.TargetNamespace)
+					}
+				}
+			}
+			return
+		}
+		if k, ok := idx.kustomizations[p]; ok {
+			if ns == "" {
+				ns = k.Namespace // an outer kustomization's namespace wins
+			}
+			for _, r := range append(append([]string{}, k.Resources...), k.Components...) {
+				if strings.Contains(r, "://") || strings.HasPrefix(r, "github.com/") {
+					continue // a remote base: not in this repository
+				}
+				if next, ok := join(p, r); ok {
+					visit(next, ns)
+				}
+			}
+			return
+		}
+		// A folder without a kustomization.yaml: Flux applies every
+		// manifest below it, and a subfolder with a kustomization.yaml as
+		// that kustomization.
+		for _, f := range idx.files {
+			if !workspace.Within(p, f) || f == p {
+				continue
+			}
+			visit(idx.shallowestKustomization(p, f), ns)
+		}
+	}
+	visit(root, "")
+	return out
+}
+
+// shallowestKustomization returns the highest folder strictly below dir,
+// on the way to file, that holds a kustomization; file itself when none.
+func (idx *index) shallowestKustomization(dir, file string) string {
+	rel := file
+	if dir != "." {
+		rel = strings.TrimPrefix(file, dir+"/")
+	}
+	parts := strings.Split(rel, "/")
+	cur := dir
+	for _, part := range parts[:len(parts)-1] {
+		cur = path.Join(cur, part)
+		if _, ok := idx.kustomizations[cur]; ok {
+			return cur
+		}
+	}
+	return file
+}
+
+// join resolves a kustomization entry against its folder; false when it
+// climbs out of the repository.
+func join(dir, entry string) (string, bool) {
+	p := path.Join(dir, entry)
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	return p, true
+}
