@@ -511,7 +511,7 @@ func TestPreferredChart(t *testing.T) {
 	if !ok {
 		t.Fatalf("the example config names no chart for %s", plan.Component())
 	}
-	files, err := plan.HelmRelease(planner.Upstream{Repository: c.Repository, Chart: c.Chart, Version: c.Version}, true, "")
+	files, err := plan.HelmRelease(planner.Upstream{Repository: c.Repository, Chart: c.Chart, Version: c.Version}, planner.ChartSource{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -336,8 +336,15 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	var generated []workspace.File
 	if up, ok := cfg.Chart(plan.Component()); ok && format == FormatHelm {
 		// The repository prefers an upstream chart for this component:
-		// install it with Flux, pinned to the configured versions.
-		generated, err = plan.HelmRelease(planner.Upstream{Repository: up.Repository, Chart: up.Chart, Version: up.Version}, true, "")
+		// install it with Flux, pinned to the configured versions, from the
+		// HelmRepository the cluster already has when there is one.
+		var src planner.ChartSource
+		if repo, ok := gitops.FindHelmRepository(req.Workspace, target, up.Repository); ok {
+			src = planner.ChartSource{Name: repo.Name, Namespace: repo.Namespace, Existing: true}
+			plan.Understood = append(plan.Understood, planner.Fact{Key: "source",
+				Value: fmt.Sprintf("HelmRepository %s/%s", repo.Namespace, repo.Name), From: fmt.Sprintf("(%s:%d)", repo.File, repo.Line)})
+		}
+		generated, err = plan.HelmRelease(planner.Upstream{Repository: up.Repository, Chart: up.Chart, Version: up.Version}, src)
 	} else {
 		generated, err = plan.Files(string(format))
 	}
@@ -391,7 +398,31 @@ func conform(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, ws
 	if err != nil {
 		return nil, nil, fmt.Errorf("conventions: %w", err)
 	}
-	return files, findings, nil
+	return files, append(findings, duplicateSources(ws, target, files)...), nil
+}
+
+// ruleSources is the rule of findings about chart sources.
+const ruleSources = "conventions/sources"
+
+// duplicateSources warns about each generated Flux HelmRepository that the
+// cluster already has (see gitops.FindHelmRepository): the HelmRelease
+// should name that one. A model may write one; the planner does not.
+func duplicateSources(ws []workspace.File, target string, files []workspace.File) []validators.Finding {
+	var out []validators.Finding
+	for _, r := range gitops.HelmRepositories(files) {
+		have, ok := gitops.FindHelmRepository(ws, target, r.URL)
+		if !ok {
+			continue
+		}
+		res := "HelmRepository/" + r.Name
+		if r.Namespace != "" {
+			res = "HelmRepository/" + r.Namespace + "/" + r.Name
+		}
+		out = append(out, validators.Finding{File: r.File, Line: r.Line, Resource: res, Rule: ruleSources, Severity: validators.SeverityWarning,
+			Message: fmt.Sprintf("the cluster already has HelmRepository %s/%s for %s (%s:%d): point the HelmRelease's sourceRef at it (name %s, namespace %s) rather than adding another",
+				have.Namespace, have.Name, have.URL, have.File, have.Line, have.Name, have.Namespace)})
+	}
+	return out
 }
 
 // register adds the new folder to its parent's kustomization.yaml, when

@@ -251,7 +251,8 @@ func copyTree(t *testing.T, src, dst string) {
 }
 
 // TestGenerateFollowsRepository runs generate in the example GitOps
-// repository: the preferred chart becomes a Flux HelmRelease, the
+// repository: the preferred chart becomes a Flux HelmRelease that reads
+// the chart from the HelmRepository the cluster already has, the
 // generation config's naming is applied, and the new folder is registered
 // in the parent kustomization.yaml with its comments kept.
 func TestGenerateFollowsRepository(t *testing.T) {
@@ -274,6 +275,15 @@ func TestGenerateFollowsRepository(t *testing.T) {
 	if !strings.Contains(string(release), "name: production-redis") {
 		t.Errorf("HelmRelease does not follow naming.pattern {env}-{app}:\n%s", release)
 	}
+	if want := "sourceRef:\n        kind: HelmRepository\n        name: bitnami\n        namespace: flux-system\n"; !strings.Contains(string(release), want) {
+		t.Errorf("HelmRelease does not read the chart from clusters/production/infrastructure/sources/bitnami.yaml:\n%s", release)
+	}
+	if _, err := os.Stat(filepath.Join(out, "helmrepository.yaml")); !os.IsNotExist(err) {
+		t.Errorf("a HelmRepository was written although the cluster has one (stat: %v)", err)
+	}
+	if !strings.Contains(stdout, "HelmRepository flux-system/bitnami") {
+		t.Errorf("summary does not say which HelmRepository is used:\n%s", stdout)
+	}
 	after, err := os.ReadFile(parent)
 	if err != nil {
 		t.Fatal(err)
@@ -283,6 +293,43 @@ func TestGenerateFollowsRepository(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "conventions") {
 		t.Errorf("summary does not report the conventions check:\n%s", stdout)
+	}
+}
+
+// TestGenerateWritesMissingHelmRepository: where the cluster has no
+// HelmRepository for the preferred chart, generate writes one beside the
+// HelmRelease, named and placed after the conventions, and lists it.
+func TestGenerateWritesMissingHelmRepository(t *testing.T) {
+	repo := newRepo(t)
+	copyTree(t, "../../examples/gitops", repo)
+	sources := filepath.Join(repo, "clusters/production/infrastructure/sources")
+	if err := os.Remove(filepath.Join(sources, "bitnami.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sources, "kustomization.yaml"), []byte("resources:\n  - podinfo.yaml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(repo, "clusters/production/apps/redis")
+	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", redisIntent, "--output", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	source, err := os.ReadFile(filepath.Join(out, "helmrepository.yaml"))
+	if err != nil {
+		t.Fatalf("no HelmRepository written: %v", err)
+	}
+	for _, want := range []string{"name: production-redis", "namespace: payments-production", "url: https://charts.bitnami.com/bitnami"} {
+		if !strings.Contains(string(source), want) {
+			t.Errorf("helmrepository.yaml lacks %q:\n%s", want, source)
+		}
+	}
+	release, _ := os.ReadFile(filepath.Join(out, "helmrelease.yaml"))
+	if !strings.Contains(string(release), "kind: HelmRepository\n        name: production-redis\n      interval") {
+		t.Errorf("sourceRef does not name the written HelmRepository:\n%s", release)
+	}
+	k, _ := os.ReadFile(filepath.Join(out, "kustomization.yaml"))
+	if !strings.Contains(string(k), "- helmrepository.yaml") {
+		t.Errorf("kustomization.yaml does not list helmrepository.yaml:\n%s", k)
 	}
 }
 

@@ -22,6 +22,20 @@ type Upstream struct {
 	Version string
 }
 
+// ChartSource is the Flux HelmRepository a HelmRelease reads its chart
+// from.
+type ChartSource struct {
+	// Name is the HelmRepository's name; empty means the app's name.
+	Name string
+	// Namespace is the HelmRepository's namespace, written in the
+	// HelmRelease's sourceRef; empty leaves it out, which means the
+	// HelmRelease's own namespace.
+	Namespace string
+	// Existing says the repository already has the HelmRepository: none is
+	// written.
+	Existing bool
+}
+
 // Component returns the catalog component of the plan, the key a
 // generation config's preferred charts are looked up by: redis,
 // postgresql, web, worker, cronjob or image.
@@ -33,17 +47,17 @@ func (p *Plan) Component() string {
 }
 
 // HelmRelease returns a Flux HelmRelease that installs the upstream chart
-// pinned to its version, with values for the plan, a HelmRepository for
-// the chart unless withRepository is false (the repository already has
-// one; its name is then repoName), and a kustomization.yaml listing them.
-// Paths are relative to the target folder.
-func (p *Plan) HelmRelease(up Upstream, withRepository bool, repoName string) ([]workspace.File, error) {
+// pinned to its version from src, with values for the plan, a
+// HelmRepository for the chart unless src already exists, and a
+// kustomization.yaml listing them. Paths are relative to the target folder.
+func (p *Plan) HelmRelease(up Upstream, src ChartSource) ([]workspace.File, error) {
 	if p.App == "" {
 		return nil, fmt.Errorf("plan has no app name")
 	}
 	if up.Repository == "" || up.Chart == "" || up.Version == "" {
 		return nil, fmt.Errorf("upstream chart needs repository, chart and version")
 	}
+	repoName := src.Name
 	if repoName == "" {
 		repoName = p.App
 	}
@@ -57,7 +71,11 @@ func (p *Plan) HelmRelease(up Upstream, withRepository bool, repoName string) ([
 	fmt.Fprintf(&hr, "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: %s\n", p.App)
 	fmt.Fprintf(&hr, "spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: %s\n", up.Chart)
 	fmt.Fprintf(&hr, "      # Flux picks the newest chart version the constraint allows.\n      version: %s\n", quoteYAML(up.Version))
-	fmt.Fprintf(&hr, "      sourceRef:\n        kind: HelmRepository\n        name: %s\n      interval: 1h\n", repoName)
+	fmt.Fprintf(&hr, "      sourceRef:\n        kind: HelmRepository\n        name: %s\n", repoName)
+	if src.Namespace != "" {
+		fmt.Fprintf(&hr, "        namespace: %s\n", src.Namespace)
+	}
+	fmt.Fprintf(&hr, "      interval: 1h\n")
 	fmt.Fprintf(&hr, "  install:\n    remediation:\n      retries: 3\n  upgrade:\n    remediation:\n      retries: 3\n")
 	fmt.Fprintf(&hr, "  values:\n")
 	for _, l := range strings.Split(strings.TrimSuffix(string(values), "\n"), "\n") {
@@ -66,9 +84,13 @@ func (p *Plan) HelmRelease(up Upstream, withRepository bool, repoName string) ([
 	files := []workspace.File{{Path: "helmrelease.yaml", Content: hr.Bytes()}}
 	resources := []string{"helmrelease.yaml"}
 
-	if withRepository {
+	if !src.Existing {
 		var repo bytes.Buffer
-		fmt.Fprintf(&repo, "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: %s\nspec:\n  interval: 1h\n", repoName)
+		fmt.Fprintf(&repo, "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: %s\n", repoName)
+		if src.Namespace != "" {
+			fmt.Fprintf(&repo, "  namespace: %s\n", src.Namespace)
+		}
+		fmt.Fprintf(&repo, "spec:\n  interval: 1h\n")
 		if strings.HasPrefix(up.Repository, "oci://") {
 			fmt.Fprintf(&repo, "  type: oci\n")
 		}
