@@ -307,8 +307,12 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 			return &hit, nil
 		}
 		vars := genconfig.Vars{Env: requestEnvironment(req, target), App: path.Base(target), Team: cfg.Team}
-		shape := func(ctx context.Context, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
-			return conform(ctx, cfg, vars, req.Workspace, target, files)
+		shape := func(ctx context.Context, files []workspace.File) ([]workspace.File, validators.Report, error) {
+			files, conv, err := conform(ctx, cfg, vars, req.Workspace, target, files)
+			if err != nil {
+				return nil, validators.Report{}, err
+			}
+			return files, conventionsReport(cfg, conv), nil
 		}
 		if err := e.modelPlan(ctx, req, target, format, model, res, stage, streaming, progress, shape); err != nil {
 			return nil, err
@@ -372,10 +376,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		}
 		res.Validated = true
 	}
-	if len(conv) > 0 || cfg.Naming.Pattern != "" || len(cfg.Labels) > 0 || len(cfg.Annotations) > 0 {
-		res.Report.Checks = append(res.Report.Checks, conventions.Summary(conv))
-		res.Report.Findings = append(res.Report.Findings, conv...)
-	}
+	res.Report.Add(conventionsReport(cfg, conv))
 	if err := register(req.Workspace, target, res); err != nil {
 		return nil, err
 	}
@@ -423,6 +424,22 @@ func duplicateSources(ws []workspace.File, target string, files []workspace.File
 				have.Namespace, have.Name, have.URL, have.File, have.Line, have.Name, have.Namespace)})
 	}
 	return out
+}
+
+// conventionsReport is the conventions check of a generation with its
+// findings: reported when the config states conventions, or when the
+// files broke Kubernetes' own naming rules.
+func conventionsReport(cfg *genconfig.Config, conv []validators.Finding) validators.Report {
+	if len(conv) == 0 && !hasConventions(cfg) {
+		return validators.Report{}
+	}
+	return validators.Report{Checks: []validators.Check{conventions.Summary(conv)}, Findings: conv}
+}
+
+// hasConventions reports whether cfg states a rule for names, labels,
+// annotations or namespaces.
+func hasConventions(cfg *genconfig.Config) bool {
+	return cfg != nil && (cfg.Naming.Pattern != "" || len(cfg.Labels) > 0 || len(cfg.Annotations) > 0 || cfg.Namespace.Pattern != "")
 }
 
 // register adds the new folder to its parent's kustomization.yaml, when

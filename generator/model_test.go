@@ -3,6 +3,7 @@ package generator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -482,4 +483,161 @@ func TestModelRedactsWorkspaceSecrets(t *testing.T) {
 	if res.Provenance.Redacted < 2 {
 		t.Errorf("redacted = %d, want at least 2", res.Provenance.Redacted)
 	}
+}
+
+// exampleRequest is request() in the example GitOps repository, whose
+// generation config names objects {env}-{app}, requires team labels and an
+// owner annotation, and puts apps in {team}-{env}.
+func exampleRequest(t *testing.T) generator.Request {
+	t.Helper()
+	ws, err := workspace.Load("../examples/gitops", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := request()
+	req.Workspace = ws
+	return req
+}
+
+func manifests(t *testing.T, name string) string {
+	return providertest.JSON(providertest.Files(t, "testdata/model/manifests/"+name))
+}
+
+// check returns the report's check called name.
+func check(t *testing.T, rep validators.Report, name string) validators.Check {
+	t.Helper()
+	for _, c := range rep.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no %s check in %+v", name, rep.Checks)
+	return validators.Check{}
+}
+
+// TestModelConventionsCheck: a model answer that breaks the conventions on
+// purpose comes back fixed, and the result reports the conventions check
+// with every fix, as the planner's results do.
+func TestModelConventionsCheck(t *testing.T) {
+	srv := providertest.OpenAI(t, providertest.Step{Text: manifests(t, "careless")})
+	res, err := modelEngine(srv, nil).Generate(context.Background(), exampleRequest(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Valid() {
+		t.Fatalf("result not valid: %v", res.Report.Findings)
+	}
+	c := check(t, res.Report, "conventions")
+	if last := res.Report.Checks[len(res.Report.Checks)-1]; last.Name != "conventions" {
+		t.Errorf("checks end with %s, want the conventions check after render and schema", last.Name)
+	}
+	var fixed []string
+	for _, f := range res.Report.Findings {
+		if strings.HasPrefix(f.Rule, "conventions/") {
+			if !f.Fixed {
+				t.Errorf("unfixed: %s", f)
+			}
+			fixed = append(fixed, f.String())
+		}
+	}
+	if c.Status != validators.CheckPassed || c.Detail != fmt.Sprintf("%d fixed, 0 left", len(fixed)) {
+		t.Errorf("conventions check = %+v, want passed with %d fixed", c, len(fixed))
+	}
+	all := strings.Join(fixed, "\n")
+	for _, want := range []string{
+		`ConfigMap/production-shop-settings: /metadata/name: name "shop-settings" does not follow naming.pattern`,
+		`renamed "Shop_Web" to "production-shop-web"`,
+		`HorizontalPodAutoscaler/production-shop: /spec/scaleTargetRef/name: reference to Deployment "shop" follows the rename to "production-shop"`,
+		`/spec/template/spec/containers/0/envFrom/0/configMapRef/name: reference to ConfigMap "shop-settings" follows the rename`,
+		`/spec/template/spec/serviceAccountName: reference to ServiceAccount "shop" follows the rename`,
+		`PodDisruptionBudget/production-shop: /metadata/labels: labels required by the generation config: missing team="payments"`,
+		`/spec/template/metadata/annotations: annotations required by the generation config: missing owner="payments@acme.io"; set`,
+		`Service/payments-production/production-shop-web: /metadata/namespace: no namespace, the generation config wants "payments-production": set`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("fixes lack %q:\n%s", want, all)
+		}
+	}
+	var deployment string
+	for _, f := range res.Files {
+		if f.Path == target+"/deployment.yaml" {
+			deployment = string(f.Content)
+		}
+	}
+	for _, want := range []string{"# The shop's web API", "name: production-shop-settings", "serviceAccountName: production-shop", "namespace: payments-production", "owner: payments@acme.io"} {
+		if !strings.Contains(deployment, want) {
+			t.Errorf("deployment.yaml lacks %q:\n%s", want, deployment)
+		}
+	}
+}
+
+// TestModelConventionsUnfixable: what the conventions cannot fix is an
+// error of the conventions check, and goes back to the model.
+func TestModelConventionsUnfixable(t *testing.T) {
+	const want = "label app.kubernetes.io/part-of is \"storefront\", the generation config wants \"shop\"; it is part of the selector"
+	t.Run("no repair", func(t *testing.T) {
+		srv := providertest.OpenAI(t, providertest.Step{Text: manifests(t, "selector")})
+		res, err := modelEngine(srv, func(m *generator.ModelOptions) { m.RepairRounds = -1 }).Generate(context.Background(), exampleRequest(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := check(t, res.Report, "conventions")
+		if c.Status != validators.CheckFailed || !strings.HasSuffix(c.Detail, "fixed, 1 left") {
+			t.Errorf("conventions check = %+v, want failed with 1 left", c)
+		}
+		open := 0
+		for _, f := range res.Report.Findings {
+			if f.Rule == "conventions/labels" && !f.Fixed {
+				open++
+				if f.Severity != validators.SeverityError || !strings.Contains(f.Message, want) {
+					t.Errorf("open finding %s, want an error saying %q", f, want)
+				}
+			}
+		}
+		if open != 1 || res.Valid() {
+			t.Errorf("%d open label findings, valid %v; want 1, not valid", open, res.Valid())
+		}
+	})
+	t.Run("repair", func(t *testing.T) {
+		srv := providertest.OpenAI(t, providertest.Step{Text: manifests(t, "selector")}, providertest.Step{Text: manifests(t, "careless")})
+		res, err := modelEngine(srv, nil).Generate(context.Background(), exampleRequest(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reqs := srv.Requests(); len(reqs) != 2 || !strings.Contains(reqs[1].Last(), want) {
+			t.Fatalf("the repair request does not carry the conventions error %q", want)
+		}
+		if c := check(t, res.Report, "conventions"); c.Status != validators.CheckPassed || res.Provenance.Chosen != 2 {
+			t.Errorf("conventions check %+v, chosen attempt %d; want passed, 2", c, res.Provenance.Chosen)
+		}
+	})
+}
+
+// TestModelDuplicateHelmRepository: a model that writes a HelmRepository
+// the cluster already has (clusters/production/infrastructure/sources/
+// bitnami.yaml) is told to name that one; the files still validate.
+func TestModelDuplicateHelmRepository(t *testing.T) {
+	srv := providertest.OpenAI(t, providertest.Step{Text: manifests(t, "helmrelease")})
+	res, err := modelEngine(srv, nil).Generate(context.Background(), exampleRequest(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Valid() {
+		t.Fatalf("result not valid: %v", res.Report.Findings)
+	}
+	var got []validators.Finding
+	for _, f := range res.Report.Findings {
+		if f.Rule == "conventions/sources" {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("got %d source findings, want 1: %v", len(got), res.Report.Findings)
+	}
+	f := got[0]
+	if f.Severity != validators.SeverityWarning || f.File != target+"/helmrepository.yaml" ||
+		!strings.Contains(f.Message, "HelmRepository flux-system/bitnami") || !strings.Contains(f.Message, "clusters/production/infrastructure/sources/bitnami.yaml") {
+		t.Errorf("finding = %s, want a warning on helmrepository.yaml naming flux-system/bitnami and its file", f)
+	}
+	check(t, res.Report, "conventions")
 }

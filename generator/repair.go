@@ -26,11 +26,13 @@ type best struct {
 
 // modelPlan asks the model for the files, then feeds error-level findings
 // back for at most RepairRounds more answers, keeping the best attempt
-// (fewest errors; the later one on a tie). It fills res; it fails only
-// when no attempt gave usable files.
+// (fewest errors; the later one on a tie). shape makes each answer's files
+// follow the repository's conventions and returns the conventions check,
+// which joins the attempt's report. It fills res; it fails only when no
+// attempt gave usable files.
 func (e *Engine) modelPlan(ctx context.Context, req Request, target string, format Format, model string,
 	res *Result, stage func(Stage, time.Time, string), streaming bool, progress func(Event),
-	shape func(context.Context, []workspace.File) ([]workspace.File, []validators.Finding, error)) error {
+	shape func(context.Context, []workspace.File) ([]workspace.File, validators.Report, error)) error {
 	m := e.opts.Model
 	prov := &res.Provenance
 	prov.Generator, prov.Model, prov.PromptVersion = "model", model, prompts.Version
@@ -90,7 +92,6 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 		if err != nil {
 			return err
 		}
-		rejected = append(rejected, conv...)
 		final, deleted := settle(format, target, req.Workspace, files)
 		stage(StagePlan, start, fmt.Sprintf("attempt %d: %s wrote %d files (%d input, %d output tokens)",
 			n, model, len(files), ans.Usage.InputTokens, ans.Usage.OutputTokens))
@@ -104,6 +105,7 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 			}
 			rep.Add(checked)
 		}
+		rep.Add(conv) // after the render and schema checks, as for the planner
 		att.Files, att.Findings, att.Errors = len(files), rep.Findings, rep.Count(validators.SeverityError)
 		prov.Attempts = append(prov.Attempts, att)
 		if kept == nil || att.Errors <= kept.errors {
