@@ -31,11 +31,11 @@ const (
 // then rendered again and what still breaks them is reported.
 func applyChart(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
 	valuesPath := join(root, "values.yaml")
-	r, err := helmchart.New(helmchart.Options{ReleaseName: orDefault(vars.App, "release-name"), Namespace: orDefault(cfg.Expand(cfg.Namespace.Pattern, vars), "default"), KubeVersion: cfg.KubernetesVersion})
+	r, err := chartRenderer(cfg, vars)
 	if err != nil {
-		return nil, nil, fmt.Errorf("conventions: %w", err)
+		return nil, nil, err
 	}
-	before, ok, err := renderCheck(ctx, r, cfg, vars, root, files)
+	before, _, ok, err := renderCheck(ctx, r, cfg, vars, root, files)
 	if err != nil || !ok || len(before) == 0 {
 		return files, before, err // a chart that does not render is the render check's to report
 	}
@@ -82,7 +82,7 @@ func applyChart(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 		return files, before, nil
 	}
 	fixed := replace(files, valuesPath, values)
-	after, ok, err := renderCheck(ctx, r, cfg, vars, root, fixed)
+	after, _, ok, err := renderCheck(ctx, r, cfg, vars, root, fixed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,9 +92,20 @@ func applyChart(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 	return fixed, append(fixes, after...), nil
 }
 
-// renderCheck renders the chart at root and checks its objects; ok is
-// false when it does not render.
-func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) ([]validators.Finding, bool, error) {
+// chartRenderer renders charts as the app's release, in the namespace the
+// config wants.
+func chartRenderer(cfg *genconfig.Config, vars genconfig.Vars) (*helmchart.Renderer, error) {
+	r, err := helmchart.New(helmchart.Options{ReleaseName: orDefault(vars.App, "release-name"), Namespace: orDefault(cfg.Expand(cfg.Namespace.Pattern, vars), "default"), KubeVersion: cfg.KubernetesVersion})
+	if err != nil {
+		return nil, fmt.Errorf("conventions: %w", err)
+	}
+	return r, nil
+}
+
+// renderCheck renders the chart at root and checks its objects, returning
+// the findings and the number of objects; ok is false when it does not
+// render.
+func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) ([]validators.Finding, int, bool, error) {
 	var chart []workspace.File
 	for _, f := range files {
 		if root == "." || strings.HasPrefix(f.Path, root+"/") {
@@ -103,19 +114,19 @@ func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Conf
 	}
 	res, err := r.Render(ctx, chart)
 	if err != nil {
-		return nil, false, fmt.Errorf("conventions: %w", err)
+		return nil, 0, false, fmt.Errorf("conventions: %w", err)
 	}
 	for _, m := range res.Messages {
 		if m.Level == helmchart.Error {
-			return nil, false, nil
+			return nil, 0, false, nil
 		}
 	}
 	objects := make([]workspace.File, len(res.Manifests))
 	for i, m := range res.Manifests {
 		objects[i] = workspace.File{Path: join(root, m.Path), Content: m.Content}
 	}
-	fs, err := check(cfg, vars, objects)
-	return fs, err == nil, nil
+	fs, n, err := checkCount(cfg, vars, objects)
+	return fs, n, err == nil, nil
 }
 
 // setValue sets the top-level key of a values file to value (a string, or

@@ -110,20 +110,78 @@ func Check(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File)
 }
 
 func check(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File) ([]validators.Finding, error) {
+	fs, _, err := checkCount(cfg, vars, objects)
+	return fs, err
+}
+
+// checkCount is check, also returning the number of objects checked.
+func checkCount(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File) ([]validators.Finding, int, error) {
 	var parsed []*yamlFile
+	n := 0
 	for _, f := range objects {
 		if !isYAML(f.Path) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		parsed = append(parsed, yf)
+		n += len(yf.objects)
 	}
 	e := newEngine(cfg, vars, false)
 	e.run(parsed)
-	return e.findings, nil
+	return e.findings, n, nil
+}
+
+// CheckFiles checks files of one app (paths relative to the repository) as
+// they are, seen the way Apply sees them, without fixing anything: plain
+// manifests in place, each finding with the line its object starts on;
+// charts through the objects they render (named after their templates,
+// without lines, since a rendered line is not a line of the template). It
+// returns the findings, rules it could not apply for vars first (as
+// warnings, like Check), and the number of objects checked. Files that do
+// not parse or charts that do not render are left to the other checks.
+func CheckFiles(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File) ([]validators.Finding, int, error) {
+	if cfg == nil {
+		return nil, 0, nil
+	}
+	charts := chartRoots(files)
+	var parsed []*yamlFile
+	n := 0
+	for _, f := range files {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || isKustomization(f.Path) {
+			continue
+		}
+		yf, err := parseFile(f.Path, f.Content)
+		if err != nil {
+			continue
+		}
+		parsed = append(parsed, yf)
+		n += len(yf.objects)
+	}
+	e := newEngine(cfg, vars, false)
+	e.run(parsed)
+	findings := append(e.notices, e.findings...)
+	for _, root := range charts {
+		r, err := chartRenderer(cfg, vars)
+		if err != nil {
+			return nil, 0, err
+		}
+		fs, objects, ok, err := renderCheck(ctx, r, cfg, vars, root, files)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !ok {
+			continue
+		}
+		for i := range fs {
+			fs[i].Line = 0
+		}
+		findings = append(findings, fs...)
+		n += objects
+	}
+	return findings, n, nil
 }
 
 type engine struct {

@@ -182,3 +182,75 @@ func TestUnknownPlaceholderValues(t *testing.T) {
 		t.Errorf("renamed without an environment:\n%s", out[0].Content)
 	}
 }
+
+// TestCheckFiles checks files as they sit in a repository: manifests in
+// place with their lines, charts through what they render; nothing is
+// changed, and what Apply fixed passes.
+func TestCheckFiles(t *testing.T) {
+	cfg := config(t, "naming:\n  pattern: \"{env}-{app}\"\nlabels:\n  team: payments\nnamespace: \"{team}-{env}\"\nteam: payments\n")
+	vars := genconfig.Vars{Env: "prod", App: "web"}
+	manifest := "# A config map and a service.\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: prod-web\n  labels: {team: payments}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  ports: [{port: 80}]\n"
+	chart := []workspace.File{
+		{Path: "apps/web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
+		{Path: "apps/web/values.yaml", Content: []byte("team: \"\"\n")},
+		{Path: "apps/web/templates/cm.yaml", Content: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ default (printf \"%s-config\" .Release.Name) .Values.fullnameOverride }}\n  labels:\n    team: {{ .Values.team | quote }}\n")},
+		{Path: "apps/web/kustomization.yaml", Content: []byte("resources: [helmrelease.yaml]\n")},
+	}
+	for _, tc := range []struct {
+		name    string
+		files   []workspace.File
+		want    []string
+		objects int
+	}{
+		{
+			name:  "manifests, with lines",
+			files: []workspace.File{{Path: "apps/web/all.yaml", Content: []byte(manifest)}},
+			want: []string{
+				`apps/web/all.yaml:8: Service/default/web: /metadata/name: name "web" does not follow naming.pattern "{env}-{app}" (want "prod-web" or "prod-web-<suffix>") (conventions/naming)`,
+				`apps/web/all.yaml:8: Service/default/web: /metadata/labels: labels required by the generation config: missing team="payments" (conventions/labels)`,
+				`apps/web/all.yaml:8: Service/default/web: /metadata/namespace: namespace is "default", the generation config wants "payments-prod" (conventions/namespace)`,
+			},
+			objects: 2,
+		},
+		{
+			name:  "a chart, through its rendered objects",
+			files: chart,
+			want: []string{
+				`apps/web/templates/cm.yaml: ConfigMap/web-config: /metadata/name: name "web-config" does not follow naming.pattern "{env}-{app}" (want "prod-web" or "prod-web-<suffix>") (conventions/naming)`,
+				`apps/web/templates/cm.yaml: ConfigMap/web-config: /metadata/labels: labels required by the generation config: wrong team="payments" (was "") (conventions/labels)`,
+			},
+			objects: 1,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, n, err := CheckFiles(context.Background(), cfg, vars, tc.files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range fs {
+				if f.Fixed || f.Severity != validators.SeverityError {
+					t.Errorf("finding %s: fixed %v, severity %s; want an open error", f, f.Fixed, f.Severity)
+				}
+				got = append(got, f.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			if n != tc.objects {
+				t.Errorf("checked %d objects, want %d", n, tc.objects)
+			}
+			fixed, _, err := Apply(context.Background(), cfg, vars, tc.files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _, err := CheckFiles(context.Background(), cfg, vars, fixed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range again {
+				t.Errorf("after Apply, CheckFiles finds: %s", f)
+			}
+		})
+	}
+}

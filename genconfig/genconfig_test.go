@@ -121,12 +121,12 @@ func TestBrokenConfigs(t *testing.T) {
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
-	_, err := Parse("c.yaml", []byte("naming:\n  maxLength: 0\nlabels:\n  team: {}\ncolour: blue\n"))
+	_, err := Parse("c.yaml", []byte("naming:\n  pattern: \"{region}-{app}\"\n  maxLength: 0\nlabels:\n  team: {}\ncolour: blue\n"))
 	var errs Errors
-	if !errors.As(err, &errs) || len(errs) != 3 {
-		t.Fatalf("got %v, want 3 errors", err)
+	if !errors.As(err, &errs) || len(errs) != 4 {
+		t.Fatalf("got %v, want 4 errors", err)
 	}
-	for i, line := range []int{2, 4, 5} {
+	for i, line := range []int{2, 3, 5, 6} {
 		if errs[i].Line != line {
 			t.Errorf("error %d at line %d, want %d", i, errs[i].Line, line)
 		}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -149,6 +150,12 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 	})
 	if len(p.errs) > 0 {
+		// Keys are checked in an order of their own (a pattern after the
+		// maximum length it must fit); report in file order.
+		sort.SliceStable(p.errs, func(i, j int) bool {
+			a, b := p.errs[i], p.errs[j]
+			return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column)
+		})
 		return nil, p.errs
 	}
 	return cfg, nil

@@ -509,10 +509,15 @@ type Check struct {
 	// AllKyverno applies every Kyverno policy in the policies folder, not
 	// only those annotated stackgen.io/ai-enforce: "true".
 	AllKyverno bool
+	// SkipConventions turns the conventions check off.
+	SkipConventions bool
 }
 
 // Validate checks existing files (chart folders, manifests) with the same
-// checks Generate runs on what it writes. Paths are names only here; the
+// checks Generate runs on what it writes. When the files include the
+// generation config (at genconfig.Path, so with paths relative to the
+// repository root), they are also checked against its conventions, app by
+// app, as conventionsCheck describes. Paths are names only here; the
 // caller confines them when they come from outside.
 func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) (validators.Report, error) {
 	if len(files) == 0 {
@@ -522,9 +527,21 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rep, err := v.Validate(ctx, files, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files, AllKyverno: c.AllKyverno})
+	// The generation config configures the checks; it is not checked.
+	checked := files
+	if i := indexOf(files, genconfig.Path); i >= 0 {
+		checked = append(append([]workspace.File{}, files[:i]...), files[i+1:]...)
+	}
+	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files, AllKyverno: c.AllKyverno})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
+	}
+	if !c.SkipConventions {
+		conv, err := conventionsCheck(ctx, files)
+		if err != nil {
+			return validators.Report{}, fmt.Errorf("validate: %w", err)
+		}
+		rep.Add(conv)
 	}
 	return rep, nil
 }

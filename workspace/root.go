@@ -80,3 +80,39 @@ func FindRoot(dir string) (root, rel string, err error) {
 	}
 	return root, filepath.ToSlash(r), nil
 }
+
+// FindConfig returns the nearest folder at or above p (an existing file or
+// folder) that holds ConfigPath, looking no higher than the repository root
+// FindRoot finds for p; found is false when there is none. The folder is a
+// resolved path, so that paths below it can be made relative to it.
+func FindConfig(p string) (root string, found bool, err error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", false, fmt.Errorf("find config for %s: %w", p, err)
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return "", false, fmt.Errorf("find config for %s: %w", p, err)
+	}
+	if !info.IsDir() {
+		abs = filepath.Dir(abs)
+	}
+	dir, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", false, fmt.Errorf("find config for %s: %w", p, err)
+	}
+	top, _, err := FindRoot(dir)
+	if err != nil {
+		return "", false, fmt.Errorf("find config for %s: %w", p, err)
+	}
+	for {
+		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(ConfigPath))); err == nil && info.Mode().IsRegular() {
+			return dir, true, nil
+		}
+		parent := filepath.Dir(dir)
+		if dir == top || parent == dir {
+			return "", false, nil
+		}
+		dir = parent
+	}
+}

@@ -85,3 +85,45 @@ func TestFindRootPlainFolder(t *testing.T) {
 		mkfiles(t, base, map[string]string{"clusters/production/apps/redis/Chart.yaml": "x"})
 	}
 }
+
+func TestFindConfig(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A GitOps repository kept in a folder of a larger repository, as
+	// examples/gitops is in aiden's, and one with the config at its root.
+	mono := filepath.Join(base, "mono")
+	mkfiles(t, mono, map[string]string{
+		".git/HEAD":            "ref: main\n",
+		"gitops/" + ConfigPath: "version: 1\n",
+		"gitops/clusters/production/apps/a/x.yaml": "x",
+		"tools/x.yaml": "x",
+	})
+	above := filepath.Join(base, "above")
+	mkfiles(t, above, map[string]string{
+		ConfigPath:           "version: 1\n",
+		"repo/.git/HEAD":     "ref: main\n",
+		"repo/apps/a/x.yaml": "x",
+	})
+	for _, tc := range []struct {
+		name, p, want string
+		found         bool
+	}{
+		{name: "a folder below the config", p: filepath.Join(mono, "gitops/clusters/production/apps/a"), want: filepath.Join(mono, "gitops"), found: true},
+		{name: "a file below the config", p: filepath.Join(mono, "gitops/clusters/production/apps/a/x.yaml"), want: filepath.Join(mono, "gitops"), found: true},
+		{name: "the config's folder", p: filepath.Join(mono, "gitops"), want: filepath.Join(mono, "gitops"), found: true},
+		{name: "beside the config's folder", p: filepath.Join(mono, "tools")},
+		{name: "not above the repository root", p: filepath.Join(above, "repo/apps/a")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found, err := FindConfig(tc.p)
+			if err != nil || got != tc.want || found != tc.found {
+				t.Errorf("FindConfig(%s) = %q, %v, %v; want %q, %v, nil", tc.p, got, found, err, tc.want, tc.found)
+			}
+		})
+	}
+	if _, _, err := FindConfig(filepath.Join(mono, "missing")); err == nil {
+		t.Error("FindConfig of a missing path: no error")
+	}
+}

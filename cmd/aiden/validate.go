@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -15,6 +18,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
 )
 
 type validateFlags struct {
@@ -22,6 +26,7 @@ type validateFlags struct {
 	failOn      string
 	policyCheck bool
 	allKyverno  bool
+	conventions bool
 	server      string
 	k8sVersion  string
 	schemaLocs  []string
@@ -34,10 +39,15 @@ func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Render and schema-validate chart folders, Kustomize folders and manifest files",
 		Long: `Validate runs the checks that generate runs on existing files: Helm chart
 folders are rendered and linted, and every Kubernetes object is validated in
-strict mode against the schemas embedded in aiden. It is meant as a pre-merge
-gate: the exit code is 1 when findings at or above --fail-on remain.`,
+strict mode against the schemas embedded in aiden. When a
+.stackgen/generation-config.yaml lies at or above the paths (up to the
+repository root), the files are also checked against its conventions (names,
+labels, annotations, namespaces), app folder by app folder, and findings name
+files relative to the folder that holds .stackgen/. It is meant as a
+pre-merge gate: the exit code is 1 when findings at or above --fail-on remain.`,
 		Example: `  aiden validate clusters/production/apps/redis
-  aiden validate deploy/ manifests/service.yaml --output json`,
+  aiden validate deploy/ manifests/service.yaml --output json
+  aiden validate --conventions=false clusters/production/infrastructure`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(cmd.Context(), f, args, stdout)
@@ -47,6 +57,7 @@ gate: the exit code is 1 when findings at or above --fail-on remain.`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif (2.1.0) or junit")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when findings at or above this severity remain: info, warning, error, or none")
 	fl.BoolVar(&f.policyCheck, "policy-check", false, "run policy checks")
+	fl.BoolVar(&f.conventions, "conventions", true, "check the files against the conventions of the .stackgen/generation-config.yaml at or above them")
 	fl.BoolVar(&f.allKyverno, "all-kyverno", false, "with --policy-check, apply every Kyverno policy in policies/, not only those annotated stackgen.io/ai-enforce: \"true\"")
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
@@ -64,7 +75,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	if err != nil {
 		return err
 	}
-	files, err := validators.LoadPaths(paths...)
+	files, n, err := validateFiles(paths, f.conventions)
 	if err != nil {
 		return usageErr("%w", err)
 	}
@@ -90,6 +101,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 			KubernetesVersion: f.k8sVersion,
 			SchemaLocations:   f.schemaLocs,
 			AllKyverno:        f.allKyverno,
+			SkipConventions:   !f.conventions,
 		})
 		if err != nil {
 			return err
@@ -112,10 +124,78 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	default:
 		printChecks(stdout, resp.GetChecks(), resp.GetFindings())
 		if resp.GetValid() {
-			fmt.Fprintf(stdout, "\n%d files checked: valid\n", len(files))
+			fmt.Fprintf(stdout, "\n%d files checked: valid\n", n)
 		} else {
-			fmt.Fprintf(stdout, "\n%d files checked: NOT valid\n", len(files))
+			fmt.Fprintf(stdout, "\n%d files checked: NOT valid\n", n)
 		}
 	}
 	return findingsExit(resp.GetFindings(), failOn)
+}
+
+// validateFiles reads the files at paths and returns them with n, how many
+// were read. With conventions, when a generation config lies at or above
+// the paths (workspace.FindConfig), file paths are made relative to the
+// folder that holds it and the config is added to the files, which is how
+// the engine (in-process or on a server) knows to check the conventions.
+// Paths under different configs are refused: validate them one by one.
+func validateFiles(paths []string, conventions bool) (files []workspace.File, n int, err error) {
+	if !conventions {
+		files, err = validators.LoadPaths(paths...)
+		return files, len(files), err
+	}
+	root := ""
+	for i, p := range paths {
+		r, found, err := workspace.FindConfig(p)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !found {
+			r = ""
+		}
+		if i > 0 && r != root {
+			return nil, 0, fmt.Errorf("%s and %s lie under different generation configs (or only one under one): validate them separately", paths[0], p)
+		}
+		root = r
+	}
+	if root == "" {
+		files, err = validators.LoadPaths(paths...)
+		return files, len(files), err
+	}
+	for _, p := range paths {
+		loaded, err := validators.LoadPaths(p)
+		if err != nil {
+			return nil, 0, err
+		}
+		abs, err := filepath.Abs(p)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("load paths: %w", err)
+		}
+		rel, err := filepath.Rel(root, abs)
+		if err != nil {
+			return nil, 0, fmt.Errorf("load paths: %w", err)
+		}
+		typed := filepath.ToSlash(filepath.Clean(p))
+		for _, f := range loaded {
+			sub := f.Path
+			if typed != "." {
+				sub = strings.TrimPrefix(strings.TrimPrefix(f.Path, typed), "/")
+			}
+			f.Path = path.Join(filepath.ToSlash(rel), sub)
+			files = append(files, f)
+		}
+	}
+	n = len(files)
+	for _, f := range files {
+		if f.Path == workspace.ConfigPath {
+			return files, n, nil // validating the root: the config is there
+		}
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(workspace.ConfigPath)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read generation config: %w", err)
+	}
+	return append(files, workspace.File{Path: workspace.ConfigPath, Content: cfg}), n, nil
 }

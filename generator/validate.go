@@ -1,0 +1,179 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/stackgen/aiden/conventions"
+	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// ruleConfig is the rule of findings about the generation config itself.
+const ruleConfig = "config"
+
+// conventionsCheck checks files (paths relative to the repository root)
+// against the generation config among them (at genconfig.Path): nothing
+// is reported without one, or when it states no conventions. A config that
+// does not parse is reported as findings naming its keys and lines.
+//
+// The conventions apply to apps, so files are checked one app at a time,
+// with {app} the app folder's name, {env} the folder after clusters/ in its
+// path, and {team} the config's team. When the config's formats name
+// folders ending in /** (clusters/*/apps/**), an app folder is a folder
+// right below the part before /** (clusters/production/apps/redis), and
+// files elsewhere, such as the kustomization.yaml and namespace.yaml beside
+// the apps, are not checked; otherwise the app folder is the folder that
+// holds the file, past the folders of a chart (templates/, charts/, crds/)
+// and of a Kustomize layout (base/, overlays/). The generation config's
+// examples and policies are never checked.
+func conventionsCheck(ctx context.Context, files []workspace.File) (validators.Report, error) {
+	i := indexOf(files, genconfig.Path)
+	if i < 0 {
+		return validators.Report{}, nil
+	}
+	cfg, err := genconfig.Parse(genconfig.Path, files[i].Content)
+	if err != nil {
+		var errs genconfig.Errors
+		if !errors.As(err, &errs) {
+			return validators.Report{}, fmt.Errorf("read %s: %w", genconfig.Path, err)
+		}
+		rep := validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckFailed,
+			Detail: fmt.Sprintf("%s has %d %s; fix it first (aiden config validate)", genconfig.Path, len(errs), plural(len(errs), "problem"))}}}
+		for _, e := range errs {
+			msg := e.Message
+			if e.Key != "" {
+				msg = e.Key + ": " + msg
+			}
+			rep.Findings = append(rep.Findings, validators.Finding{File: genconfig.Path, Line: e.Line, Rule: ruleConfig, Severity: validators.SeverityError, Message: msg})
+		}
+		return rep, nil
+	}
+	if !hasConventions(cfg) {
+		return validators.Report{}, nil
+	}
+
+	apps := map[string][]workspace.File{}
+	for _, f := range files {
+		if f.Path == genconfig.Path || workspace.Within(path.Dir(genconfig.Path), f.Path) ||
+			workspace.Within(cfg.ExamplesDir(), f.Path) || workspace.Within(cfg.PoliciesDir(), f.Path) {
+			continue
+		}
+		if dir, ok := appFolder(cfg, f.Path); ok {
+			apps[dir] = append(apps[dir], f)
+		}
+	}
+	if len(apps) == 0 {
+		return validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckSkipped,
+			Detail: "no file lies in an app folder" + globs(cfg)}}}, nil
+	}
+	dirs := make([]string, 0, len(apps))
+	for d := range apps {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+
+	var rep validators.Report
+	notices := map[string]bool{}
+	objects := 0
+	for _, dir := range dirs {
+		vars := genconfig.Vars{Env: planner.PathEnvironment(dir, "clusters"), App: path.Base(dir), Team: cfg.Team}
+		fs, n, err := conventions.CheckFiles(ctx, cfg, vars, apps[dir])
+		if err != nil {
+			return validators.Report{}, fmt.Errorf("check %s: %w", dir, err)
+		}
+		objects += n
+		for _, f := range fs {
+			if f.File == genconfig.Path {
+				// A rule not applied for lack of a placeholder's value is
+				// said once, with the app it concerns.
+				if notices[f.Message] {
+					continue
+				}
+				notices[f.Message] = true
+				f.Message = dir + ": " + f.Message
+			}
+			rep.Findings = append(rep.Findings, f)
+		}
+	}
+	errs := rep.Count(validators.SeverityError)
+	c := validators.Check{Name: "conventions", Status: validators.CheckPassed, Checked: objects,
+		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, plural(objects, "object"), len(dirs), plural(len(dirs), "app"), genconfig.Path)}
+	if errs > 0 {
+		c.Status = validators.CheckFailed
+		c.Detail += fmt.Sprintf("%d %s", errs, plural(errs, "error"))
+	} else {
+		c.Detail += "no errors"
+	}
+	rep.Checks = append(rep.Checks, c)
+	return rep, nil
+}
+
+// layoutFolders are the folders inside an app that belong to a chart or a
+// Kustomize layout, not to another app.
+var layoutFolders = map[string]bool{"templates": true, "charts": true, "crds": true, "base": true, "overlays": true, "components": true}
+
+// appFolder returns the app folder that holds the file p, as
+// conventionsCheck describes, and false when p lies in none.
+func appFolder(cfg *genconfig.Config, p string) (string, bool) {
+	globbed := false
+	for _, r := range cfg.Formats {
+		prefix, ok := strings.CutSuffix(r.Path, "/**")
+		if !ok {
+			continue
+		}
+		globbed = true
+		if !genconfig.MatchGlob(r.Path, p) {
+			continue
+		}
+		k := strings.Count(prefix, "/") + 1
+		parts := strings.Split(p, "/")
+		if len(parts) <= k+1 {
+			return "", false // beside the apps, not in one
+		}
+		return strings.Join(parts[:k+1], "/"), true
+	}
+	if globbed {
+		return "", false
+	}
+	dir := path.Dir(p)
+	parts := strings.Split(dir, "/")
+	for i := 1; i < len(parts); i++ {
+		if layoutFolders[parts[i]] {
+			return strings.Join(parts[:i], "/"), true
+		}
+	}
+	if dir == "." {
+		return "", false
+	}
+	return dir, true
+}
+
+// globs lists the app folders the config's formats name, for a message.
+func globs(cfg *genconfig.Config) string {
+	var gs []string
+	for _, r := range cfg.Formats {
+		if strings.HasSuffix(r.Path, "/**") {
+			gs = append(gs, r.Path)
+		}
+	}
+	if len(gs) == 0 {
+		return ""
+	}
+	return " of the generation config's formats (" + strings.Join(gs, ", ") + ")"
+}
+
+func indexOf(files []workspace.File, p string) int {
+	for i, f := range files {
+		if f.Path == p {
+			return i
+		}
+	}
+	return -1
+}
