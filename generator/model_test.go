@@ -550,6 +550,8 @@ func TestModelConventionsCheck(t *testing.T) {
 		`HorizontalPodAutoscaler/production-shop: /spec/scaleTargetRef/name: reference to Deployment "shop" follows the rename to "production-shop"`,
 		`/spec/template/spec/containers/0/envFrom/0/configMapRef/name: reference to ConfigMap "shop-settings" follows the rename`,
 		`/spec/template/spec/serviceAccountName: reference to ServiceAccount "shop" follows the rename`,
+		`/spec/template/spec/volumes/0/secret/secretName: reference to Secret "Shop_TLS" follows the rename to "production-shop-tls"`,
+		`/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/name: reference to ConfigMap "shop-settings" follows the rename`,
 		`PodDisruptionBudget/production-shop: /metadata/labels: labels required by the generation config: missing team="payments"`,
 		`/spec/template/metadata/annotations: annotations required by the generation config: missing owner="payments@acme.io"; set`,
 		`Service/payments-production/production-shop-web: /metadata/namespace: no namespace, the generation config wants "payments-production": set`,

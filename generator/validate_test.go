@@ -69,11 +69,11 @@ func TestValidateConventions(t *testing.T) {
 			name:   "names and labels broken",
 			files:  append(careless, config),
 			status: validators.CheckFailed,
-			detail: "6 objects of 1 app against .stackgen/generation-config.yaml: 20 errors",
+			detail: "7 objects of 1 app against .stackgen/generation-config.yaml: 23 errors",
 			want: []string{
-				`clusters/production/apps/shop/deployment.yaml:15: Deployment/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop" or "production-shop-<suffix>") (conventions/naming)`,
+				`clusters/production/apps/shop/deployment.yaml:24: Deployment/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop" or "production-shop-<suffix>") (conventions/naming)`,
 				`clusters/production/apps/shop/service.yaml:1: Service/Shop_Web: /metadata/labels: labels required by the generation config: missing team="payments", app.kubernetes.io/part-of="shop", environment="production" (conventions/labels)`,
-				`clusters/production/apps/shop/deployment.yaml:15: Deployment/shop: /spec/template/metadata/annotations: annotations required by the generation config: missing owner="payments@acme.io" (conventions/annotations)`,
+				`clusters/production/apps/shop/deployment.yaml:24: Deployment/shop: /spec/template/metadata/annotations: annotations required by the generation config: missing owner="payments@acme.io" (conventions/annotations)`,
 			},
 		},
 		{

@@ -39,9 +39,9 @@ func TestValidateConventions(t *testing.T) {
 	srv := httptest.NewServer(server.New(generator.New(generator.Options{}), server.Options{}))
 	defer srv.Close()
 	broken := []string{
-		"clusters/production/apps/shop/deployment.yaml:15: Deployment/shop: /metadata/name: name \"shop\" does not follow naming.pattern \"{env}-{app}\" (want \"production-shop\" or \"production-shop-<suffix>\") [conventions/naming]",
+		"clusters/production/apps/shop/deployment.yaml:24: Deployment/shop: /metadata/name: name \"shop\" does not follow naming.pattern \"{env}-{app}\" (want \"production-shop\" or \"production-shop-<suffix>\") [conventions/naming]",
 		"clusters/production/apps/shop/service.yaml:29: PodDisruptionBudget/shop: /metadata/labels: labels required by the generation config: missing team=\"payments\", app.kubernetes.io/part-of=\"shop\", environment=\"production\" [conventions/labels]",
-		"FAIL  conventions 6 objects of 1 app against .stackgen/generation-config.yaml: 20 errors",
+		"FAIL  conventions 7 objects of 1 app against .stackgen/generation-config.yaml: 23 errors",
 	}
 	for _, tc := range []struct {
 		name string
@@ -53,7 +53,7 @@ func TestValidateConventions(t *testing.T) {
 		{name: "generated", args: []string{"validate", api}, code: exitOK, says: []string{"ok    conventions 5 objects of 1 app against .stackgen/generation-config.yaml: no errors"}},
 		{name: "broken", args: []string{"validate", shop}, code: exitFindings, says: broken},
 		{name: "broken, through a server", args: []string{"validate", "--server", srv.URL, shop}, code: exitFindings, says: broken},
-		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 8 objects of 2 apps", "deployment.yaml:15: Deployment/shop"}},
+		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 9 objects of 2 apps", "deployment.yaml:24: Deployment/shop"}},
 		{name: "turned off", args: []string{"validate", "--conventions=false", shop}, code: exitOK, not: []string{"conventions"}},
 		{name: "different configs", args: []string{"validate", shop, t.TempDir()}, code: exitUsage, says: []string{"different generation configs"}},
 	} {
