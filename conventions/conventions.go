@@ -95,18 +95,25 @@ func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, file
 	return out, findings, nil
 }
 
-// Check checks rendered objects (a chart's output or plain manifests)
-// against cfg without changing them. An object without a namespace is
+// Check checks rendered objects (a chart's output, a kustomize build or
+// plain manifests; every file is read as YAML) against cfg without
+// changing them. An object without a namespace is
 // taken to be in the release's namespace and passes the namespace rule.
 func Check(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File) ([]validators.Finding, error) {
+	fs, _, err := CheckObjects(cfg, vars, objects)
+	return fs, err
+}
+
+// CheckObjects is Check, also returning the number of objects checked.
+func CheckObjects(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File) ([]validators.Finding, int, error) {
 	if cfg == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
-	fs, err := check(cfg, vars, objects)
+	fs, n, err := checkCount(cfg, vars, objects)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return append(newEngine(cfg, vars, false).notices, fs...), nil
+	return append(newEngine(cfg, vars, false).notices, fs...), n, nil
 }
 
 func check(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File) ([]validators.Finding, error) {
@@ -115,13 +122,12 @@ func check(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File)
 }
 
 // checkCount is check, also returning the number of objects checked.
+// Every file is read as YAML, whatever its name: rendered objects may be
+// named after a template or, built by kustomize, after a folder.
 func checkCount(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.File) ([]validators.Finding, int, error) {
 	var parsed []*yamlFile
 	n := 0
 	for _, f := range objects {
-		if !isYAML(f.Path) {
-			continue
-		}
 		yf, err := parseFile(f.Path, f.Content)
 		if err != nil {
 			return nil, 0, err

@@ -12,6 +12,7 @@ import (
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -33,6 +34,14 @@ const ruleConfig = "config"
 // holds the file, past the folders of a chart (templates/, charts/, crds/)
 // and of a Kustomize layout (base/, overlays/). The generation config's
 // examples and policies are never checked.
+//
+// An app is checked the way it reaches the cluster: a Kustomize app
+// through what kustomize builds of it (from the files given), since its
+// transformers (labels, commonAnnotations, namePrefix, namespace) may be
+// what follows the conventions: the app folder's own kustomization, else
+// overlays/<env>, else base; an app whose kustomization does not build is
+// not checked (the kustomize check says why). Any other app is checked as
+// conventions.CheckFiles does: manifests in place, charts rendered.
 func conventionsCheck(ctx context.Context, files []workspace.File) (validators.Report, error) {
 	i := indexOf(files, genconfig.Path)
 	if i < 0 {
@@ -79,12 +88,26 @@ func conventionsCheck(ctx context.Context, files []workspace.File) (validators.R
 	}
 	sort.Strings(dirs)
 
+	built := buildApps(files, dirs, apps)
+
 	var rep validators.Report
 	notices := map[string]bool{}
-	objects := 0
+	objects, unbuilt := 0, 0
 	for _, dir := range dirs {
 		vars := genconfig.Vars{Env: planner.PathEnvironment(dir, "clusters"), App: path.Base(dir), Team: cfg.Team}
-		fs, n, err := conventions.CheckFiles(ctx, cfg, vars, apps[dir])
+		var fs []validators.Finding
+		var n int
+		var err error
+		if kustomizeApp(apps[dir]) {
+			out, ok := built[dir]
+			if !ok {
+				unbuilt++
+				continue
+			}
+			fs, n, err = conventions.CheckObjects(cfg, vars, []workspace.File{out})
+		} else {
+			fs, n, err = conventions.CheckFiles(ctx, cfg, vars, apps[dir])
+		}
 		if err != nil {
 			return validators.Report{}, fmt.Errorf("check %s: %w", dir, err)
 		}
@@ -103,16 +126,101 @@ func conventionsCheck(ctx context.Context, files []workspace.File) (validators.R
 		}
 	}
 	errs := rep.Count(validators.SeverityError)
-	c := validators.Check{Name: "conventions", Status: validators.CheckPassed, Checked: objects,
-		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, plural(objects, "object"), len(dirs), plural(len(dirs), "app"), genconfig.Path)}
+	checked := len(dirs) - unbuilt
+	c := validators.Check{Name: "conventions", Status: validators.CheckPassed, Checked: objects, Skipped: unbuilt,
+		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, plural(objects, "object"), checked, plural(checked, "app"), genconfig.Path)}
 	if errs > 0 {
 		c.Status = validators.CheckFailed
 		c.Detail += fmt.Sprintf("%d %s", errs, plural(errs, "error"))
 	} else {
 		c.Detail += "no errors"
 	}
+	if checked == 0 {
+		c.Status = validators.CheckSkipped
+	}
+	if unbuilt > 0 {
+		c.Detail += fmt.Sprintf("; %d Kustomize %s not checked, as %s not build", unbuilt, plural(unbuilt, "app"), map[bool]string{true: "it does", false: "they do"}[unbuilt == 1])
+	}
 	rep.Checks = append(rep.Checks, c)
 	return rep, nil
+}
+
+// kustomizeApp reports whether an app's files hold a kustomization
+// outside its charts (a chart's kustomization.yaml lists its HelmRelease;
+// the chart itself is rendered by Flux).
+func kustomizeApp(files []workspace.File) bool {
+	var charts []string
+	for _, f := range files {
+		if path.Base(f.Path) == "Chart.yaml" {
+			charts = append(charts, path.Dir(f.Path))
+		}
+	}
+	for _, f := range files {
+		switch path.Base(f.Path) {
+		case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		default:
+			continue
+		}
+		inChart := false
+		for _, c := range charts {
+			inChart = inChart || workspace.Within(c, f.Path)
+		}
+		if !inChart {
+			return true
+		}
+	}
+	return false
+}
+
+// buildApps builds the Kustomize apps among dirs (app folder -> its
+// files) with kustomize, from files (the generation config aside, charts
+// left out as the kustomize check leaves them), and returns the output of
+// each app that builds, named after the folder built: the app folder's own
+// kustomization, else its overlays/<env>, else its base.
+func buildApps(files []workspace.File, dirs []string, apps map[string][]workspace.File) map[string]workspace.File {
+	var kfiles []workspace.File
+	var charts []string
+	for _, f := range files {
+		if path.Base(f.Path) == "Chart.yaml" {
+			charts = append(charts, path.Dir(f.Path))
+		}
+	}
+	for _, f := range files {
+		inChart := false
+		for _, c := range charts {
+			inChart = inChart || workspace.Within(c, f.Path)
+		}
+		if !inChart && f.Path != genconfig.Path {
+			kfiles = append(kfiles, f)
+		}
+	}
+	tree := kustomize.Load(kfiles)
+	has := map[string]bool{}
+	for _, d := range tree.Dirs() {
+		has[d] = true
+	}
+	var build []string
+	app := map[string]string{} // folder built -> app folder
+	for _, dir := range dirs {
+		if !kustomizeApp(apps[dir]) {
+			continue
+		}
+		env := planner.PathEnvironment(dir, "clusters")
+		for _, c := range []string{dir, dir + "/overlays/" + env, dir + "/base"} {
+			if has[c] {
+				build = append(build, c)
+				app[c] = dir
+				break
+			}
+		}
+	}
+	out := map[string]workspace.File{}
+	for _, r := range tree.Build(build) {
+		if r.Manifest != nil {
+			out[app[r.Dir]] = workspace.File{Path: r.Dir, Content: r.Manifest}
+		}
+	}
+	return out
 }
 
 // layoutFolders are the folders inside an app that belong to a chart or a

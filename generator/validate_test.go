@@ -77,6 +77,32 @@ func TestValidateConventions(t *testing.T) {
 			},
 		},
 		{
+			name: "a Kustomize app, through its build",
+			files: []workspace.File{
+				exampleFile(t, "clusters/production/apps/podinfo/kustomization.yaml"),
+				exampleFile(t, "base/podinfo/kustomization.yaml"), exampleFile(t, "base/podinfo/deployment.yaml"), exampleFile(t, "base/podinfo/service.yaml"),
+				exampleFile(t, "components/monitoring/kustomization.yaml"), config,
+			},
+			status: validators.CheckPassed,
+			// The base's labels and annotations come from its
+			// kustomization's transformers; the overlay names and places it.
+			detail: "4 objects of 2 apps against .stackgen/generation-config.yaml: no errors",
+			want:   []string{".stackgen/generation-config.yaml: base/podinfo: naming.pattern uses {env}, which this generation does not know"},
+		},
+		{
+			name:   "a Kustomize app that does not build",
+			files:  []workspace.File{exampleFile(t, "clusters/production/apps/podinfo/kustomization.yaml"), config},
+			status: validators.CheckSkipped,
+			detail: "0 objects of 0 apps against .stackgen/generation-config.yaml: no errors; 1 Kustomize app not checked, as it does not build",
+		},
+		{
+			name:   "a Kustomize app breaking the conventions",
+			files:  append(append([]workspace.File{{Path: "clusters/production/apps/shop/kustomization.yaml", Content: []byte("resources: [deployment.yaml, service.yaml]\n")}}, careless...), config),
+			status: validators.CheckFailed,
+			detail: "7 objects of 1 app against .stackgen/generation-config.yaml: 23 errors",
+			want:   []string{`clusters/production/apps/shop:`, `Deployment/shop: /metadata/name: name "shop" does not follow naming.pattern`},
+		},
+		{
 			name:  "turned off",
 			files: append(careless, config),
 			skip:  true,
