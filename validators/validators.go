@@ -156,14 +156,11 @@ func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendere
 			for _, f := range res.Manifests {
 				out.Objects = append(out.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
 			}
-			msgs, err := v.helm.Lint(ctx, chartFiles)
+			msgs, err := v.helm.Lint(ctx, chartFiles, res)
 			if err != nil {
 				return Rendered{}, Report{}, err
 			}
 			for _, m := range msgs {
-				if m.Level == helmchart.Error && renders(res.Messages, m) {
-					continue // lint renders too; the render finding says it already
-				}
 				lintFindings = append(lintFindings, chartFinding(root, m))
 			}
 		}
@@ -380,16 +377,6 @@ func classify(files []workspace.File) (charts map[string][]workspace.File, kfile
 		}
 	}
 	return charts, kfiles, tfFiles, manifests
-}
-
-// renders reports whether a lint message repeats a render failure.
-func renders(render []helmchart.Message, m helmchart.Message) bool {
-	for _, r := range render {
-		if r.File == m.File && r.Line == m.Line {
-			return true
-		}
-	}
-	return false
 }
 
 // outermost drops folders nested in another folder of the list.
