@@ -130,4 +130,3 @@ func TestRenderFailures(t *testing.T) {
 		})
 	}
 }
-
