@@ -189,7 +189,7 @@ func (r *Result) Valid() bool {
 
 // Validator renders and checks files; *validators.Validator is one.
 type Validator interface {
-	Render(ctx context.Context, files []workspace.File) (validators.Rendered, validators.Report, error)
+	Render(ctx context.Context, files, repo []workspace.File) (validators.Rendered, validators.Report, error)
 	Check(ctx context.Context, r validators.Rendered, opts validators.CheckOptions) (validators.Report, error)
 	Validate(ctx context.Context, files []workspace.File, opts validators.CheckOptions) (validators.Report, error)
 }
@@ -434,7 +434,9 @@ func (e *Engine) renderAndCheck(ctx context.Context, req Request, files []worksp
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rendered, rep, err := v.Render(ctx, files)
+	// Overlays are built over the repository's files, so the bases and
+	// Components they use outside the target are there as they will be.
+	rendered, rep, err := v.Render(ctx, files, req.Workspace)
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("render: %w", err)
 	}

@@ -107,7 +107,7 @@ func TestKustomizeValidates(t *testing.T) {
 // built returns each overlay's build output, by environment.
 func built(t *testing.T, files []workspace.File) map[string]string {
 	t.Helper()
-	tree := kustomize.Load(files)
+	tree := kustomize.Load(files, nil)
 	out := map[string]string{}
 	for _, r := range tree.Build(tree.Roots()) {
 		if len(r.Problems) > 0 {
