@@ -181,6 +181,17 @@ func escapes(p string) bool {
 // build. URLs and paths that lead above the repository root are left out;
 // Build reports those.
 func Refs(files []workspace.File) []string {
+	return refs(files, localEntries)
+}
+
+// ComponentRefs is Refs for the components: lists alone, which is what
+// a caller needs to learn which Components a repository's overlays use
+// without reading everything else they build from.
+func ComponentRefs(files []workspace.File) []string {
+	return refs(files, func(k types.Kustomization) []string { return k.Components })
+}
+
+func refs(files []workspace.File, entries func(types.Kustomization) []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range files {
@@ -192,7 +203,7 @@ func Refs(files []workspace.File) []string {
 			continue
 		}
 		dir := path.Dir(f.Path)
-		for _, e := range localEntries(k) {
+		for _, e := range entries(k) {
 			ref := path.Join(dir, e)
 			if remote(e) || escapes(ref) || seen[ref] {
 				continue
@@ -337,10 +348,11 @@ func (b *builder) build(dir string) *Result {
 		return res
 	}
 	for _, ref := range fo.refs {
+		build := b.build
 		if b.t.folders[ref].component() {
-			continue
+			build = b.component
 		}
-		if r := b.build(ref); r.Manifest == nil {
+		if r := build(ref); r.Manifest == nil {
 			// The included folder's problem was reported at it.
 			res.Problems = append(res.Problems, r.Problems...)
 			return res
@@ -360,6 +372,48 @@ func (b *builder) build(dir string) *Result {
 		out = []byte{}
 	}
 	res.Manifest = out
+	return res
+}
+
+// component builds the Component at dir on its own, applied to nothing,
+// memoized: what is broken in the component itself (a missing resource
+// or patch file, an invalid file) is then reported at its file, not at
+// every overlay that uses it. A patch that fails only on an overlay's
+// objects is reported at the overlay.
+func (b *builder) component(dir string) *Result {
+	if r, ok := b.done[dir]; ok {
+		return r
+	}
+	res := &Result{Dir: dir}
+	b.done[dir] = res
+	fo := b.t.folders[dir]
+	switch {
+	case fo.parseErr != nil:
+		res.Problems = fo.problem(fmt.Sprintf("invalid kustomization: %v", fo.parseErr), false)
+		return res
+	case len(fo.escapes) > 0:
+		res.Problems = fo.problem(fmt.Sprintf("%s %s outside the repository root, so this component was not built: aiden reads nothing above the root",
+			strings.Join(fo.escapes, ", "), leadsOrLead(len(fo.escapes))), false)
+		return res
+	case len(fo.remote) > 0:
+		res.Manifest = []byte{} // the overlays report it
+		return res
+	}
+	scratch := "/.aiden-component"
+	for i := 1; b.fs.Exists(scratch); i++ {
+		scratch = fmt.Sprintf("/.aiden-component-%d", i)
+	}
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncomponents:\n  - ../" + dir + "\n"
+	if err := b.fs.WriteFile(scratch+"/kustomization.yaml", []byte(k)); err != nil {
+		res.Problems = fo.problem(fmt.Sprintf("load into memory: %v", err), false)
+		return res
+	}
+	defer b.fs.RemoveAll(scratch)
+	if _, err := b.k.Run(b.fs, scratch); err != nil {
+		res.Problems = fo.problem(clean(strings.ReplaceAll(err.Error(), scratch+"/", "")), false)
+		return res
+	}
+	res.Manifest = []byte{}
 	return res
 }
 

@@ -218,3 +218,28 @@ configMapGenerator:
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// TestBrokenComponentNamedOnce: what is broken in a Component is reported
+// at the component's file, once, not at each overlay that uses it.
+func TestBrokenComponentNamedOnce(t *testing.T) {
+	tree := Load(files(map[string]string{
+		"apps/web/overlays/production/kustomization.yaml": "resources:\n  - ../../base\ncomponents:\n  - ../../../../components/monitoring\n",
+		"apps/web/overlays/staging/kustomization.yaml":    "resources:\n  - ../../base\ncomponents:\n  - ../../../../components/monitoring\n",
+		"apps/web/base/kustomization.yaml":                "resources:\n  - deployment.yaml\n",
+		"apps/web/base/deployment.yaml":                   deployment,
+	}), files(map[string]string{
+		"components/monitoring/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - missing.yaml\n",
+	}))
+	res := tree.Build(tree.Roots())
+	if len(res) != 2 {
+		t.Fatalf("got %d results, want 2", len(res))
+	}
+	for _, r := range res {
+		if len(r.Problems) != 1 || r.Problems[0].File != "components/monitoring/kustomization.yaml" || !strings.Contains(r.Problems[0].Message, "missing.yaml") {
+			t.Errorf("%s: got %+v, want one problem at components/monitoring/kustomization.yaml", r.Dir, r.Problems)
+		}
+		if strings.Contains(r.Problems[0].Message, "aiden-component") {
+			t.Errorf("message names the scratch folder: %s", r.Problems[0].Message)
+		}
+	}
+}
