@@ -92,3 +92,22 @@ func TestValidateOverlayInRepository(t *testing.T) {
 		t.Errorf("reference above the root: exit %d, want %d and a finding saying so\n%s", code, exitFindings, stdout)
 	}
 }
+
+// TestValidateRepositoryOverLimits: when what an overlay refers to is over
+// the workspace limits, the files given are checked alone and a warning
+// says why.
+func TestValidateRepositoryOverLimits(t *testing.T) {
+	repo := newRepo(t)
+	writeFile(t, filepath.Join(repo, "apps/x/kustomization.yaml"), "resources:\n  - ../../big\n")
+	writeFile(t, filepath.Join(repo, "big/kustomization.yaml"), "resources:\n  - huge.yaml\n")
+	writeFile(t, filepath.Join(repo, "big/huge.yaml"), "# "+strings.Repeat("x", 1<<20)+"\n")
+	code, stdout, stderr := aiden(t, "validate", filepath.Join(repo, "apps/x"))
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFindings, stdout, stderr)
+	}
+	for _, want := range []string{"were not read", "workspace exceeds limits", "big/huge.yaml"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}

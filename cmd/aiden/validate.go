@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -115,6 +116,10 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 			for i := range rep.Findings {
 				rep.Findings[i].File = g.display(rep.Findings[i].File)
 			}
+			if g.skipped != nil {
+				rep.Findings = append(rep.Findings, validators.Finding{Rule: "kustomize", Severity: validators.SeverityWarning,
+					Message: fmt.Sprintf("the repository files the kustomizations refer to were not read, so they were built from the files given alone: %v", g.skipped)})
+			}
 			reports = append(reports, rep)
 		}
 		resp = server.ValidateResponse(merge(reports))
@@ -150,6 +155,7 @@ type located struct {
 	args       []located1       // the paths given in it
 	files      []workspace.File // the files given, paths relative to root
 	repository []workspace.File // what their kustomizations read besides them
+	skipped    error            // why the repository was not read, if it was not
 }
 
 // located1 is one path as typed and relative to its repository's root.
@@ -203,7 +209,11 @@ func locate(paths []string) ([]*located, error) {
 			lim.MaxTotalBytes += int64(len(f.Content))
 		}
 		more, err := lim.Follow(g.root, g.files, kustomize.Refs(g.files), kustomize.Refs)
-		if err != nil {
+		switch {
+		case errors.Is(err, workspace.ErrLimit):
+			// Check the files alone; overlays that need more fail to build.
+			g.skipped = err
+		case err != nil:
 			return nil, fmt.Errorf("read the repository: %w", err)
 		}
 		g.repository = more
