@@ -197,7 +197,14 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 	}
 	// The workspace is read before the acknowledgement: a bad path is
 	// answered at once, and the record carries the workspace digest.
-	files, err := gitops.Load(workspace.DefaultLimits(), h.opts.Repo, cmd.Path)
+	load := workspace.DefaultLimits().Load
+	if cmd.Format == generator.FormatKustomize {
+		// Overlays follow, and build over, the repository's Kustomize files.
+		load = func(root, target string) ([]workspace.File, error) {
+			return gitops.Load(workspace.DefaultLimits(), root, target)
+		}
+	}
+	files, err := load(h.opts.Repo, cmd.Path)
 	if err != nil {
 		log.Warn("read workspace", "path", cmd.Path, "error", err)
 		reply(w, fmt.Sprintf("Cannot read `%s` in the repository: %s", cmd.Path, err))

@@ -101,7 +101,14 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	if err != nil {
 		return usageErr("--output %s: %w", f.output, err)
 	}
-	files, err := gitops.Load(workspace.DefaultLimits(), root, target)
+	load := workspace.DefaultLimits().Load
+	if format == generator.FormatKustomize {
+		// Overlays follow, and build over, the repository's Kustomize files.
+		load = func(root, target string) ([]workspace.File, error) {
+			return gitops.Load(workspace.DefaultLimits(), root, target)
+		}
+	}
+	files, err := load(root, target)
 	if err != nil {
 		return usageErr("read workspace: %w", err)
 	}
