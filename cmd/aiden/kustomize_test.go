@@ -111,3 +111,19 @@ func TestValidateRepositoryOverLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateTwoRepositories: paths in two repositories are checked per
+// repository, with one line per check.
+func TestValidateTwoRepositories(t *testing.T) {
+	var paths []string
+	for _, name := range []string{"a", "b"} {
+		repo := newRepo(t)
+		p := filepath.Join(repo, "apps", name+".yaml")
+		writeFile(t, p, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "+name+"\ndata:\n  k: v\n")
+		paths = append(paths, p)
+	}
+	code, stdout, _ := aiden(t, append([]string{"validate"}, paths...)...)
+	if code != exitOK || strings.Count(stdout, "schema") != 1 || !strings.Contains(stdout, "1 valid; ") {
+		t.Errorf("exit %d, want one schema line covering both repositories:\n%s", code, stdout)
+	}
+}

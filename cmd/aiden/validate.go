@@ -39,9 +39,12 @@ func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "validate PATH...",
 		Short: "Render and schema-validate chart folders, Kustomize folders and manifest files",
 		Long: `Validate runs the checks that generate runs on existing files: Helm chart
-folders are rendered and linted, and every Kubernetes object is validated in
-strict mode against the schemas embedded in aiden. It is meant as a pre-merge
-gate: the exit code is 1 when findings at or above --fail-on remain.`,
+folders are rendered and linted, Kustomize overlays are built, Terraform modules
+are checked, and every Kubernetes object is validated in strict mode against the
+schemas embedded in aiden. An overlay is built over the repository that holds it:
+the bases and Components it refers to outside the paths given are read from
+there, never from above its root. It is meant as a pre-merge gate: the exit code
+is 1 when findings at or above --fail-on remain.`,
 		Example: `  aiden validate clusters/production/apps/redis
   aiden validate deploy/ manifests/service.yaml --output json`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),

@@ -97,13 +97,16 @@ func (p *parser) setEnvMemory(env, q, from string) bool {
 }
 
 // environmentsFor sets the plan's environments: those the intent names,
-// else the workspace's, else the plan's own, else staging and production.
+// else the cluster of the target path, else the workspace's, else the
+// plan's own, else staging and production. It sets what the intent asks
+// per environment too.
 func (p *parser) environmentsFor(plan *Plan, h Hints) {
 	envs := dedupe(p.environments)
 	from := ""
 	if e := PathEnvironment(h.TargetPath, "clusters"); len(envs) == 0 && e != "" {
-		// A folder of one cluster holds that environment only.
-		envs, from = []string{normEnv(asciiLower(e))}, "(target path "+h.TargetPath+")"
+		// A folder of one cluster holds that environment only; finish
+		// has reported it as the plan's environment.
+		envs = []string{normEnv(asciiLower(e))}
 	}
 	if len(envs) == 0 {
 		for _, e := range h.Environments {
