@@ -189,7 +189,7 @@ func (r *Result) Valid() bool {
 
 // Validator renders and checks files; *validators.Validator is one.
 type Validator interface {
-	Render(ctx context.Context, files []workspace.File) (validators.Rendered, validators.Report, error)
+	Render(ctx context.Context, files, repo []workspace.File) (validators.Rendered, validators.Report, error)
 	Check(ctx context.Context, r validators.Rendered, opts validators.CheckOptions) (validators.Report, error)
 	Validate(ctx context.Context, files []workspace.File, opts validators.CheckOptions) (validators.Report, error)
 }
@@ -329,6 +329,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		Format:       string(format),
 		Environments: planner.WorkspaceEnvironments(req.Workspace, cfg),
 		Resources:    planner.ConfigResources(cfg),
+		Components:   planner.WorkspaceComponents(req.Workspace),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -434,7 +435,9 @@ func (e *Engine) renderAndCheck(ctx context.Context, req Request, files []worksp
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rendered, rep, err := v.Render(ctx, files)
+	// Overlays are built over the repository's files, so the bases and
+	// Components they use outside the target are there as they will be.
+	rendered, rep, err := v.Render(ctx, files, req.Workspace)
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("render: %w", err)
 	}
@@ -461,11 +464,16 @@ type Check struct {
 	// AllKyverno applies every Kyverno policy in the policies folder, not
 	// only those annotated stackgen.io/ai-enforce: "true".
 	AllKyverno bool
+	// Repository holds the repository's other files that the Kustomize
+	// overlays among the files refer to (bases, Components outside them),
+	// with paths relative to the same root. They are read, not checked.
+	Repository []workspace.File
 }
 
-// Validate checks existing files (chart folders, manifests) with the same
-// checks Generate runs on what it writes. Paths are names only here; the
-// caller confines them when they come from outside.
+// Validate checks existing files (chart folders, Kustomize folders,
+// manifests) with the same checks Generate runs on what it writes. Paths
+// are names only here; the caller confines them when they come from
+// outside.
 func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) (validators.Report, error) {
 	if len(files) == 0 {
 		return validators.Report{}, invalidf("no files to validate")
@@ -474,7 +482,8 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rep, err := v.Validate(ctx, files, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files, AllKyverno: c.AllKyverno})
+	ws := append(append([]workspace.File{}, files...), c.Repository...)
+	rep, err := v.Validate(ctx, files, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}

@@ -74,6 +74,77 @@ func (l Limits) Load(root, target string) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
+	ld, err := l.loader(root, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	entries := []string{ConfigPath, ExamplesDir, PoliciesDir, t}
+	if t != "." {
+		parent := path.Dir(t)
+		entries = append(entries, path.Join(parent, "kustomization.yaml"), path.Join(parent, "kustomization.yml"))
+	}
+	for _, e := range entries {
+		if err := ld.add(e); err != nil {
+			return nil, err
+		}
+	}
+	return ld.sorted(), nil
+}
+
+// More reads, as Load does (confined to root, within the limits), the
+// files and folders entries name (clean paths relative to root) that have
+// lacks; have counts against the limits. In folders only the files whose
+// path keep accepts are read (nil keeps all). Absent entries are skipped.
+// It returns the files read, sorted by path.
+func (l Limits) More(root string, have []File, keep func(rel string) bool, entries ...string) ([]File, error) {
+	ld, err := l.loader(root, have, keep)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		c, err := Clean(e)
+		if err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+		if err := ld.add(c); err != nil {
+			return nil, err
+		}
+	}
+	return ld.sorted(), nil
+}
+
+// Follow reads the files and folders entries name, then those refs names
+// for what was read, and so on until refs names nothing new: the files a
+// set of files refers to, transitively (kustomize.Refs, for example). It
+// reads as More does. Paths that Clean rejects, such as one leading above
+// the root, are not read; the caller reports them. It returns the files
+// read, sorted by path.
+func (l Limits) Follow(root string, have []File, entries []string, refs func(read []File) []string) ([]File, error) {
+	ld, err := l.loader(root, have, nil)
+	if err != nil {
+		return nil, err
+	}
+	visited := map[string]bool{}
+	for len(entries) > 0 {
+		start := len(ld.files)
+		for _, e := range entries {
+			c, err := Clean(e)
+			if err != nil || visited[c] {
+				continue
+			}
+			visited[c] = true
+			if err := ld.add(c); err != nil {
+				return nil, err
+			}
+		}
+		entries = refs(ld.files[start:])
+	}
+	return ld.sorted(), nil
+}
+
+// loader returns a loader for the repository at root that already holds
+// have.
+func (l Limits) loader(root string, have []File, keep func(string) bool) (*loader, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", root, err)
@@ -87,28 +158,27 @@ func (l Limits) Load(root, target string) ([]File, error) {
 	} else if !info.IsDir() {
 		return nil, fmt.Errorf("load %s: not a folder", root)
 	}
-
-	ld := &loader{lim: l.withDefaults(), root: resolved, seen: map[string]bool{}}
-	entries := []string{ConfigPath, ExamplesDir, PoliciesDir, t}
-	if t != "." {
-		parent := path.Dir(t)
-		entries = append(entries, path.Join(parent, "kustomization.yaml"), path.Join(parent, "kustomization.yml"))
+	ld := &loader{lim: l.withDefaults(), root: resolved, seen: map[string]bool{}, keep: keep, held: len(have)}
+	for _, f := range have {
+		ld.seen[f.Path] = true
+		ld.total += int64(len(f.Content))
 	}
-	for _, e := range entries {
-		if err := ld.add(e); err != nil {
-			return nil, err
-		}
-	}
-	sort.Slice(ld.files, func(i, j int) bool { return ld.files[i].Path < ld.files[j].Path })
-	return ld.files, nil
+	return ld, nil
 }
 
 type loader struct {
 	lim   Limits
 	root  string // absolute, symlinks resolved
 	seen  map[string]bool
+	keep  func(rel string) bool // which files of a folder to read; nil: all
 	files []File
+	held  int // files the caller already holds, counted against MaxFiles
 	total int64
+}
+
+func (ld *loader) sorted() []File {
+	sort.Slice(ld.files, func(i, j int) bool { return ld.files[i].Path < ld.files[j].Path })
+	return ld.files
 }
 
 // add loads the file or folder at the clean relative path rel.
@@ -157,6 +227,9 @@ func (ld *loader) walk(rel, dir string) error {
 		if _, err := Clean(name); err != nil {
 			return nil // a name no caller could address
 		}
+		if ld.keep != nil && !ld.keep(name) {
+			return nil
+		}
 		if d.Type()&fs.ModeSymlink == 0 {
 			if !d.Type().IsRegular() {
 				return nil
@@ -194,7 +267,7 @@ func (ld *loader) read(rel, p string, info fs.FileInfo) error {
 		return nil
 	}
 	ld.seen[rel] = true
-	if len(ld.files) >= ld.lim.MaxFiles {
+	if ld.held+len(ld.files) >= ld.lim.MaxFiles {
 		return fmt.Errorf("load %s: %w: more than %d files", rel, ErrLimit, ld.lim.MaxFiles)
 	}
 	if info.Size() > ld.lim.MaxFileBytes {

@@ -190,3 +190,73 @@ func TestLoadDefaultLimits(t *testing.T) {
 		t.Errorf("Load with a file of exactly 1 MiB = %q, %v; want it loaded", paths(got), err)
 	}
 }
+
+func TestMore(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"clusters/production/apps/kustomization.yaml":     "resources: [web]\n",
+		"clusters/production/apps/web/kustomization.yaml": "resources: []\n",
+		"clusters/production/apps/web/deployment.yaml":    "kind: Deployment\n",
+		"clusters/staging/kustomization.yml":              "resources: []\n",
+		"components/monitoring/kustomization.yaml":        "kind: Component\n",
+		"components/monitoring/patch.yaml":                "x\n",
+	})
+	have := []File{{Path: "clusters/production/apps/kustomization.yaml", Content: []byte("held\n")}}
+	kustomizations := func(p string) bool { return strings.HasPrefix(filepath.Base(p), "kustomization.") }
+	got, err := Limits{}.More(root, have, kustomizations, "clusters", "components/monitoring/patch.yaml", "absent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"clusters/production/apps/web/kustomization.yaml", "clusters/staging/kustomization.yml", "components/monitoring/patch.yaml"}
+	if !slices.Equal(paths(got), want) {
+		t.Errorf("More = %q, want %q (held files not read again, named files read whatever their name)", paths(got), want)
+	}
+
+	// What the caller holds counts against the limits.
+	_, err = Limits{MaxFiles: 3}.More(root, append(have, File{Path: "x"}), nil, "components")
+	if !errors.Is(err, ErrLimit) {
+		t.Errorf("More over MaxFiles with held files = %v, want ErrLimit", err)
+	}
+	if _, err := (Limits{}).More(root, nil, nil, "../up"); err == nil {
+		t.Error("More of a path above the root: no error")
+	}
+}
+
+func TestFollow(t *testing.T) {
+	outside := t.TempDir()
+	mkfiles(t, outside, map[string]string{"secret.yaml": "password\n"})
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"apps/web/refs":            "base\n../outside\n",
+		"base/refs":                "components/tls\napps/web\n",
+		"base/deployment.yaml":     "kind: Deployment\n",
+		"components/tls/refs":      "\n",
+		"components/unused/refs":   "\n",
+		"apps/web/overlays/x.yaml": "x\n",
+	})
+	// refs reads each "refs" file as a list of paths.
+	refs := func(read []File) []string {
+		var out []string
+		for _, f := range read {
+			if filepath.Base(f.Path) == "refs" {
+				out = append(out, strings.Fields(string(f.Content))...)
+			}
+		}
+		return out
+	}
+	have := []File{{Path: "apps/web/refs", Content: []byte("base\n../outside\n")}}
+	got, err := Limits{}.Follow(root, have, []string{"base", "../outside"}, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// apps/web is named by base/refs: read, except what is held.
+	want := []string{"apps/web/overlays/x.yaml", "base/deployment.yaml", "base/refs", "components/tls/refs"}
+	if !slices.Equal(paths(got), want) {
+		t.Errorf("Follow = %q, want %q", paths(got), want)
+	}
+
+	symlink(t, filepath.Join(outside, "secret.yaml"), filepath.Join(root, "base/secret.yaml"))
+	if _, err := (Limits{}).Follow(root, nil, []string{"base"}, refs); err == nil || !strings.Contains(err.Error(), "symlink leads outside") {
+		t.Errorf("Follow into a symlink leading outside = %v, want an error", err)
+	}
+}

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -15,6 +19,8 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/kustomize"
+	"github.com/stackgen/aiden/workspace"
 )
 
 type validateFlags struct {
@@ -33,9 +39,12 @@ func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "validate PATH...",
 		Short: "Render and schema-validate chart folders, Kustomize folders and manifest files",
 		Long: `Validate runs the checks that generate runs on existing files: Helm chart
-folders are rendered and linted, and every Kubernetes object is validated in
-strict mode against the schemas embedded in aiden. It is meant as a pre-merge
-gate: the exit code is 1 when findings at or above --fail-on remain.`,
+folders are rendered and linted, Kustomize overlays are built, Terraform modules
+are checked, and every Kubernetes object is validated in strict mode against the
+schemas embedded in aiden. An overlay is built over the repository that holds it:
+the bases and Components it refers to outside the paths given are read from
+there, never from above its root. It is meant as a pre-merge gate: the exit code
+is 1 when findings at or above --fail-on remain.`,
 		Example: `  aiden validate clusters/production/apps/redis
   aiden validate deploy/ manifests/service.yaml --output json`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
@@ -64,12 +73,16 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	if err != nil {
 		return err
 	}
-	files, err := validators.LoadPaths(paths...)
-	if err != nil {
-		return usageErr("%w", err)
-	}
 	var resp *aidenv1.ValidateResponse
+	checked := 0 // files
 	if f.server != "" {
+		// The server gets the files as given: it cannot read the
+		// repository around them.
+		files, err := validators.LoadPaths(paths...)
+		if err != nil {
+			return usageErr("%w", err)
+		}
+		checked = len(files)
 		client := aidenv1connect.NewValidateServiceClient(http.DefaultClient, strings.TrimRight(f.server, "/"))
 		r, err := client.Validate(ctx, connect.NewRequest(&aidenv1.ValidateRequest{
 			Files: server.FilesToProto(files),
@@ -85,16 +98,34 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		}
 		resp = r.Msg
 	} else {
-		rep, err := generator.New(generator.Options{}).Validate(ctx, files, generator.Check{
-			PolicyCheck:       f.policyCheck,
-			KubernetesVersion: f.k8sVersion,
-			SchemaLocations:   f.schemaLocs,
-			AllKyverno:        f.allKyverno,
-		})
+		groups, err := locate(paths)
 		if err != nil {
-			return err
+			return usageErr("%w", err)
 		}
-		resp = server.ValidateResponse(rep)
+		engine := generator.New(generator.Options{})
+		var reports []validators.Report
+		for _, g := range groups {
+			checked += len(g.files)
+			rep, err := engine.Validate(ctx, g.files, generator.Check{
+				PolicyCheck:       f.policyCheck,
+				KubernetesVersion: f.k8sVersion,
+				SchemaLocations:   f.schemaLocs,
+				AllKyverno:        f.allKyverno,
+				Repository:        g.repository,
+			})
+			if err != nil {
+				return err
+			}
+			for i := range rep.Findings {
+				rep.Findings[i].File = g.display(rep.Findings[i].File)
+			}
+			if g.skipped != nil {
+				rep.Findings = append(rep.Findings, validators.Finding{Rule: "kustomize", Severity: validators.SeverityWarning,
+					Message: fmt.Sprintf("the repository files the kustomizations refer to were not read, so they were built from the files given alone: %v", g.skipped)})
+			}
+			reports = append(reports, rep)
+		}
+		resp = server.ValidateResponse(merge(reports))
 	}
 	switch f.output {
 	case "json":
@@ -112,10 +143,144 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	default:
 		printChecks(stdout, resp.GetChecks(), resp.GetFindings())
 		if resp.GetValid() {
-			fmt.Fprintf(stdout, "\n%d files checked: valid\n", len(files))
+			fmt.Fprintf(stdout, "\n%d files checked: valid\n", checked)
 		} else {
-			fmt.Fprintf(stdout, "\n%d files checked: NOT valid\n", len(files))
+			fmt.Fprintf(stdout, "\n%d files checked: NOT valid\n", checked)
 		}
 	}
 	return findingsExit(resp.GetFindings(), failOn)
+}
+
+// located is what validate checks in one repository, addressed from its
+// root.
+type located struct {
+	root       string           // resolved
+	args       []located1       // the paths given in it
+	files      []workspace.File // the files given, paths relative to root
+	repository []workspace.File // what their kustomizations read besides them
+	skipped    error            // why the repository was not read, if it was not
+}
+
+// located1 is one path as typed and relative to its repository's root.
+type located1 struct{ typed, rel string }
+
+// locate reads the files at paths and, for each repository that holds
+// some (workspace.FindRoot), addresses them from its root and reads,
+// within the workspace limits and never above the root, what their
+// kustomizations refer to outside them: a shared base, a Component. So an
+// overlay builds as it does in the repository.
+func locate(paths []string) ([]*located, error) {
+	var groups []*located
+	byRoot := map[string]*located{}
+	for _, p := range paths {
+		files, err := validators.LoadPaths(p)
+		if err != nil {
+			return nil, err
+		}
+		dir, name := p, ""
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			dir, name = filepath.Dir(p), filepath.Base(p)
+		}
+		root, rel, err := workspace.FindRoot(dir)
+		if err != nil {
+			return nil, fmt.Errorf("load paths: %w", err)
+		}
+		typed := filepath.ToSlash(filepath.Clean(p))
+		if name != "" {
+			rel = path.Join(rel, name)
+		}
+		g := byRoot[root]
+		if g == nil {
+			g = &located{root: root}
+			byRoot[root] = g
+			groups = append(groups, g)
+		}
+		g.args = append(g.args, located1{typed: typed, rel: rel})
+		for _, f := range files {
+			sub := strings.TrimPrefix(strings.TrimPrefix(f.Path, typed), "/")
+			if typed == "." {
+				sub = f.Path
+			}
+			g.files = append(g.files, workspace.File{Path: path.Join(rel, sub), Content: f.Content})
+		}
+	}
+	for _, g := range groups {
+		// The limits bound what is read besides the files given.
+		lim := workspace.DefaultLimits()
+		lim.MaxFiles += len(g.files)
+		for _, f := range g.files {
+			lim.MaxTotalBytes += int64(len(f.Content))
+		}
+		more, err := lim.Follow(g.root, g.files, kustomize.Refs(g.files), kustomize.Refs)
+		switch {
+		case errors.Is(err, workspace.ErrLimit):
+			// Check the files alone; overlays that need more fail to build.
+			g.skipped = err
+		case err != nil:
+			return nil, fmt.Errorf("read the repository: %w", err)
+		}
+		g.repository = more
+	}
+	return groups, nil
+}
+
+// display names a path relative to the root the way the user would type
+// it: under a path given, as that path was typed; elsewhere in the
+// repository, absolute when the paths were typed so, else relative to the
+// current folder.
+func (g *located) display(p string) string {
+	if p == "" {
+		return p
+	}
+	for _, a := range g.args {
+		if workspace.Within(a.rel, p) {
+			if a.rel == "." {
+				return path.Join(a.typed, p)
+			}
+			return a.typed + strings.TrimPrefix(p, a.rel)
+		}
+	}
+	full := filepath.Join(g.root, filepath.FromSlash(p))
+	if filepath.IsAbs(g.args[0].typed) {
+		return filepath.ToSlash(full)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if wd, err = filepath.EvalSymlinks(wd); err == nil {
+			if r, err := filepath.Rel(wd, full); err == nil {
+				return filepath.ToSlash(r)
+			}
+		}
+	}
+	return filepath.ToSlash(full)
+}
+
+// merge joins the reports of several repositories, one check per name.
+func merge(reports []validators.Report) validators.Report {
+	if len(reports) == 1 {
+		return reports[0]
+	}
+	var out validators.Report
+	index := map[string]int{}
+	for _, r := range reports {
+		out.Findings = append(out.Findings, r.Findings...)
+		for _, c := range r.Checks {
+			i, ok := index[c.Name]
+			if !ok {
+				index[c.Name] = len(out.Checks)
+				out.Checks = append(out.Checks, c)
+				continue
+			}
+			m := &out.Checks[i]
+			m.Checked += c.Checked
+			m.Skipped += c.Skipped
+			m.Detail += "; " + c.Detail
+			switch {
+			case c.Status == validators.CheckFailed || m.Status == validators.CheckFailed:
+				m.Status = validators.CheckFailed
+			case c.Status == validators.CheckPassed || m.Status == validators.CheckPassed:
+				m.Status = validators.CheckPassed
+			}
+		}
+	}
+	return out
 }
