@@ -11,6 +11,7 @@ import (
 	"github.com/stackgen/aiden/conventions/conventionstest"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
@@ -89,7 +90,7 @@ func TestExampleRepository(t *testing.T) {
 			external: []string{"Secret/api-tls"}, builds: "name: production-api"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ws := exampleWorkspace(t, tc.target, tc.noPreferred)
+			ws := repoWorkspace(t, tc.target, tc.format, tc.noPreferred)
 			if tc.noSource {
 				for i, f := range ws {
 					if f.Path == "clusters/production/infrastructure/sources/bitnami.yaml" {
@@ -118,7 +119,7 @@ func TestExampleRepository(t *testing.T) {
 func TestExampleRepositoryModel(t *testing.T) {
 	srv := providertest.OpenAI(t, providertest.Step{Text: manifests(t, "careless")})
 	tc := exampleCase{target: target, builds: "name: production-shop-web"}
-	ws := exampleWorkspace(t, tc.target, false)
+	ws := repoWorkspace(t, tc.target, "", false)
 	req := request()
 	req.Workspace = ws
 	res, err := modelEngine(srv, nil).Generate(context.Background(), req, nil)
@@ -128,12 +129,17 @@ func TestExampleRepositoryModel(t *testing.T) {
 	checkExample(t, ws, res, tc)
 }
 
-// exampleWorkspace loads the workspace of a generation into target from
-// the example repository, without the config's preferred charts when
+// repoWorkspace loads the workspace of a generation into target from the
+// example repository as the CLI does (gitops.Load for Kustomize,
+// gitops.LoadSources for helm), without the config's preferred charts when
 // noPreferred.
-func exampleWorkspace(t *testing.T, target string, noPreferred bool) []workspace.File {
+func repoWorkspace(t *testing.T, target string, format generator.Format, noPreferred bool) []workspace.File {
 	t.Helper()
-	ws, err := workspace.Load(exampleRepo, target)
+	load := gitops.LoadSources
+	if format == generator.FormatKustomize {
+		load = gitops.Load
+	}
+	ws, err := load(workspace.DefaultLimits(), exampleRepo, target)
 	if err != nil {
 		t.Fatal(err)
 	}

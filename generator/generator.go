@@ -189,7 +189,7 @@ func (r *Result) Valid() bool {
 
 // Validator renders and checks files; *validators.Validator is one.
 type Validator interface {
-	Render(ctx context.Context, files []workspace.File) (validators.Rendered, validators.Report, error)
+	Render(ctx context.Context, files, repo []workspace.File) (validators.Rendered, validators.Report, error)
 	Check(ctx context.Context, r validators.Rendered, opts validators.CheckOptions) (validators.Report, error)
 	Validate(ctx context.Context, files []workspace.File, opts validators.CheckOptions) (validators.Report, error)
 }
@@ -333,6 +333,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		Format:       string(format),
 		Environments: planner.WorkspaceEnvironments(req.Workspace, cfg),
 		Resources:    planner.ConfigResources(cfg),
+		Components:   planner.WorkspaceComponents(req.Workspace),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -482,7 +483,9 @@ func (e *Engine) renderAndCheck(ctx context.Context, req Request, files []worksp
 	if err != nil {
 		return validators.Report{}, err
 	}
-	rendered, rep, err := v.Render(ctx, files)
+	// Overlays are built over the repository's files, so the bases and
+	// Components they use outside the target are there as they will be.
+	rendered, rep, err := v.Render(ctx, files, req.Workspace)
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("render: %w", err)
 	}
@@ -509,16 +512,22 @@ type Check struct {
 	// AllKyverno applies every Kyverno policy in the policies folder, not
 	// only those annotated stackgen.io/ai-enforce: "true".
 	AllKyverno bool
+	// Repository holds the repository's other files that the Kustomize
+	// overlays among the files refer to (bases, Components outside them),
+	// and the generation config, with paths relative to the same root.
+	// They are read, not checked.
+	Repository []workspace.File
 	// SkipConventions turns the conventions check off.
 	SkipConventions bool
 }
 
-// Validate checks existing files (chart folders, manifests) with the same
-// checks Generate runs on what it writes. When the files include the
-// generation config (at genconfig.Path, so with paths relative to the
-// repository root), they are also checked against its conventions, app by
-// app, as conventionsCheck describes. Paths are names only here; the
-// caller confines them when they come from outside.
+// Validate checks existing files (chart folders, Kustomize folders,
+// manifests) with the same checks Generate runs on what it writes. When
+// the files or the repository hold the generation config (at
+// genconfig.Path, so with paths relative to the repository root), the
+// files are also checked against its conventions, app by app, as
+// conventionsCheck describes. Paths are names only here; the caller
+// confines them when they come from outside.
 func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) (validators.Report, error) {
 	if len(files) == 0 {
 		return validators.Report{}, invalidf("no files to validate")
@@ -532,12 +541,13 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 	if i := indexOf(files, genconfig.Path); i >= 0 {
 		checked = append(append([]workspace.File{}, files[:i]...), files[i+1:]...)
 	}
-	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: files, AllKyverno: c.AllKyverno})
+	ws := append(append([]workspace.File{}, files...), c.Repository...)
+	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}
 	if !c.SkipConventions {
-		conv, err := conventionsCheck(ctx, files)
+		conv, err := conventionsCheck(ctx, files, c.Repository)
 		if err != nil {
 			return validators.Report{}, fmt.Errorf("validate: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/providers/openai"
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/validators"
@@ -487,10 +488,11 @@ func TestModelRedactsWorkspaceSecrets(t *testing.T) {
 
 // exampleRequest is request() in the example GitOps repository, whose
 // generation config names objects {env}-{app}, requires team labels and an
-// owner annotation, and puts apps in {team}-{env}.
+// owner annotation, and puts apps in {team}-{env}; the workspace is read
+// as the CLI reads it for helm.
 func exampleRequest(t *testing.T) generator.Request {
 	t.Helper()
-	ws, err := workspace.Load("../examples/gitops", target)
+	ws, err := gitops.LoadSources(workspace.Limits{}, "../examples/gitops", target)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
+	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/prompts"
 	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/workspace"
@@ -23,8 +25,9 @@ var builtinPolicies = []string{
 // promptInput assembles what the model is told about the request and the
 // repository. Only these leave the process: the intent (redacted), the
 // generation config (redacted), the chosen examples (redacted), the names
-// of the policies and of the files already in the target folder. Nothing
-// else of the workspace is sent (docs/models.md).
+// of the policies and of the files already in the target folder, and for
+// Kustomize the paths of the repository's Components and of the overlays
+// that use them. Nothing else of the workspace is sent (docs/models.md).
 func (e *Engine) promptInput(req Request, target string, format Format) (prompts.Input, int) {
 	version := req.KubernetesVersion
 	if version == "" {
@@ -61,6 +64,20 @@ func (e *Engine) promptInput(req Request, target string, format Format) (prompts
 			}
 		case workspace.Within(target, p):
 			in.Existing = append(in.Existing, strings.TrimPrefix(p, target+"/"))
+		}
+	}
+	if format == FormatKustomize {
+		for _, c := range planner.WorkspaceComponents(req.Workspace) {
+			line := c.Path
+			var envs []string
+			for env, by := range c.UsedBy {
+				envs = append(envs, env+" ("+by+")")
+			}
+			sort.Strings(envs)
+			if len(envs) > 0 {
+				line += ": used by the overlays for " + strings.Join(envs, ", ")
+			}
+			in.Components = append(in.Components, line)
 		}
 	}
 	if req.PolicyCheck {

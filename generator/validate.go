@@ -20,9 +20,10 @@ import (
 const ruleConfig = "config"
 
 // conventionsCheck checks files (paths relative to the repository root)
-// against the generation config among them (at genconfig.Path): nothing
-// is reported without one, or when it states no conventions. A config that
-// does not parse is reported as findings naming its keys and lines.
+// against the generation config among them or among repo, the
+// repository's other files (at genconfig.Path): nothing is reported
+// without one, or when it states no conventions. A config that does not
+// parse is reported as findings naming its keys and lines.
 //
 // The conventions apply to apps, so files are checked one app at a time,
 // with {app} the app folder's name, {env} the folder after clusters/ in its
@@ -42,12 +43,16 @@ const ruleConfig = "config"
 // overlays/<env>, else base; an app whose kustomization does not build is
 // not checked (the kustomize check says why). Any other app is checked as
 // conventions.CheckFiles does: manifests in place, charts rendered.
-func conventionsCheck(ctx context.Context, files []workspace.File) (validators.Report, error) {
-	i := indexOf(files, genconfig.Path)
-	if i < 0 {
+func conventionsCheck(ctx context.Context, files, repo []workspace.File) (validators.Report, error) {
+	var config []byte
+	if i := indexOf(files, genconfig.Path); i >= 0 {
+		config = files[i].Content
+	} else if i := indexOf(repo, genconfig.Path); i >= 0 {
+		config = repo[i].Content
+	} else {
 		return validators.Report{}, nil
 	}
-	cfg, err := genconfig.Parse(genconfig.Path, files[i].Content)
+	cfg, err := genconfig.Parse(genconfig.Path, config)
 	if err != nil {
 		var errs genconfig.Errors
 		if !errors.As(err, &errs) {
@@ -88,7 +93,7 @@ func conventionsCheck(ctx context.Context, files []workspace.File) (validators.R
 	}
 	sort.Strings(dirs)
 
-	built := buildApps(files, dirs, apps)
+	built := buildApps(files, repo, dirs, apps)
 
 	var rep validators.Report
 	notices := map[string]bool{}
@@ -174,10 +179,10 @@ func kustomizeApp(files []workspace.File) bool {
 
 // buildApps builds the Kustomize apps among dirs (app folder -> its
 // files) with kustomize, from files (the generation config aside, charts
-// left out as the kustomize check leaves them), and returns the output of
-// each app that builds, named after the folder built: the app folder's own
-// kustomization, else its overlays/<env>, else its base.
-func buildApps(files []workspace.File, dirs []string, apps map[string][]workspace.File) map[string]workspace.File {
+// left out as the kustomize check leaves them) over repo, and returns the
+// output of each app that builds, named after the folder built: the app
+// folder's own kustomization, else its overlays/<env>, else its base.
+func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]workspace.File) map[string]workspace.File {
 	var kfiles []workspace.File
 	var charts []string
 	for _, f := range files {
@@ -194,7 +199,7 @@ func buildApps(files []workspace.File, dirs []string, apps map[string][]workspac
 			kfiles = append(kfiles, f)
 		}
 	}
-	tree := kustomize.Load(kfiles)
+	tree := kustomize.Load(kfiles, repo)
 	has := map[string]bool{}
 	for _, d := range tree.Dirs() {
 		has[d] = true

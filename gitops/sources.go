@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -13,6 +14,49 @@ import (
 
 	"github.com/stackgen/aiden/workspace"
 )
+
+// LoadSources reads what a helm generation of target in the repository at
+// root needs: the files workspace.Limits.Load reads, and, from anywhere in
+// the repository, the files that say what Flux applies to each cluster and
+// which chart sources it has (FindHelmRepository reads them): kustomization
+// files, and YAML files with a top-level "kind: Kustomization" or "kind:
+// HelmRepository" line. That search is workspace.Limits.Scan: best effort,
+// within half of lim; what it misses is treated as absent, so a
+// HelmRepository is written rather than reused.
+func LoadSources(lim workspace.Limits, root, target string) ([]workspace.File, error) {
+	files, err := lim.Load(root, target)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := lim.Scan(root, files, sourceName, sourceContent)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, sources...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// sourceKind matches the top-level kind line of the objects LoadSources
+// reads.
+var sourceKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Kustomization|HelmRepository)["']?[ \t]*(#.*)?\r?$`)
+
+func sourceName(rel string) bool {
+	if isKustomizationName(path.Base(rel)) {
+		return true
+	}
+	switch strings.ToLower(path.Ext(rel)) {
+	case ".yaml", ".yml":
+		return true
+	}
+	return false
+}
+
+// sourceContent keeps kustomization files (whose kind line is optional),
+// Flux Kustomizations and HelmRepositories.
+func sourceContent(rel string, content []byte) bool {
+	return isKustomizationName(path.Base(rel)) || sourceKind.Match(content)
+}
 
 // HelmRepository is a Flux HelmRepository (source.toolkit.fluxcd.io, any
 // version) found in a set of files.

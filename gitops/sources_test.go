@@ -218,3 +218,41 @@ func TestHelmRepositories(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadSourcesExample reads the example repository as a helm
+// generation does: the Flux files of every cluster, and nothing else
+// beyond what workspace.Limits.Load reads; the bitnami HelmRepository is
+// found from either cluster.
+func TestLoadSourcesExample(t *testing.T) {
+	files, err := LoadSources(workspace.Limits{}, "../examples/gitops", "clusters/staging/apps/cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range files {
+		got[f.Path] = true
+	}
+	for _, p := range []string{
+		".stackgen/generation-config.yaml",
+		"clusters/production/infrastructure/sources/bitnami.yaml",
+		"clusters/production/infrastructure.yaml",
+		"clusters/staging/flux-system/gotk-sync.yaml",
+		"clusters/staging/infrastructure/kustomization.yaml",
+		"base/podinfo/kustomization.yaml",
+	} {
+		if !got[p] {
+			t.Errorf("LoadSources did not read %s", p)
+		}
+	}
+	for _, p := range []string{"base/podinfo/deployment.yaml", "clusters/production/apps/namespace.yaml", "README.md"} {
+		if got[p] {
+			t.Errorf("LoadSources read %s", p)
+		}
+	}
+	for _, target := range []string{"clusters/staging/apps/cache", "clusters/production/apps/cache"} {
+		repo, ok := FindHelmRepository(files, target, "https://charts.bitnami.com/bitnami")
+		if !ok || repo.Namespace+"/"+repo.Name != "flux-system/bitnami" {
+			t.Errorf("FindHelmRepository for %s = %+v, %v; want flux-system/bitnami", target, repo, ok)
+		}
+	}
+}

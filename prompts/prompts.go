@@ -52,6 +52,10 @@ type Input struct {
 	Examples []Example
 	// Existing lists the files already in the target folder, by path.
 	Existing []string
+	// Components describes, one line each, the repository's Kustomize
+	// Components and the environments whose overlays use them (Kustomize
+	// only).
+	Components []string
 }
 
 // Prompt is the two parts of the first request.

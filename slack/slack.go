@@ -21,6 +21,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
@@ -196,7 +197,20 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 	}
 	// The workspace is read before the acknowledgement: a bad path is
 	// answered at once, and the record carries the workspace digest.
-	files, err := workspace.Load(h.opts.Repo, cmd.Path)
+	load := workspace.DefaultLimits().Load
+	switch cmd.Format {
+	case generator.FormatKustomize:
+		// Overlays follow, and build over, the repository's Kustomize files.
+		load = func(root, target string) ([]workspace.File, error) {
+			return gitops.Load(workspace.DefaultLimits(), root, target)
+		}
+	case generator.FormatHelm, "":
+		// A preferred chart is read from the HelmRepository the cluster has.
+		load = func(root, target string) ([]workspace.File, error) {
+			return gitops.LoadSources(workspace.DefaultLimits(), root, target)
+		}
+	}
+	files, err := load(h.opts.Repo, cmd.Path)
 	if err != nil {
 		log.Warn("read workspace", "path", cmd.Path, "error", err)
 		reply(w, fmt.Sprintf("Cannot read `%s` in the repository: %s", cmd.Path, err))

@@ -104,7 +104,7 @@ func New(opts Options) (*Validator, error) {
 // Kubernetes manifest is schema-validated. Bad input yields findings; an
 // error means a check could not run. It is Render followed by Check.
 func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts CheckOptions) (Report, error) {
-	r, rep, err := v.Render(ctx, files)
+	r, rep, err := v.Render(ctx, files, opts.Workspace)
 	if err != nil {
 		return Report{}, err
 	}
@@ -132,10 +132,14 @@ type Rendered struct {
 	Terraform []workspace.File
 }
 
-// Render renders and lints every chart in files and collects the plain
-// manifests, returning the objects for Check and the render and lint
-// checks' report.
-func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendered, Report, error) {
+// Render renders and lints every chart in files, builds every Kustomize
+// overlay and collects the plain manifests, returning the objects for
+// Check and the render, lint and kustomize checks' report. repo holds the
+// repository's other files (paths relative to the same root): overlays
+// among files are built over them, so one that refers to a base or a
+// Component outside files builds as it will in the repository; repo files
+// themselves are not checked.
+func (v *Validator) Render(ctx context.Context, files, repo []workspace.File) (Rendered, Report, error) {
 	charts, kfiles, tfFiles, manifests := classify(files)
 	var rep Report
 	out := Rendered{Terraform: tfFiles}
@@ -156,14 +160,11 @@ func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendere
 			for _, f := range res.Manifests {
 				out.Objects = append(out.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
 			}
-			msgs, err := v.helm.Lint(ctx, chartFiles)
+			msgs, err := v.helm.Lint(ctx, chartFiles, res)
 			if err != nil {
 				return Rendered{}, Report{}, err
 			}
 			for _, m := range msgs {
-				if m.Level == helmchart.Error && renders(res.Messages, m) {
-					continue // lint renders too; the render finding says it already
-				}
 				lintFindings = append(lintFindings, chartFinding(root, m))
 			}
 		}
@@ -174,7 +175,7 @@ func (v *Validator) Render(ctx context.Context, files []workspace.File) (Rendere
 		rep.Findings = append(rep.Findings, lintFindings...)
 	}
 	if len(kfiles) > 0 {
-		tree := kustomize.Load(kfiles)
+		tree := kustomize.Load(kfiles, repo)
 		out.Kustomizations = tree.Roots()
 		check := Check{Name: "kustomize", Checked: len(out.Kustomizations)}
 		var findings []Finding
@@ -259,7 +260,9 @@ type CheckOptions struct {
 	// Policy asks for policy checks.
 	Policy bool
 	// Workspace holds the repository files that configure checks (the
-	// generation config, the policies folder).
+	// generation config, the policies folder) and, for Validate, those
+	// Kustomize overlays may refer to outside the files checked (see
+	// Render).
 	Workspace []workspace.File
 	// AllKyverno applies every Kyverno policy in the policies folder, not
 	// only those annotated stackgen.io/ai-enforce: "true".
@@ -380,16 +383,6 @@ func classify(files []workspace.File) (charts map[string][]workspace.File, kfile
 		}
 	}
 	return charts, kfiles, tfFiles, manifests
-}
-
-// renders reports whether a lint message repeats a render failure.
-func renders(render []helmchart.Message, m helmchart.Message) bool {
-	for _, r := range render {
-		if r.File == m.File && r.Line == m.Line {
-			return true
-		}
-	}
-	return false
 }
 
 // outermost drops folders nested in another folder of the list.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -64,15 +63,6 @@ func Load(root, target string) ([]File, error) {
 // registered in. Missing entries are simply absent from the result; files are
 // sorted by path.
 //
-// Load also reads, from anywhere in the repository, the files that say what
-// Flux applies to a cluster and which chart sources it has: kustomization
-// files, and YAML files with a top-level "kind: Kustomization" or "kind:
-// HelmRepository" line (gitops.FindHelmRepository reads them). That scan is
-// best effort and never fails Load: it skips hidden folders, node_modules
-// and vendor, symlinks, and files over MaxFileBytes; it stops when the files
-// it keeps would exceed MaxFiles or MaxTotalBytes, or after reading
-// scanMaxBytes. What it misses, a generation treats as absent.
-//
 // Load skips ".git" entries, files that are not regular (devices, FIFOs,
 // sockets), names that Clean would reject, and symlinked folders met while
 // walking (they are not followed, which also rules out cycles). A symlink to
@@ -84,6 +74,77 @@ func (l Limits) Load(root, target string) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
+	ld, err := l.loader(root, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	entries := []string{ConfigPath, ExamplesDir, PoliciesDir, t}
+	if t != "." {
+		parent := path.Dir(t)
+		entries = append(entries, path.Join(parent, "kustomization.yaml"), path.Join(parent, "kustomization.yml"))
+	}
+	for _, e := range entries {
+		if err := ld.add(e); err != nil {
+			return nil, err
+		}
+	}
+	return ld.sorted(), nil
+}
+
+// More reads, as Load does (confined to root, within the limits), the
+// files and folders entries name (clean paths relative to root) that have
+// lacks; have counts against the limits. In folders only the files whose
+// path keep accepts are read (nil keeps all). Absent entries are skipped.
+// It returns the files read, sorted by path.
+func (l Limits) More(root string, have []File, keep func(rel string) bool, entries ...string) ([]File, error) {
+	ld, err := l.loader(root, have, keep)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		c, err := Clean(e)
+		if err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+		if err := ld.add(c); err != nil {
+			return nil, err
+		}
+	}
+	return ld.sorted(), nil
+}
+
+// Follow reads the files and folders entries name, then those refs names
+// for what was read, and so on until refs names nothing new: the files a
+// set of files refers to, transitively (kustomize.Refs, for example). It
+// reads as More does. Paths that Clean rejects, such as one leading above
+// the root, are not read; the caller reports them. It returns the files
+// read, sorted by path.
+func (l Limits) Follow(root string, have []File, entries []string, refs func(read []File) []string) ([]File, error) {
+	ld, err := l.loader(root, have, nil)
+	if err != nil {
+		return nil, err
+	}
+	visited := map[string]bool{}
+	for len(entries) > 0 {
+		start := len(ld.files)
+		for _, e := range entries {
+			c, err := Clean(e)
+			if err != nil || visited[c] {
+				continue
+			}
+			visited[c] = true
+			if err := ld.add(c); err != nil {
+				return nil, err
+			}
+		}
+		entries = refs(ld.files[start:])
+	}
+	return ld.sorted(), nil
+}
+
+// loader returns a loader for the repository at root that already holds
+// have.
+func (l Limits) loader(root string, have []File, keep func(string) bool) (*loader, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", root, err)
@@ -97,29 +158,27 @@ func (l Limits) Load(root, target string) ([]File, error) {
 	} else if !info.IsDir() {
 		return nil, fmt.Errorf("load %s: not a folder", root)
 	}
-
-	ld := &loader{lim: l.withDefaults(), root: resolved, seen: map[string]bool{}}
-	entries := []string{ConfigPath, ExamplesDir, PoliciesDir, t}
-	if t != "." {
-		parent := path.Dir(t)
-		entries = append(entries, path.Join(parent, "kustomization.yaml"), path.Join(parent, "kustomization.yml"))
+	ld := &loader{lim: l.withDefaults(), root: resolved, seen: map[string]bool{}, keep: keep, held: len(have)}
+	for _, f := range have {
+		ld.seen[f.Path] = true
+		ld.total += int64(len(f.Content))
 	}
-	for _, e := range entries {
-		if err := ld.add(e); err != nil {
-			return nil, err
-		}
-	}
-	ld.scan()
-	sort.Slice(ld.files, func(i, j int) bool { return ld.files[i].Path < ld.files[j].Path })
-	return ld.files, nil
+	return ld, nil
 }
 
 type loader struct {
 	lim   Limits
 	root  string // absolute, symlinks resolved
 	seen  map[string]bool
+	keep  func(rel string) bool // which files of a folder to read; nil: all
 	files []File
+	held  int // files the caller already holds, counted against MaxFiles
 	total int64
+}
+
+func (ld *loader) sorted() []File {
+	sort.Slice(ld.files, func(i, j int) bool { return ld.files[i].Path < ld.files[j].Path })
+	return ld.files
 }
 
 // add loads the file or folder at the clean relative path rel.
@@ -168,6 +227,9 @@ func (ld *loader) walk(rel, dir string) error {
 		if _, err := Clean(name); err != nil {
 			return nil // a name no caller could address
 		}
+		if ld.keep != nil && !ld.keep(name) {
+			return nil
+		}
 		if d.Type()&fs.ModeSymlink == 0 {
 			if !d.Type().IsRegular() {
 				return nil
@@ -205,7 +267,7 @@ func (ld *loader) read(rel, p string, info fs.FileInfo) error {
 		return nil
 	}
 	ld.seen[rel] = true
-	if len(ld.files) >= ld.lim.MaxFiles {
+	if ld.held+len(ld.files) >= ld.lim.MaxFiles {
 		return fmt.Errorf("load %s: %w: more than %d files", rel, ErrLimit, ld.lim.MaxFiles)
 	}
 	if info.Size() > ld.lim.MaxFileBytes {
@@ -241,15 +303,23 @@ func inside(root, p string) bool {
 	return r == "." || (r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r))
 }
 
-// scanMaxBytes bounds what the scan for Flux files reads in all.
+// scanMaxBytes bounds what Scan reads in all.
 const scanMaxBytes = 64 << 20
 
-// fluxKind matches the top-level kind line of the objects the scan keeps.
-var fluxKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Kustomization|HelmRepository)["']?[ \t]*(#.*)?\r?$`)
-
-// scan adds the repository's kustomization files and the YAML files that
-// hold Flux Kustomizations or HelmRepositories, as Load describes.
-func (ld *loader) scan() {
+// Scan looks through the whole repository at root for the files that have
+// lacks, whose path name accepts and that keep accepts once read, and
+// returns them, sorted by path. It is a search, so it is best effort and
+// never fails for what it meets: it skips hidden folders, node_modules and
+// vendor, symlinks, names Clean rejects and files over MaxFileBytes, and it
+// stops, returning what it found, once it has read scanMaxBytes or when the
+// files held (have and those found) would pass half of MaxFiles or of
+// MaxTotalBytes, which leaves room for what More and Follow read next. An
+// error means root cannot be read.
+func (l Limits) Scan(root string, have []File, name func(rel string) bool, keep func(rel string, content []byte) bool) ([]File, error) {
+	ld, err := l.loader(root, have, nil)
+	if err != nil {
+		return nil, err
+	}
 	var read int64
 	errStop := errors.New("stop")
 	_ = filepath.WalkDir(ld.root, func(p string, d fs.DirEntry, err error) error {
@@ -259,9 +329,8 @@ func (ld *loader) scan() {
 			}
 			return nil
 		}
-		name := d.Name()
 		if d.IsDir() {
-			if p != ld.root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor") {
+			if n := d.Name(); p != ld.root && (strings.HasPrefix(n, ".") || n == "node_modules" || n == "vendor") {
 				return filepath.SkipDir
 			}
 			return nil
@@ -269,17 +338,12 @@ func (ld *loader) scan() {
 		if !d.Type().IsRegular() {
 			return nil // symlinks are not followed here
 		}
-		ext := strings.ToLower(path.Ext(name))
-		kustomization := name == "kustomization.yaml" || name == "kustomization.yml" || name == "Kustomization"
-		if ext != ".yaml" && ext != ".yml" && !kustomization {
-			return nil
-		}
 		rel, err := filepath.Rel(ld.root, p)
 		if err != nil {
 			return nil
 		}
 		rel = filepath.ToSlash(rel)
-		if _, err := Clean(rel); err != nil || ld.seen[rel] {
+		if _, err := Clean(rel); err != nil || ld.seen[rel] || !name(rel) {
 			return nil
 		}
 		info, err := d.Info()
@@ -290,13 +354,10 @@ func (ld *loader) scan() {
 			return errStop
 		}
 		content, err := os.ReadFile(p)
-		if err != nil || int64(len(content)) > ld.lim.MaxFileBytes {
+		if err != nil || int64(len(content)) > ld.lim.MaxFileBytes || !keep(rel, content) {
 			return nil
 		}
-		if !kustomization && !fluxKind.Match(content) {
-			return nil
-		}
-		if len(ld.files) >= ld.lim.MaxFiles || ld.total+int64(len(content)) > ld.lim.MaxTotalBytes {
+		if ld.held+len(ld.files) >= ld.lim.MaxFiles/2 || ld.total+int64(len(content)) > ld.lim.MaxTotalBytes/2 {
 			return errStop
 		}
 		ld.seen[rel] = true
@@ -304,4 +365,5 @@ func (ld *loader) scan() {
 		ld.files = append(ld.files, File{Path: rel, Content: content})
 		return nil
 	})
+	return ld.sorted(), nil
 }

@@ -3,6 +3,7 @@ package workspace
 import (
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,17 +33,9 @@ func TestLoad(t *testing.T) {
 		"clusters/production/apps/redis/values.yaml":      "replicas: 1\n",
 		"clusters/production/apps/redis/sub/.git":         "gitdir: x\n",
 		"clusters/production/apps/redis/base/deploy.yaml": "kind: Deployment\n",
-		"clusters/staging/apps/kustomization.yaml":        "resources: []\n",
-		"clusters/staging/apps/web/deploy.yaml":           "kind: Deployment\n",
-		"README.md":                                       "not read\n",
-		"shared/labels.yaml":                              "team: infra\n",
-		// Flux's files are read wherever they are.
-		"infrastructure/sources/bitnami.yaml":       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n",
-		"clusters/production/infrastructure.yml":    "---\nkind: \"Kustomization\" # Flux\n",
-		"infrastructure/sources/crd.yaml":           "kind: CustomResourceDefinition\nspec:\n  names:\n    kind: HelmRepository\n",
-		".github/workflows/kustomization.yaml":      "not read\n",
-		"node_modules/pkg/kustomization.yaml":       "not read\n",
-		"vendor/github.com/x/y/helmrepository.yaml": "kind: HelmRepository\n",
+		"clusters/staging/apps/kustomization.yaml":        "not read\n",
+		"README.md":          "not read\n",
+		"shared/labels.yaml": "team: infra\n",
 	})
 	target := filepath.Join(root, "clusters/production/apps/redis")
 	symlink(t, "../../../../shared/labels.yaml", filepath.Join(target, "labels.yaml"))
@@ -64,9 +57,6 @@ func TestLoad(t *testing.T) {
 		"clusters/production/apps/redis/base/deploy.yaml",
 		"clusters/production/apps/redis/labels.yaml",
 		"clusters/production/apps/redis/values.yaml",
-		"clusters/production/infrastructure.yml",
-		"clusters/staging/apps/kustomization.yaml",
-		"infrastructure/sources/bitnami.yaml",
 		"policies/deny.rego",
 		"policies/require-labels.yaml",
 	}
@@ -83,34 +73,48 @@ func TestLoad(t *testing.T) {
 // TestLoadScanIsBestEffort: what the scan for Flux files meets (links out
 // of the repository, files over the limits) never fails Load, and the
 // scan stops rather than exceed the limits.
-func TestLoadScanIsBestEffort(t *testing.T) {
+func TestScan(t *testing.T) {
 	root := t.TempDir()
 	outside := t.TempDir()
 	mkfiles(t, outside, map[string]string{"kustomization.yaml": "secret: outside\n"})
 	mkfiles(t, root, map[string]string{
-		"apps/redis/values.yaml":       "replicas: 1\n",
-		"infra/a/kustomization.yaml":   "resources: []\n",
-		"infra/b/kustomization.yaml":   "resources: []\n",
-		"infra/big/kustomization.yaml": "resources: []\n" + strings.Repeat("#", 200),
+		"apps/redis/values.yaml":                   "replicas: 1\n",
+		"infra/a/kustomization.yaml":               "resources: []\n",
+		"infra/b/kustomization.yaml":               "resources: []\n",
+		"infra/b/notes.md":                         "resources: []\n",
+		"infra/c/kustomization.yaml":               "kind: Kustomization\n",
+		"infra/big/kustomization.yaml":             "resources: []\n" + strings.Repeat("#", 200),
+		".github/kustomization.yaml":               "resources: []\n",
+		"node_modules/pkg/kustomization.yaml":      "resources: []\n",
+		"vendor/github.com/x/y/kustomization.yaml": "resources: []\n",
 	})
 	symlink(t, filepath.Join(outside, "kustomization.yaml"), filepath.Join(root, "infra/link/kustomization.yaml"))
 	symlink(t, outside, filepath.Join(root, "infra/linked-dir"))
+	have := []File{{Path: "infra/a/kustomization.yaml", Content: []byte("resources: []\n")}}
+	name := func(rel string) bool { return path.Base(rel) == "kustomization.yaml" }
+	keep := func(_ string, content []byte) bool { return strings.HasPrefix(string(content), "resources:") }
 
-	got, err := Limits{MaxFileBytes: 100}.Load(root, "apps/redis")
+	got, err := Limits{MaxFileBytes: 100}.Scan(root, have, name, keep)
 	if err != nil {
-		t.Fatalf("Load: %v", err)
+		t.Fatalf("Scan: %v", err)
 	}
-	want := []string{"apps/redis/values.yaml", "infra/a/kustomization.yaml", "infra/b/kustomization.yaml"}
-	if !slices.Equal(paths(got), want) {
-		t.Errorf("Load paths = %q, want %q", paths(got), want)
+	// Not what is held already, not another name or content, not over the
+	// file limit, not hidden, vendored or linked.
+	if want := []string{"infra/b/kustomization.yaml"}; !slices.Equal(paths(got), want) {
+		t.Errorf("Scan = %q, want %q", paths(got), want)
 	}
 
-	got, err = Limits{MaxFiles: 2}.Load(root, "apps/redis")
+	// At most half of the limits, have included, leaving room for what a
+	// generation reads next.
+	got, err = Limits{MaxFiles: 4}.Scan(root, have, name, func(string, []byte) bool { return true })
 	if err != nil {
-		t.Fatalf("Load with MaxFiles 2: %v", err)
+		t.Fatalf("Scan with MaxFiles 4: %v", err)
 	}
-	if len(got) != 2 || got[0].Path != "apps/redis/values.yaml" {
-		t.Errorf("Load with MaxFiles 2 = %q, want the target's file and one more", paths(got))
+	if len(got) != 1 {
+		t.Errorf("Scan with MaxFiles 4 = %q, want one file", paths(got))
+	}
+	if _, err := (Limits{}).Scan(filepath.Join(root, "missing"), nil, name, keep); err == nil {
+		t.Error("Scan of a missing root: no error")
 	}
 }
 
@@ -233,5 +237,75 @@ func TestLoadDefaultLimits(t *testing.T) {
 	}
 	if got, err := Load(root, "apps"); err != nil || len(got) != 1 {
 		t.Errorf("Load with a file of exactly 1 MiB = %q, %v; want it loaded", paths(got), err)
+	}
+}
+
+func TestMore(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"clusters/production/apps/kustomization.yaml":     "resources: [web]\n",
+		"clusters/production/apps/web/kustomization.yaml": "resources: []\n",
+		"clusters/production/apps/web/deployment.yaml":    "kind: Deployment\n",
+		"clusters/staging/kustomization.yml":              "resources: []\n",
+		"components/monitoring/kustomization.yaml":        "kind: Component\n",
+		"components/monitoring/patch.yaml":                "x\n",
+	})
+	have := []File{{Path: "clusters/production/apps/kustomization.yaml", Content: []byte("held\n")}}
+	kustomizations := func(p string) bool { return strings.HasPrefix(filepath.Base(p), "kustomization.") }
+	got, err := Limits{}.More(root, have, kustomizations, "clusters", "components/monitoring/patch.yaml", "absent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"clusters/production/apps/web/kustomization.yaml", "clusters/staging/kustomization.yml", "components/monitoring/patch.yaml"}
+	if !slices.Equal(paths(got), want) {
+		t.Errorf("More = %q, want %q (held files not read again, named files read whatever their name)", paths(got), want)
+	}
+
+	// What the caller holds counts against the limits.
+	_, err = Limits{MaxFiles: 3}.More(root, append(have, File{Path: "x"}), nil, "components")
+	if !errors.Is(err, ErrLimit) {
+		t.Errorf("More over MaxFiles with held files = %v, want ErrLimit", err)
+	}
+	if _, err := (Limits{}).More(root, nil, nil, "../up"); err == nil {
+		t.Error("More of a path above the root: no error")
+	}
+}
+
+func TestFollow(t *testing.T) {
+	outside := t.TempDir()
+	mkfiles(t, outside, map[string]string{"secret.yaml": "password\n"})
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"apps/web/refs":            "base\n../outside\n",
+		"base/refs":                "components/tls\napps/web\n",
+		"base/deployment.yaml":     "kind: Deployment\n",
+		"components/tls/refs":      "\n",
+		"components/unused/refs":   "\n",
+		"apps/web/overlays/x.yaml": "x\n",
+	})
+	// refs reads each "refs" file as a list of paths.
+	refs := func(read []File) []string {
+		var out []string
+		for _, f := range read {
+			if filepath.Base(f.Path) == "refs" {
+				out = append(out, strings.Fields(string(f.Content))...)
+			}
+		}
+		return out
+	}
+	have := []File{{Path: "apps/web/refs", Content: []byte("base\n../outside\n")}}
+	got, err := Limits{}.Follow(root, have, []string{"base", "../outside"}, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// apps/web is named by base/refs: read, except what is held.
+	want := []string{"apps/web/overlays/x.yaml", "base/deployment.yaml", "base/refs", "components/tls/refs"}
+	if !slices.Equal(paths(got), want) {
+		t.Errorf("Follow = %q, want %q", paths(got), want)
+	}
+
+	symlink(t, filepath.Join(outside, "secret.yaml"), filepath.Join(root, "base/secret.yaml"))
+	if _, err := (Limits{}).Follow(root, nil, []string{"base"}, refs); err == nil || !strings.Contains(err.Error(), "symlink leads outside") {
+		t.Errorf("Follow into a symlink leading outside = %v, want an error", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -100,7 +101,20 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	if err != nil {
 		return usageErr("--output %s: %w", f.output, err)
 	}
-	files, err := workspace.Load(root, target)
+	load := workspace.DefaultLimits().Load
+	switch format {
+	case generator.FormatKustomize:
+		// Overlays follow, and build over, the repository's Kustomize files.
+		load = func(root, target string) ([]workspace.File, error) {
+			return gitops.Load(workspace.DefaultLimits(), root, target)
+		}
+	case generator.FormatHelm:
+		// A preferred chart is read from the HelmRepository the cluster has.
+		load = func(root, target string) ([]workspace.File, error) {
+			return gitops.LoadSources(workspace.DefaultLimits(), root, target)
+		}
+	}
+	files, err := load(root, target)
 	if err != nil {
 		return usageErr("read workspace: %w", err)
 	}

@@ -36,6 +36,8 @@ func TestValidateConventions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	elsewhere := t.TempDir()
+	mkfile(t, filepath.Join(elsewhere, "elsewhere.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: any\ndata:\n  a: b\n")
 	srv := httptest.NewServer(server.New(generator.New(generator.Options{}), server.Options{}))
 	defer srv.Close()
 	broken := []string{
@@ -55,7 +57,8 @@ func TestValidateConventions(t *testing.T) {
 		{name: "broken, through a server", args: []string{"validate", "--server", srv.URL, shop}, code: exitFindings, says: broken},
 		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 9 objects of 2 apps", "deployment.yaml:24: Deployment/shop"}},
 		{name: "turned off", args: []string{"validate", "--conventions=false", shop}, code: exitOK, not: []string{"conventions"}},
-		{name: "different configs", args: []string{"validate", shop, t.TempDir()}, code: exitUsage, says: []string{"different generation configs"}},
+		{name: "under the config and outside it", args: []string{"validate", shop, elsewhere}, code: exitFindings,
+			says: []string{"FAIL  conventions 7 objects of 1 app", "3 files checked: NOT valid"}, not: []string{"elsewhere.yaml:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := aiden(t, tc.args...)

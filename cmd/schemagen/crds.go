@@ -15,29 +15,45 @@ import (
 )
 
 // fluxCRDs are the modules whose config/crd/bases hold the CRDs of the
-// Flux kinds aiden writes (HelmRelease; HelmRepository and the other
-// sources), pinned like the Kubernetes version.
-const fluxCRDs = "github.com/fluxcd/helm-controller@v1.4.0,github.com/fluxcd/source-controller@v1.7.0"
+// Flux kinds aiden writes or finds in a GitOps repository (HelmRelease;
+// HelmRepository and the other sources; Kustomization), pinned like the
+// Kubernetes version: the controllers of Flux 2.7.
+const fluxCRDs = "github.com/fluxcd/helm-controller@v1.4.0,github.com/fluxcd/source-controller@v1.7.0,github.com/fluxcd/kustomize-controller@v1.7.0"
+
+// kyvernoCRDs are Kyverno's policy kinds, which GitOps repositories keep
+// beside their manifests; the version is the one aiden's policy engine
+// imports.
+const kyvernoCRDs = "github.com/kyverno/kyverno@v1.19.1:config/crds/kyverno"
 
 // runCRDs writes crds-<name>.json.gz: the openAPIV3Schema of every served
 // version of the CRDs in each module's config/crd/bases, in the bundle
 // format, so that validators/schema can merge it into every Kubernetes
 // bundle.
-func runCRDs(modules, name, out string) error {
+//
+// local maps "path@version" to a folder holding that module's tree (a
+// checkout of its tag), for modules the Go module proxy does not serve.
+func runCRDs(modules, name, out string, local map[string]string) error {
 	b := &bundle{Kinds: map[string]string{}, Definitions: map[string]any{}}
 	var sources []string
 	for _, m := range strings.Split(modules, ",") {
-		path, version, ok := strings.Cut(strings.TrimSpace(m), "@")
+		m, sub, _ := strings.Cut(strings.TrimSpace(m), ":")
+		if sub == "" {
+			sub = "config/crd/bases"
+		}
+		path, version, ok := strings.Cut(m, "@")
 		if !ok {
-			return fmt.Errorf("crd module %q: want path@version", m)
+			return fmt.Errorf("crd module %q: want path@version[:folder]", m)
 		}
-		dir, err := moduleDir(path, version)
-		if err != nil {
-			return err
+		dir, ok := local[path+"@"+version]
+		if !ok {
+			var err error
+			if dir, err = moduleDir(path, version); err != nil {
+				return fmt.Errorf("%w (with a checkout of its tag: -module-dir %s@%s=DIR)", err, path, version)
+			}
 		}
-		files, err := filepath.Glob(filepath.Join(dir, "config", "crd", "bases", "*.yaml"))
+		files, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(sub), "*.yaml"))
 		if err != nil || len(files) == 0 {
-			return fmt.Errorf("crd module %s: no config/crd/bases/*.yaml", m)
+			return fmt.Errorf("crd module %s: no %s/*.yaml", m, sub)
 		}
 		sort.Strings(files)
 		for _, f := range files {
@@ -49,7 +65,7 @@ func runCRDs(modules, name, out string) error {
 				return fmt.Errorf("%s: %w", filepath.Base(f), err)
 			}
 		}
-		sources = append(sources, m+" config/crd/bases")
+		sources = append(sources, m+" "+sub)
 	}
 	b.Source = strings.Join(sources, ", ")
 	data, err := encode(b)

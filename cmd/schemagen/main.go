@@ -14,6 +14,13 @@
 // which validators/schema merges into every Kubernetes bundle:
 //
 //	go run ./cmd/schemagen -crds flux
+//	go run ./cmd/schemagen -crds kyverno
+//
+// A module the proxy does not serve can be read from a checkout of its tag
+// instead (the proxy here refuses kustomize-controller):
+//
+//	git clone --branch v1.7.0 https://github.com/fluxcd/kustomize-controller /tmp/kc
+//	go run ./cmd/schemagen -crds flux -module-dir github.com/fluxcd/kustomize-controller@v1.7.0=/tmp/kc
 package main
 
 import (
@@ -34,17 +41,37 @@ func main() {
 	version := flag.String("version", "v1.35.4", "k8s.io/kubernetes module version to read the OpenAPI spec from")
 	spec := flag.String("spec", "", "read this swagger.json instead of downloading the module")
 	out := flag.String("out", "validators/schema", "directory to write k8s-<version>.json.gz into")
-	crds := flag.String("crds", "", "instead, write crds-flux.json.gz from the CRDs of these modules (path@version,...; \"flux\" for "+fluxCRDs+")")
+	crds := flag.String("crds", "", "instead, write crds-<name>.json.gz from the CRDs in these modules' config/crd/bases or another folder (name=path@version[:folder],...; \"flux\" and \"kyverno\" for the bundles aiden ships)")
+	moduleDirs := flag.String("module-dir", "", "with -crds: read these modules from local folders instead of the module proxy (path@version=dir,...)")
 	flag.Parse()
+	local := map[string]string{}
+	for _, kv := range strings.Split(*moduleDirs, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		mod, dir, ok := strings.Cut(kv, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "schemagen: -module-dir %q: want path@version=dir\n", kv)
+			os.Exit(2)
+		}
+		local[mod] = dir
+	}
 
 	var err error
 	switch *crds {
 	case "":
 		err = run(*version, *spec, *out)
 	case "flux":
-		err = runCRDs(fluxCRDs, "flux", *out)
+		err = runCRDs(fluxCRDs, "flux", *out, local)
+	case "kyverno":
+		err = runCRDs(kyvernoCRDs, "kyverno", *out, local)
 	default:
-		err = runCRDs(*crds, "flux", *out)
+		name, modules, ok := strings.Cut(*crds, "=")
+		if !ok {
+			err = fmt.Errorf("-crds %q: want flux, kyverno or name=path@version[:folder],...", *crds)
+			break
+		}
+		err = runCRDs(modules, name, *out, local)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schemagen:", err)

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/stackgen/aiden/genconfig"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -45,15 +47,67 @@ func (p *parser) setEnvReplicas(env string, n int, from string) bool {
 	o := p.override(env)
 	o.Replicas = n
 	p.perEnv[env] = o
+	p.envKeys = append(p.envKeys, envKey{pos: p.pos, key: "replicas"})
 	p.fact("replicas", fmt.Sprintf("%d in %s", n, env), from)
 	return true
 }
 
+// envKey records where the intent stated an amount for one environment,
+// so that "and 1 in staging" continues the nearest one before it.
+type envKey struct {
+	pos int
+	key string // replicas, cpu or memory
+}
+
+func (p *parser) envKeyBefore(pos int) string {
+	key, at := "", -1
+	for _, k := range p.envKeys {
+		if k.pos < pos && k.pos > at {
+			key, at = k.key, k.pos
+		}
+	}
+	return key
+}
+
+func (p *parser) setEnvCPU(env, q, from string) bool {
+	if q == "" {
+		return false
+	}
+	env = normEnv(env)
+	p.override(env)
+	if p.envCPU == nil {
+		p.envCPU = map[string]string{}
+	}
+	p.envCPU[env] = q
+	p.envKeys = append(p.envKeys, envKey{pos: p.pos, key: "cpu"})
+	p.fact("resources", fmt.Sprintf("cpu %s in %s", q, env), from)
+	return true
+}
+
+func (p *parser) setEnvMemory(env, q, from string) bool {
+	env = normEnv(env)
+	p.override(env)
+	if p.envMemory == nil {
+		p.envMemory = map[string]string{}
+	}
+	p.envMemory[env] = q
+	p.envKeys = append(p.envKeys, envKey{pos: p.pos, key: "memory"})
+	p.fact("resources", fmt.Sprintf("memory %s in %s", q, env), from)
+	return true
+}
+
 // environmentsFor sets the plan's environments: those the intent names,
-// else the workspace's, else the plan's own, else staging and production.
+// else the cluster of the target path, else the workspace's, else the
+// plan's own, else staging and production. It sets what the intent asks
+// per environment too.
 func (p *parser) environmentsFor(plan *Plan, h Hints) {
 	envs := dedupe(p.environments)
 	from := ""
+	if e := PathEnvironment(h.TargetPath, "clusters"); len(envs) == 0 && e != "" {
+		// A folder of one cluster holds that environment only; finish
+		// has reported it as the plan's environment.
+		envs = []string{normEnv(asciiLower(e))}
+	}
 	if len(envs) == 0 {
 		for _, e := range h.Environments {
 			envs = append(envs, normEnv(asciiLower(e)))
@@ -71,33 +125,179 @@ func (p *parser) environmentsFor(plan *Plan, h Hints) {
 		plan.Environment = p.environments[0]
 	}
 	plan.Environments = envs
-	if p.cpu == "" && p.memory == "" && len(h.Resources) > 0 {
-		for _, env := range envs {
-			r, ok := h.Resources[env]
+	// Per environment, the container resources are the generation
+	// config's (when the intent states none for the whole plan) with what
+	// the intent states for that environment on top.
+	for _, env := range envs {
+		var r Resources
+		if p.cpu == "" && p.memory == "" {
+			c, ok := h.Resources[env]
 			if !ok {
-				r, ok = h.Resources["default"]
+				c = h.Resources["default"]
 			}
-			if !ok || r == (Resources{}) {
-				continue
-			}
-			if p.perEnv == nil {
-				p.perEnv = map[string]Override{}
-			}
-			o := p.perEnv[env]
-			o.Resources = &r
-			p.perEnv[env] = o
-			if h.Format == "kustomize" {
+			if r = c; r != (Resources{}) && h.Format == "kustomize" {
 				p.fact("resources", fmt.Sprintf("%s: requests %s %s, limits %s %s", env, r.CPURequest, r.MemoryRequest, r.CPULimit, r.MemoryLimit), "(generation config)")
 			}
 		}
+		if q := p.envCPU[env]; q != "" {
+			r.CPURequest, r.CPULimit = q, q
+		}
+		if q := p.envMemory[env]; q != "" {
+			r.MemoryRequest, r.MemoryLimit = q, q
+		}
+		if r == (Resources{}) {
+			continue
+		}
+		if p.perEnv == nil {
+			p.perEnv = map[string]Override{}
+		}
+		o := p.perEnv[env]
+		o.Resources = &r
+		p.perEnv[env] = o
 	}
 	plan.PerEnvironment = p.perEnv
+	// What the intent asks for the plan's own environment is the plan's
+	// (the chart's values, the Kustomize base's).
 	if o := p.perEnv[plan.Environment]; o.Replicas > 0 && p.replicas == 0 {
 		p.replicas = o.Replicas
+	}
+	if q := p.envCPU[plan.Environment]; q != "" && p.cpu == "" {
+		p.cpu = q
+	}
+	if q := p.envMemory[plan.Environment]; q != "" && p.memory == "" {
+		p.memory = q
 	}
 	if h.Format == "kustomize" && from != "" {
 		p.fact("environment", strings.Join(envs, ", "), from)
 	}
+}
+
+// Component is a Kustomize Component of the repository.
+type Component struct {
+	// Path is its folder, relative to the repository root.
+	Path string
+	// UsedBy names, per environment, an existing overlay of the repository
+	// that lists the component (the first by path).
+	UsedBy map[string]string
+}
+
+// Name is the component's folder name ("monitoring"), which an intent
+// names it by.
+func (c Component) Name() string { return path.Base(c.Path) }
+
+// WorkspaceComponents returns the Kustomize Components among files (the
+// folders whose kustomization has kind: Component), sorted by path, with
+// the environments whose overlays list them. An overlay's environment is
+// the folder that follows clusters/ or overlays/ in its path
+// (clusters/production/apps/podinfo, apps/web/overlays/staging).
+func WorkspaceComponents(files []workspace.File) []Component {
+	tree := kustomize.Load(files, nil)
+	dirs := tree.Components()
+	byPath := make(map[string]*Component, len(dirs))
+	out := make([]Component, len(dirs))
+	for i, d := range dirs {
+		out[i] = Component{Path: d}
+		byPath[d] = &out[i]
+	}
+	for _, dir := range tree.Dirs() {
+		env := PathEnvironment(dir, "clusters", "overlays")
+		if env == "" || byPath[dir] != nil {
+			continue
+		}
+		env = normEnv(asciiLower(env))
+		for _, c := range tree.ComponentsOf(dir) {
+			comp := byPath[c]
+			if comp.UsedBy == nil {
+				comp.UsedBy = map[string]string{}
+			}
+			if _, ok := comp.UsedBy[env]; !ok {
+				comp.UsedBy[env] = dir
+			}
+		}
+	}
+	return out
+}
+
+// componentRules return the rules that read the names of the
+// repository's Components in a Kustomize intent: "the monitoring
+// component" before every other rule, a bare "with monitoring" after them
+// (so words the other rules read, such as tls, keep their meaning).
+func componentRules(h Hints) (named, bare *rule) {
+	if h.Format != "kustomize" || len(h.Components) == 0 {
+		return nil, nil
+	}
+	var alts []string
+	for _, c := range h.Components {
+		n := regexp.QuoteMeta(asciiLower(c.Name()))
+		alts = append(alts, strings.NewReplacer("-", "[- ]", "_", "[_ ]").Replace(n))
+	}
+	sort.Slice(alts, func(i, j int) bool { return len(alts[i]) > len(alts[j]) })
+	names := "(" + strings.Join(alts, "|") + ")"
+	apply := func(p *parser, m match) bool {
+		word := strings.NewReplacer(" ", "-").Replace(m.groups[1])
+		for _, c := range h.Components {
+			if n := asciiLower(c.Name()); n == word || strings.ReplaceAll(n, "_", "-") == word {
+				if p.kcomponents == nil {
+					p.kcomponents = map[string]string{}
+				}
+				p.kcomponents[c.Name()] = m.from
+				p.fact("kustomize-component", c.Name()+" in every environment", m.from)
+				return true
+			}
+		}
+		return false
+	}
+	lead := `(?:(?:with|and|plus|using|add|enable|enabled) )?(?:the )?`
+	return &rule{re(lead + names + ` (?:kustomize )?components?`), apply}, &rule{re(lead + names), apply}
+}
+
+// componentsFor sets the Components each overlay lists: those the
+// repository's overlays for the same environment list, and those the
+// intent names, with paths from the overlay folder.
+func (p *parser) componentsFor(plan *Plan, h Hints) {
+	if h.Format != "kustomize" || len(h.Components) == 0 {
+		return
+	}
+	target := path.Clean(h.TargetPath)
+	for _, c := range h.Components {
+		_, named := p.kcomponents[c.Name()]
+		for _, env := range plan.Environments {
+			by, used := c.UsedBy[env]
+			if !used && !named {
+				continue
+			}
+			if h.TargetPath == "" || target == "." {
+				plan.note(fmt.Sprintf("the Kustomize component %s is not listed: without a target path its path from the overlays is unknown", c.Path))
+				break
+			}
+			if plan.Components == nil {
+				plan.Components = map[string][]string{}
+			}
+			plan.Components[env] = append(plan.Components[env], relativePath(path.Join(target, "overlays", env), c.Path))
+			if used {
+				p.fact("kustomize-component", fmt.Sprintf("%s in %s", c.Name(), env), "(workspace: "+by+" lists "+c.Path+")")
+			}
+		}
+	}
+}
+
+// relativePath returns the path of to from the folder from; both are
+// clean and relative to the same root.
+func relativePath(from, to string) string {
+	f, t := strings.Split(from, "/"), strings.Split(to, "/")
+	i := 0
+	for i < len(f) && i < len(t) && f[i] == t[i] {
+		i++
+	}
+	var parts []string
+	for range f[i:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, t[i:]...)
+	if len(parts) == 0 {
+		return "."
+	}
+	return strings.Join(parts, "/")
 }
 
 // replicaSummary says how many replicas run, per environment when the
@@ -253,6 +453,12 @@ func (p *Plan) overlay(env string, o Override, baseReplicas int, kinds map[strin
 	var b bytes.Buffer
 	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
 	b.WriteString("resources:\n  - ../../base\n")
+	if cs := p.Components[env]; len(cs) > 0 {
+		b.WriteString("components:\n")
+		for _, c := range cs {
+			fmt.Fprintf(&b, "  - %s\n", c)
+		}
+	}
 	fmt.Fprintf(&b, "labels:\n  - pairs:\n      environment: %s\n    includeTemplates: true\n", quoteYAML(env))
 	var patches []string
 	patch := func(kind, ops string) {

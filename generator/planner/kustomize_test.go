@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,7 +108,7 @@ func TestKustomizeValidates(t *testing.T) {
 // built returns each overlay's build output, by environment.
 func built(t *testing.T, files []workspace.File) map[string]string {
 	t.Helper()
-	tree := kustomize.Load(files)
+	tree := kustomize.Load(files, nil)
 	out := map[string]string{}
 	for _, r := range tree.Build(tree.Roots()) {
 		if len(r.Problems) > 0 {
@@ -143,14 +144,11 @@ func TestKustomizeOverlaysDifferAsAsked(t *testing.T) {
 	}
 }
 
-// TestKustomizeExampleEnvironments takes the environments of the example
-// repository (clusters/production, clusters/staging) when the intent names
-// none, and generates into it the way the engine does.
-func TestKustomizeExampleEnvironments(t *testing.T) {
+// exampleRepository returns the files of examples/gitops with paths
+// relative to it, and its generation config.
+func exampleRepository(t *testing.T) ([]workspace.File, *genconfig.Config) {
+	t.Helper()
 	repo := filepath.Join("..", "..", "examples", "gitops")
-	if _, err := os.Stat(repo); err != nil {
-		t.Skipf("example repository: %v", err)
-	}
 	ws, err := validators.LoadPaths(repo)
 	if err != nil {
 		t.Fatal(err)
@@ -163,24 +161,82 @@ func TestKustomizeExampleEnvironments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	envs := WorkspaceEnvironments(ws, cfg)
-	if want := []string{"production", "staging"}; !reflect.DeepEqual(envs, want) {
-		t.Fatalf("WorkspaceEnvironments: got %q, want %q", envs, want)
+	return ws, cfg
+}
+
+// exampleHints are the hints the engine gives for a Kustomize generation
+// into target in the example repository.
+func exampleHints(ws []workspace.File, cfg *genconfig.Config, target string) Hints {
+	return Hints{Environments: WorkspaceEnvironments(ws, cfg), Resources: ConfigResources(cfg), Components: WorkspaceComponents(ws), TargetPath: target}
+}
+
+// builtIn builds every overlay of files over the repository's files ws,
+// by environment, failing on any problem; the roots must be files'
+// overlays and nothing of the repository.
+func builtIn(t *testing.T, files, ws []workspace.File) map[string]string {
+	t.Helper()
+	tree := kustomize.Load(files, ws)
+	out := map[string]string{}
+	for _, r := range tree.Build(tree.Roots()) {
+		if len(r.Problems) > 0 {
+			t.Fatalf("%s: %+v", r.Dir, r.Problems)
+		}
+		if path.Base(path.Dir(r.Dir)) != "overlays" {
+			t.Errorf("built %s, which is not a generated overlay", r.Dir)
+		}
+		out[path.Base(r.Dir)] = string(r.Manifest)
 	}
-	plan, files := kustomizePlan(t, "a web service running image ghcr.io/acme/api:1.4.2 on port 8080 with 2 replicas in production and 1 in staging",
-		Hints{Environments: envs, Resources: ConfigResources(cfg), TargetPath: "apps/checkout"})
-	if !reflect.DeepEqual(plan.Environments, envs) {
-		t.Errorf("plan environments %q, want %q", plan.Environments, envs)
+	return out
+}
+
+// TestKustomizeExampleEnvironments generates into the example repository
+// the way the engine does: the environments are its clusters (production,
+// staging), the resources its generation config's, and the Components
+// those its overlays use (clusters/production/apps/podinfo lists
+// components/monitoring). Every overlay builds over the repository's
+// files, the overlays differ as the intent asks, and the checks pass.
+func TestKustomizeExampleEnvironments(t *testing.T) {
+	ws, cfg := exampleRepository(t)
+	h := exampleHints(ws, cfg, "apps/checkout")
+	if want := []string{"production", "staging"}; !reflect.DeepEqual(h.Environments, want) {
+		t.Fatalf("WorkspaceEnvironments: got %q, want %q", h.Environments, want)
 	}
-	out := built(t, place("apps/checkout", files))
+	wantComponents := []Component{{Path: "components/monitoring", UsedBy: map[string]string{"production": "clusters/production/apps/podinfo"}}}
+	if !reflect.DeepEqual(h.Components, wantComponents) {
+		t.Fatalf("WorkspaceComponents: got %+v, want %+v", h.Components, wantComponents)
+	}
+	plan, files := kustomizePlan(t, "a web service running image ghcr.io/acme/api:1.4.2 on port 8080 with 3 replicas in production and 1 in staging, 2 CPU in production", h)
+	if !reflect.DeepEqual(plan.Environments, h.Environments) {
+		t.Errorf("plan environments %q, want %q", plan.Environments, h.Environments)
+	}
+	placed := place("apps/checkout", files)
+	kfiles := map[string]string{}
+	for _, f := range placed {
+		kfiles[f.Path] = string(f.Content)
+	}
+	if k := kfiles["apps/checkout/overlays/production/kustomization.yaml"]; !strings.Contains(k, "components:\n  - ../../../../components/monitoring\n") {
+		t.Errorf("the production overlay does not list the monitoring component as production's podinfo does:\n%s", k)
+	}
+	if k := kfiles["apps/checkout/overlays/staging/kustomization.yaml"]; strings.Contains(k, "components:") {
+		t.Errorf("the staging overlay lists a component no staging overlay of the repository uses:\n%s", k)
+	}
+	if !slices.ContainsFunc(plan.Understood, func(f Fact) bool {
+		return f.Key == "kustomize-component" && f.Value == "monitoring in production" && strings.Contains(f.From, "clusters/production/apps/podinfo")
+	}) {
+		t.Errorf("understood does not report the component: %v", plan.Understood)
+	}
+
+	out := builtIn(t, placed, ws)
 	if len(out) != 2 {
 		t.Fatalf("got overlays %q, want production and staging", keys(out))
 	}
-	// Replicas from the intent, resources from the generation config
-	// (production: 250m/256Mi to 1/512Mi; default: 50m/64Mi to 500m/256Mi).
+	// Replicas and production's CPU from the intent, the rest of the
+	// resources from the generation config (production: 256Mi to 512Mi;
+	// default: 50m/64Mi to 500m/256Mi), the scrape annotation from the
+	// component in production only.
 	for env, want := range map[string][]string{
-		"production": {"replicas: 2", "cpu: 250m", "memory: 256Mi", `cpu: "1"`, "memory: 512Mi"},
-		"staging":    {"replicas: 1", "cpu: 50m", "memory: 64Mi", "cpu: 500m", "memory: 256Mi"},
+		"production": {"replicas: 3", `cpu: "2"`, "memory: 256Mi", "memory: 512Mi", `prometheus.io/scrape: "true"`, "environment: production"},
+		"staging":    {"replicas: 1", "cpu: 50m", "memory: 64Mi", "cpu: 500m", "memory: 256Mi", "environment: staging"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(out[env], w) {
@@ -188,17 +244,85 @@ func TestKustomizeExampleEnvironments(t *testing.T) {
 			}
 		}
 	}
+	if strings.Contains(out["staging"], "prometheus.io/scrape") {
+		t.Errorf("staging overlay has the monitoring annotation:\n%s", out["staging"])
+	}
+	if out["production"] == out["staging"] {
+		t.Error("the overlays build the same objects")
+	}
 
 	v, err := validators.New(validators.Options{KubernetesVersion: "1.35.4", CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := v.Validate(context.Background(), place("apps/checkout", files), validators.CheckOptions{})
+	rep, err := v.Validate(context.Background(), placed, validators.CheckOptions{Workspace: ws})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := rep.Count(validators.SeverityWarning); n != 0 {
 		t.Errorf("%d findings: %+v", n, rep.Findings)
+	}
+	checks := map[string]validators.Check{}
+	for _, c := range rep.Checks {
+		checks[c.Name] = c
+	}
+	if k := checks["kustomize"]; k.Status != validators.CheckPassed || k.Checked != 2 {
+		t.Errorf("kustomize check %+v, want passed for 2 overlays", k)
+	}
+	if s := checks["schema"]; s.Status != validators.CheckPassed || s.Skipped != 0 {
+		t.Errorf("schema check %+v, want passed with nothing skipped", s)
+	}
+
+	// Without the repository's files the production overlay cannot build:
+	// the component is outside the generated folder.
+	rep, err = v.Validate(context.Background(), placed, validators.CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(validators.SeverityError) == 0 {
+		t.Error("the overlays built without the repository's component")
+	}
+}
+
+// TestKustomizeComponentNamedInIntent: "with monitoring" lists the
+// repository's monitoring component in every overlay, and the cron job's
+// overlays build with it (its patch targets Deployments only).
+func TestKustomizeComponentNamedInIntent(t *testing.T) {
+	ws, cfg := exampleRepository(t)
+	for _, tt := range []struct{ name, intent string }{
+		{"worker", "a background worker with image ghcr.io/acme/jobs:2.0.1 with monitoring"},
+		{"cronjob", "a cron job running ghcr.io/acme/backup:1.0.0 every night at 2am, with the monitoring component"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, files := kustomizePlan(t, tt.intent, exampleHints(ws, cfg, "apps/jobs"))
+			if len(plan.Ignored) != 0 {
+				t.Errorf("ignored %q", plan.Ignored)
+			}
+			if !slices.ContainsFunc(plan.Understood, func(f Fact) bool {
+				return f.Key == "kustomize-component" && f.Value == "monitoring in every environment" && strings.Contains(f.From, "monitoring")
+			}) {
+				t.Errorf("understood does not report the named component: %v", plan.Understood)
+			}
+			placed := place("apps/jobs", files)
+			for _, f := range placed {
+				if strings.HasSuffix(f.Path, "/kustomization.yaml") && strings.Contains(f.Path, "/overlays/") &&
+					!strings.Contains(string(f.Content), "  - ../../../../components/monitoring\n") {
+					t.Errorf("%s does not list the component:\n%s", f.Path, f.Content)
+				}
+			}
+			out := builtIn(t, placed, ws)
+			for env, m := range out {
+				if want := tt.name == "worker"; strings.Contains(m, "prometheus.io/scrape") != want {
+					t.Errorf("%s: scrape annotation present = %v, want %v:\n%s", env, !want, want, m)
+				}
+			}
+		})
+	}
+
+	// Without Components in the hints the word is not understood.
+	plan, _ := kustomizePlan(t, "a background worker with image ghcr.io/acme/jobs:2.0.1 with monitoring", Hints{TargetPath: "apps/jobs"})
+	if !slices.Contains(plan.Ignored, "monitoring") || len(plan.Components) != 0 {
+		t.Errorf("without components: ignored %q, components %v", plan.Ignored, plan.Components)
 	}
 }
 

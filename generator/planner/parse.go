@@ -19,8 +19,15 @@ func Parse(intent string, h Hints) (*Plan, error) {
 		return parseTerraform(intent, h)
 	}
 	p := newParser(intent)
+	named, bare := componentRules(h)
+	if named != nil {
+		p.run(*named)
+	}
 	for _, r := range rules {
 		p.run(r)
+	}
+	if bare != nil {
+		p.run(*bare)
 	}
 	return p.finish(h)
 }
@@ -63,6 +70,10 @@ type parser struct {
 	environment   string
 	environments  []string            // every environment named, in order
 	perEnv        map[string]Override // what was asked for one environment only
+	envCPU        map[string]string   // CPU asked for one environment only
+	envMemory     map[string]string   // memory asked for one environment only
+	envKeys       []envKey            // per-environment amounts, in the order of the words
+	kcomponents   map[string]string   // Kustomize Components the intent names, to the words
 	tf            tfState             // what a Terraform intent asked for
 	app           string
 	clusterWanted bool // "Redis cluster": sharding asked, replication given
@@ -199,12 +210,25 @@ func (p *parser) sortedFacts() []Fact {
 
 // Regular-expression building blocks.
 const (
-	num      = `(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a single|single)`
+	numWords = `one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a single|single`
+	num      = `(\d+|` + numWords + `)`
+	cpuUnit  = `v?cpus?|cores?|millicores?|millicpus?`
 	hostRE   = `((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9])`
 	timeRE   = `(midnight|noon|\d{1,2}(?::\d{2})? ?(?:am|pm|a\.m|p\.m)|\d{1,2}:\d{2})`
 	sizeUnit = `(gi|gib|gb|g|ti|tib|tb|t|mi|mib|mb)`
 	dayRE    = `(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend)s?`
 )
+
+var cpuUnitRE = regexp.MustCompile(`^(?:` + cpuUnit + `)$`)
+
+// cpuAmount normalises an amount and its unit ("500", "millicores") to a
+// CPU quantity ("500m"); "" when it is not one.
+func cpuAmount(q, unit string) string {
+	if strings.HasPrefix(unit, "milli") && !strings.HasSuffix(q, "m") {
+		q += "m"
+	}
+	return cpuQuantity(q)
+}
 
 var numberWords = map[string]int{
 	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -283,14 +307,49 @@ var rules = []rule{
 			return true
 		}},
 
-	// Resources: "1 CPU and 2Gi memory", "500m cpu", "memory 512Mi".
-	{re(`(\d+(?:\.\d+)?m?) ?(v?cpus?|cores?|millicores?|millicpus?)`),
+	// Per environment: "3 replicas in production and 1 in staging", "2
+	// CPU in production and 500m in staging", "4Gi memory in production".
+	// They run before the rules for the whole plan, which would take the
+	// amounts, and the storage rule, which would take "1Gi".
+	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?) (?:in|for|on) (?:the )?` + envRE),
+		func(p *parser, m match) bool { return p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from) }},
+	{re(`(\d+(?:\.\d+)?m?) ?(` + cpuUnit + `) (?:in|for|on) (?:the )?` + envRE),
 		func(p *parser, m match) bool {
-			q := m.groups[1]
-			if strings.HasPrefix(m.groups[2], "milli") && !strings.HasSuffix(q, "m") {
-				q += "m"
+			return p.setEnvCPU(m.groups[3], cpuAmount(m.groups[1], m.groups[2]), m.from)
+		}},
+	{re(`(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: of)? (?:memory|ram|mem) (?:in|for|on) (?:the )?` + envRE),
+		func(p *parser, m match) bool {
+			return p.setEnvMemory(m.groups[3], size(m.groups[1], m.groups[2]), m.from)
+		}},
+	// "... and 1 in staging": the same thing as the nearest per-environment
+	// amount before it.
+	{re(`(?:and )?(\d+(?:\.\d+)?m?|` + numWords + `)(?: ?(` + cpuUnit + `|gi|gib|gb|g|ti|tib|tb|t|mi|mib|mb))?(?: (?:of )?(?:memory|ram|mem))? (?:in|for|on) (?:the )?` + envRE),
+		func(p *parser, m match) bool {
+			q, unit, env := m.groups[1], m.groups[2], m.groups[3]
+			switch p.envKeyBefore(p.pos) {
+			case "replicas":
+				return unit == "" && !strings.ContainsAny(q, ".m") && p.setEnvReplicas(env, atoi(q), m.from)
+			case "cpu":
+				if unit != "" && !cpuUnitRE.MatchString(unit) {
+					return false
+				}
+				if n, ok := numberWords[q]; ok {
+					q = strconv.Itoa(n)
+				}
+				return p.setEnvCPU(env, cpuAmount(q, unit), m.from)
+			case "memory":
+				if n, ok := numberWords[q]; ok {
+					q = strconv.Itoa(n)
+				}
+				return unit != "" && !cpuUnitRE.MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
 			}
-			p.cpu = cpuQuantity(q)
+			return false
+		}},
+
+	// Resources: "1 CPU and 2Gi memory", "500m cpu", "memory 512Mi".
+	{re(`(\d+(?:\.\d+)?m?) ?(` + cpuUnit + `)`),
+		func(p *parser, m match) bool {
+			p.cpu = cpuAmount(m.groups[1], m.groups[2])
 			p.fact("resources", "cpu "+p.cpu, m.from)
 			return p.cpu != ""
 		}},
@@ -332,14 +391,6 @@ var rules = []rule{
 			}
 			p.component(BlueprintWorker, m.from)
 			return true
-		}},
-
-	// Per environment: "3 replicas in production and 1 in staging".
-	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?) (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool { return p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from) }},
-	{re(`(?:and )?` + num + ` (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool {
-			return len(p.perEnv) > 0 && p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from)
 		}},
 
 	// Replicas: "3 replicas", "three instances", "a 3-node cluster".
@@ -854,6 +905,7 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 	}
 
 	p.environmentsFor(plan, h)
+	p.componentsFor(plan, h)
 
 	if err := p.fill(plan); err != nil {
 		return nil, err

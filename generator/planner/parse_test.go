@@ -309,3 +309,120 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestParsePerEnvironment: amounts stated for one environment land in
+// that environment's override, and "and 1 in staging" continues the
+// nearest amount before it.
+func TestParsePerEnvironment(t *testing.T) {
+	res := func(cpu, mem string) *Resources {
+		return &Resources{CPURequest: cpu, CPULimit: cpu, MemoryRequest: mem, MemoryLimit: mem}
+	}
+	tests := []struct {
+		name     string
+		intent   string
+		hints    Hints
+		envs     []string
+		want     map[string]Override
+		base     Resources // the plan's own resources
+		replicas int
+		facts    []Fact
+	}{
+		{
+			name:   "replicas",
+			intent: "Deploy a web app with image ghcr.io/acme/web:1.0.0 with 3 replicas in production and 1 in staging",
+			envs:   []string{"production", "staging"},
+			want:   map[string]Override{"production": {Replicas: 3}, "staging": {Replicas: 1}},
+			base:   defaultResources(BlueprintWeb), replicas: 1,
+			facts: []Fact{{Key: "replicas", Value: "3 in production", From: "3 replicas in production"}, {Key: "replicas", Value: "1 in staging", From: "and 1 in staging"}},
+		},
+		{
+			name:   "cpu in one environment",
+			intent: "a web app with image ghcr.io/acme/web:1.0.0 and 2 CPU in production",
+			envs:   []string{"production"},
+			want:   map[string]Override{"production": {Resources: res("2", "")}},
+			// The one environment named is the plan's: its CPU is the base's.
+			base:     Resources{CPURequest: "2", CPULimit: "2", MemoryRequest: "128Mi", MemoryLimit: "256Mi"},
+			replicas: 2,
+			facts:    []Fact{{Key: "resources", Value: "cpu 2 in production", From: "2 CPU in production"}},
+		},
+		{
+			name:   "cpu and memory continued",
+			intent: "a worker with image ghcr.io/acme/jobs:2.0.1, 2 CPUs in production and 500m in staging, 4Gi memory in production and 1Gi in staging, 3 replicas in production and 1 in staging",
+			envs:   []string{"production", "staging"},
+			want: map[string]Override{
+				"production": {Replicas: 3, Resources: res("2", "4Gi")},
+				"staging":    {Replicas: 1, Resources: res("500m", "1Gi")},
+			},
+			base: defaultResources(BlueprintWorker), replicas: 1,
+			facts: []Fact{
+				{Key: "resources", Value: "cpu 500m in staging", From: "and 500m in staging"},
+				{Key: "resources", Value: "memory 1Gi in staging", From: "and 1Gi in staging"},
+				{Key: "replicas", Value: "1 in staging", From: "and 1 in staging"},
+			},
+		},
+		{
+			name:   "millicores and ram",
+			intent: "an api with image ghcr.io/acme/api:1.0.0 with 750 millicores in staging and 1 in production, 512 MB of RAM in staging",
+			envs:   []string{"staging", "production"},
+			want: map[string]Override{
+				"staging":    {Resources: &Resources{CPURequest: "750m", CPULimit: "750m", MemoryRequest: "512Mi", MemoryLimit: "512Mi"}},
+				"production": {Resources: res("1", "")},
+			},
+			base: defaultResources(BlueprintWeb), replicas: 1,
+		},
+		{
+			name:   "intent on top of the generation config",
+			intent: "a web app with image ghcr.io/acme/web:1.0.0 with 2 CPU in production",
+			hints: Hints{Format: "kustomize", TargetPath: "apps/web", Environments: []string{"production", "staging"}, Resources: map[string]Resources{
+				"production": {CPURequest: "250m", CPULimit: "1", MemoryRequest: "256Mi", MemoryLimit: "512Mi"},
+				"default":    {CPURequest: "50m", CPULimit: "500m", MemoryRequest: "64Mi", MemoryLimit: "256Mi"},
+			}},
+			envs: []string{"production"},
+			want: map[string]Override{"production": {Resources: &Resources{CPURequest: "2", CPULimit: "2", MemoryRequest: "256Mi", MemoryLimit: "512Mi"}}},
+			base: Resources{CPURequest: "2", CPULimit: "2", MemoryRequest: "128Mi", MemoryLimit: "256Mi"}, replicas: 2,
+		},
+		{
+			name:   "environment of a cluster folder",
+			intent: "a web app with image ghcr.io/acme/web:1.0.0",
+			hints:  Hints{Format: "kustomize", TargetPath: "clusters/staging/apps/web", Environments: []string{"production", "staging"}},
+			envs:   []string{"staging"},
+			want:   nil,
+			base:   defaultResources(BlueprintWeb), replicas: 1,
+			facts: []Fact{{Key: "environment", Value: "staging", From: "(target path clusters/staging/apps/web)"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse(tt.intent, tt.hints)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.intent, err)
+			}
+			if !slices.Equal(p.Environments, tt.envs) {
+				t.Errorf("environments = %q, want %q", p.Environments, tt.envs)
+			}
+			if len(p.PerEnvironment) != len(tt.want) {
+				t.Errorf("per environment = %+v, want %+v", p.PerEnvironment, tt.want)
+			}
+			for env, want := range tt.want {
+				got := p.PerEnvironment[env]
+				if got.Replicas != want.Replicas || got.Host != want.Host || (got.Resources == nil) != (want.Resources == nil) ||
+					got.Resources != nil && *got.Resources != *want.Resources {
+					t.Errorf("%s: got %+v (resources %+v), want %+v (resources %+v)", env, got, got.Resources, want, want.Resources)
+				}
+			}
+			if p.Resources != tt.base || p.Replicas != tt.replicas {
+				t.Errorf("plan resources %+v, replicas %d; want %+v, %d", p.Resources, p.Replicas, tt.base, tt.replicas)
+			}
+			for _, want := range tt.facts {
+				if !slices.ContainsFunc(p.Understood, func(f Fact) bool {
+					return f.Key == want.Key && f.Value == want.Value && (want.From == "" || f.From == want.From)
+				}) {
+					t.Errorf("understood lacks %s; got %v", want, p.Understood)
+				}
+			}
+			if len(p.Ignored) != 0 {
+				t.Errorf("ignored %q, want nothing", p.Ignored)
+			}
+		})
+	}
+}

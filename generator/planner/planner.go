@@ -69,13 +69,19 @@ type Hints struct {
 	// ConfigResources). Kustomize overlays patch them in where the
 	// intent states none.
 	Resources map[string]Resources
+	// Components are the repository's Kustomize Components (see
+	// WorkspaceComponents). A Kustomize overlay lists those the
+	// repository's overlays for its environment list, and those the intent
+	// names ("with monitoring"); TargetPath must be set to place them.
+	Components []Component
 }
 
 // Fact is one thing understood from the intent.
 type Fact struct {
 	// Key is what the fact is about: component, replicas, storage,
 	// environment, image, port, host, tls, schedule, autoscaling,
-	// resources, team, failover, persistence, name, note.
+	// resources, team, failover, persistence, name, note, and
+	// kustomize-component (a Kustomize Component an overlay lists).
 	Key string
 	// Value is the normalised value ("3", "50Gi", "0 2 * * *").
 	Value string
@@ -172,6 +178,10 @@ type Plan struct {
 	// PerEnvironment holds what the intent asked for one environment only
 	// ("3 replicas in production and 1 in staging"), by environment.
 	PerEnvironment map[string]Override
+	// Components are the Kustomize Components each environment's overlay
+	// lists, by environment, as paths relative to the overlay folder
+	// (overlays/<env> of the target).
+	Components map[string][]string
 	// Terraform holds the parameters of a Terraform blueprint.
 	Terraform *Terraform
 }

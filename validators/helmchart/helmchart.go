@@ -6,7 +6,6 @@ package helmchart
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -18,7 +17,6 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
-	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
 
 	"github.com/stackgen/aiden/workspace"
@@ -168,48 +166,6 @@ func (r *Renderer) Render(ctx context.Context, files []workspace.File) (Result, 
 			Path: strings.TrimPrefix(crd.Filename, prefix), Content: crd.File.Data})
 	}
 	return res, nil
-}
-
-// Lint runs helm lint on the chart in files (paths relative to the chart
-// root). The linter reads a directory, so the files are written to a
-// temporary one first.
-func (r *Renderer) Lint(ctx context.Context, files []workspace.File) ([]Message, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("lint chart: %w", err)
-	}
-	tmp, err := os.MkdirTemp("", "aiden-lint-")
-	if err != nil {
-		return nil, fmt.Errorf("lint chart: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	// helm lint checks that the folder is named like the chart.
-	dir := filepath.Join(tmp, chartName(files))
-	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
-			return nil, fmt.Errorf("lint chart: path %q leaves the chart", f.Path)
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("lint chart: %w", err)
-		}
-		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-			return nil, fmt.Errorf("lint chart: %w", err)
-		}
-	}
-	linter := lint.AllWithKubeVersion(dir, nil, r.opts.Namespace, r.kube)
-	var msgs []Message
-	for _, m := range linter.Messages {
-		msg := Message{Check: "lint", Level: lintLevel(m.Severity), File: m.Path}
-		if m.Err != nil {
-			msg.Text = m.Err.Error()
-		}
-		if file, line, ok := templateLocation(chartName(files), msg.Text); ok {
-			msg.File, msg.Line = file, line
-		}
-		msg.File = strings.TrimSuffix(msg.File, "/")
-		msgs = append(msgs, msg)
-	}
-	return msgs, nil
 }
 
 func lintLevel(sev int) Level {

@@ -62,20 +62,36 @@ type folder struct {
 	dir, file string
 	k         types.Kustomization
 	parseErr  error
+	repo      bool     // from the repository's other files: read by builds, never a root
 	refs      []string // kustomization folders it includes (resources, components, bases)
 	remote    []string // resources that are URLs
+	escapes   []string // entries that lead above the repository root
 }
 
 // Tree is the kustomization folders of a file set.
 type Tree struct {
-	files   []workspace.File
+	files   []workspace.File // the repository's files first, then those checked
 	folders map[string]*folder
 }
 
-// Load finds the kustomization folders of files.
-func Load(files []workspace.File) *Tree {
-	t := &Tree{files: files, folders: map[string]*folder{}}
+// Load finds the kustomization folders of files. Paths are relative to
+// the repository root. repo holds the repository's other files, which
+// the kustomizations of files may refer to (a shared base, a Component):
+// builds read them, but they are never built as roots, and a file of
+// files replaces the repo file at the same path.
+func Load(files, repo []workspace.File) *Tree {
+	t := &Tree{folders: map[string]*folder{}}
+	own := make(map[string]bool, len(files))
 	for _, f := range files {
+		own[f.Path] = true
+	}
+	for _, f := range repo {
+		if !own[f.Path] {
+			t.files = append(t.files, f)
+		}
+	}
+	t.files = append(t.files, files...)
+	for i, f := range t.files {
 		if !IsKustomization(f.Path) {
 			continue
 		}
@@ -83,27 +99,150 @@ func Load(files []workspace.File) *Tree {
 		if prev, ok := t.folders[dir]; ok && rank(prev.file) < rank(f.Path) {
 			continue
 		}
-		fo := &folder{dir: dir, file: f.Path}
+		fo := &folder{dir: dir, file: f.Path, repo: i < len(t.files)-len(files)}
 		fo.parseErr = yaml.Unmarshal(f.Content, &fo.k)
 		t.folders[dir] = fo
 	}
 	for _, fo := range t.folders {
-		var entries []string
-		entries = append(entries, fo.k.Resources...)
-		entries = append(entries, fo.k.Components...)
-		entries = append(entries, fo.k.Bases...) //nolint:staticcheck // old kustomizations still use bases
-		for _, e := range entries {
+		for _, e := range localEntries(fo.k) {
 			if remote(e) {
 				fo.remote = append(fo.remote, e)
 				continue
 			}
-			ref := path.Clean(path.Join(fo.dir, e))
+			ref := path.Join(fo.dir, e)
+			if escapes(ref) {
+				fo.escapes = append(fo.escapes, e)
+				continue
+			}
 			if _, ok := t.folders[ref]; ok {
 				fo.refs = append(fo.refs, ref)
 			}
 		}
 	}
 	return t
+}
+
+// localEntries returns what a kustomization reads besides itself, as
+// written: resources, components, bases, CRDs, patch files, generator
+// sources, replacement files. Inline patches are left out.
+func localEntries(k types.Kustomization) []string {
+	var out []string
+	out = append(out, k.Resources...)
+	out = append(out, k.Components...)
+	out = append(out, k.Bases...) //nolint:staticcheck // old kustomizations still use bases
+	out = append(out, k.Crds...)
+	for _, p := range k.Patches {
+		out = append(out, p.Path)
+	}
+	for _, p := range k.PatchesJson6902 { //nolint:staticcheck // still read by kustomize
+		out = append(out, p.Path)
+	}
+	for _, p := range k.PatchesStrategicMerge { //nolint:staticcheck // still read by kustomize
+		if s := string(p); !strings.ContainsAny(s, "\n:") {
+			out = append(out, s)
+		}
+	}
+	for _, r := range k.Replacements {
+		out = append(out, r.Path)
+	}
+	sources := func(a types.GeneratorArgs) {
+		for _, f := range a.FileSources {
+			if _, p, ok := strings.Cut(f, "="); ok {
+				f = p
+			}
+			out = append(out, f)
+		}
+		out = append(out, a.EnvSources...)
+		out = append(out, a.EnvSource) //nolint:staticcheck // still read by kustomize
+	}
+	for _, g := range k.ConfigMapGenerator {
+		sources(g.GeneratorArgs)
+	}
+	for _, g := range k.SecretGenerator {
+		sources(g.GeneratorArgs)
+	}
+	var kept []string
+	for _, e := range out {
+		if e = strings.TrimSpace(e); e != "" {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+// escapes reports whether a joined, clean path leads above the root.
+func escapes(p string) bool {
+	return p == ".." || strings.HasPrefix(p, "../")
+}
+
+// Refs returns the repository paths (files or folders) that the
+// kustomizations among files read, sorted and without duplicates: what a
+// caller holding only some of a repository's files must add for them to
+// build. URLs and paths that lead above the repository root are left out;
+// Build reports those.
+func Refs(files []workspace.File) []string {
+	return refs(files, localEntries)
+}
+
+// ComponentRefs is Refs for the components: lists alone, which is what
+// a caller needs to learn which Components a repository's overlays use
+// without reading everything else they build from.
+func ComponentRefs(files []workspace.File) []string {
+	return refs(files, func(k types.Kustomization) []string { return k.Components })
+}
+
+func refs(files []workspace.File, entries func(types.Kustomization) []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range files {
+		if !IsKustomization(f.Path) {
+			continue
+		}
+		var k types.Kustomization
+		if yaml.Unmarshal(f.Content, &k) != nil {
+			continue
+		}
+		dir := path.Dir(f.Path)
+		for _, e := range entries(k) {
+			ref := path.Join(dir, e)
+			if remote(e) || escapes(ref) || seen[ref] {
+				continue
+			}
+			seen[ref] = true
+			out = append(out, ref)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Components returns the folders whose kustomization is a Component
+// (kind: Component), sorted.
+func (t *Tree) Components() []string {
+	var out []string
+	for _, d := range t.Dirs() {
+		if t.folders[d].component() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ComponentsOf returns the Components that dir's kustomization lists,
+// as repository paths, in its order.
+func (t *Tree) ComponentsOf(dir string) []string {
+	fo := t.folders[dir]
+	if fo == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range fo.k.Components {
+		ref := path.Join(fo.dir, e)
+		if c := t.folders[ref]; c != nil && c.component() {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 func rank(p string) int {
@@ -131,20 +270,24 @@ func (t *Tree) Dirs() []string {
 	return out
 }
 
-// Roots returns the folders to build: the kustomizations no other
-// kustomization of the set includes (overlays, standalone apps), sorted.
-// Bases are built as part of the overlays that use them; components
-// cannot be built alone.
+// Roots returns the folders to build: the kustomizations of the checked
+// files that no other of them includes (overlays, standalone apps),
+// sorted. Bases are built as part of the overlays that use them;
+// components cannot be built alone; the repository's other folders are
+// only read.
 func (t *Tree) Roots() []string {
 	included := map[string]bool{}
 	for _, fo := range t.folders {
+		if fo.repo {
+			continue
+		}
 		for _, r := range fo.refs {
 			included[r] = true
 		}
 	}
 	var out []string
 	for _, d := range t.Dirs() {
-		if !included[d] && !t.folders[d].component() {
+		if fo := t.folders[d]; !included[d] && !fo.component() && !fo.repo {
 			out = append(out, d)
 		}
 	}
@@ -195,15 +338,21 @@ func (b *builder) build(dir string) *Result {
 		res.Problems = fo.problem(fmt.Sprintf("invalid kustomization: %v", fo.parseErr), false)
 		return res
 	}
+	if len(fo.escapes) > 0 {
+		res.Problems = fo.problem(fmt.Sprintf("%s %s outside the repository root, so this kustomization was not built: aiden reads nothing above the root",
+			strings.Join(fo.escapes, ", "), leadsOrLead(len(fo.escapes))), false)
+		return res
+	}
 	if len(fo.remote) > 0 {
 		res.Problems = fo.problem(fmt.Sprintf("remote resources are not fetched offline, so this kustomization was not built: %s", strings.Join(fo.remote, ", ")), true)
 		return res
 	}
 	for _, ref := range fo.refs {
+		build := b.build
 		if b.t.folders[ref].component() {
-			continue
+			build = b.component
 		}
-		if r := b.build(ref); r.Manifest == nil {
+		if r := build(ref); r.Manifest == nil {
 			// The included folder's problem was reported at it.
 			res.Problems = append(res.Problems, r.Problems...)
 			return res
@@ -224,6 +373,55 @@ func (b *builder) build(dir string) *Result {
 	}
 	res.Manifest = out
 	return res
+}
+
+// component builds the Component at dir on its own, applied to nothing,
+// memoized: what is broken in the component itself (a missing resource
+// or patch file, an invalid file) is then reported at its file, not at
+// every overlay that uses it. A patch that fails only on an overlay's
+// objects is reported at the overlay.
+func (b *builder) component(dir string) *Result {
+	if r, ok := b.done[dir]; ok {
+		return r
+	}
+	res := &Result{Dir: dir}
+	b.done[dir] = res
+	fo := b.t.folders[dir]
+	switch {
+	case fo.parseErr != nil:
+		res.Problems = fo.problem(fmt.Sprintf("invalid kustomization: %v", fo.parseErr), false)
+		return res
+	case len(fo.escapes) > 0:
+		res.Problems = fo.problem(fmt.Sprintf("%s %s outside the repository root, so this component was not built: aiden reads nothing above the root",
+			strings.Join(fo.escapes, ", "), leadsOrLead(len(fo.escapes))), false)
+		return res
+	case len(fo.remote) > 0:
+		res.Manifest = []byte{} // the overlays report it
+		return res
+	}
+	scratch := "/.aiden-component"
+	for i := 1; b.fs.Exists(scratch); i++ {
+		scratch = fmt.Sprintf("/.aiden-component-%d", i)
+	}
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncomponents:\n  - ../" + dir + "\n"
+	if err := b.fs.WriteFile(scratch+"/kustomization.yaml", []byte(k)); err != nil {
+		res.Problems = fo.problem(fmt.Sprintf("load into memory: %v", err), false)
+		return res
+	}
+	defer b.fs.RemoveAll(scratch)
+	if _, err := b.k.Run(b.fs, scratch); err != nil {
+		res.Problems = fo.problem(clean(strings.ReplaceAll(err.Error(), scratch+"/", "")), false)
+		return res
+	}
+	res.Manifest = []byte{}
+	return res
+}
+
+func leadsOrLead(n int) string {
+	if n == 1 {
+		return "leads"
+	}
+	return "lead"
 }
 
 func (fo *folder) problem(msg string, warning bool) []Problem {

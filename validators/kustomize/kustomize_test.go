@@ -41,7 +41,7 @@ func TestBuildOverlays(t *testing.T) {
 		"app/overlays/production/kustomization.yaml": "resources:\n  - ../../base\ncomponents:\n  - ../../components/tls\npatches:\n  - path: replicas.yaml\n",
 		"app/overlays/production/replicas.yaml":      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n",
 		"app/overlays/staging/kustomization.yaml":    "resources:\n  - ../../base\nnamePrefix: staging-\n",
-	}))
+	}), nil)
 	if got, want := tree.Roots(), []string{"app/overlays/production", "app/overlays/staging"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("roots: got %q, want %q", got, want)
 	}
@@ -108,7 +108,7 @@ func TestBuildProblemsNameTheFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tree := Load(files(tt.files))
+			tree := Load(files(tt.files), nil)
 			res := tree.Build(tree.Roots())
 			if len(res) != 1 || len(res[0].Problems) == 0 {
 				t.Fatalf("got %+v, want one failed build", res)
@@ -121,5 +121,125 @@ func TestBuildProblemsNameTheFile(t *testing.T) {
 				t.Errorf("message keeps the in-memory root: %s", p.Message)
 			}
 		})
+	}
+}
+
+// TestBuildOverRepository: an overlay that uses a base and a Component
+// outside the files checked builds over the repository's files, which are
+// read but not built as roots themselves.
+func TestBuildOverRepository(t *testing.T) {
+	repo := files(map[string]string{
+		"base/web/kustomization.yaml":              "resources:\n  - deployment.yaml\n",
+		"base/web/deployment.yaml":                 deployment,
+		"components/monitoring/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  prometheus.io/scrape: \"true\"\n",
+		"clusters/production/kustomization.yaml":   "resources:\n  - apps\n  - missing\n",
+		// Replaced by the checked file of the same path.
+		"apps/web/overlays/production/kustomization.yaml": "resources:\n  - nothing-here\n",
+	})
+	checked := files(map[string]string{
+		"apps/web/overlays/production/kustomization.yaml": "resources:\n  - ../../../../base/web\ncomponents:\n  - ../../../../components/monitoring\nnamePrefix: production-\n",
+	})
+	tree := Load(checked, repo)
+	if got, want := tree.Roots(), []string{"apps/web/overlays/production"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("roots: got %q, want %q", got, want)
+	}
+	res := tree.Build(tree.Roots())
+	if len(res[0].Problems) > 0 {
+		t.Fatalf("problems: %+v", res[0].Problems)
+	}
+	for _, want := range []string{"name: production-web", `prometheus.io/scrape: "true"`} {
+		if !strings.Contains(string(res[0].Manifest), want) {
+			t.Errorf("build lacks %q:\n%s", want, res[0].Manifest)
+		}
+	}
+
+	// Without the repository the same overlay does not build, and says why.
+	alone := Load(checked, nil)
+	res = alone.Build(alone.Roots())
+	if len(res) != 1 || len(res[0].Problems) == 0 || !strings.Contains(res[0].Problems[0].Message, "base/web") {
+		t.Errorf("without the repository: got %+v, want a problem naming base/web", res)
+	}
+
+	if got, want := tree.Components(), []string{"components/monitoring"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Components: got %q, want %q", got, want)
+	}
+	if got, want := tree.ComponentsOf("apps/web/overlays/production"), []string{"components/monitoring"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ComponentsOf: got %q, want %q", got, want)
+	}
+}
+
+func TestReferenceAboveTheRoot(t *testing.T) {
+	tree := Load(files(map[string]string{
+		"apps/web/kustomization.yaml": "resources:\n  - ../../../etc/secrets\n  - deployment.yaml\n",
+		"apps/web/deployment.yaml":    deployment,
+	}), nil)
+	res := tree.Build(tree.Roots())
+	if len(res) != 1 || len(res[0].Problems) != 1 {
+		t.Fatalf("got %+v, want one problem", res)
+	}
+	p := res[0].Problems[0]
+	if p.File != "apps/web/kustomization.yaml" || p.Warning || !strings.Contains(p.Message, "../../../etc/secrets leads outside the repository root") {
+		t.Errorf("got %s: %s (warning %v), want an error naming ../../../etc/secrets", p.File, p.Message, p.Warning)
+	}
+}
+
+func TestRefs(t *testing.T) {
+	got := Refs(files(map[string]string{
+		"clusters/prod/app/kustomization.yaml": `resources:
+  - ../../../base/app
+  - local.yaml
+  - https://github.com/acme/app//deploy?ref=v1
+  - ../../../../outside
+components:
+  - ../../../components/monitoring
+patches:
+  - path: ../../patches/replicas.yaml
+  - patch: |
+      - op: replace
+        path: /spec/replicas
+        value: 2
+    target: {kind: Deployment}
+patchesStrategicMerge:
+  - smp.yaml
+configMapGenerator:
+  - name: cfg
+    files:
+      - app.conf=../../config/app.conf
+    envs:
+      - ../../config/app.env
+`,
+		"clusters/prod/app/local.yaml": deployment,
+	}))
+	want := []string{
+		"base/app", "clusters/config/app.conf", "clusters/config/app.env", "clusters/patches/replicas.yaml",
+		"clusters/prod/app/local.yaml", "clusters/prod/app/smp.yaml", "components/monitoring",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestBrokenComponentNamedOnce: what is broken in a Component is reported
+// at the component's file, once, not at each overlay that uses it.
+func TestBrokenComponentNamedOnce(t *testing.T) {
+	tree := Load(files(map[string]string{
+		"apps/web/overlays/production/kustomization.yaml": "resources:\n  - ../../base\ncomponents:\n  - ../../../../components/monitoring\n",
+		"apps/web/overlays/staging/kustomization.yaml":    "resources:\n  - ../../base\ncomponents:\n  - ../../../../components/monitoring\n",
+		"apps/web/base/kustomization.yaml":                "resources:\n  - deployment.yaml\n",
+		"apps/web/base/deployment.yaml":                   deployment,
+	}), files(map[string]string{
+		"components/monitoring/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - missing.yaml\n",
+	}))
+	res := tree.Build(tree.Roots())
+	if len(res) != 2 {
+		t.Fatalf("got %d results, want 2", len(res))
+	}
+	for _, r := range res {
+		if len(r.Problems) != 1 || r.Problems[0].File != "components/monitoring/kustomization.yaml" || !strings.Contains(r.Problems[0].Message, "missing.yaml") {
+			t.Errorf("%s: got %+v, want one problem at components/monitoring/kustomization.yaml", r.Dir, r.Problems)
+		}
+		if strings.Contains(r.Problems[0].Message, "aiden-component") {
+			t.Errorf("message names the scratch folder: %s", r.Problems[0].Message)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // rootSchema lists the top-level blocks of Terraform (1.9+) and OpenTofu
@@ -50,6 +51,9 @@ var resourceSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}, {Name: "provider"}, {Name: "depends_on"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "lifecycle"}, {Type: "provisioner", LabelNames: []string{"type"}}, {Type: "connection"}},
 }
+
+// checkSchema picks the scoped data sources out of a check block.
+var checkSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "data", LabelNames: []string{"type", "name"}}}}
 
 var lifecycleSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "create_before_destroy"}, {Name: "prevent_destroy"}, {Name: "ignore_changes"}, {Name: "replace_triggered_by"}},
@@ -167,13 +171,9 @@ func (m *Module) declare(b block) {
 	case "check":
 		m.add(m.decl.checks, b.Labels[0], d, b, "Duplicate check block", fmt.Sprintf("a check named %q", b.Labels[0]))
 		// Scoped data sources inside a check block are addressable too.
-		if body, ok := b.Body.(*hclsyntax.Body); ok {
-			for _, inner := range body.Blocks {
-				if inner.Type == "data" && len(inner.Labels) == 2 {
-					hb := inner.AsHCLBlock()
-					m.declare(block{Block: hb, address: address(hb)})
-				}
-			}
+		content, _, _ := b.Body.PartialContent(checkSchema)
+		for _, inner := range content.Blocks {
+			m.declare(block{Block: inner, address: address(inner)})
 		}
 	case "provider":
 		key := b.Labels[0]
@@ -222,7 +222,9 @@ func (m *Module) checkBlock(b block) {
 		if a := content.Attributes["type"]; a != nil {
 			m.checkType(a, b.address)
 		}
-		if a := content.Attributes["default"]; a != nil {
+		if a := content.Attributes["default"]; a != nil && native(b) {
+			// In JSON syntax a default is a literal value: "${...}" in it
+			// is text, not a reference.
 			m.notAllowed(a.Expr, b.address, "default values")
 		}
 	case "output":
@@ -258,10 +260,6 @@ func (m *Module) checkBlock(b block) {
 	}
 	m.Problems = append(m.Problems, fromDiags(diags, RuleStructure, b.address)...)
 
-	body, ok := b.Body.(*hclsyntax.Body)
-	if !ok {
-		return // JSON syntax: references are strings; left to terraform
-	}
 	skip := map[string]bool{}
 	switch b.Type {
 	case "variable":
@@ -273,7 +271,115 @@ func (m *Module) checkBlock(b block) {
 	case "import":
 		skip["to"], skip["provider"] = true, true
 	}
-	m.walk(body, b.address, skip, nil)
+	if body, ok := b.Body.(*hclsyntax.Body); ok {
+		m.walk(body, b.address, skip, nil)
+		return
+	}
+	// JSON syntax (.tf.json): without a schema a nested block cannot be
+	// told from an object value, so every property is walked as a value;
+	// strings are templates whose "${...}" references must resolve.
+	attrs, _ := b.Body.JustAttributes()
+	for _, name := range sortedNames(attrs) {
+		if !skip[name] {
+			m.walkJSONProperty(name, attrs[name].Expr, b.address, nil)
+		}
+	}
+}
+
+// native reports whether b is written in native syntax (.tf), not JSON.
+func native(b block) bool {
+	_, ok := b.Body.(*hclsyntax.Body)
+	return ok
+}
+
+// walkJSON resolves the references in a value of a JSON-syntax body. A
+// "dynamic" property holds dynamic blocks, whose iterator is in scope in
+// their content; "//" properties are comments. Keywords a native body
+// takes bare (ignore_changes, when, depends_on, provider) are plain
+// strings in JSON and hold no "${...}", so they need no skipping.
+func (m *Module) walkJSON(expr hcl.Expression, addr string, scope map[string]bool) {
+	if items, diags := hcl.ExprMap(expr); !diags.HasErrors() {
+		for _, kv := range items {
+			key, _ := kv.Key.Value(nil)
+			name := ""
+			if key.Type() == cty.String && key.IsKnown() && !key.IsNull() {
+				name = key.AsString()
+			}
+			m.walkJSONProperty(name, kv.Value, addr, scope)
+		}
+		return
+	}
+	if list, diags := hcl.ExprList(expr); !diags.HasErrors() {
+		for _, e := range list {
+			m.walkJSON(e, addr, scope)
+		}
+		return
+	}
+	m.resolveTraversals(expr.Variables(), addr, scope)
+}
+
+func (m *Module) walkJSONProperty(name string, expr hcl.Expression, addr string, scope map[string]bool) {
+	switch name {
+	case "//":
+	case "dynamic":
+		m.dynamicJSON(expr, addr, scope)
+	default:
+		m.walkJSON(expr, addr, scope)
+	}
+}
+
+// dynamicJSON walks "dynamic": {"<block type>": {for_each, iterator,
+// labels, content}} (each body may also be a list of bodies).
+func (m *Module) dynamicJSON(expr hcl.Expression, addr string, scope map[string]bool) {
+	items, diags := hcl.ExprMap(expr)
+	if diags.HasErrors() {
+		m.walkJSON(expr, addr, scope) // not blocks after all
+		return
+	}
+	for _, kv := range items {
+		key, _ := kv.Key.Value(nil)
+		if key.Type() != cty.String || !key.IsKnown() || key.IsNull() || key.AsString() == "//" {
+			continue
+		}
+		bodies := []hcl.Expression{kv.Value}
+		if list, d := hcl.ExprList(kv.Value); !d.HasErrors() {
+			bodies = list
+		}
+		for _, body := range bodies {
+			props, d := hcl.ExprMap(body)
+			if d.HasErrors() {
+				m.walkJSON(body, addr, scope)
+				continue
+			}
+			byName := map[string]hcl.Expression{}
+			for _, p := range props {
+				if k, _ := p.Key.Value(nil); k.Type() == cty.String && k.IsKnown() && !k.IsNull() {
+					byName[k.AsString()] = p.Value
+				}
+			}
+			iter := key.AsString()
+			if it := byName["iterator"]; it != nil {
+				if v, d := it.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+					iter = v.AsString()
+				}
+			}
+			if f := byName["for_each"]; f != nil {
+				m.walkJSON(f, addr, scope)
+			} else {
+				rng := body.Range()
+				m.problem(&rng, RuleStructure, addr, "Missing required argument", "the argument \"for_each\" is required in a dynamic block")
+			}
+			inner := map[string]bool{iter: true}
+			for k := range scope {
+				inner[k] = true
+			}
+			for _, name := range []string{"labels", "content"} {
+				if e := byName[name]; e != nil {
+					m.walkJSON(e, addr, inner)
+				}
+			}
+		}
+	}
 }
 
 // walk resolves every reference in body. scope holds the names a dynamic
@@ -340,9 +446,22 @@ func sortedAttrs(attrs hclsyntax.Attributes) []string {
 var builtins = map[string]bool{"path": true, "terraform": true, "count": true, "each": true, "self": true}
 
 func (m *Module) resolveAll(expr hclsyntax.Expression, addr string, scope map[string]bool) {
-	for _, t := range expr.Variables() {
+	m.resolveTraversals(expr.Variables(), addr, scope)
+}
+
+func (m *Module) resolveTraversals(ts []hcl.Traversal, addr string, scope map[string]bool) {
+	for _, t := range ts {
 		m.resolve(t, addr, scope)
 	}
+}
+
+func sortedNames(attrs hcl.Attributes) []string {
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // resolve reports a reference that names nothing declared, the way

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,13 +165,17 @@ type Module struct {
 	// Problems are the syntax and structure problems found.
 	Problems []Problem
 
-	order []string // file paths as given
+	order []string // file paths in name order
 	decl  *declarations
 }
 
 // Parse parses the files of one module and checks its structure.
 func Parse(files []workspace.File) *Module {
 	m := &Module{Files: map[string]*hcl.File{}}
+	// Terraform reads a module's files in name order, so the second of
+	// two duplicates is the one reported, whatever order files came in.
+	files = slices.Clone(files)
+	slices.SortFunc(files, func(a, b workspace.File) int { return strings.Compare(a.Path, b.Path) })
 	for _, f := range files {
 		var (
 			file  *hcl.File

@@ -234,3 +234,84 @@ func TestValidateBinaryMissing(t *testing.T) {
 		t.Errorf("got %q %+v, want a not-found note and no problems", res.Validate, res.Problems)
 	}
 }
+
+// TestJSONSyntax: .tf.json files get the structure checks .tf files get,
+// alone and mixed with .tf files in one module.
+func TestJSONSyntax(t *testing.T) {
+	const variables = "variable \"name\" {\n  type = string\n}\n"
+	const main = `{
+  "//": "a ${comment}, not a reference",
+  "locals": {"tags": {"app": "${var.name}"}},
+  "variable": {"prefix": {"type": "string", "default": "${not-a-reference}"}},
+  "resource": {
+    "aws_s3_bucket": {"b": {
+      "bucket": "${var.prefix}-${var.name}",
+      "tags": "${local.tags}",
+      "lifecycle": {"ignore_changes": ["tags"]},
+      "dynamic": {"rule": {"for_each": "${[1, 2]}", "content": {"id": "${rule.value}"}}}
+    }},
+    "aws_security_group": {"g": {
+      "dynamic": {"ingress": {"for_each": "${var.ports}", "iterator": "port", "content": {"from_port": "${port.value}"}}}
+    }},
+    "aws_s3_bucket_versioning": {"v": {
+      "count": 2,
+      "bucket": "${aws_s3_bucket.b.id}",
+      "depends_on": ["aws_s3_bucket.b"]
+    }}
+  },
+  "check": {"health": {
+    "data": {"http": {"site": {"url": "https://${var.name}.example.com"}}},
+    "assert": [{"condition": "${data.http.site.status_code == 200}", "error_message": "down"}]
+  }}
+}
+`
+	const outputs = "output \"ids\" {\n  value = aws_s3_bucket_versioning.v[*].id\n}\nvariable \"ports\" {\n  type = list(number)\n}\n"
+	tests := []struct {
+		name    string
+		files   map[string]string
+		summary string // want exactly this error first; "" wants none
+		file    string
+		line    int
+	}{
+		{name: "valid mixed module", files: map[string]string{"m/variables.tf": variables, "m/main.tf.json": main, "m/outputs.tf": outputs}},
+		{name: "undeclared variable", files: map[string]string{"m/main.tf.json": "{\n  \"resource\": {\"aws_s3_bucket\": {\"b\": {\n    \"bucket\": \"${var.nope}\"\n  }}}\n}\n"},
+			summary: "Reference to undeclared input variable", file: "m/main.tf.json", line: 3},
+		{name: "undeclared local in nested block", files: map[string]string{"m/main.tf.json": "{\"resource\": {\"aws_s3_bucket\": {\"b\": {\n  \"logging\": [{\n    \"target_bucket\": \"${local.logs}\"\n  }]\n}}}}\n"},
+			summary: "Reference to undeclared local value", file: "m/main.tf.json", line: 3},
+		{name: "json refers to a resource no file declares", files: map[string]string{"m/variables.tf": variables, "m/outputs.tf.json": "{\"output\": {\"arn\": {\n  \"value\": \"${aws_s3_bucket.missing.arn}\"\n}}}\n"},
+			summary: "Reference to undeclared resource", file: "m/outputs.tf.json", line: 2},
+		{name: "tf refers to a variable the json file lacks", files: map[string]string{"m/variables.tf.json": "{\"variable\": {\"region\": {}}}\n", "m/main.tf": "provider \"aws\" {\n  region = var.regoin\n}\n"},
+			summary: "Reference to undeclared input variable", file: "m/main.tf", line: 2},
+		{name: "duplicate across syntaxes", files: map[string]string{"m/a.tf": "resource \"aws_vpc\" \"main\" {}\n", "m/b.tf.json": "{\n  \"resource\": {\"aws_vpc\": {\"main\": {}}}\n}\n"},
+			summary: `Duplicate resource "aws_vpc" configuration`, file: "m/b.tf.json", line: 2},
+		{name: "json iterator outside its dynamic block", files: map[string]string{"m/main.tf.json": "{\"resource\": {\"aws_security_group\": {\"g\": {\n  \"description\": \"${ingress.value}\"\n}}}}\n"},
+			summary: "Reference to undeclared resource", file: "m/main.tf.json", line: 2},
+		{name: "json instance key", files: map[string]string{"m/main.tf.json": "{\"resource\": {\"aws_subnet\": {\"s\": {\"count\": 2}}},\n \"output\": {\"o\": {\n  \"value\": \"${aws_subnet.s.id}\"\n}}}\n"},
+			summary: "Missing resource instance key", file: "m/main.tf.json", line: 3},
+		{name: "json dynamic without for_each", files: map[string]string{"m/main.tf.json": "{\"resource\": {\"aws_security_group\": {\"g\": {\n  \"dynamic\": {\"ingress\": {\"content\": {}}}\n}}}}\n"},
+			summary: "Missing required argument", file: "m/main.tf.json", line: 2},
+		{name: "json syntax error", files: map[string]string{"m/main.tf.json": "{\n  \"locals\": {\"a\": tru}\n}\n"},
+			summary: "Invalid JSON keyword", file: "m/main.tf.json", line: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var files []workspace.File
+			for p, c := range tt.files {
+				files = append(files, workspace.File{Path: p, Content: []byte(c)})
+			}
+			errs := errorsOf(Parse(files))
+			if tt.summary == "" {
+				if len(errs) != 0 {
+					t.Fatalf("got %d errors, want none: %+v", len(errs), errs)
+				}
+				return
+			}
+			if len(errs) != 1 {
+				t.Fatalf("got %d errors, want one %q: %+v", len(errs), tt.summary, errs)
+			}
+			if got := errs[0]; got.Summary != tt.summary || got.File != tt.file || got.Line != tt.line {
+				t.Errorf("got %s:%d %q, want %s:%d %q", got.File, got.Line, got.Summary, tt.file, tt.line, tt.summary)
+			}
+		})
+	}
+}
