@@ -17,8 +17,10 @@ import (
 // Symlinks in the existing part are resolved first, so root is a resolved path
 // and rel never climbs out of it.
 //
-// The root is the nearest folder, walking up, that holds a ".git" entry (a
-// folder, or a file as in worktrees and submodules). Without one, the root is
+// The root is the nearest folder, walking up, that holds a generation config
+// (ConfigPath: a GitOps repository kept in a folder of a larger one) or a
+// ".git" entry (a folder, or a file as in worktrees and submodules). Without
+// either, the root is
 // the current folder when dir lies inside it, and the filesystem root
 // otherwise: never a folder that depends on what already exists, so that the
 // same command names the same paths the first time and every time after.
@@ -55,6 +57,10 @@ func FindRoot(dir string) (root, rel string, err error) {
 	root = ""
 	for d := resolved; ; {
 		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		if info, err := os.Stat(filepath.Join(d, filepath.FromSlash(ConfigPath))); err == nil && info.Mode().IsRegular() {
 			root = d
 			break
 		}

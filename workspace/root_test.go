@@ -21,6 +21,8 @@ func TestFindRoot(t *testing.T) {
 	plain := filepath.Join(base, "plain")
 	mkfiles(t, plain, map[string]string{"apps/a.yaml": "x", "file.txt": "x"})
 	symlink(t, repo, filepath.Join(base, "link-to-repo"))
+	// A GitOps repository kept in a folder of a larger one.
+	mkfiles(t, repo, map[string]string{"deploy/gitops/.stackgen/generation-config.yaml": "version: 1\n"})
 
 	tests := []struct {
 		name     string
@@ -33,6 +35,8 @@ func TestFindRoot(t *testing.T) {
 		{name: "existing folder in repository", dir: filepath.Join(repo, "clusters/production/apps/nginx"), wantRoot: repo, wantRel: "clusters/production/apps/nginx"},
 		{name: "output folder not yet created", dir: filepath.Join(repo, "clusters/production/apps/redis"), wantRoot: repo, wantRel: "clusters/production/apps/redis"},
 		{name: "several missing levels", dir: filepath.Join(repo, "clusters/staging/apps/redis"), wantRoot: repo, wantRel: "clusters/staging/apps/redis"},
+		{name: "folder with a generation config", dir: filepath.Join(repo, "deploy/gitops/clusters/production/apps/redis"), wantRoot: filepath.Join(repo, "deploy/gitops"), wantRel: "clusters/production/apps/redis"},
+		{name: "beside the config's folder: the .git root", dir: filepath.Join(repo, "deploy/other"), wantRoot: repo, wantRel: "deploy/other"},
 		{name: ".git file of a worktree", dir: filepath.Join(worktree, "apps/new"), wantRoot: worktree, wantRel: "apps/new"},
 		{name: "through a symlink", dir: filepath.Join(base, "link-to-repo/clusters/production/apps/redis"), wantRoot: repo, wantRel: "clusters/production/apps/redis"},
 		{name: "no .git, outside the current folder: the filesystem root", dir: filepath.Join(plain, "apps"), wantRoot: "/", wantRel: filepath.ToSlash(filepath.Join(plain, "apps"))[1:]},
