@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -26,19 +27,26 @@ const (
 // Components and the files already at target refer to, transitively.
 // Everything is read within lim and confined to root; a reference leading
 // above the root is not followed (the kustomize check reports it).
+//
+// Only what workspace.Limits.Load reads must fit in lim. The rest is
+// context: when a repository's overlays and Components do not fit beside
+// it, Load keeps what it has and stops reading them, so a generation in a
+// very large repository still runs (an overlay that refers to a file not
+// read then gets a kustomize finding naming it).
 func Load(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	files, err := lim.Load(root, target)
 	if err != nil {
 		return nil, err
 	}
+	base := files
 	overlays, err := lim.More(root, files, kustomize.IsKustomization, ClustersDir)
 	if err != nil {
-		return nil, err
+		return withoutContext(base, err)
 	}
 	files = append(files, overlays...)
 	components, err := lim.More(root, files, nil, ComponentsDir)
 	if err != nil {
-		return nil, err
+		return withoutContext(base, err)
 	}
 	files = append(files, components...)
 
@@ -55,9 +63,52 @@ func Load(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	entries := append(kustomize.ComponentRefs(files), kustomize.Refs(start)...)
 	more, err := lim.Follow(root, files, entries, kustomize.Refs)
 	if err != nil {
-		return nil, err
+		return withoutContext(base, err)
 	}
 	files = append(files, more...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// withoutContext returns base when err says only that the context read beside it
+// went over the limits, and err otherwise.
+func withoutContext(base []workspace.File, err error) ([]workspace.File, error) {
+	if errors.Is(err, workspace.ErrLimit) {
+		return base, nil
+	}
+	return nil, err
+}
+
+// LoadFor reads what a generation of target in format needs: Load for
+// kustomize, LoadSources for helm, workspace.Limits.Load for terraform, and
+// both Load and LoadSources when the format is not known yet (the
+// generation config may choose it from the path).
+func LoadFor(lim workspace.Limits, root, target, format string) ([]workspace.File, error) {
+	switch format {
+	case "kustomize":
+		return Load(lim, root, target)
+	case "helm":
+		return LoadSources(lim, root, target)
+	case "terraform":
+		return lim.Load(root, target)
+	}
+	files, err := Load(lim, root, target)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := LoadSources(lim, root, target)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[f.Path] = true
+	}
+	for _, f := range sources {
+		if !seen[f.Path] {
+			files = append(files, f)
+		}
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
 }

@@ -1,6 +1,8 @@
 package gitops
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,5 +59,92 @@ func TestLoadReadsWhatOverlaysUse(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Load =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func writeTree(t *testing.T, root string, tree map[string]string) {
+	t.Helper()
+	for p, c := range tree {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func paths(files []workspace.File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Path)
+	}
+	return out
+}
+
+// In a repository whose overlays do not fit beside the workspace, Load
+// keeps the workspace and leaves the context out; a workspace that does
+// not fit is still an error.
+func TestLoadOverLimits(t *testing.T) {
+	root := t.TempDir()
+	tree := map[string]string{"apps/api/kustomization.yaml": "resources: []\n"}
+	for _, env := range []string{"a", "b", "c", "d", "e"} {
+		tree["clusters/"+env+"/apps/kustomization.yaml"] = "resources: []\n"
+	}
+	writeTree(t, root, tree)
+	files, err := Load(workspace.Limits{MaxFiles: 3}, root, "apps/api")
+	if err != nil {
+		t.Fatalf("Load over the limits with the workspace inside them: %v", err)
+	}
+	if got := paths(files); !slices.Equal(got, []string{"apps/api/kustomization.yaml"}) {
+		t.Errorf("Load = %q, want the workspace alone", got)
+	}
+	for i := range 4 {
+		tree[fmt.Sprintf("apps/api/f%d.yaml", i)] = "kind: ConfigMap\n"
+	}
+	writeTree(t, root, tree)
+	if _, err := Load(workspace.Limits{MaxFiles: 3}, root, "apps/api"); !errors.Is(err, workspace.ErrLimit) {
+		t.Errorf("Load of a workspace over the limits: err = %v, want ErrLimit", err)
+	}
+}
+
+// LoadFor reads per format; with none named it reads what either needs.
+func TestLoadFor(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"clusters/production/apps/web/kustomization.yaml":               "resources: []\ncomponents:\n  - ../../../../components/monitoring\n",
+		"components/monitoring/kustomization.yaml":                      "kind: Component\n",
+		"clusters/production/infrastructure/sources/bitnami.yaml":       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: bitnami\n",
+		"clusters/production/infrastructure/sources/notes.yaml":         "kind: ConfigMap\n",
+		"clusters/production/infrastructure/sources/kustomization.yaml": "resources:\n  - bitnami.yaml\n",
+	})
+	for _, tc := range []struct {
+		format   string
+		has, not []string
+	}{
+		{"kustomize", []string{"components/monitoring/kustomization.yaml"}, []string{"clusters/production/infrastructure/sources/bitnami.yaml"}},
+		{"helm", []string{"clusters/production/infrastructure/sources/bitnami.yaml"}, []string{"clusters/production/infrastructure/sources/notes.yaml"}},
+		{"terraform", nil, []string{"components/monitoring/kustomization.yaml", "clusters/production/infrastructure/sources/bitnami.yaml"}},
+		{"", []string{"components/monitoring/kustomization.yaml", "clusters/production/infrastructure/sources/bitnami.yaml"}, []string{"clusters/production/infrastructure/sources/notes.yaml"}},
+	} {
+		files, err := LoadFor(workspace.Limits{}, root, "clusters/production/apps/api", tc.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := paths(files)
+		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("%q: files not sorted and unique: %q", tc.format, got)
+		}
+		for _, p := range tc.has {
+			if !slices.Contains(got, p) {
+				t.Errorf("%q: %s not read; got %q", tc.format, p, got)
+			}
+		}
+		for _, p := range tc.not {
+			if slices.Contains(got, p) {
+				t.Errorf("%q: %s read; got %q", tc.format, p, got)
+			}
+		}
 	}
 }

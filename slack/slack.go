@@ -197,20 +197,9 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 	}
 	// The workspace is read before the acknowledgement: a bad path is
 	// answered at once, and the record carries the workspace digest.
-	load := workspace.DefaultLimits().Load
-	switch cmd.Format {
-	case generator.FormatKustomize:
-		// Overlays follow, and build over, the repository's Kustomize files.
-		load = func(root, target string) ([]workspace.File, error) {
-			return gitops.Load(workspace.DefaultLimits(), root, target)
-		}
-	case generator.FormatHelm, "":
-		// A preferred chart is read from the HelmRepository the cluster has.
-		load = func(root, target string) ([]workspace.File, error) {
-			return gitops.LoadSources(workspace.DefaultLimits(), root, target)
-		}
-	}
-	files, err := load(h.opts.Repo, cmd.Path)
+	// What the format needs: the overlays and Components for kustomize,
+	// the cluster's chart sources for helm.
+	files, err := gitops.LoadFor(workspace.DefaultLimits(), h.opts.Repo, cmd.Path, string(cmd.Format))
 	if err != nil {
 		log.Warn("read workspace", "path", cmd.Path, "error", err)
 		reply(w, fmt.Sprintf("Cannot read `%s` in the repository: %s", cmd.Path, err))

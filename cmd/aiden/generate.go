@@ -101,20 +101,9 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	if err != nil {
 		return usageErr("--output %s: %w", f.output, err)
 	}
-	load := workspace.DefaultLimits().Load
-	switch format {
-	case generator.FormatKustomize:
-		// Overlays follow, and build over, the repository's Kustomize files.
-		load = func(root, target string) ([]workspace.File, error) {
-			return gitops.Load(workspace.DefaultLimits(), root, target)
-		}
-	case generator.FormatHelm:
-		// A preferred chart is read from the HelmRepository the cluster has.
-		load = func(root, target string) ([]workspace.File, error) {
-			return gitops.LoadSources(workspace.DefaultLimits(), root, target)
-		}
-	}
-	files, err := load(root, target)
+	// What the format needs: the overlays and Components for kustomize,
+	// the cluster's chart sources for helm.
+	files, err := gitops.LoadFor(workspace.DefaultLimits(), root, target, string(format))
 	if err != nil {
 		return usageErr("read workspace: %w", err)
 	}
