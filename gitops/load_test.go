@@ -13,7 +13,7 @@ import (
 
 func TestLoadReadsWhatOverlaysUse(t *testing.T) {
 	root := t.TempDir()
-	for p, c := range map[string]string{
+	writeTree(t, root, map[string]string{
 		"clusters/production/apps/kustomization.yaml":     "resources:\n  - web\n",
 		"clusters/production/apps/web/kustomization.yaml": "resources:\n  - ../../../../base/web\ncomponents:\n  - ../../../../platform/tls\n",
 		"clusters/production/apps/web/notes.md":           "not read\n",
@@ -28,15 +28,7 @@ func TestLoadReadsWhatOverlaysUse(t *testing.T) {
 		"apps/api/base/kustomization.yaml":                "resources:\n  - ../../../shared/configmap.yaml\n",
 		"shared/configmap.yaml":                           "kind: ConfigMap\n",
 		"shared/other.yaml":                               "not read\n",
-	} {
-		full := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	files, err := Load(workspace.Limits{}, root, "apps/api")
 	if err != nil {
 		t.Fatal(err)

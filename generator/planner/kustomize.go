@@ -70,29 +70,27 @@ func (p *parser) envKeyBefore(pos int) string {
 }
 
 func (p *parser) setEnvCPU(env, q, from string) bool {
+	return p.setEnvResource(&p.envCPU, "cpu", env, q, from)
+}
+
+func (p *parser) setEnvMemory(env, q, from string) bool {
+	return p.setEnvResource(&p.envMemory, "memory", env, q, from)
+}
+
+// setEnvResource records quantity q of resource key ("cpu", "memory") for
+// the environment env in *per.
+func (p *parser) setEnvResource(per *map[string]string, key, env, q, from string) bool {
 	if q == "" {
 		return false
 	}
 	env = normEnv(env)
 	p.override(env)
-	if p.envCPU == nil {
-		p.envCPU = map[string]string{}
+	if *per == nil {
+		*per = map[string]string{}
 	}
-	p.envCPU[env] = q
-	p.envKeys = append(p.envKeys, envKey{pos: p.pos, key: "cpu"})
-	p.fact("resources", fmt.Sprintf("cpu %s in %s", q, env), from)
-	return true
-}
-
-func (p *parser) setEnvMemory(env, q, from string) bool {
-	env = normEnv(env)
-	p.override(env)
-	if p.envMemory == nil {
-		p.envMemory = map[string]string{}
-	}
-	p.envMemory[env] = q
-	p.envKeys = append(p.envKeys, envKey{pos: p.pos, key: "memory"})
-	p.fact("resources", fmt.Sprintf("memory %s in %s", q, env), from)
+	(*per)[env] = q
+	p.envKeys = append(p.envKeys, envKey{pos: p.pos, key: key})
+	p.fact("resources", fmt.Sprintf("%s %s in %s", key, q, env), from)
 	return true
 }
 
