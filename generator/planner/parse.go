@@ -1049,7 +1049,11 @@ func (p *parser) fill(plan *Plan) error {
 			plan.note("two replicas by default in production, so a node drain does not take the service down")
 		default:
 			plan.Replicas = 1
-			def("replicas", "1")
+			if p.envReplicasStated() {
+				p.fact("replicas", "1", "(default, for the base and environments not named)")
+			} else {
+				def("replicas", "1")
+			}
 		}
 	}
 	if plan.Blueprint == BlueprintCronJob {
@@ -1162,4 +1166,15 @@ func PathEnvironment(target string, roots ...string) string {
 		}
 	}
 	return ""
+}
+
+// envReplicasStated reports whether the intent gave a replica count for
+// some environment ("3 replicas in production").
+func (p *parser) envReplicasStated() bool {
+	for _, o := range p.perEnv {
+		if o.Replicas != 0 {
+			return true
+		}
+	}
+	return false
 }
