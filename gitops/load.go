@@ -35,8 +35,8 @@ const (
 // read then gets a kustomize finding naming it).
 func Load(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	files, err := lim.Load(root, target)
-	if err != nil {
-		return nil, err
+	if err != nil || !workspace.IsRepository(root) {
+		return files, err // outside a repository there is no context to read
 	}
 	base := files
 	overlays, err := lim.More(root, files, kustomize.IsKustomization, ClustersDir)

@@ -28,6 +28,7 @@ func TestLoadReadsWhatOverlaysUse(t *testing.T) {
 		"apps/api/base/kustomization.yaml":                "resources:\n  - ../../../shared/configmap.yaml\n",
 		"shared/configmap.yaml":                           "kind: ConfigMap\n",
 		"shared/other.yaml":                               "not read\n",
+		".git/HEAD":                                       "ref: refs/heads/main\n",
 	})
 	files, err := Load(workspace.Limits{}, root, "apps/api")
 	if err != nil {
@@ -80,7 +81,7 @@ func paths(files []workspace.File) []string {
 // not fit is still an error.
 func TestLoadOverLimits(t *testing.T) {
 	root := t.TempDir()
-	tree := map[string]string{"apps/api/kustomization.yaml": "resources: []\n"}
+	tree := map[string]string{"apps/api/kustomization.yaml": "resources: []\n", ".git/HEAD": "ref: refs/heads/main\n"}
 	for _, env := range []string{"a", "b", "c", "d", "e"} {
 		tree["clusters/"+env+"/apps/kustomization.yaml"] = "resources: []\n"
 	}
@@ -110,6 +111,7 @@ func TestLoadFor(t *testing.T) {
 		"clusters/production/infrastructure/sources/bitnami.yaml":       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: bitnami\n",
 		"clusters/production/infrastructure/sources/notes.yaml":         "kind: ConfigMap\n",
 		"clusters/production/infrastructure/sources/kustomization.yaml": "resources:\n  - bitnami.yaml\n",
+		".git/HEAD": "ref: refs/heads/main\n",
 	})
 	for _, tc := range []struct {
 		format   string
@@ -138,5 +140,29 @@ func TestLoadFor(t *testing.T) {
 				t.Errorf("%q: %s read; got %q", tc.format, p, got)
 			}
 		}
+	}
+}
+
+// Outside a repository the folder FindRoot falls back on (the filesystem
+// root, say) is not searched for chart sources.
+func TestLoadSourcesOnlyInRepository(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"elsewhere/bitnami.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: bitnami\n",
+	})
+	files, err := LoadSources(workspace.Limits{}, root, "clusters/production/apps/redis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 0 {
+		t.Errorf("outside a repository: read %q, want nothing", paths(files))
+	}
+	writeTree(t, root, map[string]string{".git/HEAD": "ref: refs/heads/main\n"})
+	files, err = LoadSources(workspace.Limits{}, root, "clusters/production/apps/redis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(files); !slices.Equal(got, []string{"elsewhere/bitnami.yaml"}) {
+		t.Errorf("in a repository: read %q, want the HelmRepository", got)
 	}
 }

@@ -22,11 +22,15 @@ import (
 // files, and YAML files with a top-level "kind: Kustomization" or "kind:
 // HelmRepository" line. That search is workspace.Limits.Scan: best effort,
 // within half of lim; what it misses is treated as absent, so a
-// HelmRepository is written rather than reused.
+// HelmRepository is written rather than reused. It searches only a real
+// repository (workspace.IsRepository), never the folder FindRoot falls
+// back on outside one.
 func LoadSources(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	files, err := lim.Load(root, target)
-	if err != nil {
-		return nil, err
+	if err != nil || !workspace.IsRepository(root) {
+		// Outside a repository (the filesystem root or the current
+		// folder, see workspace.FindRoot) there is nothing to search.
+		return files, err
 	}
 	sources, err := lim.Scan(root, files, sourceName, sourceContent)
 	if err != nil {

@@ -56,11 +56,7 @@ func FindRoot(dir string) (root, rel string, err error) {
 
 	root = ""
 	for d := resolved; ; {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			root = d
-			break
-		}
-		if info, err := os.Stat(filepath.Join(d, filepath.FromSlash(ConfigPath))); err == nil && info.Mode().IsRegular() {
+		if IsRepository(d) {
 			root = d
 			break
 		}
@@ -85,6 +81,17 @@ func FindRoot(dir string) (root, rel string, err error) {
 		return "", "", fmt.Errorf("find root of %s: %w", dir, err)
 	}
 	return root, filepath.ToSlash(r), nil
+}
+
+// IsRepository reports whether the folder dir is the root of a repository
+// as FindRoot finds them: it holds a ".git" entry or a generation config.
+// The folder FindRoot falls back on when there is none is not.
+func IsRepository(dir string) bool {
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+		return true
+	}
+	info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(ConfigPath)))
+	return err == nil && info.Mode().IsRegular()
 }
 
 // FindConfig returns the nearest folder at or above p (an existing file or
