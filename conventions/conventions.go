@@ -50,6 +50,27 @@ func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, file
 	out := append([]workspace.File(nil), files...)
 	var findings []validators.Finding
 
+	// Without an environment, a Kustomize base with overlays follows the
+	// rules that do not use {env}; each overlay adds its environment's.
+	if ovs := overlays(files); vars.Env == "" && len(ovs) > 0 {
+		if r := splitEnv(cfg); r.has() {
+			r.fitBase(cfg, vars, ovs)
+			at := map[string]int{}
+			for i, f := range out {
+				at[f.Path] = i
+			}
+			for _, o := range ovs {
+				f, fs, err := r.applyOverlay(cfg, vars, o, out[at[o.path]])
+				if err != nil {
+					return nil, nil, err
+				}
+				out[at[o.path]] = f
+				findings = append(findings, fs...)
+			}
+			cfg = r.base
+		}
+	}
+
 	charts := chartRoots(files)
 	var parsed []*yamlFile
 	index := map[string]int{}
