@@ -10,8 +10,12 @@
 // sources). Plain manifests are edited in place, keeping comments; Helm
 // charts are fixed in their source, through values.yaml (fullnameOverride,
 // commonLabels, commonAnnotations, podAnnotations), then rendered again
-// to see what still breaks the conventions. Each fix is a finding marked
-// Fixed; what could not be fixed is a finding left open.
+// to see what still breaks the conventions. A Kustomize base with
+// overlays, generated for no single environment, follows the rules
+// without {env}; each overlay's kustomization adds its environment's part
+// (namePrefix or nameSuffix, namespace, labels, commonAnnotations), and
+// CheckOverlays checks what each overlay builds. Each fix is a finding
+// marked Fixed; what could not be fixed is a finding left open.
 package conventions
 
 import (
