@@ -237,9 +237,12 @@ func overlayLabels(k *yaml.Node, cfg *genconfig.Config, vars genconfig.Vars, lab
 // CheckOverlays builds each Kustomize overlay among files (paths relative
 // to the repository; repo holds its other files, such as shared
 // Components) and checks what it builds against cfg with {env} the
-// overlay's environment. When vars names an environment already, or
-// there are no overlays, it returns nothing; so does an overlay that does
-// not build, which the kustomize check reports.
+// overlay's environment, as Apply left it: a naming pattern Apply could
+// not split into a base and a prefix or suffix, which it warned about, is
+// not checked. Findings name the overlay's kustomization.yaml, without a
+// line (a line of the build is none of the file's). When vars names an
+// environment already, or there are no overlays, it returns nothing; so
+// does an overlay that does not build, which the kustomize check reports.
 func CheckOverlays(cfg *genconfig.Config, vars genconfig.Vars, files, repo []workspace.File) ([]validators.Finding, error) {
 	if cfg == nil || vars.Env != "" {
 		return nil, nil
@@ -247,6 +250,11 @@ func CheckOverlays(cfg *genconfig.Config, vars genconfig.Vars, files, repo []wor
 	ovs := overlays(files)
 	if len(ovs) == 0 {
 		return nil, nil
+	}
+	if r := splitEnv(cfg); strings.Contains(r.base.Naming.Pattern, "{env}") {
+		c := *cfg
+		c.Naming.Pattern = ""
+		cfg = &c
 	}
 	dirs := make([]string, len(ovs))
 	for i, o := range ovs {
@@ -263,7 +271,10 @@ func CheckOverlays(cfg *genconfig.Config, vars genconfig.Vars, files, repo []wor
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", r.Dir, err)
 		}
-		out = append(out, fs...)
+		for _, f := range fs {
+			f.Line = 0
+			out = append(out, f)
+		}
 	}
 	return out, nil
 }

@@ -137,3 +137,46 @@ spec:
 		}
 	}
 }
+
+// TestOverlaysUnsplitPattern: a naming pattern that cannot be a prefix or
+// suffix keeps its warning, and the overlays' check does not turn it into
+// errors; the other {env} rules still go to the overlay.
+func TestOverlaysUnsplitPattern(t *testing.T) {
+	cfg := config(t, "naming: {pattern: \"{env}-{app}-{env}\"}\nlabels: {environment: \"{env}\"}\n")
+	files := []workspace.File{
+		{Path: "apps/web/base/kustomization.yaml", Content: []byte("resources: [cm.yaml]\n")},
+		{Path: "apps/web/base/cm.yaml", Content: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")},
+		{Path: "apps/web/overlays/production/kustomization.yaml", Content: []byte("resources: [../../base]\n")},
+	}
+	vars := genconfig.Vars{App: "web"}
+	out, fs, err := Apply(context.Background(), cfg, vars, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.File+" "+f.Rule+" "+f.Severity.String())
+	}
+	want := []string{
+		"apps/web/overlays/production/kustomization.yaml conventions/labels warning",
+		".stackgen/generation-config.yaml conventions/naming warning",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	open, err := CheckOverlays(cfg, vars, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) > 0 {
+		t.Errorf("the overlay's check reports %v, want nothing", open)
+	}
+	// A broken overlay is still reported, without a line of the build.
+	open, err = CheckOverlays(cfg, vars, files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || open[0].Rule != RuleLabels || open[0].Line != 0 || open[0].File != files[2].Path {
+		t.Errorf("the unfixed overlay's check reports %v, want one labels finding at its kustomization.yaml", open)
+	}
+}
