@@ -10,8 +10,12 @@
 // sources). Plain manifests are edited in place, keeping comments; Helm
 // charts are fixed in their source, through values.yaml (fullnameOverride,
 // commonLabels, commonAnnotations, podAnnotations), then rendered again
-// to see what still breaks the conventions. Each fix is a finding marked
-// Fixed; what could not be fixed is a finding left open.
+// to see what still breaks the conventions. A Kustomize base with
+// overlays, generated for no single environment, follows the rules
+// without {env}; each overlay's kustomization adds its environment's part
+// (namePrefix or nameSuffix, namespace, labels, commonAnnotations), and
+// CheckOverlays checks what each overlay builds. Each fix is a finding
+// marked Fixed; what could not be fixed is a finding left open.
 package conventions
 
 import (
@@ -49,6 +53,27 @@ func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, file
 	}
 	out := append([]workspace.File(nil), files...)
 	var findings []validators.Finding
+
+	// Without an environment, a Kustomize base with overlays follows the
+	// rules that do not use {env}; each overlay adds its environment's.
+	if ovs := overlays(files); vars.Env == "" && len(ovs) > 0 {
+		if r := splitEnv(cfg); r.has() {
+			r.fitBase(cfg, vars, ovs)
+			at := map[string]int{}
+			for i, f := range out {
+				at[f.Path] = i
+			}
+			for _, o := range ovs {
+				f, fs, err := r.applyOverlay(cfg, vars, o, out[at[o.path]])
+				if err != nil {
+					return nil, nil, err
+				}
+				out[at[o.path]] = f
+				findings = append(findings, fs...)
+			}
+			cfg = r.base
+		}
+	}
 
 	charts := chartRoots(files)
 	var parsed []*yamlFile

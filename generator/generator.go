@@ -391,7 +391,8 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 // target's parent folder is a kustomization, the files are first wrapped so
 // that the parent can build them (a HelmRelease for a chart, a
 // kustomization.yaml for manifests); then names, labels, annotations and
-// namespaces are checked and fixed where that can be done mechanically.
+// namespaces are checked and fixed where that can be done mechanically,
+// and each Kustomize overlay, built, is checked for its environment.
 func conform(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, ws []workspace.File, target string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
 	if _, ok := gitops.Parent(ws, target); ok {
 		files = append(files, gitops.Wrap(target, files, gitops.Source{}, gitops.Release{Environment: vars.Env})...)
@@ -400,6 +401,11 @@ func conform(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, ws
 	if err != nil {
 		return nil, nil, fmt.Errorf("conventions: %w", err)
 	}
+	built, err := conventions.CheckOverlays(cfg, vars, files, ws)
+	if err != nil {
+		return nil, nil, fmt.Errorf("conventions: %w", err)
+	}
+	findings = append(findings, built...)
 	return files, append(findings, duplicateSources(ws, target, files)...), nil
 }
 

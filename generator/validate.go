@@ -40,8 +40,10 @@ const ruleConfig = "config"
 // through what kustomize builds of it (from the files given), since its
 // transformers (labels, commonAnnotations, namePrefix, namespace) may be
 // what follows the conventions: the app folder's own kustomization, else
-// overlays/<env>, else base; an app whose kustomization does not build is
-// not checked (the kustomize check says why). Any other app is checked as
+// overlays/<env>, else, when the path names no environment, each of its
+// overlays with {env} the overlay's folder name, else base; an app whose
+// kustomization does not build is not checked (the kustomize check says
+// why). Any other app is checked as
 // conventions.CheckFiles does: manifests in place, charts rendered.
 func conventionsCheck(ctx context.Context, files, repo []workspace.File) (validators.Report, error) {
 	var config []byte
@@ -93,7 +95,7 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 	}
 	sort.Strings(dirs)
 
-	built := buildApps(files, repo, dirs, apps)
+	builds := buildApps(files, repo, dirs, apps)
 
 	var rep validators.Report
 	notices := map[string]bool{}
@@ -104,12 +106,19 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 		var n int
 		var err error
 		if kustomizeApp(apps[dir]) {
-			out, ok := built[dir]
+			outs, ok := builds[dir]
 			if !ok {
 				unbuilt++
 				continue
 			}
-			fs, n, err = conventions.CheckObjects(cfg, vars, []workspace.File{out})
+			for _, out := range outs {
+				v := vars
+				if v.Env == "" {
+					v.Env = out.env
+				}
+				one, k, e := conventions.CheckObjects(cfg, v, []workspace.File{out.File})
+				fs, n, err = append(fs, one...), n+k, errors.Join(err, e)
+			}
 		} else {
 			fs, n, err = conventions.CheckFiles(ctx, cfg, vars, apps[dir])
 		}
@@ -177,12 +186,21 @@ func kustomizeApp(files []workspace.File) bool {
 	return false
 }
 
+// built is what kustomize built of a Kustomize app: one folder of it,
+// with the environment of that folder when it is an overlay.
+type built struct {
+	workspace.File
+	env string
+}
+
 // buildApps builds the Kustomize apps among dirs (app folder -> its
 // files) with kustomize, from files (the generation config aside, charts
 // left out as the kustomize check leaves them) over repo, and returns the
 // output of each app that builds, named after the folder built: the app
-// folder's own kustomization, else its overlays/<env>, else its base.
-func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]workspace.File) map[string]workspace.File {
+// folder's own kustomization, else its overlays/<env>, else, when its
+// path names no environment, each of its overlays (overlays/*), else its
+// base. An app with an overlay that does not build is left out.
+func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]workspace.File) map[string][]built {
 	var kfiles []workspace.File
 	var charts []string
 	for _, f := range files {
@@ -206,23 +224,46 @@ func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]wo
 	}
 	var build []string
 	app := map[string]string{} // folder built -> app folder
+	want := map[string]int{}   // app folder -> folders built
 	for _, dir := range dirs {
 		if !kustomizeApp(apps[dir]) {
 			continue
 		}
 		env := planner.PathEnvironment(dir, "clusters")
-		for _, c := range []string{dir, dir + "/overlays/" + env, dir + "/base"} {
-			if has[c] {
-				build = append(build, c)
-				app[c] = dir
+		var overlays []string
+		if env == "" {
+			for _, d := range tree.Dirs() {
+				if path.Dir(d) == dir+"/overlays" {
+					overlays = append(overlays, d)
+				}
+			}
+			sort.Strings(overlays)
+		}
+		for _, c := range [][]string{{dir}, {dir + "/overlays/" + env}, overlays, {dir + "/base"}} {
+			if len(c) > 0 && has[c[0]] {
+				build = append(build, c...)
+				for _, d := range c {
+					app[d] = dir
+				}
+				want[dir] = len(c)
 				break
 			}
 		}
 	}
-	out := map[string]workspace.File{}
+	out := map[string][]built{}
 	for _, r := range tree.Build(build) {
-		if r.Manifest != nil {
-			out[app[r.Dir]] = workspace.File{Path: r.Dir, Content: r.Manifest}
+		if r.Manifest == nil {
+			continue
+		}
+		b := built{File: workspace.File{Path: r.Dir, Content: r.Manifest}}
+		if path.Dir(r.Dir) == app[r.Dir]+"/overlays" {
+			b.env = path.Base(r.Dir)
+		}
+		out[app[r.Dir]] = append(out[app[r.Dir]], b)
+	}
+	for dir, n := range want {
+		if len(out[dir]) != n {
+			delete(out, dir)
 		}
 	}
 	return out

@@ -42,6 +42,27 @@ func TestValidateConventions(t *testing.T) {
 			generated = append(generated, f)
 		}
 	}
+	// A Kustomize app whose path names no environment, with an overlay per
+	// environment; and the same with the overlays' conventions undone.
+	kgen, err := engine.Generate(ctx, generator.Request{Intent: "a web app ghcr.io/acme/shop:1.2.0 on port 8080 with 3 replicas in production and 1 in staging",
+		Format: generator.FormatKustomize, TargetPath: "base/shop", Workspace: exampleWorkspace(t, "base/shop")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlays := []workspace.File{exampleFile(t, "components/monitoring/kustomization.yaml"), config}
+	var undone []workspace.File
+	for _, f := range kgen.Files {
+		if !workspace.Within("base/shop", f.Path) {
+			continue
+		}
+		overlays = append(overlays, f)
+		if strings.HasPrefix(f.Path, "base/shop/overlays/") {
+			f.Content = []byte(strings.NewReplacer("namePrefix: production-\n", "", "namePrefix: staging-\n", "").Replace(string(f.Content)))
+		}
+		undone = append(undone, f)
+	}
+	undone = append(undone, overlays[:2]...)
+
 	var careless []workspace.File
 	for name, content := range map[string]string{"deployment.yaml": "careless/deployment.yaml", "service.yaml": "careless/service.yaml"} {
 		b, err := os.ReadFile("testdata/model/manifests/" + content)
@@ -88,6 +109,22 @@ func TestValidateConventions(t *testing.T) {
 			// kustomization's transformers; the overlay names and places it.
 			detail: "4 objects of 2 apps against .stackgen/generation-config.yaml: no errors",
 			want:   []string{".stackgen/generation-config.yaml: base/podinfo: naming.pattern uses {env}, which this generation does not know"},
+		},
+		{
+			name:   "a Kustomize app with overlays, each for its environment",
+			files:  overlays,
+			status: validators.CheckPassed,
+			detail: "8 objects of 1 app against .stackgen/generation-config.yaml: no errors",
+		},
+		{
+			name:   "a Kustomize app with overlays that miss their environment's name prefix",
+			files:  undone,
+			status: validators.CheckFailed,
+			detail: "8 objects of 1 app against .stackgen/generation-config.yaml: 8 errors",
+			want: []string{
+				`base/shop/overlays/production:1: Deployment/payments-production/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop"`,
+				`ServiceAccount/payments-staging/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "staging-shop"`,
+			},
 		},
 		{
 			name:   "a Kustomize app that does not build",

@@ -127,3 +127,28 @@ func TestValidateTwoRepositories(t *testing.T) {
 		t.Errorf("exit %d, want one schema line covering both repositories:\n%s", code, stdout)
 	}
 }
+
+// TestGenerateKustomizeEnvConventions: generating Kustomize output for two
+// environments applies the config's {env} rules in the overlays instead
+// of warning that they are not applied.
+func TestGenerateKustomizeEnvConventions(t *testing.T) {
+	repo := exampleRepo(t)
+	out := filepath.Join(repo, "apps/shop")
+	intent := "Deploy a web app ghcr.io/acme/shop:1.2.0 on port 8080 with 3 replicas in production and 1 in staging"
+	code, stdout, stderr := aiden(t, "generate", "--intent", intent, "--format", "kustomize", "--output", out)
+	if code != exitOK {
+		t.Fatalf("generate: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "which this generation does not know") || !strings.Contains(stdout, "conventions 14 fixed, 0 left") {
+		t.Errorf("generate output:\n%s\nwant the conventions applied, none left", stdout)
+	}
+	for _, env := range []string{"production", "staging"} {
+		b, err := os.ReadFile(filepath.Join(out, "overlays", env, "kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := string(b); !strings.Contains(k, "namePrefix: "+env+"-\n") || !strings.Contains(k, "namespace: payments-"+env+"\n") {
+			t.Errorf("overlays/%s/kustomization.yaml:\n%s\nwant namePrefix %s- and namespace payments-%s", env, k, env, env)
+		}
+	}
+}
