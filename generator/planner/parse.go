@@ -1050,7 +1050,7 @@ func (p *parser) fill(plan *Plan) error {
 		default:
 			plan.Replicas = 1
 			if p.envReplicasStated() {
-				p.fact("replicas", "1", "(default, for the base and environments not named)")
+				p.fact("replicas", "1", "(default, for environments not named)")
 			} else {
 				def("replicas", "1")
 			}
