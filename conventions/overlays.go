@@ -93,6 +93,14 @@ func splitEnv(cfg *genconfig.Config) envRules {
 	return r
 }
 
+// WithoutEnv returns cfg without the rules that use {env} (those
+// splitEnv moves to overlays), for files that belong to no environment,
+// such as a base that several clusters' overlays share: the rules that use
+// {env} are for where it is deployed.
+func WithoutEnv(cfg *genconfig.Config) *genconfig.Config {
+	return splitEnv(cfg).base
+}
+
 // has reports whether there is a rule for the overlays.
 func (r envRules) has() bool {
 	return r.prefix != "" || r.suffix != "" || r.namespace != "" || len(r.labels) > 0 || len(r.annotations) > 0

@@ -116,11 +116,17 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 				if v.Env == "" {
 					v.Env = out.env
 				}
-				one, k, e := conventions.CheckObjects(cfg, v, []workspace.File{out.File})
+				one, k, e := conventions.CheckObjects(envFree(cfg, v), v, []workspace.File{out.File})
 				fs, n, err = append(fs, one...), n+k, errors.Join(err, e)
+				if v.Env == "" {
+					fs = append(fs, noEnvironment())
+				}
 			}
 		} else {
-			fs, n, err = conventions.CheckFiles(ctx, cfg, vars, apps[dir])
+			fs, n, err = conventions.CheckFiles(ctx, envFree(cfg, vars), vars, apps[dir])
+			if vars.Env == "" {
+				fs = append(fs, noEnvironment())
+			}
 		}
 		if err != nil {
 			return validators.Report{}, fmt.Errorf("check %s: %w", dir, err)
@@ -330,4 +336,21 @@ func indexOf(files []workspace.File, p string) int {
 		}
 	}
 	return -1
+}
+
+// envFree is cfg for files of no environment (vars.Env empty: a shared
+// base, say), whose rules that use {env} are for where they are deployed;
+// otherwise cfg itself.
+func envFree(cfg *genconfig.Config, vars genconfig.Vars) *genconfig.Config {
+	if vars.Env == "" {
+		return conventions.WithoutEnv(cfg)
+	}
+	return cfg
+}
+
+// noEnvironment says that an app folder was checked without the rules
+// that use {env} (the caller names the folder).
+func noEnvironment() validators.Finding {
+	return validators.Finding{File: genconfig.Path, Rule: "conventions/environment", Severity: validators.SeverityInfo,
+		Message: "names no environment (no clusters/<env> in its path, no overlays/<env> of its own), so the rules that use {env} were left for the overlays that deploy it"}
 }

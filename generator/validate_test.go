@@ -108,7 +108,7 @@ func TestValidateConventions(t *testing.T) {
 			// The base's labels and annotations come from its
 			// kustomization's transformers; the overlay names and places it.
 			detail: "4 objects of 2 apps against .stackgen/generation-config.yaml: no errors",
-			want:   []string{".stackgen/generation-config.yaml: base/podinfo: naming.pattern uses {env}, which this generation does not know"},
+			want:   []string{".stackgen/generation-config.yaml: base/podinfo: names no environment"},
 		},
 		{
 			name:   "a Kustomize app with overlays, each for its environment",
