@@ -70,8 +70,8 @@ func Load(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	return files, nil
 }
 
-// withoutContext returns base when err says only that the context read beside it
-// went over the limits, and err otherwise.
+// withoutContext returns base when err says only that the context read
+// beside it went over the limits, and err otherwise.
 func withoutContext(base []workspace.File, err error) ([]workspace.File, error) {
 	if errors.Is(err, workspace.ErrLimit) {
 		return base, nil
