@@ -3,6 +3,7 @@ package gitops
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/stackgen/aiden/validators/kustomize"
@@ -35,10 +36,19 @@ const (
 // read then gets a kustomize finding naming it).
 func Load(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	files, err := lim.Load(root, target)
-	if err != nil || !workspace.IsRepository(root) {
-		return files, err // outside a repository there is no context to read
+	if err != nil {
+		return nil, err
 	}
-	base := files
+	return withOverlays(lim, root, target, files)
+}
+
+// withOverlays adds to base, what workspace.Limits.Load read, the
+// Kustomize context Load describes.
+func withOverlays(lim workspace.Limits, root, target string, base []workspace.File) ([]workspace.File, error) {
+	if !workspace.IsRepository(root) {
+		return base, nil // outside a repository there is no context to read
+	}
+	files := slices.Clone(base)
 	overlays, err := lim.More(root, files, kustomize.IsKustomization, ClustersDir)
 	if err != nil {
 		return withoutContext(base, err)
@@ -92,11 +102,15 @@ func LoadFor(lim workspace.Limits, root, target, format string) ([]workspace.Fil
 	case "terraform":
 		return lim.Load(root, target)
 	}
-	files, err := Load(lim, root, target)
+	base, err := lim.Load(root, target)
 	if err != nil {
 		return nil, err
 	}
-	sources, err := LoadSources(lim, root, target)
+	files, err := withOverlays(lim, root, target, base)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := withSources(lim, root, base)
 	if err != nil {
 		return nil, err
 	}

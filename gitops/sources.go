@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,16 +28,25 @@ import (
 // back on outside one.
 func LoadSources(lim workspace.Limits, root, target string) ([]workspace.File, error) {
 	files, err := lim.Load(root, target)
-	if err != nil || !workspace.IsRepository(root) {
-		// Outside a repository (the filesystem root or the current
-		// folder, see workspace.FindRoot) there is nothing to search.
-		return files, err
-	}
-	sources, err := lim.Scan(root, files, sourceName, sourceContent)
 	if err != nil {
 		return nil, err
 	}
-	files = append(files, sources...)
+	return withSources(lim, root, files)
+}
+
+// withSources adds to base, what workspace.Limits.Load read, the chart
+// sources LoadSources describes.
+func withSources(lim workspace.Limits, root string, base []workspace.File) ([]workspace.File, error) {
+	if !workspace.IsRepository(root) {
+		// Outside a repository (the filesystem root or the current
+		// folder, see workspace.FindRoot) there is nothing to search.
+		return base, nil
+	}
+	sources, err := lim.Scan(root, base, sourceName, sourceContent)
+	if err != nil {
+		return nil, err
+	}
+	files := append(slices.Clone(base), sources...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
 }
