@@ -97,6 +97,38 @@ type Request struct {
 	// Model names the model to use instead of the configured one; it must
 	// be in the engine's allowed list. Empty means the configured model.
 	Model string
+	// Mode says whether the request creates an app, changes the one the
+	// target holds, or replaces it; empty is ModeAuto.
+	Mode Mode
+	// Force lets ModeReplace overwrite files changed by hand since aiden
+	// wrote them. Files aiden never wrote are left alone even then.
+	Force bool
+}
+
+// Mode is what a request does to the target folder.
+type Mode string
+
+// Modes.
+const (
+	// ModeAuto changes the app the target holds, or creates one when the
+	// target holds none.
+	ModeAuto Mode = "auto"
+	// ModeCreate creates an app; a target that holds one is refused.
+	ModeCreate Mode = "create"
+	// ModeChange changes the app the target holds; an empty target is
+	// refused.
+	ModeChange Mode = "change"
+	// ModeReplace regenerates the app from scratch, leaving alone the files
+	// aiden did not write and refusing those changed by hand (unless Force).
+	ModeReplace Mode = "replace"
+)
+
+// LeftAlone is a file a generation did not write or delete, and why.
+type LeftAlone struct {
+	// Path is the repository path.
+	Path string
+	// Reason says why, for example "changed by hand since aiden wrote it".
+	Reason string
 }
 
 // StageTiming is how long one stage took.
@@ -179,6 +211,11 @@ type Result struct {
 	Validated bool
 	// Provenance says who wrote the files and how long each stage took.
 	Provenance Provenance
+	// Mode is what the generation did: create, change or replace.
+	Mode Mode
+	// LeftAlone lists the files at the target that were not written or
+	// deleted, with the reason.
+	LeftAlone []LeftAlone
 }
 
 // Valid reports whether the files were validated and no error-level
