@@ -335,6 +335,20 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	}
 	stage(StageContext, start, fmt.Sprintf("%d workspace files, target %s", len(req.Workspace), target))
 
+	mode, app, err := resolveMode(req.Mode, target, req.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	res.Mode = mode
+	if mode == ModeChange {
+		if err := e.changeApp(ctx, req, cfg, app, res, stage, progress); err != nil {
+			return nil, err
+		}
+		res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
+		progress(Event{Stage: StageDone, Message: doneLine(res)})
+		return res, nil
+	}
+
 	if e.opts.Model.Provider != nil {
 		key := e.cacheKey(req, target, format, model)
 		if cached, ok := e.cache.get(key); ok {
