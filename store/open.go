@@ -70,7 +70,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		if path == "" || path == ":memory:" {
 			return nil, fmt.Errorf("open sqlite: want a file path, got %q", url)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		if err := createPrivate(path); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
@@ -91,6 +94,25 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivate creates the database file readable by its owner alone
+// (SQLite gives its -wal and -shm files the same mode), and takes group
+// and other permissions away from one that exists: records hold intents,
+// workspace digests and patches.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		err = f.Chmod(fi.Mode().Perm() &^ 0o077)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // migrate applies, in order and each in its own transaction, the files of

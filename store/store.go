@@ -77,8 +77,9 @@ type Generation struct {
 	CreateTime time.Time
 	// FinishTime is zero while the generation runs.
 	FinishTime time.Time
-	// Caller identifies who asked: a Slack user, the Aiden-User header, or
-	// the peer address.
+	// Caller identifies who asked, and owns the record: the authenticated
+	// subject, a Slack user ("slack:TEAM/USER") no subject is mapped to, or
+	// the peer address when the server runs without authentication.
 	Caller      string
 	Door        Door
 	Intent      string
@@ -244,8 +245,26 @@ func (s *Store) Get(ctx context.Context, id string) (*Generation, error) {
 	return g, nil
 }
 
+// GetOwned returns the record with id when owner asked for it, and
+// ErrNotFound otherwise, so that an id tells a stranger nothing.
+func (s *Store) GetOwned(ctx context.Context, id, owner string) (*Generation, error) {
+	row := s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT "+selectColumns+" FROM generations WHERE id = ? AND caller = ?"), id, owner)
+	g, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get generation %s: %w", id, err)
+	}
+	return g, nil
+}
+
 // Filter selects records in List; empty fields match everything.
 type Filter struct {
+	// Owner keeps the records whose caller is Owner, whatever Caller says:
+	// the view of a caller who may read only their own. Empty means every
+	// caller's.
+	Owner  string
 	Door   Door
 	Status Status
 	Caller string
@@ -273,6 +292,9 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*Generation, string, erro
 	add := func(cond string, v any) {
 		where = append(where, cond)
 		args = append(args, v)
+	}
+	if f.Owner != "" {
+		add("caller = ?", f.Owner)
 	}
 	if f.Door != "" {
 		add("door = ?", string(f.Door))

@@ -212,6 +212,9 @@ func TestList(t *testing.T) {
 			{name: "door and status", filter: store.Filter{Door: store.DoorRPC, Status: store.StatusRunning}, want: 1},
 			{name: "since", filter: store.Filter{Since: base.Add(2 * time.Minute)}, want: 3},
 			{name: "format", filter: store.Filter{Format: "kustomize"}, want: 0},
+			{name: "owner", filter: store.Filter{Owner: "bob"}, want: 3},
+			{name: "owner asking for another caller", filter: store.Filter{Owner: "bob", Caller: "alice"}, want: 0},
+			{name: "owner and door", filter: store.Filter{Owner: "alice", Door: store.DoorRPC}, want: 4},
 		}
 		for _, tt := range tests {
 			got, next, err := s.List(ctx, tt.filter)
@@ -221,6 +224,12 @@ func TestList(t *testing.T) {
 			if len(got) != tt.want || next != "" {
 				t.Errorf("%s: got %d records (next %q), want %d", tt.name, len(got), next, tt.want)
 			}
+		}
+		if g, err := s.GetOwned(ctx, ids[0], "alice"); err != nil || g.ID != ids[0] {
+			t.Errorf("GetOwned by its caller = %v, %v", g, err)
+		}
+		if _, err := s.GetOwned(ctx, ids[0], "bob"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetOwned by another caller: error = %v, want ErrNotFound", err)
 		}
 		if _, _, err := s.List(ctx, store.Filter{PageToken: "not a token"}); !errors.Is(err, store.ErrInvalidPageToken) {
 			t.Errorf("bad token: error = %v, want ErrInvalidPageToken", err)
@@ -359,5 +368,42 @@ func TestOpenRejects(t *testing.T) {
 			s.Close()
 			t.Errorf("Open(%q): no error", url)
 		}
+	}
+}
+
+func TestSQLiteFileIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	path := filepath.Join(dir, "state", "aiden.db")
+	s, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Begin(ctx, sample(store.DoorRPC, "alice")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(p), got)
+		}
+	}
+	s.Close()
+
+	// A file an older version left readable to all is tightened.
+	old := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(ctx, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if fi, err := os.Stat(old); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("existing file: mode %v, %v; want 600", fi.Mode().Perm(), err)
 	}
 }
