@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stackgen/aiden/workspace"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,22 +13,23 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stackgen/aiden/auth"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/workspace"
 )
 
-// Headers of the generation record. A client names itself and its user;
-// neither is authenticated (put authentication in front of the service).
+// Headers of the generation record. The caller is never a header: it is
+// the authenticated subject (see auth).
 const (
 	// HeaderGenerationID carries the id of the record a Generate or
 	// GenerateStream call made.
 	HeaderGenerationID = "Aiden-Generation-Id"
 	// HeaderClient says which door a call came through: "cli" for aiden
-	// generate --server; anything else is the RPC door.
+	// generate --server; anything else is the RPC door. It is
+	// informational.
 	HeaderClient = "Aiden-Client"
-	// HeaderUser names the caller; the peer address stands in without it.
-	HeaderUser = "Aiden-User"
 )
 
 // Heartbeat timing of running generations: a running record not heard from
@@ -46,6 +45,9 @@ type recorder struct {
 	engine Engine
 	store  *store.Store
 	log    *slog.Logger
+	// work counts the generations running, so that a graceful stop waits
+	// for them and marks those it gave up on.
+	work *tracker
 }
 
 // begin stores a running record for req before any work and returns its id
@@ -79,6 +81,9 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 	if err != nil {
 		return "", connect.NewError(connect.CodeUnavailable, fmt.Errorf("record generation: %w", err))
 	}
+	if r.work != nil {
+		r.work.begin(id)
+	}
 	return id, nil
 }
 
@@ -87,6 +92,9 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 func (r *recorder) run(ctx context.Context, id string, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
 	if r.store == nil || id == "" {
 		return r.engine.Generate(ctx, req, progress)
+	}
+	if r.work != nil {
+		defer r.work.leave(id)
 	}
 	stop := r.heartbeat(ctx, id)
 	var mu sync.Mutex
@@ -199,27 +207,24 @@ func attempts(model string, as []generator.Attempt, chosen int, files []workspac
 	return out
 }
 
-// caller returns the door and the caller of an RPC.
-func caller(peer connect.Peer, h http.Header) (store.Door, string) {
+// caller returns the door and the caller of an RPC: the authenticated
+// subject, or the peer's address when authentication is off.
+func caller(ctx context.Context, peer connect.Peer, h http.Header) (store.Door, string) {
 	door := store.DoorRPC
 	if strings.EqualFold(h.Get(HeaderClient), "cli") {
 		door = store.DoorCLI
 	}
-	if u := strings.TrimSpace(h.Get(HeaderUser)); u != "" {
-		return door, u
+	if p, ok := auth.FromContext(ctx); ok && p.Subject != "" {
+		return door, p.Subject
 	}
-	host, _, err := net.SplitHostPort(peer.Addr)
-	if err != nil {
-		return door, peer.Addr
-	}
-	return door, host
+	return door, peerHost(peer.Addr)
 }
 
 func (h *generateHandler) GetGeneration(ctx context.Context, req *connect.Request[aidenv1.GetGenerationRequest]) (*connect.Response[aidenv1.GetGenerationResponse], error) {
 	if h.rec.store == nil {
 		return nil, errNoStore
 	}
-	g, err := h.rec.store.Get(ctx, strings.TrimSpace(req.Msg.GetId()))
+	g, err := readRecord(ctx, h.rec.store, strings.TrimSpace(req.Msg.GetId()))
 	if err != nil {
 		return nil, storeError(err)
 	}
@@ -230,8 +235,13 @@ func (h *generateHandler) ListGenerations(ctx context.Context, req *connect.Requ
 	if h.rec.store == nil {
 		return nil, errNoStore
 	}
+	owner, ok := listOwner(ctx)
+	if !ok {
+		return connect.NewResponse(&aidenv1.ListGenerationsResponse{}), nil
+	}
 	m := req.Msg
 	f := store.Filter{
+		Owner:     owner,
 		Door:      doorFromProto(m.GetDoor()),
 		Status:    statusFromProto(m.GetStatus()),
 		Caller:    m.GetCaller(),
@@ -278,7 +288,7 @@ func servePatch(st *store.Store) http.Handler {
 			http.Error(w, "this server keeps no generation records", http.StatusNotFound)
 			return
 		}
-		g, err := st.Get(r.Context(), id)
+		g, err := readRecord(r.Context(), st, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			http.Error(w, "no generation "+id, http.StatusNotFound)

@@ -21,6 +21,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/stackgen/aiden/auth"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
@@ -62,12 +63,13 @@ func newRecordingServer(t *testing.T, st *store.Store, opts server.Options) *htt
 
 func TestGenerationRecord(t *testing.T) {
 	st := openStore(t)
-	srv := newRecordingServer(t, st, server.Options{})
+	srv := newRecordingServer(t, st, server.Options{Auth: tokens(t, map[string][]auth.Role{"alice": auth.DefaultRoles})})
+	alice := bearer(srv.Client(), "alice-token")
 	ws := []*aidenv1.File{{Path: workspace.ConfigPath, Content: []byte("version: 1\nteam: payments\n")}}
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			ctx := context.Background()
-			client := aidenv1connect.NewGenerateServiceClient(srv.Client(), srv.URL, p.opts...)
+			client := aidenv1connect.NewGenerateServiceClient(alice, srv.URL, p.opts...)
 			req := connect.NewRequest(&aidenv1.GenerateRequest{
 				Intent:     redisIntent,
 				Format:     aidenv1.Format_FORMAT_HELM,
@@ -76,7 +78,7 @@ func TestGenerationRecord(t *testing.T) {
 				Options:    &aidenv1.Options{PolicyCheck: true},
 			})
 			req.Header().Set(server.HeaderClient, "cli")
-			req.Header().Set(server.HeaderUser, "alice")
+			req.Header().Set("Aiden-User", "mallory") // names nobody: the caller is the token's subject
 			resp, err := client.Generate(ctx, req)
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
@@ -130,7 +132,7 @@ func TestGenerationRecord(t *testing.T) {
 				t.Errorf("ListGenerations: want %s first, without patch and files; got %v", id, gs)
 			}
 
-			patch := get(t, srv.Client(), srv.URL+"/generations/"+id+".patch", http.StatusOK)
+			patch := get(t, alice, srv.URL+"/generations/"+id+".patch", http.StatusOK)
 			if patch != resp.Msg.GetPatch() {
 				t.Errorf("GET /generations/%s.patch differs from the response's patch", id)
 			}
@@ -278,7 +280,6 @@ func TestRestart(t *testing.T) {
 	client := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, url)
 	go func() {
 		req := connect.NewRequest(&aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis"})
-		req.Header().Set(server.HeaderUser, "carol")
 		client.Generate(ctx, req) // fails when the server dies
 	}()
 	var id string
@@ -318,7 +319,7 @@ func TestRestart(t *testing.T) {
 	}
 	g := got.Msg.GetGeneration()
 	if g.GetStatus() != aidenv1.GenerationStatus_GENERATION_STATUS_INTERRUPTED || g.GetStage() != "context" ||
-		g.GetIntent() != redisIntent || g.GetCaller() != "carol" || g.GetError() == "" || g.GetFinishTime() == nil {
+		g.GetIntent() != redisIntent || g.GetCaller() != "127.0.0.1" || g.GetError() == "" || g.GetFinishTime() == nil {
 		t.Errorf("after restart: %v", g)
 	}
 }

@@ -1,6 +1,6 @@
 // Package server exposes aiden's engine over one Connect RPC API: Connect,
-// gRPC and gRPC-Web on the same port (HTTP/1.1 and h2c), with gRPC health
-// and reflection.
+// gRPC and gRPC-Web on the same port (HTTP/1.1 and h2c, or HTTP/2 over
+// TLS), with gRPC health and reflection, behind authentication.
 package server
 
 import (
@@ -15,6 +15,7 @@ import (
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
 
+	"github.com/stackgen/aiden/auth"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
@@ -42,10 +43,14 @@ type Options struct {
 	// Slack configures POST /slack/commands; it is off (404) without a
 	// signing secret.
 	Slack SlackOptions
+	// Auth authenticates every request but health checks and Slack's
+	// (which Slack signs); nil turns authentication off, and every caller
+	// may then do everything (see docs/security.md).
+	Auth auth.Authenticator
 }
 
-// New returns an http.Handler serving the API, gRPC health and reflection.
-func New(engine Engine, opts Options) http.Handler {
+// New returns a Handler serving the API, gRPC health and reflection.
+func New(engine Engine, opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -55,7 +60,8 @@ func New(engine Engine, opts Options) http.Handler {
 	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
 
 	mux := http.NewServeMux()
-	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger}
+	work := newTracker()
+	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work}
 	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
@@ -64,11 +70,17 @@ func New(engine Engine, opts Options) http.Handler {
 	mux.Handle(aidenv1connect.NewValidateServiceHandler(&validateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
 
 	services := []string{aidenv1connect.GenerateServiceName, aidenv1connect.ValidateServiceName}
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	health := grpchealth.NewStaticChecker(services...)
+	mux.Handle(grpchealth.NewHandler(health))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
-	return mux
+	errs := connect.NewErrorWriter(handlerOpts...)
+	return &Handler{
+		health: health, services: services, rec: rec, errors: errs, work: work,
+		mux: mux,
+		api: &guard{authn: opts.Auth, next: mux, errors: errs, log: opts.Logger},
+	}
 }
 
 // NewHTTPServer returns an http.Server for handler that speaks HTTP/1.1 and
@@ -93,7 +105,7 @@ type generateHandler struct {
 func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aidenv1.GenerateRequest]) (*connect.Response[aidenv1.GenerateResponse], error) {
 	start := time.Now()
 	greq := GenerateRequest(req.Msg)
-	door, who := caller(req.Peer(), req.Header())
+	door, who := caller(ctx, req.Peer(), req.Header())
 	id, err := h.rec.begin(ctx, door, who, greq)
 	if err != nil {
 		return nil, err
@@ -126,7 +138,7 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 		})
 	}
 	greq := GenerateRequest(req.Msg.GetRequest())
-	door, who := caller(req.Peer(), req.Header())
+	door, who := caller(ctx, req.Peer(), req.Header())
 	id, err := h.rec.begin(ctx, door, who, greq)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/slack"
@@ -27,6 +28,12 @@ type SlackOptions struct {
 	// ResponseClient posts results to Slack's response URLs; nil takes the
 	// slack package's default.
 	ResponseClient *http.Client
+	// Users maps Slack users, by user id ("U123") or team and user id
+	// ("T1/U123"), to subjects: a mapped user's chat generations are
+	// recorded as the subject's, and /aiden status reads the subject's
+	// records. An unmapped user owns the records they asked for, as
+	// "slack:TEAM/USER", and reads only those.
+	Users map[string]string
 }
 
 func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Handler {
@@ -42,23 +49,42 @@ func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Ha
 	if rec.store != nil {
 		so.Replays = rec.store
 	}
-	return slack.New(chatDoor{rec}, so)
+	return slack.New(chatDoor{rec: rec, users: opts.Users}, so)
 }
 
 // chatDoor runs the slash command's generations through the recorder.
-type chatDoor struct{ rec *recorder }
+type chatDoor struct {
+	rec   *recorder
+	users map[string]string
+}
+
+// owner returns the subject a Slack caller ("slack:TEAM/USER") maps to,
+// or the caller itself.
+func (c chatDoor) owner(caller string) string {
+	team, user, ok := strings.Cut(strings.TrimPrefix(caller, "slack:"), "/")
+	if !ok {
+		return caller
+	}
+	if s := c.users[team+"/"+user]; s != "" {
+		return s
+	}
+	if s := c.users[user]; s != "" {
+		return s
+	}
+	return caller
+}
 
 func (c chatDoor) Begin(ctx context.Context, caller string, req generator.Request) (string, error) {
-	return c.rec.begin(ctx, store.DoorChat, caller, req)
+	return c.rec.begin(ctx, store.DoorChat, c.owner(caller), req)
 }
 
 func (c chatDoor) Run(ctx context.Context, id string, req generator.Request) (*generator.Result, error) {
 	return c.rec.run(ctx, id, req, nil)
 }
 
-func (c chatDoor) Get(ctx context.Context, id string) (*store.Generation, error) {
+func (c chatDoor) Get(ctx context.Context, caller, id string) (*store.Generation, error) {
 	if c.rec.store == nil {
 		return nil, store.ErrNotFound
 	}
-	return c.rec.store.Get(ctx, id)
+	return c.rec.store.GetOwned(ctx, id, c.owner(caller))
 }

@@ -35,8 +35,9 @@ type Generations interface {
 	Begin(ctx context.Context, caller string, req generator.Request) (string, error)
 	// Run generates the recorded request and records the outcome.
 	Run(ctx context.Context, id string, req generator.Request) (*generator.Result, error)
-	// Get returns a record, or an error wrapping store.ErrNotFound.
-	Get(ctx context.Context, id string) (*store.Generation, error)
+	// Get returns a record that caller may read, or an error wrapping
+	// store.ErrNotFound.
+	Get(ctx context.Context, caller, id string) (*store.Generation, error)
 }
 
 // Replays remembers accepted requests; *store.Store is one, shared by every
@@ -167,7 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "help":
 		reply(w, Usage)
 	case "status":
-		g, err := h.gens.Get(r.Context(), cmd.ID)
+		g, err := h.gens.Get(r.Context(), caller(sc), cmd.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			reply(w, fmt.Sprintf("No generation `%s` here.", cmd.ID))
@@ -213,7 +214,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 		Workspace:   files,
 		PolicyCheck: true,
 	}
-	id, err := h.gens.Begin(r.Context(), "slack:"+sc.TeamID+"/"+sc.UserID, req)
+	id, err := h.gens.Begin(r.Context(), caller(sc), req)
 	if err != nil {
 		log.Error("record generation", "error", err)
 		reply(w, "Could not record the generation; nothing was started. Try again shortly.")
@@ -236,6 +237,9 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 		log.Info("result posted", "id", id)
 	}()
 }
+
+// caller names the Slack user of a command: "slack:TEAM/USER".
+func caller(sc slackgo.SlashCommand) string { return "slack:" + sc.TeamID + "/" + sc.UserID }
 
 // verify checks the v0 signature over the raw body and the timestamp's
 // age, then refuses a signature it has accepted before.

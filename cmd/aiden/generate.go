@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/user"
 	"path"
 	"path/filepath"
 	"strings"
@@ -195,9 +194,6 @@ func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateReques
 	client := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, strings.TrimRight(url, "/"))
 	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req})
 	call.Header().Set(server.HeaderClient, "cli")
-	if u, err := user.Current(); err == nil {
-		call.Header().Set(server.HeaderUser, u.Username)
-	}
 	stream, err := client.GenerateStream(ctx, call)
 	if err != nil {
 		return nil, fmt.Errorf("call %s: %w", url, err)
