@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -191,7 +190,7 @@ func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress i
 }
 
 func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {
-	client := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, strings.TrimRight(url, "/"))
+	client := aidenv1connect.NewGenerateServiceClient(apiClient(), strings.TrimRight(url, "/"))
 	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req})
 	call.Header().Set(server.HeaderClient, "cli")
 	stream, err := client.GenerateStream(ctx, call)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -29,7 +28,7 @@ func recordsClient(url string) (aidenv1connect.GenerateServiceClient, error) {
 	if strings.TrimSpace(url) == "" {
 		return nil, usageErr("--server is required: records live on the server (aiden serve)")
 	}
-	return aidenv1connect.NewGenerateServiceClient(http.DefaultClient, strings.TrimRight(url, "/")), nil
+	return aidenv1connect.NewGenerateServiceClient(apiClient(), strings.TrimRight(url, "/")), nil
 }
 
 type historyFlags struct {

@@ -54,6 +54,8 @@ type modelFile struct {
 	// Slack configures the chat door of aiden serve.
 	Slack struct {
 		SigningSecret string `json:"signingSecret"`
+		// Users maps Slack user ids ("U123" or "T1/U123") to subjects.
+		Users map[string]string `json:"users"`
 	} `json:"slack"`
 }
 
@@ -80,6 +82,9 @@ type modelSetup struct {
 	// slackSecret is the config file's Slack signing secret, used when
 	// neither SLACK_SIGNING_SECRET nor a secret file is given.
 	slackSecret string
+	// slackUsers maps Slack users to subjects (the config file's
+	// slack.users).
+	slackUsers map[string]string
 }
 
 // describe says in a few words which model answers, for logs and progress.
@@ -126,7 +131,7 @@ func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (mod
 		return first(getenv(env), fileValue)
 	}
 
-	s := modelSetup{slackSecret: file.Slack.SigningSecret}
+	s := modelSetup{slackSecret: file.Slack.SigningSecret, slackUsers: file.Slack.Users}
 	name := str("model", f.model, "AIDEN_MODEL", fm.Name)
 	provider := strings.ToLower(str("provider", f.provider, "AIDEN_PROVIDER", fm.Provider))
 	baseURL := str("base-url", f.baseURL, "AIDEN_BASE_URL", fm.BaseURL)

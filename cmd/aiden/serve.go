@@ -25,32 +25,53 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	var addr string
 	var rf recordFlags
 	var mf modelFlags
+	var sf securityFlags
+	var shutdownTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the Connect, gRPC and gRPC-Web API on one port",
 		Long: `Serve runs the aiden API: Connect (JSON or binary over HTTP/1.1 or HTTP/2),
-gRPC and gRPC-Web on one port, without TLS (h2c), with gRPC health checking and
-server reflection. Put TLS in front of it (an ingress or a mesh) when it leaves
-the machine.`,
-		Example: `  aiden serve --addr :8080
-  curl -s localhost:8080/aiden.v1.GenerateService/Generate -H 'Content-Type: application/json' \
-    -d '{"intent":"Deploy a Redis cluster with 3 replicas in production","targetPath":"apps/redis"}'`,
+gRPC and gRPC-Web on one port, with gRPC health checking and server reflection;
+over TLS (HTTP/2 by ALPN) with --tls-cert and --tls-key, else over h2c.
+
+Every request but health checks needs an identity: a bearer token from
+--auth-token-file or --oidc-issuer, or a client certificate (--client-ca).
+Without any, serve listens on loopback only, with a warning, and refuses any
+other address unless --insecure-no-auth is given. See docs/security.md.`,
+		Example: `  aiden serve --addr :8443 --tls-cert tls.crt --tls-key tls.key --auth-token-file tokens.yaml
+  curl -s https://aiden.example.com:8443/aiden.v1.GenerateService/Generate -H "Authorization: Bearer $AIDEN_TOKEN" \
+    -H 'Content-Type: application/json' -d '{"intent":"Deploy a Redis cluster with 3 replicas in production","targetPath":"apps/redis"}'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := slog.New(slog.NewTextHandler(stderr, nil))
+			if err := sf.check(cmd.Context(), addr, log); err != nil {
+				return err
+			}
 			ms, err := mf.resolve(cmd.Flags(), os.Getenv)
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), addr, rf, ms, slog.New(slog.NewTextHandler(stderr, nil)))
+			return serve(cmd.Context(), addr, rf, sf, ms, shutdownTimeout, log)
 		},
 	}
 	addModelFlags(cmd.Flags(), &mf, true)
 	cmd.Flags().StringVar(&addr, "addr", "localhost:8080", "address to listen on")
+	cmd.Flags().DurationVar(&shutdownTimeout, "shutdown-timeout", 30*time.Second,
+		"on SIGTERM or SIGINT, how long requests and generations in flight may take to finish before they are cancelled and marked interrupted")
 	rf.bind(cmd)
+	sf.bind(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, log *slog.Logger) error {
+func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, ms modelSetup, shutdownTimeout time.Duration, log *slog.Logger) error {
+	authn, err := sf.authenticator(ctx)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := sf.tlsConfig(log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return usageErr("listen on %s: %w", addr, err)
@@ -61,22 +82,58 @@ func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, log 
 		return err
 	}
 	defer st.Close()
+	slackOpts.Users = ms.slackUsers
 	engine := generator.New(generator.Options{Model: ms.opts})
-	srv := server.NewHTTPServer(addr, server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts}))
-	log.Info("serving", "addr", ln.Addr().String(), "version", versionString(), "generator", ms.describe())
+	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn})
+	var srv *http.Server
+	if tlsCfg != nil {
+		srv = server.NewHTTPSServer(addr, h, tlsCfg)
+	} else {
+		srv = server.NewHTTPServer(addr, h)
+	}
+	// Requests outlive the signal until the shutdown timeout.
+	base, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
+	srv.BaseContext = func(net.Listener) context.Context { return base }
+	log.Info("serving", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "auth", authn != nil,
+		"version", versionString(), "generator", ms.describe())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return stop(srv, h, errc, shutdownTimeout, cancelRequests, log)
+}
+
+// stop shuts the server down gracefully: health NOT_SERVING and new
+// requests refused, those in flight given until timeout to finish, then
+// the rest cancelled and their records marked interrupted.
+func stop(srv *http.Server, h *server.Handler, errc <-chan error, timeout time.Duration, cancelRequests func(), log *slog.Logger) error {
+	log.Info("shutting down: health NOT_SERVING, new requests refused, waiting for those in flight", "timeout", timeout)
+	drainCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := h.Drain(drainCtx); err != nil {
+		log.Warn("shutdown timeout reached: cancelling the requests still running")
+	}
+	cancelRequests()
+	closeCtx, cancelClose := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelClose()
+	if err := srv.Shutdown(closeCtx); err != nil {
+		srv.Close()
+	}
+	if n, err := h.Interrupt(context.Background()); err != nil {
+		log.Error("mark interrupted generations", "error", err)
+	} else if n > 0 {
+		log.Info("marked generations still running interrupted", "count", n)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

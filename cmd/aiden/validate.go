@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -94,7 +93,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		if display != nil {
 			files = append(files, display.config)
 		}
-		client := aidenv1connect.NewValidateServiceClient(http.DefaultClient, strings.TrimRight(f.server, "/"))
+		client := aidenv1connect.NewValidateServiceClient(apiClient(), strings.TrimRight(f.server, "/"))
 		r, err := client.Validate(ctx, connect.NewRequest(&aidenv1.ValidateRequest{
 			Files: server.FilesToProto(files),
 			Options: &aidenv1.Options{
