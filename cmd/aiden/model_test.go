@@ -108,7 +108,7 @@ func TestGenerateWithModel(t *testing.T) {
 // the config file.
 func TestSlackSecretFromConfig(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(cfg, []byte("slack:\n  signingSecret: from-file\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("slack:\n  signingSecret: from-file\n  users:\n    U024BE7LH: alice\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var f modelFlags
@@ -123,6 +123,9 @@ func TestSlackSecretFromConfig(t *testing.T) {
 	}
 	if s.slackSecret != "from-file" {
 		t.Errorf("slack secret = %q, want from-file", s.slackSecret)
+	}
+	if s.slackUsers["U024BE7LH"] != "alice" {
+		t.Errorf("slack users = %v, want U024BE7LH mapped to alice", s.slackUsers)
 	}
 	if s.opts.Provider != nil {
 		t.Errorf("a Slack-only config configured a model: %s", s.describe())
