@@ -536,6 +536,9 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 // folder (a chart, a kustomize folder, or a folder of manifests), read
 // recursively without .git. File paths stay as given (cleaned,
 // slash-separated), so findings name them the way the user typed them.
+// Symlinks met in folders are not followed; a named file that is a symlink
+// is read only when it stays inside its repository and out of .git
+// (workspace.Contained).
 func LoadPaths(paths ...string) ([]workspace.File, error) {
 	var files []workspace.File
 	for _, p := range paths {
@@ -544,7 +547,9 @@ func LoadPaths(paths ...string) ([]workspace.File, error) {
 			return nil, fmt.Errorf("load paths: %w", err)
 		}
 		if !fi.IsDir() {
-			b, err := os.ReadFile(p)
+			// A named file may be a symlink: it must not lead out of its
+			// repository or into .git (workspace.Contained).
+			b, err := workspace.Contained(p)
 			if err != nil {
 				return nil, fmt.Errorf("load paths: %w", err)
 			}
