@@ -396,4 +396,3 @@ func writeBase85(out *bytes.Buffer, data []byte) {
 		data = data[n:]
 	}
 }
-
