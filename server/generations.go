@@ -85,9 +85,10 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 // run generates req for the record id made by begin and records the
 // outcome, even when ctx is cancelled meanwhile.
 func (r *recorder) run(ctx context.Context, id string, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
+	progress = redactedProgress(progress)
 	if r.store == nil || id == "" {
 		res, err := r.engine.Generate(ctx, req, progress)
-		return redacted(req, res), err
+		return redacted(req, res), redactedErr(err)
 	}
 	stop := r.heartbeat(ctx, id)
 	var mu sync.Mutex
@@ -106,7 +107,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 		}
 	})
 	stop()
-	res = redacted(req, res)
+	res, err = redacted(req, res), redactedErr(err)
 
 	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
 	if gerr != nil {

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/patch"
@@ -48,6 +50,7 @@ func redacted(req generator.Request, res *generator.Result) *generator.Result {
 		out.Provenance.Attempts = make([]generator.Attempt, n)
 		for i, a := range res.Provenance.Attempts {
 			a.Received = redactText(a.Received)
+			a.Problem = redactText(a.Problem)
 			out.Provenance.Attempts[i] = a
 		}
 	}
@@ -86,3 +89,128 @@ func storedFiles(files []workspace.File) []workspace.File {
 // are redacted carry none; an older record's patch is redacted as text,
 // which may leave hunks that no longer apply, rather than serve a secret.
 func servedPatch(p string) string { return redactText(p) }
+
+// deltas redacts a model's answer as it streams: it passes on whole lines
+// only, with every credential the detectors find in the answer so far
+// replaced, and holds back an open PEM private key block until its END
+// line. A credential the detectors recognise only from what follows (a
+// Secret's data above its kind: Secret line) can pass unredacted while
+// streaming; the final result and the record are redacted whole.
+type deltas struct {
+	attempt int
+	text    []byte // the attempt's answer so far
+	sent    int    // bytes of text passed on
+}
+
+// add takes a piece of attempt's answer and returns what may be sent now;
+// a new attempt number first flushes the previous attempt.
+func (d *deltas) add(attempt int, delta string) (flushed, out string) {
+	if attempt != d.attempt {
+		flushed = d.flush()
+		d.attempt, d.text, d.sent = attempt, nil, 0
+	}
+	d.text = append(d.text, delta...)
+	end := bytes.LastIndexByte(d.text, '\n') + 1
+	if i := openPrivateKey(d.text[d.sent:end]); i >= 0 {
+		end = d.sent + i
+	}
+	return flushed, d.emit(end)
+}
+
+// flush returns the rest of the current attempt.
+func (d *deltas) flush() string { return d.emit(len(d.text)) }
+
+// emit returns text[sent:end] with the credentials found in text[:end]
+// redacted, and marks it sent.
+func (d *deltas) emit(end int) string {
+	if end <= d.sent {
+		return ""
+	}
+	var b strings.Builder
+	pos := d.sent
+	for _, s := range secrets.Spans(d.text[:end]) {
+		if s.End <= pos {
+			continue
+		}
+		start := max(s.Start, pos)
+		b.Write(d.text[pos:start])
+		b.WriteString("<redacted:" + s.Rule + ">")
+		for range bytes.Count(d.text[start:s.End], []byte{'\n'}) {
+			b.WriteByte('\n')
+		}
+		pos = s.End
+	}
+	b.Write(d.text[pos:end])
+	d.sent = end
+	return b.String()
+}
+
+// openPrivateKey returns the offset of the line that begins a PEM private
+// key block left open in text, or -1.
+func openPrivateKey(text []byte) int {
+	begin := -1
+	for off := 0; off < len(text); {
+		nl := bytes.IndexByte(text[off:], '\n')
+		line := text[off:]
+		if nl >= 0 {
+			line = text[off : off+nl]
+		}
+		switch {
+		case bytes.Contains(line, []byte("-----BEGIN")) && bytes.Contains(line, []byte("PRIVATE KEY")):
+			if begin < 0 {
+				begin = off
+			}
+		case bytes.Contains(line, []byte("-----END")):
+			begin = -1
+		}
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
+	}
+	return begin
+}
+
+// redactedProgress wraps a progress func so that model answers stream
+// redacted (see deltas).
+func redactedProgress(progress func(generator.Event)) func(generator.Event) {
+	if progress == nil {
+		return nil
+	}
+	var d deltas
+	return func(ev generator.Event) {
+		if ev.Delta == "" {
+			if rest := d.flush(); rest != "" {
+				progress(generator.Event{Stage: generator.StagePlan, Attempt: d.attempt, Delta: rest})
+			}
+			progress(ev)
+			return
+		}
+		attempt := d.attempt
+		flushed, out := d.add(ev.Attempt, ev.Delta)
+		if flushed != "" {
+			progress(generator.Event{Stage: ev.Stage, Attempt: attempt, Delta: flushed})
+		}
+		if out != "" {
+			ev.Delta = out
+			progress(ev)
+		}
+	}
+}
+
+// redactedErr returns err with the model's answers it quotes redacted: a
+// *generator.ModelError's message starts with the last answer.
+func redactedErr(err error) error {
+	me, ok := err.(*generator.ModelError)
+	if !ok {
+		return err
+	}
+	out := *me
+	out.Attempts = make([]generator.Attempt, len(me.Attempts))
+	for i, a := range me.Attempts {
+		a.Received = redactText(a.Received)
+		a.Problem = redactText(a.Problem)
+		out.Attempts[i] = a
+	}
+	return &out
+}
