@@ -88,7 +88,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 	progress = redactedProgress(progress)
 	if r.store == nil || id == "" {
 		res, err := r.engine.Generate(ctx, req, progress)
-		return redacted(req, res), redactedErr(err)
+		return Redacted(req, res), redactedErr(err)
 	}
 	stop := r.heartbeat(ctx, id)
 	var mu sync.Mutex
@@ -107,7 +107,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 		}
 	})
 	stop()
-	res, err = redacted(req, res), redactedErr(err)
+	res, err = Redacted(req, res), redactedErr(err)
 
 	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
 	if gerr != nil {

@@ -23,13 +23,15 @@ const (
 	RuleSecretWithheld = "secret-withheld"
 )
 
-// redacted returns what of res may leave the service (the response and the
+// Redacted returns what of res may leave the service (the response and the
 // record): a copy whose patch carries no credential and whose files carry
 // none the generator wrote (patch.Redact), with a finding for each
 // credential left out. Credentials the caller's workspace held stay in the
 // files (they are the caller's, and the CLI writes the files), never in the
-// patch. res itself, which the engine may cache, is not changed.
-func redacted(req generator.Request, res *generator.Result) *generator.Result {
+// patch. res itself, which the engine may cache, is not changed. Every door
+// uses it: the RPC and chat doors through the recorder, the CLI's
+// in-process runs directly.
+func Redacted(req generator.Request, res *generator.Result) *generator.Result {
 	if res == nil {
 		return nil
 	}

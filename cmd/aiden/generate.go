@@ -177,7 +177,8 @@ func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress i
 	engine := generator.New(generator.Options{Model: model})
 	p := newProgress(progress)
 	t := newTyping(progress)
-	res, err := engine.Generate(ctx, server.GenerateRequest(req), func(ev generator.Event) {
+	greq := server.GenerateRequest(req)
+	res, err := engine.Generate(ctx, greq, func(ev generator.Event) {
 		if ev.Delta != "" {
 			t.delta(ev.Attempt, ev.Delta)
 			return
@@ -189,7 +190,7 @@ func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress i
 	if err != nil {
 		return nil, err
 	}
-	return server.GenerateResponse(res), nil
+	return server.GenerateResponse(server.Redacted(greq, res)), nil
 }
 
 func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,5 +76,57 @@ func TestProbePolicyCheckOnByDefault(t *testing.T) {
 				t.Errorf("policy check listed = %v, want %v:\n%s", got, tc.policy, stdout)
 			}
 		})
+	}
+}
+
+// Probe (issue 12) at the CLI: a stale template holding a password, which
+// the generation deletes, is not printed by aiden generate --patch, and the
+// patch still applies with git apply; a .git/config token linked into the
+// target is never read.
+func TestProbeGeneratePatchCarriesNoSecret(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not on PATH")
+	}
+	repo := t.TempDir()
+	gitRun := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "HOME="+repo)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitRun("init", "-q")
+	out := filepath.Join(repo, "clusters/production/apps/redis")
+	stale := filepath.Join(out, "templates/stale-secret.yaml")
+	mkfile(t, stale, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: old\nstringData:\n  password: \"S3cr3tP4ssw0rd!x\"\n")
+
+	code, stdout, stderr := aiden(t, "generate", "-q", "--patch", "--intent", redisIntent, "--output", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "S3cr3t") || !strings.Contains(stdout, "Binary files a/clusters/production/apps/redis/templates/stale-secret.yaml and /dev/null differ") {
+		t.Fatalf("patch:\n%s", stdout)
+	}
+	pf := filepath.Join(t.TempDir(), "redis.patch")
+	if err := os.WriteFile(pf, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitRun("apply", "--check", pf)
+	gitRun("apply", pf)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale template is still there after git apply (%v)", err)
+	}
+
+	// A symlink in the target to .git/config is refused, naming the link.
+	mkfile(t, filepath.Join(repo, ".git/config.extra"), "[remote \"origin\"]\n\turl = https://x:ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789@github.com/a/b\n")
+	if err := os.Symlink("../../../../.git/config.extra", filepath.Join(out, "remote.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = aiden(t, "generate", "-q", "--patch", "--intent", redisIntent, "--output", out)
+	if code == exitOK || strings.Contains(stdout+stderr, "ghp_") || strings.Contains(stdout+stderr, repo) ||
+		!strings.Contains(stderr, "clusters/production/apps/redis/remote.yaml: symlink leads into the .git folder") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }
