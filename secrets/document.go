@@ -234,6 +234,9 @@ func findKeys(line []byte) []keyOp {
 		for s > 0 && isKeyByte(line[s-1]) {
 			s--
 		}
+		if s > 0 && s < e && line[s-1] == '\\' && strings.IndexByte("nrt", line[s]) >= 0 {
+			s++ // "…\nkey: value" in a JSON string: the n belongs to the escape
+		}
 		for s < e && line[s] == '-' {
 			s++ // --flag
 		}

@@ -205,3 +205,13 @@ func outsideHits(in, s []byte, hits []hit) bool {
 		off = i + 1
 	}
 }
+
+// A key after an escaped newline in a JSON string (a model's answer) is the
+// key, not the escape's n glued to it: existingSecret names a Secret.
+func TestKeyAfterEscapedNewline(t *testing.T) {
+	in := []byte(`{"values.yaml": "replicas: 2\nexistingSecret: shop-db\npassword: Hunter2Hunter2!\n"}`)
+	m := Find("answer.json", in)
+	if len(m) != 1 || m[0].Key != "password" {
+		t.Errorf("Find = %+v, want one match, under password", m)
+	}
+}

@@ -19,7 +19,7 @@ func GenerateRequest(m *aidenv1.GenerateRequest) generator.Request {
 		Environment:       m.GetEnvironment(),
 		Workspace:         FilesFromProto(m.GetWorkspace()),
 		SkipValidation:    opts != nil && opts.Validate != nil && !opts.GetValidate(),
-		PolicyCheck:       opts.GetPolicyCheck(),
+		PolicyCheck:       PolicyCheck(opts),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
 		Model:             m.GetModel(),

@@ -63,7 +63,7 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 	g := &store.Generation{
 		Caller:      caller,
 		Door:        door,
-		Intent:      req.Intent,
+		Intent:      redactText(req.Intent),
 		Format:      string(format),
 		TargetPath:  req.TargetPath,
 		Environment: req.Environment,
@@ -90,8 +90,10 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 // run generates req for the record id made by begin and records the
 // outcome, even when ctx is cancelled meanwhile.
 func (r *recorder) run(ctx context.Context, id string, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
+	progress = redactedProgress(progress)
 	if r.store == nil || id == "" {
-		return r.engine.Generate(ctx, req, progress)
+		res, err := r.engine.Generate(ctx, req, progress)
+		return Redacted(req, res), redactedErr(err)
 	}
 	if r.work != nil {
 		defer r.work.leave(id)
@@ -113,6 +115,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 		}
 	})
 	stop()
+	res, err = Redacted(req, res), redactedErr(err)
 
 	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
 	if gerr != nil {
@@ -160,7 +163,7 @@ func outcome(g *store.Generation, req generator.Request, res *generator.Result, 
 	}
 	if err != nil {
 		g.Status = store.StatusFailed
-		g.Error = err.Error()
+		g.Error = redactText(err.Error())
 		var me *generator.ModelError
 		if errors.As(err, &me) {
 			g.Provider, g.Model = "model", me.Model
@@ -173,14 +176,14 @@ func outcome(g *store.Generation, req generator.Request, res *generator.Result, 
 	p := res.Provenance
 	g.Provider = p.Generator
 	g.Model = p.Model
-	g.Summary = p.Summary
+	g.Summary = redactText(p.Summary)
 	if len(p.Attempts) > 0 {
 		// The model path: one record per answer, with its findings and
 		// tokens; the files are those of the attempt that was kept.
 		g.Attempts = attempts(p.Model, p.Attempts, p.Chosen, res.Files)
 	} else {
 		// The planner writes once.
-		g.Attempts = []store.Attempt{{Files: res.Files, Findings: res.Report.Findings}}
+		g.Attempts = []store.Attempt{{Files: storedFiles(res.Files), Findings: res.Report.Findings}}
 	}
 	g.Patch = string(res.Patch)
 	g.Valid = res.Valid()
@@ -196,11 +199,11 @@ func attempts(model string, as []generator.Attempt, chosen int, files []workspac
 			Findings:         a.Findings,
 			PromptTokens:     a.Usage.InputTokens,
 			CompletionTokens: a.Usage.OutputTokens,
-			Problem:          a.Problem,
-			Received:         a.Received,
+			Problem:          redactText(a.Problem),
+			Received:         redactText(a.Received),
 		}
 		if a.Number == chosen {
-			sa.Files = files
+			sa.Files = storedFiles(files)
 		}
 		out = append(out, sa)
 	}
@@ -305,7 +308,7 @@ func servePatch(st *store.Store) http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/x-diff; charset=utf-8")
 		w.Header().Set("Content-Disposition", `inline; filename="`+id+`.patch"`)
-		fmt.Fprint(w, g.Patch)
+		fmt.Fprint(w, servedPatch(g.Patch))
 	})
 }
 
@@ -360,13 +363,14 @@ func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
 		CreateTime:  timestamppb.New(g.CreateTime),
 		Caller:      g.Caller,
 		Door:        doorToProto(g.Door),
-		Intent:      g.Intent,
+		Intent:      redactText(g.Intent),
 		Format:      FormatToProto(generator.Format(g.Format)),
 		TargetPath:  g.TargetPath,
 		Environment: g.Environment,
 		Options: &aidenv1.Options{
 			Validate:          &g.Options.Validate,
 			PolicyCheck:       g.Options.PolicyCheck,
+			SkipPolicyCheck:   !g.Options.PolicyCheck,
 			KubernetesVersion: g.Options.KubernetesVersion,
 			SchemaLocations:   g.Options.SchemaLocations,
 		},
@@ -384,7 +388,7 @@ func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
 		out.FinishTime = timestamppb.New(g.FinishTime)
 	}
 	if full {
-		out.Patch = validUTF8(g.Patch)
+		out.Patch = validUTF8(servedPatch(g.Patch))
 	}
 	for _, a := range g.Attempts {
 		pa := &aidenv1.Attempt{
@@ -394,7 +398,7 @@ func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
 			CompletionTokens: int64(a.CompletionTokens),
 		}
 		if full {
-			pa.Files = FilesToProto(a.Files)
+			pa.Files = FilesToProto(storedFiles(a.Files))
 		}
 		out.Attempts = append(out.Attempts, pa)
 	}

@@ -211,7 +211,7 @@ func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aid
 		files[i].Path = p
 	}
 	rep, err := h.engine.Validate(ctx, files, generator.Check{
-		PolicyCheck:       opts.GetPolicyCheck(),
+		PolicyCheck:       PolicyCheck(opts),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
 		AllKyverno:        opts.GetAllKyverno(),

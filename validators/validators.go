@@ -130,6 +130,10 @@ type Rendered struct {
 	// checks that read HCL (terraform.Parse, then Module.Input for
 	// conftest-style Rego).
 	Terraform []workspace.File
+	// Values are the charts' values files (values.yaml, values-*.yaml,
+	// subcharts' too), with repository paths: the policy check scans them
+	// for credentials, which a value no template uses would otherwise hide.
+	Values []workspace.File
 }
 
 // Render renders and lints every chart in files, builds every Kustomize
@@ -150,6 +154,7 @@ func (v *Validator) Render(ctx context.Context, files, repo []workspace.File) (R
 		var renderFindings, lintFindings []Finding
 		for _, root := range sortedKeys(charts) {
 			chartFiles := charts[root]
+			out.Values = append(out.Values, chartValues(root, chartFiles)...)
 			res, err := v.helm.Render(ctx, chartFiles)
 			if err != nil {
 				return Rendered{}, Report{}, err
@@ -294,7 +299,8 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 }
 
 // policyCheck runs the built-in pack, the repository's Kyverno policies
-// and its Rego over the rendered objects and Terraform files.
+// and its Rego over the rendered objects and Terraform files, and the
+// credential rule over the charts' values files.
 func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []Finding, error) {
 	cfg, err := policy.ReadConfig(opts.Workspace)
 	if err != nil {
@@ -308,6 +314,7 @@ func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []F
 	if err != nil {
 		return Check{}, nil, err
 	}
+	pf = append(pf, eng.Credentials(r.Values)...)
 	findings := make([]Finding, 0, len(pf))
 	for _, f := range pf {
 		sev, err := ParseSeverity(string(f.Severity))
@@ -322,8 +329,8 @@ func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []F
 	if check.Checked == 0 {
 		check.Status = CheckSkipped
 	}
-	check.Detail = fmt.Sprintf("%d objects, %d Terraform files against %d built-in rules, %d Kyverno policies, %d Rego files: %d findings",
-		sum.Objects, sum.TerraformFiles, sum.BuiltinRules, sum.KyvernoPolicies, sum.RegoFiles, len(findings))
+	check.Detail = fmt.Sprintf("%d objects, %d Terraform files, %d chart values files against %d built-in rules, %d Kyverno policies, %d Rego files: %d findings",
+		sum.Objects, sum.TerraformFiles, len(r.Values), sum.BuiltinRules, sum.KyvernoPolicies, sum.RegoFiles, len(findings))
 	return check, findings, nil
 }
 
@@ -536,6 +543,9 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 // folder (a chart, a kustomize folder, or a folder of manifests), read
 // recursively without .git. File paths stay as given (cleaned,
 // slash-separated), so findings name them the way the user typed them.
+// Symlinks met in folders are not followed; a named file that is a symlink
+// is read only when it stays inside its repository and out of .git
+// (workspace.Contained).
 func LoadPaths(paths ...string) ([]workspace.File, error) {
 	var files []workspace.File
 	for _, p := range paths {
@@ -544,7 +554,9 @@ func LoadPaths(paths ...string) ([]workspace.File, error) {
 			return nil, fmt.Errorf("load paths: %w", err)
 		}
 		if !fi.IsDir() {
-			b, err := os.ReadFile(p)
+			// A named file may be a symlink: it must not lead out of its
+			// repository or into .git (workspace.Contained).
+			b, err := workspace.Contained(p)
 			if err != nil {
 				return nil, fmt.Errorf("load paths: %w", err)
 			}

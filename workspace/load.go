@@ -67,7 +67,9 @@ func Load(root, target string) ([]File, error) {
 // sockets), names that Clean would reject, and symlinked folders met while
 // walking (they are not followed, which also rules out cycles). A symlink to
 // a file inside root is read under the link's name. A symlink that resolves
-// outside root is an error naming the link: its content is never read.
+// outside root or into a .git folder is an error wrapping ErrLink that names
+// the link by its path relative to root (see CheckLink): its content is
+// never read. No error names an absolute path.
 // Exceeding a limit is an error wrapping ErrLimit.
 func (l Limits) Load(root, target string) ([]File, error) {
 	t, err := Clean(target)
@@ -184,19 +186,16 @@ func (ld *loader) sorted() []File {
 // add loads the file or folder at the clean relative path rel.
 func (ld *loader) add(rel string) error {
 	full := filepath.Join(ld.root, filepath.FromSlash(rel))
-	resolved, err := filepath.EvalSymlinks(full)
+	resolved, err := CheckLink(ld.root, full, rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // absent, or a dangling link: nothing to read
 	}
 	if err != nil {
-		return fmt.Errorf("load %s: %w", rel, err)
-	}
-	if !inside(ld.root, resolved) {
-		return fmt.Errorf("load %s: symlink leads outside the repository to %s", rel, resolved)
+		return fmt.Errorf("load %w", err)
 	}
 	info, err := os.Stat(resolved)
 	if err != nil {
-		return fmt.Errorf("load %s: %w", rel, err)
+		return fmt.Errorf("load %s: %w", rel, bare(err))
 	}
 	if info.IsDir() {
 		return ld.walk(rel, resolved)
@@ -208,7 +207,7 @@ func (ld *loader) add(rel string) error {
 func (ld *loader) walk(rel, dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("load %s: %w", rel, err)
+			return fmt.Errorf("load %s: %w", rel, bare(err))
 		}
 		if strings.EqualFold(d.Name(), ".git") {
 			if d.IsDir() {
@@ -236,23 +235,20 @@ func (ld *loader) walk(rel, dir string) error {
 			}
 			info, err := d.Info()
 			if err != nil {
-				return fmt.Errorf("load %s: %w", name, err)
+				return fmt.Errorf("load %s: %w", name, bare(err))
 			}
 			return ld.read(name, p, info)
 		}
-		target, err := filepath.EvalSymlinks(p)
+		target, err := CheckLink(ld.root, p, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("load %s: %w", name, err)
-		}
-		if !inside(ld.root, target) {
-			return fmt.Errorf("load %s: symlink leads outside the repository to %s", name, target)
+			return fmt.Errorf("load %w", err)
 		}
 		info, err := os.Stat(target)
 		if err != nil {
-			return fmt.Errorf("load %s: %w", name, err)
+			return fmt.Errorf("load %s: %w", name, bare(err))
 		}
 		if !info.Mode().IsRegular() {
 			return nil
@@ -275,13 +271,13 @@ func (ld *loader) read(rel, p string, info fs.FileInfo) error {
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return fmt.Errorf("load %s: %w", rel, err)
+		return fmt.Errorf("load %s: %w", rel, bare(err))
 	}
 	defer f.Close()
 	// The file may grow after Stat; read one byte past the limit to notice.
 	content, err := io.ReadAll(io.LimitReader(f, ld.lim.MaxFileBytes+1))
 	if err != nil {
-		return fmt.Errorf("load %s: %w", rel, err)
+		return fmt.Errorf("load %s: %w", rel, bare(err))
 	}
 	if int64(len(content)) > ld.lim.MaxFileBytes {
 		return fmt.Errorf("load %s: %w: file is over %d bytes", rel, ErrLimit, ld.lim.MaxFileBytes)

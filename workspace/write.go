@@ -111,7 +111,7 @@ func Write(root, dir string, files []File, remove ...string) error {
 			return fmt.Errorf("write %s: %w", p, err)
 		}
 		if !inside(realDir, location) {
-			return fmt.Errorf("write %s: symlink leads outside %s to %s", p, d, location)
+			return fmt.Errorf("write %s: symlink leads outside %s: %w", p, d, ErrLink)
 		}
 		if exists {
 			if info, err := os.Stat(location); err == nil && info.IsDir() {
@@ -152,7 +152,10 @@ func resolve(r *os.Root, root, rel string) (location string, exists bool, err er
 		resolved, err := filepath.EvalSymlinks(full)
 		if err == nil {
 			if !inside(root, resolved) {
-				return "", false, fmt.Errorf("symlink leads outside the repository to %s", resolved)
+				return "", false, fmt.Errorf("symlink leads outside the repository: %w", ErrLink)
+			}
+			if r, ok := intoGit(root, resolved); ok {
+				return "", false, fmt.Errorf("symlink leads into the .git folder (%s): %w", r, ErrLink)
 			}
 			// The folder the write will go through must be reachable through r.
 			folder := cur

@@ -69,7 +69,7 @@ what it ignored, which checks ran and what they found. It writes only inside DIR
 	fl.StringVarP(&f.output, "output", "o", "", "folder to generate into, inside a repository (required)")
 	fl.StringVar(&f.env, "env", "", "environment (production, staging, ...); read from the intent or the path when unset")
 	fl.BoolVar(&f.validate, "validate", true, "render and schema-validate the result")
-	fl.BoolVar(&f.policyCheck, "policy-check", false, "run policy checks")
+	fl.BoolVar(&f.policyCheck, "policy-check", true, "run policy checks (--policy-check=false to skip them)")
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.BoolVar(&f.json, "json", false, "print the whole response as JSON")
 	fl.BoolVar(&f.patch, "patch", false, "print the patch instead of writing files")
@@ -116,6 +116,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		Options: &aidenv1.Options{
 			Validate:          &validate,
 			PolicyCheck:       f.policyCheck,
+			SkipPolicyCheck:   !f.policyCheck,
 			KubernetesVersion: f.k8sVersion,
 			SchemaLocations:   f.schemaLocs,
 		},
@@ -174,7 +175,8 @@ func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress i
 	engine := generator.New(generator.Options{Model: model})
 	p := newProgress(progress)
 	t := newTyping(progress)
-	res, err := engine.Generate(ctx, server.GenerateRequest(req), func(ev generator.Event) {
+	greq := server.GenerateRequest(req)
+	res, err := engine.Generate(ctx, greq, func(ev generator.Event) {
 		if ev.Delta != "" {
 			t.delta(ev.Attempt, ev.Delta)
 			return
@@ -186,7 +188,7 @@ func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress i
 	if err != nil {
 		return nil, err
 	}
-	return server.GenerateResponse(res), nil
+	return server.GenerateResponse(server.Redacted(greq, res)), nil
 }
 
 func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {

@@ -59,7 +59,7 @@ pre-merge gate: the exit code is 1 when findings at or above --fail-on remain.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif (2.1.0) or junit")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when findings at or above this severity remain: info, warning, error, or none")
-	fl.BoolVar(&f.policyCheck, "policy-check", false, "run policy checks")
+	fl.BoolVar(&f.policyCheck, "policy-check", true, "run policy checks (--policy-check=false to skip them)")
 	fl.BoolVar(&f.conventions, "conventions", true, "check the files against the conventions of the .stackgen/generation-config.yaml at or above them")
 	fl.BoolVar(&f.allKyverno, "all-kyverno", false, "with --policy-check, apply every Kyverno policy in policies/, not only those annotated stackgen.io/ai-enforce: \"true\"")
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
@@ -98,6 +98,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 			Files: server.FilesToProto(files),
 			Options: &aidenv1.Options{
 				PolicyCheck:       f.policyCheck,
+				SkipPolicyCheck:   !f.policyCheck,
 				KubernetesVersion: f.k8sVersion,
 				SchemaLocations:   f.schemaLocs,
 				AllKyverno:        f.allKyverno,

@@ -56,7 +56,10 @@ func TestValidateConventions(t *testing.T) {
 		{name: "broken", args: []string{"validate", shop}, code: exitFindings, says: broken},
 		{name: "broken, through a server", args: []string{"validate", "--server", srv.URL, shop}, code: exitFindings, says: broken},
 		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 9 objects of 2 apps", "deployment.yaml:24: Deployment/shop"}},
-		{name: "turned off", args: []string{"validate", "--conventions=false", shop}, code: exitOK, not: []string{"conventions"}},
+		// Policy checks are on by default: the careless manifests' plaintext
+		// Secret is still an error with the conventions turned off.
+		{name: "turned off", args: []string{"validate", "--conventions=false", shop}, code: exitFindings, says: []string{"[secret-plaintext]"}, not: []string{"conventions"}},
+		{name: "turned off, policy too", args: []string{"validate", "--conventions=false", "--policy-check=false", shop}, code: exitOK, not: []string{"conventions", "policy"}},
 		{name: "under the config and outside it", args: []string{"validate", shop, elsewhere}, code: exitFindings,
 			says: []string{"FAIL  conventions 7 objects of 1 app", "3 files checked: NOT valid"}, not: []string{"elsewhere.yaml:"}},
 	} {

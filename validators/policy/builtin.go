@@ -246,6 +246,12 @@ func checkResources(r *reporter, p string, c corev1.Container) {
 	}
 }
 
+// Credentials reports the credential-literal findings of files that are
+// not objects, such as a chart's values files (see credentials).
+func (e *Engine) Credentials(files []workspace.File) []Finding {
+	return e.credentials(files)
+}
+
 // credentials runs the secrets detector over files. Secret data is the
 // secret-plaintext rule's to report.
 func (e *Engine) credentials(files []workspace.File) []Finding {

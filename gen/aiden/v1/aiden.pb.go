@@ -385,18 +385,28 @@ type Options struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Render and schema-validate the output (default true when unset).
 	Validate *bool `protobuf:"varint,1,opt,name=validate,proto3,oneof" json:"validate,omitempty"`
-	// Run policy checks.
+	// Deprecated: policy checks run unless skip_policy_check is set. Kept so
+	// that old clients keep working: true still asks for policy checks (it
+	// wins over skip_policy_check); false, which proto3 cannot tell from
+	// unset, is read as unset, so an old client's policyCheck: false now gets
+	// policy checks.
+	//
+	// Deprecated: Marked as deprecated in aiden/v1/aiden.proto.
 	PolicyCheck bool `protobuf:"varint,2,opt,name=policy_check,json=policyCheck,proto3" json:"policy_check,omitempty"`
 	// Kubernetes version to validate against, for example "1.35.4"; empty
 	// means the pinned default.
 	KubernetesVersion string `protobuf:"bytes,3,opt,name=kubernetes_version,json=kubernetesVersion,proto3" json:"kubernetes_version,omitempty"`
 	// Extra kubeconform schema locations (template syntax) for CRDs.
 	SchemaLocations []string `protobuf:"bytes,4,rep,name=schema_locations,json=schemaLocations,proto3" json:"schema_locations,omitempty"`
-	// With policy_check, apply every Kyverno policy in the policies folder,
+	// With policy checks, apply every Kyverno policy in the policies folder,
 	// not only those annotated stackgen.io/ai-enforce: "true".
-	AllKyverno    bool `protobuf:"varint,5,opt,name=all_kyverno,json=allKyverno,proto3" json:"all_kyverno,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AllKyverno bool `protobuf:"varint,5,opt,name=all_kyverno,json=allKyverno,proto3" json:"all_kyverno,omitempty"`
+	// Turn policy checks off. They run by default, on every door: the
+	// built-in pack (no plaintext Secrets, Pod Security Standards,
+	// credential literals, ...), the repository's Kyverno and Rego policies.
+	SkipPolicyCheck bool `protobuf:"varint,6,opt,name=skip_policy_check,json=skipPolicyCheck,proto3" json:"skip_policy_check,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Options) Reset() {
@@ -436,6 +446,7 @@ func (x *Options) GetValidate() bool {
 	return false
 }
 
+// Deprecated: Marked as deprecated in aiden/v1/aiden.proto.
 func (x *Options) GetPolicyCheck() bool {
 	if x != nil {
 		return x.PolicyCheck
@@ -460,6 +471,13 @@ func (x *Options) GetSchemaLocations() []string {
 func (x *Options) GetAllKyverno() bool {
 	if x != nil {
 		return x.AllKyverno
+	}
+	return false
+}
+
+func (x *Options) GetSkipPolicyCheck() bool {
+	if x != nil {
+		return x.SkipPolicyCheck
 	}
 	return false
 }
@@ -2159,14 +2177,15 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\x14aiden/v1/aiden.proto\x12\baiden.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"4\n" +
 	"\x04File\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
-	"\acontent\x18\x02 \x01(\fR\acontent\"\xd5\x01\n" +
+	"\acontent\x18\x02 \x01(\fR\acontent\"\x85\x02\n" +
 	"\aOptions\x12\x1f\n" +
-	"\bvalidate\x18\x01 \x01(\bH\x00R\bvalidate\x88\x01\x01\x12!\n" +
-	"\fpolicy_check\x18\x02 \x01(\bR\vpolicyCheck\x12-\n" +
+	"\bvalidate\x18\x01 \x01(\bH\x00R\bvalidate\x88\x01\x01\x12%\n" +
+	"\fpolicy_check\x18\x02 \x01(\bB\x02\x18\x01R\vpolicyCheck\x12-\n" +
 	"\x12kubernetes_version\x18\x03 \x01(\tR\x11kubernetesVersion\x12)\n" +
 	"\x10schema_locations\x18\x04 \x03(\tR\x0fschemaLocations\x12\x1f\n" +
 	"\vall_kyverno\x18\x05 \x01(\bR\n" +
-	"allKyvernoB\v\n" +
+	"allKyverno\x12*\n" +
+	"\x11skip_policy_check\x18\x06 \x01(\bR\x0fskipPolicyCheckB\v\n" +
 	"\t_validate\"\x87\x02\n" +
 	"\x0fGenerateRequest\x12\x16\n" +
 	"\x06intent\x18\x01 \x01(\tR\x06intent\x12(\n" +

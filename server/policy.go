@@ -1,0 +1,12 @@
+package server
+
+import aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+
+// PolicyCheck reports whether a request's options ask for policy checks.
+// They are on by default, on every door: only skip_policy_check turns them
+// off. The deprecated policy_check still asks for them when true (it wins
+// over skip_policy_check); false cannot be told from unset in proto3, so
+// an old client sending policyCheck: false gets policy checks.
+func PolicyCheck(opts *aidenv1.Options) bool {
+	return !opts.GetSkipPolicyCheck() || opts.GetPolicyCheck()
+}
