@@ -27,6 +27,9 @@ type SlackOptions struct {
 	// ResponseClient posts results to Slack's response URLs; nil takes the
 	// slack package's default.
 	ResponseClient *http.Client
+	// ResponseBases are the URL prefixes response URLs may start with;
+	// nil takes slack.DefaultResponseBases (Slack's hosts over HTTPS).
+	ResponseBases []string
 }
 
 func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Handler {
@@ -37,6 +40,7 @@ func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Ha
 		UserLimit:     opts.UserLimit,
 		ChannelLimit:  opts.ChannelLimit,
 		Client:        opts.ResponseClient,
+		ResponseBases: opts.ResponseBases,
 		Logger:        log.With("door", "chat"),
 	}
 	if rec.store != nil {
