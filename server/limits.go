@@ -37,7 +37,7 @@ type Limits struct {
 }
 
 // DefaultRequestTimeout is Limits.RequestTimeout's default.
-const DefaultRequestTimeout = 2 * time.Minute
+const DefaultRequestTimeout = 5 * time.Minute
 
 // GenerationLimit is a token bucket and a concurrency bound per caller.
 type GenerationLimit struct {

@@ -25,6 +25,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	var addr string
 	var rf recordFlags
 	var mf modelFlags
+	var lf limitFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the Connect, gRPC and gRPC-Web API on one port",
@@ -41,16 +42,17 @@ the machine.`,
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), addr, rf, ms, slog.New(slog.NewTextHandler(stderr, nil)))
+			return serve(cmd.Context(), addr, rf, ms, lf, slog.New(slog.NewTextHandler(stderr, nil)))
 		},
 	}
 	addModelFlags(cmd.Flags(), &mf, true)
 	cmd.Flags().StringVar(&addr, "addr", "localhost:8080", "address to listen on")
 	rf.bind(cmd)
+	lf.bind(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, log *slog.Logger) error {
+func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, lf limitFlags, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return usageErr("listen on %s: %w", addr, err)
@@ -61,8 +63,13 @@ func serve(ctx context.Context, addr string, rf recordFlags, ms modelSetup, log 
 		return err
 	}
 	defer st.Close()
-	engine := generator.New(generator.Options{Model: ms.opts})
-	srv := server.NewHTTPServer(addr, server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts}))
+	slackOpts.ResponseBases = lf.slackResponseBases()
+	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations})
+	srv := server.NewHTTPServer(addr, server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Limits: lf.limits(ms.opts.Provider != nil)}))
+	if ln, err = lf.apply(srv, ln); err != nil {
+		ln.Close()
+		return err
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "version", versionString(), "generator", ms.describe())
 
 	errc := make(chan error, 1)
