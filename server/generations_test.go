@@ -27,11 +27,13 @@ import (
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/workspace"
 )
 
 // TestMain doubles as the server process that TestRestart kills.
 func TestMain(m *testing.M) {
+	helmchart.RunIfChild() // chart renders of TestCrashersInOneServer
 	if db := os.Getenv("AIDEN_TEST_BLOCKING_SERVER"); db != "" {
 		blockingServer(db)
 		return

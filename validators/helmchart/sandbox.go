@@ -178,7 +178,7 @@ func (r *Renderer) renderIsolated(ctx context.Context, sb *isolation, files []wo
 	}
 	switch {
 	case runCtx.Err() != nil:
-		return fail(fmt.Sprintf("rendering chart %q took longer than the limit of %s: a template loops too long (range over until, repeat)", name, sb.limits.Timeout))
+		return fail(fmt.Sprintf("rendering chart %q took longer than the limit of %s: a template loops or recurses too long (range over until, repeat, tpl)", name, sb.limits.Timeout))
 	case runErr == nil && !stdout.over:
 		var res Result
 		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
