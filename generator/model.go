@@ -149,6 +149,11 @@ type ModelOptions struct {
 	Temperature *float64
 	// MaxTokens bounds each answer; 0 means 8192.
 	MaxTokens int
+	// MaxAnswerBytes bounds each answer's text whatever the provider
+	// counts as tokens: a streamed answer is cut off past it and the call
+	// fails with ErrBadAnswer. 0 means 16 bytes per token of MaxTokens,
+	// at least 1 MiB.
+	MaxAnswerBytes int
 	// Timeout bounds one model call; 0 means 3 minutes.
 	Timeout time.Duration
 	// Retries bounds the retries of a call that failed with 429 or 5xx;
@@ -178,6 +183,9 @@ type ModelOptions struct {
 func (o *ModelOptions) defaults() {
 	if o.MaxTokens == 0 {
 		o.MaxTokens = 8192
+	}
+	if o.MaxAnswerBytes <= 0 {
+		o.MaxAnswerBytes = max(16*o.MaxTokens, 1<<20)
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 3 * time.Minute
@@ -276,9 +284,26 @@ func (e *Engine) call(ctx context.Context, c Completion, onDelta func(string)) (
 	}
 	defer func() { <-e.slots }()
 	timeout := e.opts.Model.Timeout
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	limit := e.opts.Model.MaxAnswerBytes
+	bctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	cctx, cancel := context.WithTimeout(bctx, timeout)
 	defer cancel()
+	tooBig := fmt.Errorf("%w: model %s answered more than the limit of %d bytes", ErrBadAnswer, c.Model, limit)
+	if onDelta != nil {
+		received, deliver := 0, onDelta
+		onDelta = func(d string) {
+			if received += len(d); received > limit {
+				abort(tooBig) // ends the stream; nothing past the limit is kept
+				return
+			}
+			deliver(d)
+		}
+	}
 	ans, err := e.opts.Model.Provider.Complete(cctx, c, onDelta)
+	if context.Cause(bctx) == tooBig || err == nil && len(ans.Content) > limit {
+		return Answer{}, tooBig
+	}
 	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
 		return Answer{}, fmt.Errorf("model %s did not answer within %s: %w", c.Model, timeout, context.DeadlineExceeded)
 	}

@@ -18,6 +18,14 @@ var ErrEmpty = errors.New("the answer is empty")
 // accepted form.
 var ErrUnparseable = errors.New("the answer holds no files in the output contract")
 
+// MaxFiles is the most files an answer may hold; a generation needs a few
+// dozen at most.
+const MaxFiles = 200
+
+// ErrTooManyFiles is wrapped by Parse for an answer of more than MaxFiles
+// files.
+var ErrTooManyFiles = fmt.Errorf("the answer holds more than the limit of %d files", MaxFiles)
+
 type answer struct {
 	Files []struct {
 		Path    string `json:"path"`
@@ -38,6 +46,14 @@ var (
 // fence; and fenced blocks each preceded by a line naming the file.
 // Reasoning models' <think> sections are ignored.
 func Parse(text string) ([]workspace.File, error) {
+	files, err := parse(text)
+	if len(files) > MaxFiles {
+		return nil, fmt.Errorf("%w: it holds %d", ErrTooManyFiles, len(files))
+	}
+	return files, err
+}
+
+func parse(text string) ([]workspace.File, error) {
 	text = strings.TrimSpace(thinkRE.ReplaceAllString(text, ""))
 	if text == "" {
 		return nil, ErrEmpty

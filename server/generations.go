@@ -51,8 +51,12 @@ type recorder struct {
 }
 
 // begin stores a running record for req before any work and returns its id
-// ("" without a store).
+// ("" without a store). A request the engine refuses is refused here and
+// never stored.
 func (r *recorder) begin(ctx context.Context, door store.Door, caller string, req generator.Request) (string, error) {
+	if err := checkRequest(r.engine, req); err != nil {
+		return "", err
+	}
 	if r.store == nil {
 		return "", nil
 	}

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,8 @@ type Options struct {
 	// (which Slack signs); nil turns authentication off, and every caller
 	// may then do everything (see docs/security.md).
 	Auth auth.Authenticator
+	// Limits bound each request's time and each caller's generations.
+	Limits Limits
 }
 
 // New returns a Handler serving the API, gRPC health and reflection.
@@ -58,11 +61,14 @@ func New(engine Engine, opts Options) *Handler {
 		opts.MaxRequestBytes = 32 << 20
 	}
 	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
+	if t := cmp.Or(opts.Limits.RequestTimeout, DefaultRequestTimeout); t > 0 {
+		handlerOpts = append(handlerOpts, connect.WithInterceptors(deadline(t)))
+	}
 
 	mux := http.NewServeMux()
 	work := newTracker()
 	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work}
-	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger}, handlerOpts...))
+	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: newLimiter(opts.Limits)}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
 		mux.Handle("POST /slack/commands", newSlackHandler(rec, opts.Slack, opts.Logger))
@@ -98,12 +104,21 @@ func NewHTTPServer(addr string, handler http.Handler) *http.Server {
 }
 
 type generateHandler struct {
-	rec *recorder
-	log *slog.Logger
+	rec   *recorder
+	log   *slog.Logger
+	limit *limiter // nil: none
 }
 
 func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aidenv1.GenerateRequest]) (*connect.Response[aidenv1.GenerateResponse], error) {
 	start := time.Now()
+	if err := noSchemaLocations(req.Msg.GetOptions()); err != nil {
+		return nil, err
+	}
+	release, err := h.limit.acquire(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	greq := GenerateRequest(req.Msg)
 	door, who := caller(ctx, req.Peer(), req.Header())
 	id, err := h.rec.begin(ctx, door, who, greq)
@@ -137,6 +152,14 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 			Attempt: int32(ev.Attempt),
 		})
 	}
+	if err := noSchemaLocations(req.Msg.GetRequest().GetOptions()); err != nil {
+		return err
+	}
+	release, err := h.limit.acquire(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer release()
 	greq := GenerateRequest(req.Msg.GetRequest())
 	door, who := caller(ctx, req.Peer(), req.Header())
 	id, err := h.rec.begin(ctx, door, who, greq)
@@ -202,6 +225,9 @@ type validateHandler struct {
 func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aidenv1.ValidateRequest]) (*connect.Response[aidenv1.ValidateResponse], error) {
 	start := time.Now()
 	opts := req.Msg.GetOptions()
+	if err := noSchemaLocations(opts); err != nil {
+		return nil, err
+	}
 	files := FilesFromProto(req.Msg.GetFiles())
 	for i := range files {
 		p, err := workspace.Clean(files[i].Path)

@@ -34,6 +34,9 @@ type SlackOptions struct {
 	// records. An unmapped user owns the records they asked for, as
 	// "slack:TEAM/USER", and reads only those.
 	Users map[string]string
+	// ResponseBases are the URL prefixes response URLs may start with;
+	// nil takes slack.DefaultResponseBases (Slack's hosts over HTTPS).
+	ResponseBases []string
 }
 
 func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Handler {
@@ -44,6 +47,7 @@ func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Ha
 		UserLimit:     opts.UserLimit,
 		ChannelLimit:  opts.ChannelLimit,
 		Client:        opts.ResponseClient,
+		ResponseBases: opts.ResponseBases,
 		Logger:        log.With("door", "chat"),
 	}
 	if rec.store != nil {

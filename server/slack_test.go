@@ -131,7 +131,7 @@ func post(t *testing.T, base, body string, header http.Header) (int, string) {
 
 func TestSlackSignature(t *testing.T) {
 	respURL, posts := responseURL(t)
-	s := newSlackServer(t, server.SlackOptions{})
+	s := newSlackServer(t, server.SlackOptions{ResponseBases: []string{respURL}})
 	body := command("generate "+redisIntent, "U1", "C1", respURL)
 	now := time.Now()
 	tests := []struct {
@@ -187,7 +187,7 @@ func TestSlackReplay(t *testing.T) {
 
 func TestSlackGenerate(t *testing.T) {
 	respURL, posts := responseURL(t)
-	s := newSlackServer(t, server.SlackOptions{})
+	s := newSlackServer(t, server.SlackOptions{ResponseBases: []string{respURL}})
 	body := command("generate "+redisIntent+" —path clusters/production/apps/redis --format helm", "U1", "C1", respURL)
 	start := time.Now()
 	code, ack := post(t, s.url, body, sign(signingSecret, body, time.Now()))
@@ -235,7 +235,7 @@ func TestSlackGenerate(t *testing.T) {
 
 func TestSlackMessages(t *testing.T) {
 	respURL, _ := responseURL(t)
-	s := newSlackServer(t, server.SlackOptions{UserLimit: slack.Limit{Count: 1, Per: time.Hour}})
+	s := newSlackServer(t, server.SlackOptions{ResponseBases: []string{respURL}, UserLimit: slack.Limit{Count: 1, Per: time.Hour}})
 	tests := []struct {
 		name, text, want string
 	}{
@@ -271,7 +271,7 @@ func TestSlackMessages(t *testing.T) {
 
 func TestSlackChannelLimit(t *testing.T) {
 	respURL, _ := responseURL(t)
-	s := newSlackServer(t, server.SlackOptions{ChannelLimit: slack.Limit{Count: 1, Per: time.Hour}})
+	s := newSlackServer(t, server.SlackOptions{ResponseBases: []string{respURL}, ChannelLimit: slack.Limit{Count: 1, Per: time.Hour}})
 	for i, want := range []string{"Working on it", "This channel has asked"} {
 		body := command("generate "+redisIntent, "U"+strconv.Itoa(i), "C1", respURL)
 		if _, text := post(t, s.url, body, sign(signingSecret, body, time.Now())); !strings.Contains(text, want) {

@@ -7,12 +7,15 @@ package slack
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,8 +89,13 @@ type Options struct {
 	// Timeout bounds one background generation; 0 means 5 minutes.
 	Timeout time.Duration
 	// Client posts to response URLs; nil means a client with a 15-second
-	// timeout.
+	// timeout. Redirects are never followed, whatever the client says.
 	Client *http.Client
+	// ResponseBases are the URL prefixes a command's response_url may
+	// start with; a command naming any other is refused, so that nobody
+	// can have the service post where they choose. nil means
+	// DefaultResponseBases.
+	ResponseBases []string
 	// Logger receives a line per command; nil discards.
 	Logger *slog.Logger
 }
@@ -123,6 +131,12 @@ func New(gens Generations, opts Options) *Handler {
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 15 * time.Second}
+	}
+	client := *opts.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	opts.Client = &client
+	if opts.ResponseBases == nil {
+		opts.ResponseBases = DefaultResponseBases
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -196,6 +210,11 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 		http.Error(w, "no response_url", http.StatusBadRequest)
 		return
 	}
+	if !allowedResponseURL(sc.ResponseURL, h.opts.ResponseBases) {
+		log.Warn("response_url refused", "response_url", sc.ResponseURL)
+		http.Error(w, "response_url is not one of Slack's", http.StatusBadRequest)
+		return
+	}
 	// The workspace is read before the acknowledgement: a bad path is
 	// answered at once, and the record carries the workspace digest.
 	// What the format needs: the overlays and Components for kustomize,
@@ -255,7 +274,13 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body []byte) e
 		return fmt.Errorf("verify signature: %w", err)
 	}
 	ts, _ := strconv.ParseInt(header.Get("X-Slack-Request-Timestamp"), 10, 64) // parsed by the verifier already
-	seen, err := h.opts.Replays.Seen(ctx, "slack:"+header.Get("X-Slack-Signature"), time.Unix(ts, 0).Add(maxAge+time.Minute))
+	// The key is the signature's bytes, not its text: hex in upper case
+	// is the same signature.
+	sig, err := hex.DecodeString(strings.TrimPrefix(header.Get("X-Slack-Signature"), "v0="))
+	if err != nil {
+		return fmt.Errorf("verify signature: %w", err)
+	}
+	seen, err := h.opts.Replays.Seen(ctx, "slack:v0="+hex.EncodeToString(sig), time.Unix(ts, 0).Add(maxAge+time.Minute))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errReplayCheck, err)
 	}
@@ -263,6 +288,31 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body []byte) e
 		return errors.New("replayed request")
 	}
 	return nil
+}
+
+// DefaultResponseBases are where Slack's response URLs point: Slack and
+// GovSlack.
+var DefaultResponseBases = []string{"https://hooks.slack.com/", "https://hooks.slack-gov.com/"}
+
+// allowedResponseURL reports whether raw starts with one of bases: the
+// same scheme and host (port included), no user info, and a path under
+// the base's.
+func allowedResponseURL(raw string, bases []string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	for _, b := range bases {
+		bu, err := url.Parse(b)
+		if err != nil {
+			continue
+		}
+		if strings.EqualFold(u.Scheme, bu.Scheme) && strings.EqualFold(u.Host, bu.Host) &&
+			strings.HasPrefix(path.Clean("/"+u.Path)+"/", strings.TrimSuffix(path.Clean("/"+bu.Path), "/")+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // errReplayCheck marks a verification that could not finish: the request

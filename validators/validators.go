@@ -225,7 +225,7 @@ func terraformReport(res terraform.Result) ([]Check, []Finding) {
 	byRule := map[string][]Finding{}
 	for _, p := range res.Problems {
 		rule := p.Rule
-		if rule == terraform.RuleSyntax {
+		if rule == terraform.RuleSyntax || rule == terraform.RuleTooDeep {
 			rule = terraform.RuleStructure
 		}
 		f := Finding{File: p.File, Line: p.Line, Resource: p.Address, Rule: p.Rule, Severity: SeverityError, Message: p.Message()}

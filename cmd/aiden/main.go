@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/validators/helmchart"
 )
 
 // Exit codes.
@@ -60,6 +61,7 @@ func codeFor(err error) int {
 }
 
 func main() {
+	helmchart.RunIfChild() // a chart render started by serve (helmchart.Isolate)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -12,7 +12,15 @@ import (
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/validators/helmchart"
 )
+
+// TestMain lets this test binary serve as the chart-rendering child that
+// `aiden serve` starts (see helmchart.Isolate), as the aiden binary does.
+func TestMain(m *testing.M) {
+	helmchart.RunIfChild()
+	os.Exit(m.Run())
+}
 
 const redisIntent = "Deploy a Redis cluster with 3 replicas, persistent storage, and automatic failover in production"
 

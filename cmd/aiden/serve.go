@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/validators/helmchart"
 )
 
 func newServeCmd(stderr io.Writer) *cobra.Command {
@@ -27,6 +28,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	var mf modelFlags
 	var sf securityFlags
 	var shutdownTimeout time.Duration
+	var lf limitFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the Connect, gRPC and gRPC-Web API on one port",
@@ -51,7 +53,7 @@ other address unless --insecure-no-auth is given. See docs/security.md.`,
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), addr, rf, sf, ms, shutdownTimeout, log)
+			return serve(cmd.Context(), addr, rf, sf, lf, ms, shutdownTimeout, log)
 		},
 	}
 	addModelFlags(cmd.Flags(), &mf, true)
@@ -60,10 +62,11 @@ other address unless --insecure-no-auth is given. See docs/security.md.`,
 		"on SIGTERM or SIGINT, how long requests and generations in flight may take to finish before they are cancelled and marked interrupted")
 	rf.bind(cmd)
 	sf.bind(cmd)
+	lf.bind(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, ms modelSetup, shutdownTimeout time.Duration, log *slog.Logger) error {
+func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, lf limitFlags, ms modelSetup, shutdownTimeout time.Duration, log *slog.Logger) error {
 	authn, err := sf.authenticator(ctx)
 	if err != nil {
 		return err
@@ -83,14 +86,20 @@ func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, m
 	}
 	defer st.Close()
 	slackOpts.Users = ms.slackUsers
-	engine := generator.New(generator.Options{Model: ms.opts})
-	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn})
+	slackOpts.ResponseBases = lf.slackResponseBases()
+	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations})
+	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn, Limits: lf.limits(ms.opts.Provider != nil)})
 	var srv *http.Server
 	if tlsCfg != nil {
 		srv = server.NewHTTPSServer(addr, h, tlsCfg)
 	} else {
 		srv = server.NewHTTPServer(addr, h)
 	}
+	if ln, err = lf.apply(srv, ln); err != nil {
+		ln.Close()
+		return err
+	}
+	defer helmchart.Isolate(nil, helmchart.Limits{}) // render in-process again once serving ends
 	// Requests outlive the signal until the shutdown timeout.
 	base, cancelRequests := context.WithCancel(context.Background())
 	defer cancelRequests()

@@ -103,13 +103,31 @@ type Result struct {
 
 // Render renders the chart in files, whose paths are relative to the chart
 // root (Chart.yaml, values.yaml, templates/...), with its default values.
+// Under Isolate it renders in a child process with memory and time limits;
+// either way output past the limit (see Limits) is an Error message.
 func (r *Renderer) Render(ctx context.Context, files []workspace.File) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("render chart: %w", err)
 	}
+	if sb := sandbox.Load(); sb != nil {
+		return r.renderIsolated(ctx, sb, files)
+	}
+	return r.render(files, limits().MaxOutput), nil
+}
+
+// render renders in this process.
+func (r *Renderer) render(files []workspace.File, maxOutput int64) Result {
+	res, err := r.renderChart(files)
+	if err != nil {
+		return Result{Messages: []Message{loadMessage(err)}}
+	}
+	return capOutput(res, maxOutput)
+}
+
+func (r *Renderer) renderChart(files []workspace.File) (Result, error) {
 	ch, err := loader.LoadFiles(buffered(files))
 	if err != nil {
-		return Result{Messages: []Message{loadMessage(err)}}, nil
+		return Result{}, err
 	}
 	res := Result{Name: ch.Name()}
 	if ch.Metadata != nil {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stackgen/aiden/workspace"
 	"github.com/yannh/kubeconform/pkg/validator"
@@ -46,6 +48,9 @@ type Options struct {
 	// Concurrency bounds how many objects are validated at once.
 	// Default: GOMAXPROCS.
 	Concurrency int
+	// FetchTimeout bounds fetching one schema from an HTTP location.
+	// Default: DefaultFetchTimeout.
+	FetchTimeout time.Duration
 }
 
 // Validator validates objects. It keeps one kubeconform validator, which
@@ -55,6 +60,9 @@ type Validator struct {
 	bundle *bundle // nil when no embedded bundle matches the version
 	dir    string  // <cache>/<bundle hash>, holding the version folders
 	kc     validator.Validator
+
+	remotes []remote     // HTTP locations, mirrored by fetch
+	client  *http.Client // for remotes; redirects are not followed
 
 	mu      sync.Mutex
 	written map[string]bool // "apiVersion/kind" already materialized
@@ -98,7 +106,22 @@ func New(opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("no embedded schemas for kubernetes %s (embedded: %s); give schema locations",
 			opts.KubernetesVersion, newest)
 	}
-	locations = append(locations, opts.SchemaLocations...)
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = DefaultFetchTimeout
+	}
+	for _, loc := range opts.SchemaLocations {
+		if !isHTTP(loc) {
+			locations = append(locations, loc)
+			continue
+		}
+		r, err := newRemote(loc, opts.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		v.remotes = append(v.remotes, r)
+		locations = append(locations, r.local)
+	}
+	v.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	v.opts = opts
 
 	v.kc, err = validator.New(locations, validator.Opts{
@@ -343,7 +366,7 @@ func (v *Validator) validateOne(d document) Result {
 // materialize writes the schema of every kind in docs that the bundle
 // knows and that is not yet on disk.
 func (v *Validator) materialize(docs []document) error {
-	if v.bundle == nil {
+	if v.bundle == nil && len(v.remotes) == 0 {
 		return nil
 	}
 	v.mu.Lock()
@@ -357,15 +380,29 @@ func (v *Validator) materialize(docs []document) error {
 		if v.written[key] {
 			continue
 		}
-		if err := v.writeSchema(av, kind); err != nil {
-			return err
+		embedded := false
+		if v.bundle != nil {
+			var err error
+			if embedded, err = v.writeSchema(av, kind); err != nil {
+				return err
+			}
+		}
+		for _, r := range v.remotes {
+			if embedded {
+				break
+			}
+			if err := v.fetch(r, av, kind); err != nil {
+				return err
+			}
 		}
 		v.written[key] = true
 	}
 	return nil
 }
 
-func (v *Validator) writeSchema(apiVersion, kind string) error {
+// writeSchema writes the embedded schema of apiVersion/kind, reporting
+// whether there is one.
+func (v *Validator) writeSchema(apiVersion, kind string) (bool, error) {
 	suffix := ""
 	if v.opts.Strict {
 		suffix = "-strict"
@@ -373,33 +410,33 @@ func (v *Validator) writeSchema(apiVersion, kind string) error {
 	dir := filepath.Join(v.dir, "v"+v.opts.KubernetesVersion+"-standalone"+suffix)
 	name := filepath.Join(dir, strings.ToLower(kind)+kindSuffix(apiVersion)+".json")
 	if _, err := os.Stat(name); err == nil {
-		return nil // the folder is named by the bundle's hash, so it is current
+		return true, nil // the folder is named by the bundle's hash, so it is current
 	}
 	doc, ok, err := v.bundle.standalone(apiVersion, kind, v.opts.Strict)
 	if err != nil || !ok {
-		return err
+		return false, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write schema: %w", err)
+		return false, fmt.Errorf("write schema: %w", err)
 	}
 	// Write and rename, so that a concurrent reader (another process
 	// sharing the cache) never sees half a file.
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write schema: %w", err)
+		return false, fmt.Errorf("write schema: %w", err)
 	}
 	_, werr := tmp.Write(doc)
 	werr = errors.Join(werr, tmp.Chmod(0o644))
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write schema: %w", err)
+		return false, fmt.Errorf("write schema: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write schema: %w", err)
+		return false, fmt.Errorf("write schema: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // causeRe finds the causes in kubeconform's flattened jsonschema error:

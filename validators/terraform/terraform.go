@@ -10,6 +10,7 @@ package terraform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -21,6 +22,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 
+	"github.com/stackgen/aiden/validators/nesting"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -74,6 +76,7 @@ const (
 	RuleStructure = "terraform"          // blocks, references, duplicates
 	RuleSchema    = "terraform-schema"   // against the provider schema export
 	RuleValidate  = "terraform-validate" // reported by terraform/tofu validate
+	RuleTooDeep   = "terraform/too-deep" // nested deeper than the parser is given
 )
 
 // Problem is one thing wrong with a module.
@@ -181,6 +184,10 @@ func Parse(files []workspace.File) *Module {
 			file  *hcl.File
 			diags hcl.Diagnostics
 		)
+		if p, deep := tooDeep(f); deep {
+			m.Problems = append(m.Problems, p)
+			continue
+		}
 		if strings.HasSuffix(f.Path, ".json") {
 			file, diags = hcljson.Parse(f.Content, f.Path)
 		} else {
@@ -195,6 +202,21 @@ func Parse(files []workspace.File) *Module {
 	m.structure()
 	sortProblems(m.Problems)
 	return m
+}
+
+// tooDeep turns away a file nested deeper than nesting.DefaultMax before
+// the HCL parser, whose recursion would overflow the stack, sees it.
+func tooDeep(f workspace.File) (Problem, bool) {
+	scan := nesting.HCL
+	if strings.HasSuffix(f.Path, ".json") {
+		scan = nesting.JSON
+	}
+	var ne *nesting.Error
+	if err := scan(f.Content, nesting.DefaultMax); errors.As(err, &ne) {
+		return Problem{File: f.Path, Line: ne.Line, Rule: RuleTooDeep, Severity: Error,
+			Summary: "Nested too deeply", Detail: ne.Error()}, true
+	}
+	return Problem{}, false
 }
 
 func fromDiags(diags hcl.Diagnostics, rule, address string) []Problem {
