@@ -55,7 +55,7 @@ type Redacted struct {
 //   - Deleted, with a credential in it: a git binary deletion with the full
 //     blob id ("Binary files a/X and /dev/null differ"). git apply checks
 //     that the file is exactly the one aiden read and deletes it; no line
-//     of it is in the patch. patch(1) skips such a file.
+//     of it is in the patch. patch(1) refuses such a file.
 //   - Changed, with a credential on a line the diff would show (removed,
 //     added or context): a git binary delta against the file as it is.
 //     Every byte of a credential is copied from the old file by the delta,
@@ -114,7 +114,7 @@ func Redact(old, new []workspace.File, deleted ...string) Redacted {
 			if spans := secrets.Spans(prev); len(spans) > 0 {
 				writeBinaryDeletion(&b, p, prev)
 				out.Withheld = append(out.Withheld, Withheld{Path: p, Line: lineOf(prev, spans[0].Start), Rule: spans[0].Rule,
-					How: "the deletion is a git binary patch with no content: apply it with git apply (patch -p1 skips it) or delete the file by hand"})
+					How: "the deletion is a git binary patch with no content: apply it with git apply (patch -p1 refuses it) or delete the file by hand"})
 				continue
 			}
 			b.Write(Unified(old, nil, p))
@@ -146,7 +146,7 @@ func Redact(old, new []workspace.File, deleted ...string) Redacted {
 			}
 			writeBinaryDelta(&b, p, prev, content2, spanValues(prev, content2))
 			out.Withheld = append(out.Withheld, Withheld{Path: p, Rule: "binary-delta",
-				How: "the change is a git binary delta that copies the file's credentials from the file itself: apply it with git apply (patch -p1 skips it)"})
+				How: "the change is a git binary delta that copies the file's credentials from the file itself: apply it with git apply (patch -p1 refuses it)"})
 		}
 	}
 	out.Patch = b.Bytes()
