@@ -22,7 +22,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 )
 
-// Limits bound the work one request may cause. See docs/security-limits.md.
+// Limits bound the work one request may cause. See docs/security.md.
 type Limits struct {
 	// RequestTimeout bounds every RPC, model calls, rendering and checks
 	// included; a client's shorter deadline holds. 0 means

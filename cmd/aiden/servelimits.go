@@ -15,7 +15,7 @@ import (
 )
 
 // limitFlags are serve's bounds on the work one request or caller may
-// cause, and on where the server reaches out to. docs/security-limits.md
+// cause, and on where the server reaches out to. docs/security.md
 // lists them.
 type limitFlags struct {
 	requestTimeout time.Duration
