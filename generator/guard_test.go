@@ -99,9 +99,9 @@ func TestGuardReplaceChart(t *testing.T) {
 	mine := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\ndata:\n  count: 3\n"
 	ws = with(ws, guardTarget+"/templates/mine.yaml", mine)
 
-	t.Run("auto refuses a folder aiden wrote", func(t *testing.T) {
-		_, err := e.Generate(ctx, generator.Request{Intent: workIntent, TargetPath: guardTarget, Workspace: ws}, nil)
-		if !errors.Is(err, generator.ErrInvalidInput) || !strings.Contains(err.Error(), "already holds an app aiden wrote") {
+	t.Run("create refuses a folder aiden wrote", func(t *testing.T) {
+		_, err := e.Generate(ctx, generator.Request{Intent: workIntent, TargetPath: guardTarget, Workspace: ws, Mode: generator.ModeCreate}, nil)
+		if !errors.Is(err, generator.ErrInvalidInput) || !strings.Contains(err.Error(), "already holds") {
 			t.Errorf("err = %v, want invalid input saying the folder holds an app", err)
 		}
 	})

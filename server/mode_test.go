@@ -2,14 +2,21 @@ package server_test
 
 import (
 	"context"
+	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/workspace"
 )
 
 // TestGenerateModes: the API carries the mode and force in, and the mode
@@ -49,8 +56,7 @@ func TestGenerateModes(t *testing.T) {
 		mode aidenv1.Mode
 		want string
 	}{
-		{"auto on a folder aiden wrote", aidenv1.Mode_MODE_AUTO, "already holds an app aiden wrote"},
-		{"create on a folder aiden wrote", aidenv1.Mode_MODE_CREATE, "already holds an app aiden wrote"},
+		{"create on a folder aiden wrote", aidenv1.Mode_MODE_CREATE, "already holds"},
 		{"replace over a hand edit", aidenv1.Mode_MODE_REPLACE, "changed by hand since aiden wrote them, so not overwritten or deleted: values.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,5 +80,53 @@ func TestGenerateModes(t *testing.T) {
 	}
 	if !strings.Contains(resp.Msg.GetPatch(), "-replicaCount: 5 # mine") {
 		t.Errorf("the patch does not overwrite values.yaml:\n%s", resp.Msg.GetPatch())
+	}
+}
+
+// TestSlackGenerateOnAnExistingApp: "/aiden generate" on a folder that
+// holds an app aiden wrote goes through the same engine in auto mode: the
+// intent, which asks for the app again rather than for a change, is
+// refused (as a second creation, or as a change the change author cannot
+// make), and --replace refuses the file changed by hand by name.
+func TestSlackGenerateOnAnExistingApp(t *testing.T) {
+	repo := t.TempDir()
+	const intent = "worker image ghcr.io/acme/w:1.0.0"
+	res, err := generator.New(generator.Options{}).Generate(context.Background(), generator.Request{Intent: intent, TargetPath: "apps/worker", SkipValidation: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workspace.Write(repo, "apps/worker", res.Files); err != nil {
+		t.Fatal(err)
+	}
+	values := filepath.Join(repo, "apps/worker/values.yaml")
+	b, err := os.ReadFile(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(values, append(b, "# tuned by hand\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	respURL, posts := responseURL(t)
+	s := newSlackServer(t, server.SlackOptions{Repo: repo})
+	for _, tc := range []struct{ flags, want string }{
+		{"", `already holds|cannot change`},
+		{" --replace", "changed by hand since aiden wrote them, so not overwritten or deleted: values.yaml"},
+	} {
+		body := command("generate "+intent+" --path apps/worker"+tc.flags, "U1", "C1", respURL)
+		if code, ack := post(t, s.url, body, sign(signingSecret, body, time.Now())); code != http.StatusOK || !strings.Contains(ack, "Working on it") {
+			t.Fatalf("ack: %d %q", code, ack)
+		}
+		select {
+		case result := <-posts:
+			if !strings.Contains(result, "failed") || !regexp.MustCompile(tc.want).MatchString(result) {
+				t.Errorf("generate%s: result %q, want a failure with %q", tc.flags, result, tc.want)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatal("no result posted to response_url")
+		}
+	}
+	if got, _ := os.ReadFile(values); !strings.HasSuffix(string(got), "# tuned by hand\n") {
+		t.Errorf("values.yaml changed:\n%s", got)
 	}
 }
