@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/record"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -163,5 +164,35 @@ func TestGuardBadRecord(t *testing.T) {
 	_, err := generator.New(generator.Options{}).Generate(context.Background(), generator.Request{Intent: webIntent, TargetPath: guardTarget, Workspace: ws, Mode: generator.ModeReplace}, nil)
 	if !errors.Is(err, generator.ErrInvalidInput) || !strings.Contains(err.Error(), guardTarget+"/.aiden/record.yaml") {
 		t.Errorf("err = %v, want invalid input naming the record", err)
+	}
+}
+
+// TestGuardModelReplace: a model's answer goes through the same guard: a
+// replacement over a chart written by hand keeps the hand-written
+// values.yaml (checked with the model's templates), writes the new files,
+// and records the model as the author.
+func TestGuardModelReplace(t *testing.T) {
+	srv := providertest.OpenAI(t, providertest.Step{Text: answer(t, "good")})
+	req := request()
+	values := providertest.Files(t, "testdata/model/charts/good")["values.yaml"] + "# tuned by hand\n"
+	req.Workspace = []workspace.File{{Path: target + "/values.yaml", Content: []byte(values)}}
+	req.Mode = generator.ModeReplace
+	res, err := modelEngine(srv, nil).Generate(context.Background(), req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file(res.Files, target+"/values.yaml") != "" || !slices.ContainsFunc(res.Files, func(f workspace.File) bool { return f.Path == target+"/Chart.yaml" }) {
+		t.Errorf("files = %v, want the model's files but values.yaml", res.Files)
+	}
+	want := generator.LeftAlone{Path: target + "/values.yaml", Reason: "not written by aiden, so the generated version of it was not written"}
+	if !slices.Contains(res.LeftAlone, want) {
+		t.Errorf("left alone = %v, want %v", res.LeftAlone, want)
+	}
+	if !res.Valid() {
+		t.Errorf("the model's chart with the hand-written values.yaml is not valid: %v", res.Report.Findings)
+	}
+	rec, err := record.Read(target, res.Files)
+	if err != nil || rec == nil || rec.Has("values.yaml") || !strings.HasPrefix(rec.Author, "model ") {
+		t.Errorf("record = %+v, %v; want the model as author and no values.yaml", rec, err)
 	}
 }
