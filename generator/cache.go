@@ -82,9 +82,11 @@ func (e *Engine) cacheKey(req Request, target string, format Format, model strin
 		Temperature                                     *float64
 		MaxTokens, Rounds, Examples                     int
 		Workspace                                       string
+		Mode                                            Mode
+		Force                                           bool
 	}{req.Intent, string(format), target, req.Environment, req.KubernetesVersion, model, prompts.Version,
 		req.SchemaLocations, req.SkipValidation, req.PolicyCheck, m.Structured,
-		m.Temperature, m.MaxTokens, m.RepairRounds, m.ExampleTokens, hex.EncodeToString(ws.Sum(nil))})
+		m.Temperature, m.MaxTokens, m.RepairRounds, m.ExampleTokens, hex.EncodeToString(ws.Sum(nil)), req.Mode, req.Force})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -340,8 +340,15 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		return nil, err
 	}
 	res.Mode = mode
+	guard, err := newGuard(req, mode, target)
+	if err != nil {
+		return nil, err
+	}
 	if mode == ModeChange {
 		if err := e.changeApp(ctx, req, cfg, app, res, stage, progress); err != nil {
+			return nil, err
+		}
+		if err := guard.finish(res); err != nil {
 			return nil, err
 		}
 		res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
@@ -369,6 +376,9 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 			return nil, err
 		}
 		if err := register(req.Workspace, target, res); err != nil {
+			return nil, err
+		}
+		if err := guard.finish(res); err != nil {
 			return nil, err
 		}
 		res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
@@ -433,6 +443,9 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		return nil, err
 	}
 
+	if err := guard.finish(res); err != nil {
+		return nil, err
+	}
 	res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
 	progress(Event{Stage: StageDone, Message: doneLine(res)})
 	return res, nil
@@ -671,22 +684,26 @@ func place(target string, files []workspace.File) ([]workspace.File, error) {
 }
 
 // settle works out what the target folder holds once the generated files
-// land: a chart's templates folder belongs to the generation, so templates
-// already there that the new chart lacks are deleted (they would otherwise be
-// rendered with it); any other file already in the target is kept, and is
-// checked with the new files, since it will sit beside them.
+// land: templates aiden wrote that the new chart lacks are deleted (they
+// would otherwise be rendered with it); any other file already in the
+// target is kept, and is checked with the new files, since it will sit
+// beside them. A file aiden did not write keeps its place over a generated
+// one (see guard).
 func settle(format Format, target string, ws, generated []workspace.File) (final []workspace.File, deleted []string) {
+	own := ownerOf(target, ws)
 	made := make(map[string]bool, len(generated))
 	for _, f := range generated {
-		made[f.Path] = true
+		if !own.foreign(f.Path, f.Content) {
+			made[f.Path] = true
+			final = append(final, f)
+		}
 	}
-	final = append(final, generated...)
 	for _, f := range ws {
 		p, err := workspace.Clean(f.Path)
 		if err != nil || made[p] || !workspace.Within(target, p) {
 			continue
 		}
-		if format == FormatHelm && workspace.Within(target+"/templates", p) {
+		if format == FormatHelm && workspace.Within(target+"/templates", p) && own.wrote(p) {
 			deleted = append(deleted, p)
 			continue
 		}

@@ -143,8 +143,8 @@ func TestLoadFor(t *testing.T) {
 	}
 }
 
-// Outside a repository the folder FindRoot falls back on (the filesystem
-// root, say) is not searched for chart sources.
+// Outside a repository the folder FindRoot falls back on (the output
+// folder's parent, say) is not searched for chart sources.
 func TestLoadSourcesOnlyInRepository(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{

@@ -38,8 +38,9 @@ func LoadSources(lim workspace.Limits, root, target string) ([]workspace.File, e
 // sources LoadSources describes.
 func withSources(lim workspace.Limits, root string, base []workspace.File) ([]workspace.File, error) {
 	if !workspace.IsRepository(root) {
-		// Outside a repository (the filesystem root or the current
-		// folder, see workspace.FindRoot) there is nothing to search.
+		// Outside a repository (the current folder or the output
+		// folder's parent, see workspace.FindRoot) there is nothing to
+		// search.
 		return base, nil
 	}
 	sources, err := lim.Scan(root, base, sourceName, sourceContent)

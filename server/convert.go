@@ -23,6 +23,8 @@ func GenerateRequest(m *aidenv1.GenerateRequest) generator.Request {
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
 		Model:             m.GetModel(),
+		Mode:              modeFromProto(m.GetMode()),
+		Force:             m.GetForce(),
 	}
 }
 
@@ -61,7 +63,44 @@ func GenerateResponse(res *generator.Result) *aidenv1.GenerateResponse {
 		Provenance: prov,
 		Valid:      res.Valid(),
 		Deleted:    res.Deleted,
+		Mode:       ModeToProto(res.Mode),
+		LeftAlone:  leftAloneToProto(res.LeftAlone),
 	}
+}
+
+// ModeToProto maps a generation mode onto the API's enum.
+func ModeToProto(m generator.Mode) aidenv1.Mode {
+	switch m {
+	case generator.ModeAuto:
+		return aidenv1.Mode_MODE_AUTO
+	case generator.ModeCreate:
+		return aidenv1.Mode_MODE_CREATE
+	case generator.ModeChange:
+		return aidenv1.Mode_MODE_CHANGE
+	case generator.ModeReplace:
+		return aidenv1.Mode_MODE_REPLACE
+	}
+	return aidenv1.Mode_MODE_UNSPECIFIED
+}
+
+func modeFromProto(m aidenv1.Mode) generator.Mode {
+	switch m {
+	case aidenv1.Mode_MODE_CREATE:
+		return generator.ModeCreate
+	case aidenv1.Mode_MODE_CHANGE:
+		return generator.ModeChange
+	case aidenv1.Mode_MODE_REPLACE:
+		return generator.ModeReplace
+	}
+	return generator.ModeAuto
+}
+
+func leftAloneToProto(ls []generator.LeftAlone) []*aidenv1.LeftAlone {
+	out := make([]*aidenv1.LeftAlone, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, &aidenv1.LeftAlone{Path: l.Path, Reason: l.Reason})
+	}
+	return out
 }
 
 // AttemptToProto converts one model attempt for the wire.

@@ -14,6 +14,7 @@ import (
 
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
+	"github.com/stackgen/aiden/record"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
 )
@@ -41,9 +42,14 @@ func TestProbeServedPatchCarriesNoDeletedSecret(t *testing.T) {
 	srv := newRecordingServer(t, st, server.Options{})
 
 	stale := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: redis-auth\nstringData:\n  password: \"" + staleSecret + "\"\n"
+	// aiden wrote the stale template (its record says so), so replacing
+	// the app deletes it; a template aiden did not write would stay.
+	rec := record.New(redisIntent, "planner")
+	rec.Files["templates/stale-secret.yaml"] = record.Digest([]byte(stale))
 	ws := []*aidenv1.File{
 		{Path: "clusters/production/apps/README.md", Content: []byte("# apps\n")},
 		{Path: staleSecretF, Content: []byte(stale)},
+		{Path: staleTarget + "/" + record.Path, Content: rec.Marshal()},
 	}
 	leaks := func(what, s string) {
 		t.Helper()
@@ -60,6 +66,7 @@ func TestProbeServedPatchCarriesNoDeletedSecret(t *testing.T) {
 		Format:     aidenv1.Format_FORMAT_HELM,
 		TargetPath: staleTarget,
 		Workspace:  ws,
+		Mode:       aidenv1.Mode_MODE_REPLACE,
 	}
 	resp, err := client.Generate(ctx, connect.NewRequest(req))
 	if err != nil {

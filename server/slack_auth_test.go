@@ -29,7 +29,7 @@ func TestSlackUsers(t *testing.T) {
 	srv.Config.Handler = server.New(generator.New(generator.Options{}), server.Options{
 		Store: st,
 		Auth:  tokens(t, map[string][]auth.Role{"alice": auth.DefaultRoles}),
-		Slack: server.SlackOptions{SigningSecret: signingSecret, Repo: t.TempDir(), PublicURL: srv.URL, Users: map[string]string{"T1/U1": "alice"}},
+		Slack: server.SlackOptions{SigningSecret: signingSecret, Repo: t.TempDir(), PublicURL: srv.URL, Users: map[string]string{"T1/U1": "alice"}, ResponseBases: []string{respURL}},
 	})
 	send := func(user, text string) string {
 		t.Helper()

@@ -14,18 +14,21 @@ import (
 type Command struct {
 	// Name is generate, status or help.
 	Name string
-	// Intent, Format, Environment and Path are generate's.
+	// Intent, Format, Environment, Path and Mode are generate's.
 	Intent      string
 	Format      generator.Format
 	Environment string
 	Path        string
+	// Mode is empty (auto: a folder that holds an app is changed) or
+	// ModeReplace with --replace.
+	Mode generator.Mode
 	// ID is status's.
 	ID string
 }
 
 // Usage is the help text, in Slack's mrkdwn.
 const Usage = "*aiden* turns a sentence of infrastructure intent into validated files for the GitOps repository.\n" +
-	"• `/aiden generate <intent> [--format helm|kustomize|terraform] [--env ENV] [--path FOLDER]` — generate, check, and get a patch\n" +
+	"• `/aiden generate <intent> [--format helm|kustomize|terraform] [--env ENV] [--path FOLDER] [--replace]` — generate, check, and get a patch; on a folder that holds an app, the intent changes it, and `--replace` regenerates it (files changed by hand are refused, files aiden did not write are left alone)\n" +
 	"• `/aiden status <id>` — where a generation stands\n" +
 	"• `/aiden help` — this message\n" +
 	"Example: `/aiden generate Deploy a Redis cluster with 3 replicas, persistent storage, and automatic failover in production --path clusters/production/apps/redis`"
@@ -72,8 +75,14 @@ func parseGenerate(args []string) (Command, error) {
 		flag, value, hasValue := strings.Cut(w[2:], "=")
 		switch flag {
 		case "format", "env", "path":
+		case "replace":
+			if hasValue {
+				return Command{}, usagef("flag `--replace` takes no value")
+			}
+			c.Mode = generator.ModeReplace
+			continue
 		default:
-			return Command{}, usagef("unknown flag `--%s`: `/aiden generate` takes --format, --env and --path", flag)
+			return Command{}, usagef("unknown flag `--%s`: `/aiden generate` takes --format, --env, --path and --replace", flag)
 		}
 		if !hasValue {
 			if i+1 >= len(args) || strings.HasPrefix(dashes(args[i+1]), "--") {

@@ -38,6 +38,11 @@ func TestParse(t *testing.T) {
 			want: Command{Name: "generate", Intent: redis, Format: generator.FormatHelm, Path: "clusters/production/apps/redis"},
 		},
 		{
+			name: "replace",
+			text: "generate worker image ghcr.io/acme/w:1.0.0 --path apps/w —replace",
+			want: Command{Name: "generate", Intent: "worker image ghcr.io/acme/w:1.0.0", Format: generator.FormatHelm, Path: "apps/w", Mode: generator.ModeReplace},
+		},
+		{
 			name: "slack escapes",
 			text: "generate web API image ghcr.io/acme/api:1.4.2 &amp; port 8080 --path apps/api",
 			want: Command{Name: "generate", Intent: "web API image ghcr.io/acme/api:1.4.2 & port 8080", Format: generator.FormatHelm, Path: "apps/api"},
@@ -68,6 +73,7 @@ func TestParseRejects(t *testing.T) {
 		"generate redis --format yaml --path apps/r",
 		"generate redis --path /etc",
 		"generate redis --path .",
+		"generate redis --path apps/r --replace=yes",
 	} {
 		if _, err := Parse(text); !errors.Is(err, ErrUsage) {
 			t.Errorf("Parse(%q) error = %v, want ErrUsage", text, err)

@@ -232,6 +232,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 		Environment: cmd.Environment,
 		Workspace:   files,
 		PolicyCheck: true,
+		Mode:        cmd.Mode,
 	}
 	id, err := h.gens.Begin(r.Context(), caller(sc), req)
 	if err != nil {
@@ -353,6 +354,9 @@ func (h *Handler) resultText(id string, req generator.Request, res *generator.Re
 		fmt.Fprintf(&b, "Checks: %s.\n", strings.Join(checks, ", "))
 	}
 	writeFindings(&b, res.Report.Findings)
+	for _, l := range res.LeftAlone {
+		fmt.Fprintf(&b, "Left alone: `%s`: %s\n", l.Path, l.Reason)
+	}
 	h.writePatch(&b, id, string(res.Patch))
 	return b.String()
 }

@@ -20,10 +20,11 @@ import (
 // The root is the nearest folder, walking up, that holds a generation config
 // (ConfigPath: a GitOps repository kept in a folder of a larger one) or a
 // ".git" entry (a folder, or a file as in worktrees and submodules). Without
-// either, the root is
-// the current folder when dir lies inside it, and the filesystem root
-// otherwise: never a folder that depends on what already exists, so that the
-// same command names the same paths the first time and every time after.
+// either, the root is the current folder when dir lies below it, and dir's
+// parent otherwise; never the filesystem root (a dir whose parent is the
+// filesystem root is an error), and never a folder that depends on what
+// already exists, so that the same command names the same paths the first
+// time and every time after.
 func FindRoot(dir string) (root, rel string, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -67,13 +68,16 @@ func FindRoot(dir string) (root, rel string, err error) {
 		d = parent
 	}
 	if root == "" {
-		root = filepath.VolumeName(resolved) + string(filepath.Separator)
+		root = filepath.Dir(target)
 		if wd, err := os.Getwd(); err == nil {
-			if wd, err = filepath.EvalSymlinks(wd); err == nil {
-				if r, err := filepath.Rel(wd, target); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			if wd, err = filepath.EvalSymlinks(wd); err == nil && !isFSRoot(wd) {
+				if r, err := filepath.Rel(wd, target); err == nil && r != "." && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 					root = wd
 				}
 			}
+		}
+		if isFSRoot(root) {
+			return "", "", fmt.Errorf("find root of %s: it is in no repository, and its parent is the filesystem root: name a deeper folder, or run git init in the folder that should be the root", dir)
 		}
 	}
 	r, err := filepath.Rel(root, target)
@@ -82,6 +86,9 @@ func FindRoot(dir string) (root, rel string, err error) {
 	}
 	return root, filepath.ToSlash(r), nil
 }
+
+// isFSRoot reports whether the absolute path dir is a filesystem root.
+func isFSRoot(dir string) bool { return filepath.Dir(dir) == dir }
 
 // IsRepository reports whether the folder dir is the root of a repository
 // as FindRoot finds them: it holds a ".git" entry or a generation config.

@@ -39,8 +39,9 @@ func TestFindRoot(t *testing.T) {
 		{name: "beside the config's folder: the .git root", dir: filepath.Join(repo, "deploy/other"), wantRoot: repo, wantRel: "deploy/other"},
 		{name: ".git file of a worktree", dir: filepath.Join(worktree, "apps/new"), wantRoot: worktree, wantRel: "apps/new"},
 		{name: "through a symlink", dir: filepath.Join(base, "link-to-repo/clusters/production/apps/redis"), wantRoot: repo, wantRel: "clusters/production/apps/redis"},
-		{name: "no .git, outside the current folder: the filesystem root", dir: filepath.Join(plain, "apps"), wantRoot: "/", wantRel: filepath.ToSlash(filepath.Join(plain, "apps"))[1:]},
-		{name: "no .git, missing folders: still the filesystem root", dir: filepath.Join(plain, "apps/redis/base"), wantRoot: "/", wantRel: filepath.ToSlash(filepath.Join(plain, "apps/redis/base"))[1:]},
+		{name: "no .git, outside the current folder: the folder's parent", dir: filepath.Join(plain, "apps"), wantRoot: plain, wantRel: "apps"},
+		{name: "no .git, missing folders: still the folder's parent", dir: filepath.Join(plain, "apps/redis/base"), wantRoot: filepath.Join(plain, "apps/redis"), wantRel: "base"},
+		{name: "no .git, the parent is the filesystem root", dir: "/aiden-no-such-folder", wantErr: true},
 		{name: "a file is not a folder", dir: filepath.Join(plain, "file.txt"), wantErr: true},
 		{name: "below a file", dir: filepath.Join(plain, "file.txt/x"), wantErr: true},
 	}
@@ -87,6 +88,30 @@ func TestFindRootPlainFolder(t *testing.T) {
 			t.Fatalf("FindRoot = %s, %s, %v; want %s, clusters/production/apps/redis, nil", root, rel, err, base)
 		}
 		mkfiles(t, base, map[string]string{"clusters/production/apps/redis/Chart.yaml": "x"})
+	}
+	// The current folder itself is not its own root: its parent is.
+	root, rel, err := FindRoot(".")
+	if err != nil || root != filepath.Dir(base) || rel != filepath.Base(base) {
+		t.Errorf("FindRoot(.) = %s, %s, %v; want %s, %s, nil", root, rel, err, filepath.Dir(base), filepath.Base(base))
+	}
+}
+
+// TestFindRootOutsideNeverSlash: outside a repository and outside the
+// current folder, paths are relative to the output folder's parent, the
+// same before and after it exists, never to the filesystem root.
+func TestFindRootOutsideNeverSlash(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	out := filepath.Join(base, "x/apps/api")
+	for range 2 {
+		root, rel, err := FindRoot(out)
+		if err != nil || root != filepath.Join(base, "x/apps") || rel != "api" {
+			t.Fatalf("FindRoot(%s) = %s, %s, %v; want %s, api, nil", out, root, rel, err, filepath.Join(base, "x/apps"))
+		}
+		mkfiles(t, out, map[string]string{"Chart.yaml": "x"})
 	}
 }
 

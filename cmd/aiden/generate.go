@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/workspace"
@@ -34,6 +37,9 @@ type generateFlags struct {
 	k8sVersion  string
 	schemaLocs  []string
 	quiet       bool
+	replace     bool
+	force       bool
+	dryRun      bool
 	model       modelFlags
 	setup       modelSetup // resolved from model, in-process runs only
 }
@@ -47,9 +53,18 @@ func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
 contains it. It reads the workspace (generation config, examples, policies, files
 already in DIR) from that repository, runs the engine in-process (or on the
 server named by --server), validates the result and prints what it understood,
-what it ignored, which checks ran and what they found. It writes only inside DIR.`,
+what it ignored, which checks ran and what they found. It writes only inside DIR
+(and registers a new app in its parent folder's kustomization.yaml).
+
+When DIR already holds an app, the intent changes it; --replace regenerates it
+from scratch instead. aiden keeps a record of the files it wrote
+(DIR/.aiden/record.yaml) and never overwrites or deletes a file it did not
+write or that was changed by hand since: --replace refuses those by name
+unless --force, and files it never wrote are left alone even then. The
+summary lists every file left alone and why. Writes are all or nothing.`,
 		Example: `  aiden generate --intent "Deploy a Redis cluster with 3 replicas, persistent storage, and automatic failover in production" --format helm --output clusters/production/apps/redis
-  aiden generate --intent "web API image ghcr.io/acme/api:1.4.2 on port 8080" --output apps/api --patch | git apply`,
+  aiden generate --intent "web API image ghcr.io/acme/api:1.4.2 on port 8080" --output apps/api --patch | git apply
+  aiden generate --intent "worker image ghcr.io/acme/worker:2.0" --output apps/worker --replace --dry-run`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.server == "" {
@@ -73,6 +88,9 @@ what it ignored, which checks ran and what they found. It writes only inside DIR
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.BoolVar(&f.json, "json", false, "print the whole response as JSON")
 	fl.BoolVar(&f.patch, "patch", false, "print the patch instead of writing files")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the patch and the summary, and write nothing (as --patch)")
+	fl.BoolVar(&f.replace, "replace", false, "regenerate the app in DIR from scratch instead of changing it; files changed by hand are refused by name, files aiden did not write are left alone")
+	fl.BoolVar(&f.force, "force", false, "with --replace, also overwrite and delete files changed by hand since aiden wrote them")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when findings at or above this severity remain: info, warning, error, or none")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
 	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
@@ -95,15 +113,29 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	if f.force && !f.replace {
+		return usageErr("--force works with --replace: it lets a replacement overwrite files changed by hand")
+	}
 	root, target, err := workspace.FindRoot(f.output)
 	if err != nil {
 		return usageErr("--output %s: %w", f.output, err)
 	}
+	env := f.env
+	if env == "" && !workspace.IsRepository(root) {
+		// Outside a repository the root is close to DIR: read the
+		// environment from the whole path, as it would be read from a
+		// repository path (clusters/<env>/...).
+		env = planner.PathEnvironment(filepath.ToSlash(filepath.Join(root, target)), "clusters")
+	}
 	// What the format needs: the overlays and Components for kustomize,
 	// the cluster's chart sources for helm.
-	files, err := gitops.LoadFor(workspace.DefaultLimits(), root, target, string(format))
-	if err != nil {
-		return usageErr("read workspace: %w", err)
+	// Outside a repository the root (DIR's parent) may not exist yet:
+	// then there is nothing to read.
+	var files []workspace.File
+	if _, err := os.Stat(root); !errors.Is(err, fs.ErrNotExist) {
+		if files, err = gitops.LoadFor(workspace.DefaultLimits(), root, target, string(format)); err != nil {
+			return usageErr("read workspace: %w", err)
+		}
 	}
 
 	validate := f.validate
@@ -111,8 +143,10 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		Intent:      f.intent,
 		Format:      server.FormatToProto(format),
 		TargetPath:  target,
-		Environment: f.env,
+		Environment: env,
 		Workspace:   server.FilesToProto(files),
+		Mode:        aidenv1.Mode_MODE_AUTO,
+		Force:       f.force,
 		Options: &aidenv1.Options{
 			Validate:          &validate,
 			PolicyCheck:       f.policyCheck,
@@ -120,6 +154,9 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 			KubernetesVersion: f.k8sVersion,
 			SchemaLocations:   f.schemaLocs,
 		},
+	}
+	if f.replace {
+		req.Mode = aidenv1.Mode_MODE_REPLACE
 	}
 	if f.server != "" {
 		req.Model = f.model.model // the server checks it against its allowed list
@@ -139,25 +176,27 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		return err
 	}
 
+	patchOnly := f.patch || f.dryRun
 	switch {
 	case f.json:
 		if err := printJSON(stdout, resp); err != nil {
 			return err
 		}
-	case f.patch:
+	case patchOnly:
 		fmt.Fprint(stdout, resp.GetPatch())
 	}
-	if !f.patch {
+	if !patchOnly {
 		if err := write(root, target, server.FilesFromProto(resp.GetFiles()), resp.GetDeleted()); err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("write %s: %w", f.output, err)}
+			return &exitError{code: exitUsage, err: fmt.Errorf("write %s: %w (nothing was written)", f.output, err)}
 		}
 	}
 	if !f.json {
 		out := stdout
-		if f.patch {
+		if patchOnly {
 			out = stderr // keep stdout a clean patch for git apply
 		}
-		printGenerate(out, resp, displayTarget(root, target, f.output), !f.patch)
+		printGenerate(out, resp, displayTarget(root, target, f.output), !patchOnly)
+		printLeftAlone(out, resp)
 		printModel(out, resp.GetProvenance())
 	}
 	return findingsExit(resp.GetFindings(), failOn)
@@ -253,9 +292,24 @@ func findingsExit(findings []*aidenv1.Finding, failOn aidenv1.Severity) error {
 	return nil
 }
 
-// write puts the generated files in place: everything inside the target
-// folder, and nothing outside it but the registration of the new folder in
-// its parent's kustomization.yaml.
+// printLeftAlone says what the generation did to the folder and lists the
+// files it left alone, with the reason.
+func printLeftAlone(w io.Writer, r *aidenv1.GenerateResponse) {
+	if m := r.GetMode(); m == aidenv1.Mode_MODE_CHANGE || m == aidenv1.Mode_MODE_REPLACE {
+		fmt.Fprintf(w, "Mode: %s\n", strings.ToLower(strings.TrimPrefix(m.String(), "MODE_")))
+	}
+	if len(r.GetLeftAlone()) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Left alone (%d):\n", len(r.GetLeftAlone()))
+	for _, l := range r.GetLeftAlone() {
+		fmt.Fprintf(w, "  %s: %s\n", l.GetPath(), l.GetReason())
+	}
+}
+
+// write puts the generated files in place, in one transaction: everything
+// inside the target folder, and nothing outside it but the registration of
+// the new folder in its parent's kustomization.yaml.
 func write(root, target string, files []workspace.File, deleted []string) error {
 	parent := path.Dir(target)
 	var inside, registration []workspace.File
@@ -269,13 +323,50 @@ func write(root, target string, files []workspace.File, deleted []string) error 
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
 		}
 	}
-	if err := workspace.Write(root, target, inside, deleted...); err != nil {
+	// A root that does not exist yet (outside a repository) is created in
+	// the same transaction, from its nearest existing folder.
+	base, prefix, err := existing(root)
+	if err != nil {
 		return err
 	}
-	if len(registration) > 0 {
-		return workspace.Write(root, parent, registration)
+	if prefix != "" {
+		target, parent = path.Join(prefix, target), path.Join(prefix, parent)
+		inside, registration = under(prefix, inside), under(prefix, registration)
+		for i, d := range deleted {
+			deleted[i] = path.Join(prefix, d)
+		}
 	}
-	return nil
+	return workspace.WriteAll(base,
+		workspace.Change{Dir: target, Files: inside, Remove: deleted},
+		workspace.Change{Dir: parent, Files: registration})
+}
+
+// existing returns the nearest existing folder at or above dir, and dir's
+// slash path relative to it ("" when dir exists).
+func existing(dir string) (base, rel string, err error) {
+	base = dir
+	for {
+		_, err := os.Stat(base)
+		if err == nil {
+			r, err := filepath.Rel(base, dir)
+			if err != nil || r == "." {
+				return base, "", err
+			}
+			return base, filepath.ToSlash(r), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(base) == base {
+			return "", "", err
+		}
+		base = filepath.Dir(base)
+	}
+}
+
+func under(prefix string, files []workspace.File) []workspace.File {
+	out := make([]workspace.File, len(files))
+	for i, f := range files {
+		out[i] = workspace.File{Path: path.Join(prefix, f.Path), Content: f.Content}
+	}
+	return out
 }
 
 func isKustomization(p string) bool {

@@ -354,14 +354,14 @@ func TestGenerateReplacesStaleTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 	worker := "worker image ghcr.io/acme/w:1.0.0"
-	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", worker, "--output", out, "--patch")
+	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", worker, "--output", out, "--patch", "--replace")
 	if code != exitOK {
 		t.Fatalf("worker --patch: exit %d\n%s", code, stderr)
 	}
 	if !strings.Contains(stdout, "deleted file mode 100644") || !strings.Contains(stdout, "a/apps/svc/templates/ingress.yaml") {
 		t.Errorf("patch does not delete the stale ingress template:\n%.2000s", stdout)
 	}
-	if code, stdout, stderr = aiden(t, "generate", "-q", "--intent", worker, "--output", out); code != exitOK {
+	if code, stdout, stderr = aiden(t, "generate", "-q", "--intent", worker, "--output", out, "--replace"); code != exitOK {
 		t.Fatalf("worker: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, gone := range []string{"templates/ingress.yaml", "templates/service.yaml"} {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/record"
 	"github.com/stackgen/aiden/server"
 )
 
@@ -100,9 +101,15 @@ func TestProbeGeneratePatchCarriesNoSecret(t *testing.T) {
 	gitRun("init", "-q")
 	out := filepath.Join(repo, "clusters/production/apps/redis")
 	stale := filepath.Join(out, "templates/stale-secret.yaml")
-	mkfile(t, stale, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: old\nstringData:\n  password: \"S3cr3tP4ssw0rd!x\"\n")
+	staleYAML := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: old\nstringData:\n  password: \"S3cr3tP4ssw0rd!x\"\n"
+	mkfile(t, stale, staleYAML)
+	// aiden wrote the stale template (its record says so), so --replace
+	// deletes it; a template aiden did not write would stay.
+	rec := record.New(redisIntent, "planner")
+	rec.Files["templates/stale-secret.yaml"] = record.Digest([]byte(staleYAML))
+	mkfile(t, filepath.Join(out, record.Path), string(rec.Marshal()))
 
-	code, stdout, stderr := aiden(t, "generate", "-q", "--patch", "--intent", redisIntent, "--output", out)
+	code, stdout, stderr := aiden(t, "generate", "-q", "--patch", "--replace", "--intent", redisIntent, "--output", out)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -124,7 +131,7 @@ func TestProbeGeneratePatchCarriesNoSecret(t *testing.T) {
 	if err := os.Symlink("../../../../.git/config.extra", filepath.Join(out, "remote.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr = aiden(t, "generate", "-q", "--patch", "--intent", redisIntent, "--output", out)
+	code, stdout, stderr = aiden(t, "generate", "-q", "--patch", "--replace", "--intent", redisIntent, "--output", out)
 	if code == exitOK || strings.Contains(stdout+stderr, "ghp_") || strings.Contains(stdout+stderr, repo) ||
 		!strings.Contains(stderr, "clusters/production/apps/redis/remote.yaml: symlink leads into the .git folder") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)

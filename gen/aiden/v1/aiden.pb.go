@@ -83,6 +83,68 @@ func (Format) EnumDescriptor() ([]byte, []int) {
 	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{0}
 }
 
+// Mode is what a generation does to its target folder.
+type Mode int32
+
+const (
+	// Not set: MODE_AUTO.
+	Mode_MODE_UNSPECIFIED Mode = 0
+	// Change the app the target holds, or create one when it holds none.
+	Mode_MODE_AUTO Mode = 1
+	// Create an app; a target that holds one is refused.
+	Mode_MODE_CREATE Mode = 2
+	// Change the app the target holds; a target that holds none is refused.
+	Mode_MODE_CHANGE Mode = 3
+	// Regenerate the app from scratch, leaving alone the files aiden did not
+	// write and refusing those changed by hand (unless force).
+	Mode_MODE_REPLACE Mode = 4
+)
+
+// Enum value maps for Mode.
+var (
+	Mode_name = map[int32]string{
+		0: "MODE_UNSPECIFIED",
+		1: "MODE_AUTO",
+		2: "MODE_CREATE",
+		3: "MODE_CHANGE",
+		4: "MODE_REPLACE",
+	}
+	Mode_value = map[string]int32{
+		"MODE_UNSPECIFIED": 0,
+		"MODE_AUTO":        1,
+		"MODE_CREATE":      2,
+		"MODE_CHANGE":      3,
+		"MODE_REPLACE":     4,
+	}
+)
+
+func (x Mode) Enum() *Mode {
+	p := new(Mode)
+	*p = x
+	return p
+}
+
+func (x Mode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Mode) Descriptor() protoreflect.EnumDescriptor {
+	return file_aiden_v1_aiden_proto_enumTypes[1].Descriptor()
+}
+
+func (Mode) Type() protoreflect.EnumType {
+	return &file_aiden_v1_aiden_proto_enumTypes[1]
+}
+
+func (x Mode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Mode.Descriptor instead.
+func (Mode) EnumDescriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{1}
+}
+
 // Severity of a finding.
 type Severity int32
 
@@ -124,11 +186,11 @@ func (x Severity) String() string {
 }
 
 func (Severity) Descriptor() protoreflect.EnumDescriptor {
-	return file_aiden_v1_aiden_proto_enumTypes[1].Descriptor()
+	return file_aiden_v1_aiden_proto_enumTypes[2].Descriptor()
 }
 
 func (Severity) Type() protoreflect.EnumType {
-	return &file_aiden_v1_aiden_proto_enumTypes[1]
+	return &file_aiden_v1_aiden_proto_enumTypes[2]
 }
 
 func (x Severity) Number() protoreflect.EnumNumber {
@@ -137,7 +199,7 @@ func (x Severity) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Severity.Descriptor instead.
 func (Severity) EnumDescriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{1}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{2}
 }
 
 // Stage names a step of the pipeline.
@@ -189,11 +251,11 @@ func (x Stage) String() string {
 }
 
 func (Stage) Descriptor() protoreflect.EnumDescriptor {
-	return file_aiden_v1_aiden_proto_enumTypes[2].Descriptor()
+	return file_aiden_v1_aiden_proto_enumTypes[3].Descriptor()
 }
 
 func (Stage) Type() protoreflect.EnumType {
-	return &file_aiden_v1_aiden_proto_enumTypes[2]
+	return &file_aiden_v1_aiden_proto_enumTypes[3]
 }
 
 func (x Stage) Number() protoreflect.EnumNumber {
@@ -202,7 +264,7 @@ func (x Stage) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Stage.Descriptor instead.
 func (Stage) EnumDescriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{2}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{3}
 }
 
 // Door says how a generation was asked for.
@@ -246,11 +308,11 @@ func (x Door) String() string {
 }
 
 func (Door) Descriptor() protoreflect.EnumDescriptor {
-	return file_aiden_v1_aiden_proto_enumTypes[3].Descriptor()
+	return file_aiden_v1_aiden_proto_enumTypes[4].Descriptor()
 }
 
 func (Door) Type() protoreflect.EnumType {
-	return &file_aiden_v1_aiden_proto_enumTypes[3]
+	return &file_aiden_v1_aiden_proto_enumTypes[4]
 }
 
 func (x Door) Number() protoreflect.EnumNumber {
@@ -259,7 +321,7 @@ func (x Door) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Door.Descriptor instead.
 func (Door) EnumDescriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{3}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{4}
 }
 
 // GenerationStatus says where a generation stands.
@@ -307,11 +369,11 @@ func (x GenerationStatus) String() string {
 }
 
 func (GenerationStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_aiden_v1_aiden_proto_enumTypes[4].Descriptor()
+	return file_aiden_v1_aiden_proto_enumTypes[5].Descriptor()
 }
 
 func (GenerationStatus) Type() protoreflect.EnumType {
-	return &file_aiden_v1_aiden_proto_enumTypes[4]
+	return &file_aiden_v1_aiden_proto_enumTypes[5]
 }
 
 func (x GenerationStatus) Number() protoreflect.EnumNumber {
@@ -320,7 +382,7 @@ func (x GenerationStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GenerationStatus.Descriptor instead.
 func (GenerationStatus) EnumDescriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{4}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{5}
 }
 
 // File is one file, addressed by a slash-separated path relative to the
@@ -505,7 +567,12 @@ type GenerateRequest struct {
 	// The model to write the files, instead of the server's configured one;
 	// the server accepts only models from its allowed list. Empty means the
 	// configured model (or the built-in planner when none is configured).
-	Model         string `protobuf:"bytes,7,opt,name=model,proto3" json:"model,omitempty"`
+	Model string `protobuf:"bytes,7,opt,name=model,proto3" json:"model,omitempty"`
+	// What to do to the target folder; unset is MODE_AUTO.
+	Mode Mode `protobuf:"varint,8,opt,name=mode,proto3,enum=aiden.v1.Mode" json:"mode,omitempty"`
+	// With MODE_REPLACE, overwrite and delete files changed by hand since
+	// aiden wrote them. Files aiden never wrote are left alone even then.
+	Force         bool `protobuf:"varint,9,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -589,6 +656,76 @@ func (x *GenerateRequest) GetModel() string {
 	return ""
 }
 
+func (x *GenerateRequest) GetMode() Mode {
+	if x != nil {
+		return x.Mode
+	}
+	return Mode_MODE_UNSPECIFIED
+}
+
+func (x *GenerateRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+// LeftAlone is a file at the target that a generation neither wrote nor
+// deleted, and why.
+type LeftAlone struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Path relative to the repository root.
+	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// Why, for example "not written by aiden".
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeftAlone) Reset() {
+	*x = LeftAlone{}
+	mi := &file_aiden_v1_aiden_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeftAlone) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeftAlone) ProtoMessage() {}
+
+func (x *LeftAlone) ProtoReflect() protoreflect.Message {
+	mi := &file_aiden_v1_aiden_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeftAlone.ProtoReflect.Descriptor instead.
+func (*LeftAlone) Descriptor() ([]byte, []int) {
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *LeftAlone) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *LeftAlone) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // Finding is one thing a check found.
 type Finding struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -616,7 +753,7 @@ type Finding struct {
 
 func (x *Finding) Reset() {
 	*x = Finding{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[3]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +765,7 @@ func (x *Finding) String() string {
 func (*Finding) ProtoMessage() {}
 
 func (x *Finding) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[3]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +778,7 @@ func (x *Finding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Finding.ProtoReflect.Descriptor instead.
 func (*Finding) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{3}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Finding) GetFile() string {
@@ -726,7 +863,7 @@ type Check struct {
 
 func (x *Check) Reset() {
 	*x = Check{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[4]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +875,7 @@ func (x *Check) String() string {
 func (*Check) ProtoMessage() {}
 
 func (x *Check) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[4]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +888,7 @@ func (x *Check) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Check.ProtoReflect.Descriptor instead.
 func (*Check) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{4}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Check) GetName() string {
@@ -804,7 +941,7 @@ type Fact struct {
 
 func (x *Fact) Reset() {
 	*x = Fact{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[5]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +953,7 @@ func (x *Fact) String() string {
 func (*Fact) ProtoMessage() {}
 
 func (x *Fact) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[5]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +966,7 @@ func (x *Fact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fact.ProtoReflect.Descriptor instead.
 func (*Fact) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{5}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Fact) GetKey() string {
@@ -866,7 +1003,7 @@ type StageTiming struct {
 
 func (x *StageTiming) Reset() {
 	*x = StageTiming{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[6]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -878,7 +1015,7 @@ func (x *StageTiming) String() string {
 func (*StageTiming) ProtoMessage() {}
 
 func (x *StageTiming) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[6]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -891,7 +1028,7 @@ func (x *StageTiming) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StageTiming.ProtoReflect.Descriptor instead.
 func (*StageTiming) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{6}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StageTiming) GetStage() string {
@@ -945,7 +1082,7 @@ type Provenance struct {
 
 func (x *Provenance) Reset() {
 	*x = Provenance{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[7]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1094,7 @@ func (x *Provenance) String() string {
 func (*Provenance) ProtoMessage() {}
 
 func (x *Provenance) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[7]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1107,7 @@ func (x *Provenance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Provenance.ProtoReflect.Descriptor instead.
 func (*Provenance) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{7}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Provenance) GetGenerator() string {
@@ -1084,7 +1221,7 @@ type TokenUsage struct {
 
 func (x *TokenUsage) Reset() {
 	*x = TokenUsage{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1233,7 @@ func (x *TokenUsage) String() string {
 func (*TokenUsage) ProtoMessage() {}
 
 func (x *TokenUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[8]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1246,7 @@ func (x *TokenUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenUsage.ProtoReflect.Descriptor instead.
 func (*TokenUsage) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{8}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TokenUsage) GetPromptTokens() int64 {
@@ -1156,7 +1293,7 @@ type ModelAttempt struct {
 
 func (x *ModelAttempt) Reset() {
 	*x = ModelAttempt{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1168,7 +1305,7 @@ func (x *ModelAttempt) String() string {
 func (*ModelAttempt) ProtoMessage() {}
 
 func (x *ModelAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[9]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1181,7 +1318,7 @@ func (x *ModelAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelAttempt.ProtoReflect.Descriptor instead.
 func (*ModelAttempt) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{9}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ModelAttempt) GetNumber() int32 {
@@ -1273,14 +1410,19 @@ type GenerateResponse struct {
 	Valid bool `protobuf:"varint,6,opt,name=valid,proto3" json:"valid,omitempty"`
 	// Repository files the generated ones replace (stale chart templates);
 	// the patch deletes them.
-	Deleted       []string `protobuf:"bytes,7,rep,name=deleted,proto3" json:"deleted,omitempty"`
+	Deleted []string `protobuf:"bytes,7,rep,name=deleted,proto3" json:"deleted,omitempty"`
+	// What the generation did: MODE_CREATE, MODE_CHANGE or MODE_REPLACE.
+	Mode Mode `protobuf:"varint,8,opt,name=mode,proto3,enum=aiden.v1.Mode" json:"mode,omitempty"`
+	// The files at the target the generation neither wrote nor deleted, and
+	// why (files aiden did not write, or changed by hand).
+	LeftAlone     []*LeftAlone `protobuf:"bytes,9,rep,name=left_alone,json=leftAlone,proto3" json:"left_alone,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GenerateResponse) Reset() {
 	*x = GenerateResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1434,7 @@ func (x *GenerateResponse) String() string {
 func (*GenerateResponse) ProtoMessage() {}
 
 func (x *GenerateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[10]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1447,7 @@ func (x *GenerateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateResponse.ProtoReflect.Descriptor instead.
 func (*GenerateResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{10}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GenerateResponse) GetFiles() []*File {
@@ -1357,6 +1499,20 @@ func (x *GenerateResponse) GetDeleted() []string {
 	return nil
 }
 
+func (x *GenerateResponse) GetMode() Mode {
+	if x != nil {
+		return x.Mode
+	}
+	return Mode_MODE_UNSPECIFIED
+}
+
+func (x *GenerateResponse) GetLeftAlone() []*LeftAlone {
+	if x != nil {
+		return x.LeftAlone
+	}
+	return nil
+}
+
 // GenerateStreamRequest is the same request as Generate's.
 type GenerateStreamRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1368,7 +1524,7 @@ type GenerateStreamRequest struct {
 
 func (x *GenerateStreamRequest) Reset() {
 	*x = GenerateStreamRequest{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1536,7 @@ func (x *GenerateStreamRequest) String() string {
 func (*GenerateStreamRequest) ProtoMessage() {}
 
 func (x *GenerateStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[11]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1549,7 @@ func (x *GenerateStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateStreamRequest.ProtoReflect.Descriptor instead.
 func (*GenerateStreamRequest) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{11}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GenerateStreamRequest) GetRequest() *GenerateRequest {
@@ -1424,7 +1580,7 @@ type GenerateStreamResponse struct {
 
 func (x *GenerateStreamResponse) Reset() {
 	*x = GenerateStreamResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1436,7 +1592,7 @@ func (x *GenerateStreamResponse) String() string {
 func (*GenerateStreamResponse) ProtoMessage() {}
 
 func (x *GenerateStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[12]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1605,7 @@ func (x *GenerateStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateStreamResponse.ProtoReflect.Descriptor instead.
 func (*GenerateStreamResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{12}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GenerateStreamResponse) GetStage() Stage {
@@ -1507,7 +1663,7 @@ type ValidateRequest struct {
 
 func (x *ValidateRequest) Reset() {
 	*x = ValidateRequest{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[13]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1675,7 @@ func (x *ValidateRequest) String() string {
 func (*ValidateRequest) ProtoMessage() {}
 
 func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[13]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1688,7 @@ func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateRequest.ProtoReflect.Descriptor instead.
 func (*ValidateRequest) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{13}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ValidateRequest) GetFiles() []*File {
@@ -1564,7 +1720,7 @@ type ValidateResponse struct {
 
 func (x *ValidateResponse) Reset() {
 	*x = ValidateResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[14]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1732,7 @@ func (x *ValidateResponse) String() string {
 func (*ValidateResponse) ProtoMessage() {}
 
 func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[14]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1745,7 @@ func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
 func (*ValidateResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{14}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ValidateResponse) GetFindings() []*Finding {
@@ -1633,7 +1789,7 @@ type Attempt struct {
 
 func (x *Attempt) Reset() {
 	*x = Attempt{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[15]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1801,7 @@ func (x *Attempt) String() string {
 func (*Attempt) ProtoMessage() {}
 
 func (x *Attempt) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[15]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1814,7 @@ func (x *Attempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attempt.ProtoReflect.Descriptor instead.
 func (*Attempt) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{15}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Attempt) GetModel() string {
@@ -1748,7 +1904,7 @@ type Generation struct {
 
 func (x *Generation) Reset() {
 	*x = Generation{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[16]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1760,7 +1916,7 @@ func (x *Generation) String() string {
 func (*Generation) ProtoMessage() {}
 
 func (x *Generation) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[16]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1773,7 +1929,7 @@ func (x *Generation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Generation.ProtoReflect.Descriptor instead.
 func (*Generation) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{16}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Generation) GetId() string {
@@ -1934,7 +2090,7 @@ type GetGenerationRequest struct {
 
 func (x *GetGenerationRequest) Reset() {
 	*x = GetGenerationRequest{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[17]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1946,7 +2102,7 @@ func (x *GetGenerationRequest) String() string {
 func (*GetGenerationRequest) ProtoMessage() {}
 
 func (x *GetGenerationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[17]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1959,7 +2115,7 @@ func (x *GetGenerationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGenerationRequest.ProtoReflect.Descriptor instead.
 func (*GetGenerationRequest) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{17}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetGenerationRequest) GetId() string {
@@ -1980,7 +2136,7 @@ type GetGenerationResponse struct {
 
 func (x *GetGenerationResponse) Reset() {
 	*x = GetGenerationResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[18]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1992,7 +2148,7 @@ func (x *GetGenerationResponse) String() string {
 func (*GetGenerationResponse) ProtoMessage() {}
 
 func (x *GetGenerationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[18]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2005,7 +2161,7 @@ func (x *GetGenerationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGenerationResponse.ProtoReflect.Descriptor instead.
 func (*GetGenerationResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{18}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetGenerationResponse) GetGeneration() *Generation {
@@ -2038,7 +2194,7 @@ type ListGenerationsRequest struct {
 
 func (x *ListGenerationsRequest) Reset() {
 	*x = ListGenerationsRequest{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[19]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2050,7 +2206,7 @@ func (x *ListGenerationsRequest) String() string {
 func (*ListGenerationsRequest) ProtoMessage() {}
 
 func (x *ListGenerationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[19]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2063,7 +2219,7 @@ func (x *ListGenerationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGenerationsRequest.ProtoReflect.Descriptor instead.
 func (*ListGenerationsRequest) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{19}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListGenerationsRequest) GetPageSize() int32 {
@@ -2128,7 +2284,7 @@ type ListGenerationsResponse struct {
 
 func (x *ListGenerationsResponse) Reset() {
 	*x = ListGenerationsResponse{}
-	mi := &file_aiden_v1_aiden_proto_msgTypes[20]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2296,7 @@ func (x *ListGenerationsResponse) String() string {
 func (*ListGenerationsResponse) ProtoMessage() {}
 
 func (x *ListGenerationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aiden_v1_aiden_proto_msgTypes[20]
+	mi := &file_aiden_v1_aiden_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2309,7 @@ func (x *ListGenerationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGenerationsResponse.ProtoReflect.Descriptor instead.
 func (*ListGenerationsResponse) Descriptor() ([]byte, []int) {
-	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{20}
+	return file_aiden_v1_aiden_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListGenerationsResponse) GetGenerations() []*Generation {
@@ -2186,7 +2342,7 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\vall_kyverno\x18\x05 \x01(\bR\n" +
 	"allKyverno\x12*\n" +
 	"\x11skip_policy_check\x18\x06 \x01(\bR\x0fskipPolicyCheckB\v\n" +
-	"\t_validate\"\x87\x02\n" +
+	"\t_validate\"\xc1\x02\n" +
 	"\x0fGenerateRequest\x12\x16\n" +
 	"\x06intent\x18\x01 \x01(\tR\x06intent\x12(\n" +
 	"\x06format\x18\x02 \x01(\x0e2\x10.aiden.v1.FormatR\x06format\x12\x1f\n" +
@@ -2195,7 +2351,12 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\venvironment\x18\x04 \x01(\tR\venvironment\x12,\n" +
 	"\tworkspace\x18\x05 \x03(\v2\x0e.aiden.v1.FileR\tworkspace\x12+\n" +
 	"\aoptions\x18\x06 \x01(\v2\x11.aiden.v1.OptionsR\aoptions\x12\x14\n" +
-	"\x05model\x18\a \x01(\tR\x05model\"\xef\x01\n" +
+	"\x05model\x18\a \x01(\tR\x05model\x12\"\n" +
+	"\x04mode\x18\b \x01(\x0e2\x0e.aiden.v1.ModeR\x04mode\x12\x14\n" +
+	"\x05force\x18\t \x01(\bR\x05force\"7\n" +
+	"\tLeftAlone\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xef\x01\n" +
 	"\aFinding\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x1a\n" +
 	"\bresource\x18\x02 \x01(\tR\bresource\x12\x12\n" +
@@ -2253,7 +2414,7 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\aproblem\x18\b \x01(\tR\aproblem\x12\x1a\n" +
 	"\breceived\x18\t \x01(\tR\breceived\x12\x1c\n" +
 	"\ttruncated\x18\n" +
-	" \x01(\bR\ttruncated\"\x8c\x02\n" +
+	" \x01(\bR\ttruncated\"\xe4\x02\n" +
 	"\x10GenerateResponse\x12$\n" +
 	"\x05files\x18\x01 \x03(\v2\x0e.aiden.v1.FileR\x05files\x12\x14\n" +
 	"\x05patch\x18\x02 \x01(\tR\x05patch\x12-\n" +
@@ -2263,7 +2424,10 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"provenance\x18\x05 \x01(\v2\x14.aiden.v1.ProvenanceR\n" +
 	"provenance\x12\x14\n" +
 	"\x05valid\x18\x06 \x01(\bR\x05valid\x12\x18\n" +
-	"\adeleted\x18\a \x03(\tR\adeleted\"L\n" +
+	"\adeleted\x18\a \x03(\tR\adeleted\x12\"\n" +
+	"\x04mode\x18\b \x01(\x0e2\x0e.aiden.v1.ModeR\x04mode\x122\n" +
+	"\n" +
+	"left_alone\x18\t \x03(\v2\x13.aiden.v1.LeftAloneR\tleftAlone\"L\n" +
 	"\x15GenerateStreamRequest\x123\n" +
 	"\arequest\x18\x01 \x01(\v2\x19.aiden.v1.GenerateRequestR\arequest\"\xd5\x01\n" +
 	"\x16GenerateStreamResponse\x12%\n" +
@@ -2335,7 +2499,13 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vFORMAT_HELM\x10\x01\x12\x14\n" +
 	"\x10FORMAT_KUSTOMIZE\x10\x02\x12\x14\n" +
-	"\x10FORMAT_TERRAFORM\x10\x03*a\n" +
+	"\x10FORMAT_TERRAFORM\x10\x03*_\n" +
+	"\x04Mode\x12\x14\n" +
+	"\x10MODE_UNSPECIFIED\x10\x00\x12\r\n" +
+	"\tMODE_AUTO\x10\x01\x12\x0f\n" +
+	"\vMODE_CREATE\x10\x02\x12\x0f\n" +
+	"\vMODE_CHANGE\x10\x03\x12\x10\n" +
+	"\fMODE_REPLACE\x10\x04*a\n" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSEVERITY_INFO\x10\x01\x12\x14\n" +
@@ -2383,89 +2553,94 @@ func file_aiden_v1_aiden_proto_rawDescGZIP() []byte {
 	return file_aiden_v1_aiden_proto_rawDescData
 }
 
-var file_aiden_v1_aiden_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_aiden_v1_aiden_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_aiden_v1_aiden_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_aiden_v1_aiden_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_aiden_v1_aiden_proto_goTypes = []any{
 	(Format)(0),                     // 0: aiden.v1.Format
-	(Severity)(0),                   // 1: aiden.v1.Severity
-	(Stage)(0),                      // 2: aiden.v1.Stage
-	(Door)(0),                       // 3: aiden.v1.Door
-	(GenerationStatus)(0),           // 4: aiden.v1.GenerationStatus
-	(*File)(nil),                    // 5: aiden.v1.File
-	(*Options)(nil),                 // 6: aiden.v1.Options
-	(*GenerateRequest)(nil),         // 7: aiden.v1.GenerateRequest
-	(*Finding)(nil),                 // 8: aiden.v1.Finding
-	(*Check)(nil),                   // 9: aiden.v1.Check
-	(*Fact)(nil),                    // 10: aiden.v1.Fact
-	(*StageTiming)(nil),             // 11: aiden.v1.StageTiming
-	(*Provenance)(nil),              // 12: aiden.v1.Provenance
-	(*TokenUsage)(nil),              // 13: aiden.v1.TokenUsage
-	(*ModelAttempt)(nil),            // 14: aiden.v1.ModelAttempt
-	(*GenerateResponse)(nil),        // 15: aiden.v1.GenerateResponse
-	(*GenerateStreamRequest)(nil),   // 16: aiden.v1.GenerateStreamRequest
-	(*GenerateStreamResponse)(nil),  // 17: aiden.v1.GenerateStreamResponse
-	(*ValidateRequest)(nil),         // 18: aiden.v1.ValidateRequest
-	(*ValidateResponse)(nil),        // 19: aiden.v1.ValidateResponse
-	(*Attempt)(nil),                 // 20: aiden.v1.Attempt
-	(*Generation)(nil),              // 21: aiden.v1.Generation
-	(*GetGenerationRequest)(nil),    // 22: aiden.v1.GetGenerationRequest
-	(*GetGenerationResponse)(nil),   // 23: aiden.v1.GetGenerationResponse
-	(*ListGenerationsRequest)(nil),  // 24: aiden.v1.ListGenerationsRequest
-	(*ListGenerationsResponse)(nil), // 25: aiden.v1.ListGenerationsResponse
-	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
+	(Mode)(0),                       // 1: aiden.v1.Mode
+	(Severity)(0),                   // 2: aiden.v1.Severity
+	(Stage)(0),                      // 3: aiden.v1.Stage
+	(Door)(0),                       // 4: aiden.v1.Door
+	(GenerationStatus)(0),           // 5: aiden.v1.GenerationStatus
+	(*File)(nil),                    // 6: aiden.v1.File
+	(*Options)(nil),                 // 7: aiden.v1.Options
+	(*GenerateRequest)(nil),         // 8: aiden.v1.GenerateRequest
+	(*LeftAlone)(nil),               // 9: aiden.v1.LeftAlone
+	(*Finding)(nil),                 // 10: aiden.v1.Finding
+	(*Check)(nil),                   // 11: aiden.v1.Check
+	(*Fact)(nil),                    // 12: aiden.v1.Fact
+	(*StageTiming)(nil),             // 13: aiden.v1.StageTiming
+	(*Provenance)(nil),              // 14: aiden.v1.Provenance
+	(*TokenUsage)(nil),              // 15: aiden.v1.TokenUsage
+	(*ModelAttempt)(nil),            // 16: aiden.v1.ModelAttempt
+	(*GenerateResponse)(nil),        // 17: aiden.v1.GenerateResponse
+	(*GenerateStreamRequest)(nil),   // 18: aiden.v1.GenerateStreamRequest
+	(*GenerateStreamResponse)(nil),  // 19: aiden.v1.GenerateStreamResponse
+	(*ValidateRequest)(nil),         // 20: aiden.v1.ValidateRequest
+	(*ValidateResponse)(nil),        // 21: aiden.v1.ValidateResponse
+	(*Attempt)(nil),                 // 22: aiden.v1.Attempt
+	(*Generation)(nil),              // 23: aiden.v1.Generation
+	(*GetGenerationRequest)(nil),    // 24: aiden.v1.GetGenerationRequest
+	(*GetGenerationResponse)(nil),   // 25: aiden.v1.GetGenerationResponse
+	(*ListGenerationsRequest)(nil),  // 26: aiden.v1.ListGenerationsRequest
+	(*ListGenerationsResponse)(nil), // 27: aiden.v1.ListGenerationsResponse
+	(*timestamppb.Timestamp)(nil),   // 28: google.protobuf.Timestamp
 }
 var file_aiden_v1_aiden_proto_depIdxs = []int32{
 	0,  // 0: aiden.v1.GenerateRequest.format:type_name -> aiden.v1.Format
-	5,  // 1: aiden.v1.GenerateRequest.workspace:type_name -> aiden.v1.File
-	6,  // 2: aiden.v1.GenerateRequest.options:type_name -> aiden.v1.Options
-	1,  // 3: aiden.v1.Finding.severity:type_name -> aiden.v1.Severity
-	10, // 4: aiden.v1.Provenance.understood:type_name -> aiden.v1.Fact
-	11, // 5: aiden.v1.Provenance.stages:type_name -> aiden.v1.StageTiming
-	14, // 6: aiden.v1.Provenance.attempts:type_name -> aiden.v1.ModelAttempt
-	13, // 7: aiden.v1.Provenance.usage:type_name -> aiden.v1.TokenUsage
-	13, // 8: aiden.v1.ModelAttempt.usage:type_name -> aiden.v1.TokenUsage
-	8,  // 9: aiden.v1.ModelAttempt.findings:type_name -> aiden.v1.Finding
-	5,  // 10: aiden.v1.GenerateResponse.files:type_name -> aiden.v1.File
-	8,  // 11: aiden.v1.GenerateResponse.findings:type_name -> aiden.v1.Finding
-	9,  // 12: aiden.v1.GenerateResponse.checks:type_name -> aiden.v1.Check
-	12, // 13: aiden.v1.GenerateResponse.provenance:type_name -> aiden.v1.Provenance
-	7,  // 14: aiden.v1.GenerateStreamRequest.request:type_name -> aiden.v1.GenerateRequest
-	2,  // 15: aiden.v1.GenerateStreamResponse.stage:type_name -> aiden.v1.Stage
-	15, // 16: aiden.v1.GenerateStreamResponse.result:type_name -> aiden.v1.GenerateResponse
-	5,  // 17: aiden.v1.ValidateRequest.files:type_name -> aiden.v1.File
-	6,  // 18: aiden.v1.ValidateRequest.options:type_name -> aiden.v1.Options
-	8,  // 19: aiden.v1.ValidateResponse.findings:type_name -> aiden.v1.Finding
-	9,  // 20: aiden.v1.ValidateResponse.checks:type_name -> aiden.v1.Check
-	5,  // 21: aiden.v1.Attempt.files:type_name -> aiden.v1.File
-	8,  // 22: aiden.v1.Attempt.findings:type_name -> aiden.v1.Finding
-	26, // 23: aiden.v1.Generation.create_time:type_name -> google.protobuf.Timestamp
-	26, // 24: aiden.v1.Generation.finish_time:type_name -> google.protobuf.Timestamp
-	3,  // 25: aiden.v1.Generation.door:type_name -> aiden.v1.Door
-	0,  // 26: aiden.v1.Generation.format:type_name -> aiden.v1.Format
-	6,  // 27: aiden.v1.Generation.options:type_name -> aiden.v1.Options
-	20, // 28: aiden.v1.Generation.attempts:type_name -> aiden.v1.Attempt
-	4,  // 29: aiden.v1.Generation.status:type_name -> aiden.v1.GenerationStatus
-	21, // 30: aiden.v1.GetGenerationResponse.generation:type_name -> aiden.v1.Generation
-	3,  // 31: aiden.v1.ListGenerationsRequest.door:type_name -> aiden.v1.Door
-	4,  // 32: aiden.v1.ListGenerationsRequest.status:type_name -> aiden.v1.GenerationStatus
-	0,  // 33: aiden.v1.ListGenerationsRequest.format:type_name -> aiden.v1.Format
-	26, // 34: aiden.v1.ListGenerationsRequest.since:type_name -> google.protobuf.Timestamp
-	21, // 35: aiden.v1.ListGenerationsResponse.generations:type_name -> aiden.v1.Generation
-	7,  // 36: aiden.v1.GenerateService.Generate:input_type -> aiden.v1.GenerateRequest
-	16, // 37: aiden.v1.GenerateService.GenerateStream:input_type -> aiden.v1.GenerateStreamRequest
-	22, // 38: aiden.v1.GenerateService.GetGeneration:input_type -> aiden.v1.GetGenerationRequest
-	24, // 39: aiden.v1.GenerateService.ListGenerations:input_type -> aiden.v1.ListGenerationsRequest
-	18, // 40: aiden.v1.ValidateService.Validate:input_type -> aiden.v1.ValidateRequest
-	15, // 41: aiden.v1.GenerateService.Generate:output_type -> aiden.v1.GenerateResponse
-	17, // 42: aiden.v1.GenerateService.GenerateStream:output_type -> aiden.v1.GenerateStreamResponse
-	23, // 43: aiden.v1.GenerateService.GetGeneration:output_type -> aiden.v1.GetGenerationResponse
-	25, // 44: aiden.v1.GenerateService.ListGenerations:output_type -> aiden.v1.ListGenerationsResponse
-	19, // 45: aiden.v1.ValidateService.Validate:output_type -> aiden.v1.ValidateResponse
-	41, // [41:46] is the sub-list for method output_type
-	36, // [36:41] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	6,  // 1: aiden.v1.GenerateRequest.workspace:type_name -> aiden.v1.File
+	7,  // 2: aiden.v1.GenerateRequest.options:type_name -> aiden.v1.Options
+	1,  // 3: aiden.v1.GenerateRequest.mode:type_name -> aiden.v1.Mode
+	2,  // 4: aiden.v1.Finding.severity:type_name -> aiden.v1.Severity
+	12, // 5: aiden.v1.Provenance.understood:type_name -> aiden.v1.Fact
+	13, // 6: aiden.v1.Provenance.stages:type_name -> aiden.v1.StageTiming
+	16, // 7: aiden.v1.Provenance.attempts:type_name -> aiden.v1.ModelAttempt
+	15, // 8: aiden.v1.Provenance.usage:type_name -> aiden.v1.TokenUsage
+	15, // 9: aiden.v1.ModelAttempt.usage:type_name -> aiden.v1.TokenUsage
+	10, // 10: aiden.v1.ModelAttempt.findings:type_name -> aiden.v1.Finding
+	6,  // 11: aiden.v1.GenerateResponse.files:type_name -> aiden.v1.File
+	10, // 12: aiden.v1.GenerateResponse.findings:type_name -> aiden.v1.Finding
+	11, // 13: aiden.v1.GenerateResponse.checks:type_name -> aiden.v1.Check
+	14, // 14: aiden.v1.GenerateResponse.provenance:type_name -> aiden.v1.Provenance
+	1,  // 15: aiden.v1.GenerateResponse.mode:type_name -> aiden.v1.Mode
+	9,  // 16: aiden.v1.GenerateResponse.left_alone:type_name -> aiden.v1.LeftAlone
+	8,  // 17: aiden.v1.GenerateStreamRequest.request:type_name -> aiden.v1.GenerateRequest
+	3,  // 18: aiden.v1.GenerateStreamResponse.stage:type_name -> aiden.v1.Stage
+	17, // 19: aiden.v1.GenerateStreamResponse.result:type_name -> aiden.v1.GenerateResponse
+	6,  // 20: aiden.v1.ValidateRequest.files:type_name -> aiden.v1.File
+	7,  // 21: aiden.v1.ValidateRequest.options:type_name -> aiden.v1.Options
+	10, // 22: aiden.v1.ValidateResponse.findings:type_name -> aiden.v1.Finding
+	11, // 23: aiden.v1.ValidateResponse.checks:type_name -> aiden.v1.Check
+	6,  // 24: aiden.v1.Attempt.files:type_name -> aiden.v1.File
+	10, // 25: aiden.v1.Attempt.findings:type_name -> aiden.v1.Finding
+	28, // 26: aiden.v1.Generation.create_time:type_name -> google.protobuf.Timestamp
+	28, // 27: aiden.v1.Generation.finish_time:type_name -> google.protobuf.Timestamp
+	4,  // 28: aiden.v1.Generation.door:type_name -> aiden.v1.Door
+	0,  // 29: aiden.v1.Generation.format:type_name -> aiden.v1.Format
+	7,  // 30: aiden.v1.Generation.options:type_name -> aiden.v1.Options
+	22, // 31: aiden.v1.Generation.attempts:type_name -> aiden.v1.Attempt
+	5,  // 32: aiden.v1.Generation.status:type_name -> aiden.v1.GenerationStatus
+	23, // 33: aiden.v1.GetGenerationResponse.generation:type_name -> aiden.v1.Generation
+	4,  // 34: aiden.v1.ListGenerationsRequest.door:type_name -> aiden.v1.Door
+	5,  // 35: aiden.v1.ListGenerationsRequest.status:type_name -> aiden.v1.GenerationStatus
+	0,  // 36: aiden.v1.ListGenerationsRequest.format:type_name -> aiden.v1.Format
+	28, // 37: aiden.v1.ListGenerationsRequest.since:type_name -> google.protobuf.Timestamp
+	23, // 38: aiden.v1.ListGenerationsResponse.generations:type_name -> aiden.v1.Generation
+	8,  // 39: aiden.v1.GenerateService.Generate:input_type -> aiden.v1.GenerateRequest
+	18, // 40: aiden.v1.GenerateService.GenerateStream:input_type -> aiden.v1.GenerateStreamRequest
+	24, // 41: aiden.v1.GenerateService.GetGeneration:input_type -> aiden.v1.GetGenerationRequest
+	26, // 42: aiden.v1.GenerateService.ListGenerations:input_type -> aiden.v1.ListGenerationsRequest
+	20, // 43: aiden.v1.ValidateService.Validate:input_type -> aiden.v1.ValidateRequest
+	17, // 44: aiden.v1.GenerateService.Generate:output_type -> aiden.v1.GenerateResponse
+	19, // 45: aiden.v1.GenerateService.GenerateStream:output_type -> aiden.v1.GenerateStreamResponse
+	25, // 46: aiden.v1.GenerateService.GetGeneration:output_type -> aiden.v1.GetGenerationResponse
+	27, // 47: aiden.v1.GenerateService.ListGenerations:output_type -> aiden.v1.ListGenerationsResponse
+	21, // 48: aiden.v1.ValidateService.Validate:output_type -> aiden.v1.ValidateResponse
+	44, // [44:49] is the sub-list for method output_type
+	39, // [39:44] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_aiden_v1_aiden_proto_init() }
@@ -2479,8 +2654,8 @@ func file_aiden_v1_aiden_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aiden_v1_aiden_proto_rawDesc), len(file_aiden_v1_aiden_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   21,
+			NumEnums:      6,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
