@@ -2,6 +2,7 @@ package change
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -19,84 +20,30 @@ var update = flag.Bool("update", false, "rewrite the golden diffs in testdata/di
 
 // corpusCase is one change intent on one input app.
 type corpusCase struct {
-	name   string
-	app    string // folder under testdata/apps
-	root   string // where the app sits in the repository
-	intent string
-	env    string
-	// targets are the texts of the lines the change targets: every line
+	Name   string `json:"name"`
+	App    string `json:"app"`  // folder under testdata/apps
+	Root   string `json:"root"` // where the app sits in the repository
+	Intent string `json:"intent"`
+	Env    string `json:"environment,omitempty"`
+	// Targets are the texts of the lines the change targets: every line
 	// the diff removes must hold one of them.
-	targets []string
+	Targets []string `json:"targets,omitempty"`
 }
 
-// Corpus is the change corpus of the built-in author; each case's golden
-// diff is testdata/diffs/<name>.diff. generator's tests run the same cases
-// through the engine, with render and checks.
-var Corpus = []corpusCase{
-	// Helm: a chart the planner wrote (web service with an Ingress host).
-	{name: "helm-api-bump-image", app: "helm-api", root: "apps/api", intent: "bump the api image to 1.5.0", targets: []string{`tag: "1.4.2"`}},
-	{name: "helm-api-hpa", app: "helm-api", root: "apps/api", intent: "add an HPA to the api: between 2 and 6 replicas at 75% CPU",
-		targets: []string{"enabled: false", "maxReplicas: 5", "targetCPUUtilizationPercentage: 80"}},
-	{name: "helm-api-replicas", app: "helm-api", root: "apps/api", intent: "scale the api to 6 replicas", targets: []string{"replicaCount: 3"}},
-	{name: "helm-api-replicas-production", app: "helm-api", root: "apps/api", intent: "5 replicas in production", targets: []string{"replicaCount: 4"}},
-	{name: "helm-api-secret-env", app: "helm-api", root: "apps/api", intent: "take DATABASE_URL from the secret api-db", targets: []string{"env: []"}},
-	{name: "helm-api-configmap-env", app: "helm-api", root: "apps/api", intent: "take FEATURE_FLAGS from the configmap api-flags key flags.json", targets: []string{"env: []"}},
-	{name: "helm-api-literal-env", app: "helm-api", root: "apps/api", intent: "set LOG_LEVEL to debug", targets: []string{"env: []"}},
-	{name: "helm-api-limits", app: "helm-api", root: "apps/api", intent: "set the memory limit to 1Gi and the cpu limit to 2", targets: []string{"cpu: 500m", "memory: 256Mi"}},
-	{name: "helm-api-host", app: "helm-api", root: "apps/api", intent: "expose the api at api.acme.io with TLS", targets: []string{`host: "api.example.com"`}},
-	{name: "helm-api-netpol", app: "helm-api", root: "apps/api", intent: "allow traffic to the api only from the namespace frontend"},
-	{name: "helm-api-full-image", app: "helm-api", root: "apps/api", intent: "use image ghcr.io/acme/api-v2:2.0.0", targets: []string{"repository: ghcr.io/acme/api", `tag: "1.4.2"`}},
-	{name: "helm-api-production-resources", app: "helm-api", root: "apps/api", intent: "cpu request 500m in production", targets: []string{"requests: {cpu: 250m, memory: 256Mi}"}},
-	// Helm: a chart written by hand (helpers, odd quoting, flow style).
-	{name: "helm-shop-tag", app: "helm-shop", root: "apps/shop", intent: "update the shop image tag to 2024.12", targets: []string{"image: 'registry.acme.io/web/shop:2024.11'"}},
-	{name: "helm-shop-hpa", app: "helm-shop", root: "apps/shop", intent: "add an HPA between 3 and 10 replicas at 60% cpu", targets: []string{"replicas: {{ .Values.replicaCount }}"}},
-	{name: "helm-shop-ingress", app: "helm-shop", root: "apps/shop", intent: "expose the shop at shop.acme.io with TLS"},
-	{name: "helm-shop-pdb", app: "helm-shop", root: "apps/shop", intent: "add a PodDisruptionBudget with min available 1"},
-	{name: "helm-shop-netpol-label", app: "helm-shop", root: "apps/shop", intent: "add a network policy allowing traffic from pods labelled app=gateway"},
-	{name: "helm-shop-resources", app: "helm-shop", root: "apps/shop", intent: "requests of 250m cpu and 512Mi memory", targets: []string{"resources: {}"}},
-	{name: "helm-shop-env-replace", app: "helm-shop", root: "apps/shop", intent: "set LOG_LEVEL to warn", targets: []string{"- name: LOG_LEVEL", "value: info"}},
-	{name: "helm-shop-env-remove", app: "helm-shop", root: "apps/shop", intent: "remove NODE_ENV", targets: []string{"- name: NODE_ENV", `value: "production"`}},
-	{name: "helm-shop-secret-env-key", app: "helm-shop", root: "apps/shop", intent: "take STRIPE_KEY from secret shop-payments key api-key"},
-	// Helm: a chart without helpers.
-	{name: "helm-worker-hpa", app: "helm-worker", root: "apps/queue-worker", intent: "add autoscaling from 2 to 8 replicas", targets: []string{"replicas: {{ .Values.replicas }}"}},
-	{name: "helm-worker-tag", app: "helm-worker", root: "apps/queue-worker", intent: "bump the image tag to v3.3.0", targets: []string{"tag: v3.2.1"}},
-	{name: "helm-worker-env", app: "helm-worker", root: "apps/queue-worker", intent: "take AMQP_URL from the secret rabbitmq key uri", targets: []string{"env: []"}},
-	// Helm: the planner's cron job and Redis.
-	{name: "helm-cron-schedule", app: "helm-cron", root: "apps/report", intent: "run it every day at 04:30", targets: []string{`schedule: "0 3 * * *"`}},
-	{name: "helm-redis-storage", app: "helm-redis", root: "clusters/production/apps/redis", intent: "increase the storage to 20Gi", targets: []string{"size: 8Gi"}},
-	{name: "helm-redis-hpa-refused-words", app: "helm-redis", root: "clusters/production/apps/redis", intent: "set the redis memory request to 512Mi", targets: []string{"memory: 256Mi"}},
-	// Kustomize: the planner's base and overlays.
-	{name: "kust-api-replicas-production", app: "kust-api", root: "apps/api", intent: "5 replicas in production"},
-	{name: "kust-api-image-staging", app: "kust-api", root: "apps/api", intent: "bump the image to 1.5.0-rc.1 in staging"},
-	{name: "kust-api-image-base", app: "kust-api", root: "apps/api", intent: "bump the api image to 1.5.0", targets: []string{`image: "ghcr.io/acme/api:1.4.2"`}},
-	{name: "kust-api-secret-env", app: "kust-api", root: "apps/api", intent: "take DATABASE_URL from the secret api-db"},
-	{name: "kust-api-hpa", app: "kust-api", root: "apps/api", intent: "add an HPA to the api: between 2 and 6 replicas at 75% CPU"},
-	{name: "kust-api-ingress", app: "kust-api", root: "apps/api", intent: "expose it at api.acme.io with TLS"},
-	{name: "kust-api-env-production", app: "kust-api", root: "apps/api", intent: "set LOG_LEVEL to debug in production"},
-	// Kustomize: written by hand.
-	{name: "kust-web-replicas-prod", app: "kust-web", root: "apps/web", intent: "5 replicas in prod", targets: []string{"value: 3"}},
-	{name: "kust-web-image-dev", app: "kust-web", root: "apps/web", intent: "bump nginx image to 1.27.4 in dev", targets: []string{`newTag: "1.27.3"`}},
-	{name: "kust-web-limits", app: "kust-web", root: "apps/web", intent: "cpu limit to 500m", targets: []string{"memory: 128Mi   # hand"}},
-	{name: "kust-web-env-replace", app: "kust-web", root: "apps/web", intent: "set GREETING to hi", targets: []string{`- name: "GREETING"`, "value: 'hello'"}},
-	{name: "kust-web-pdb", app: "kust-web", root: "apps/web", intent: "add a pod disruption budget", targets: []string{"- service.yaml"}},
-	{name: "kust-web-resources-prod", app: "kust-web", root: "apps/web", intent: "memory request 256Mi in prod"},
-	// A Flux HelmRelease.
-	{name: "hr-podinfo-replicas", app: "hr-podinfo", root: "apps/podinfo", intent: "4 replicas", targets: []string{"replicaCount: 2"}},
-	{name: "hr-podinfo-chart", app: "hr-podinfo", root: "apps/podinfo", intent: "upgrade the podinfo chart to 6.8.0", targets: []string{`version: "6.7.1"`}},
-	{name: "hr-podinfo-tag", app: "hr-podinfo", root: "apps/podinfo", intent: "bump the image tag to 6.8.0", targets: []string{"tag: 6.7.1"}},
-	// Terraform: the planner's S3 module.
-	{name: "tf-s3-lifecycle", app: "tf-s3", root: "infra/logs", intent: "add a lifecycle rule that deletes objects after 90 days"},
-	{name: "tf-s3-glacier", app: "tf-s3", root: "infra/logs", intent: "move objects to glacier after 30 days"},
-	{name: "tf-s3-versioning-off", app: "tf-s3", root: "infra/logs", intent: "suspend versioning", targets: []string{`status = "Enabled"`}},
-	{name: "tf-s3-tags", app: "tf-s3", root: "infra/logs", intent: "tag it with team=payments", targets: []string{`"managed-by"`, `"environment"`}},
-	{name: "tf-s3-region", app: "tf-s3", root: "infra/logs", intent: "move the bucket to eu-central-1", targets: []string{`default     = "us-east-1"`}},
-	// Terraform: written by hand.
-	{name: "tf-assets-lifecycle", app: "tf-assets", root: "infra/assets", intent: "add a lifecycle rule that deletes objects after 90 days"},
-	{name: "tf-assets-versioning", app: "tf-assets", root: "infra/assets", intent: "enable versioning"},
-	{name: "tf-assets-tags", app: "tf-assets", root: "infra/assets", intent: "tag the bucket with cost-center=cc-42", targets: []string{`Name  = "acme-static-assets"`, `Owner = "web"`}},
-	{name: "tf-assets-region", app: "tf-assets", root: "infra/assets", intent: "move it to eu-central-1", targets: []string{`region = "eu-west-1"`}},
-	{name: "tf-gcs-lifecycle", app: "tf-gcs", root: "infra/backups", intent: "delete objects after 365 days"},
-	{name: "tf-gcs-versioning", app: "tf-gcs", root: "infra/backups", intent: "turn on versioning"},
+// corpus reads the change corpus, testdata/corpus.json; each case's
+// golden diff is testdata/diffs/<name>.diff. generator's tests run the
+// same cases through the engine, with render and checks.
+func corpus(t testing.TB) []corpusCase {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "corpus.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []corpusCase
+	if err := json.Unmarshal(b, &cs); err != nil {
+		t.Fatalf("testdata/corpus.json: %v", err)
+	}
+	return cs
 }
 
 // LoadApp reads an input app of the corpus, placed at root.
@@ -123,23 +70,24 @@ func loadApp(t testing.TB, app, root string) []workspace.File {
 }
 
 func TestCorpus(t *testing.T) {
-	if len(Corpus) < 40 {
-		t.Fatalf("the corpus has %d cases, want at least 40", len(Corpus))
+	cases := corpus(t)
+	if len(cases) < 40 {
+		t.Fatalf("the corpus has %d cases, want at least 40", len(cases))
 	}
-	for _, c := range Corpus {
-		t.Run(c.name, func(t *testing.T) {
-			ws := loadApp(t, c.app, c.root)
-			app, ok := Detect(c.root, ws)
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			ws := loadApp(t, c.App, c.Root)
+			app, ok := Detect(c.Root, ws)
 			if !ok {
-				t.Fatalf("Detect(%s) found no app", c.root)
+				t.Fatalf("Detect(%s) found no app", c.Root)
 			}
-			res, touched, err := apply(context.Background(), app, Request{Intent: c.intent, Environment: c.env, Workspace: ws})
+			res, touched, err := apply(context.Background(), app, Request{Intent: c.Intent, Environment: c.Env, Workspace: ws})
 			if err != nil {
-				t.Fatalf("Apply(%q): %v", c.intent, err)
+				t.Fatalf("Apply(%q): %v", c.Intent, err)
 			}
 			diff := patch.Unified(ws, res.Files, res.Deleted...)
-			golden(t, c.name, diff)
-			CheckMinimal(t, ws, res.Files, res.Deleted, diff, c.targets)
+			golden(t, c.Name, diff)
+			CheckMinimal(t, ws, res.Files, res.Deleted, diff, c.Targets)
 			// Every removed line is one an edit replaced.
 			for file, lines := range removedLines(diff) {
 				set := map[int]bool{}

@@ -240,7 +240,7 @@ func (p *opParser) rules(known []string) {
 			o.from += " " + v[0]
 		}
 		if d := p.find(reAfterDays); d != nil {
-			o.n, o.from = atoi(d[1]), m[0]+" "+d[0]
+			o.n, o.from = atoi(d[1]), o.from+" "+d[0]
 		}
 		if o.n > 0 {
 			p.add(o, "lifecycle", fmt.Sprintf("delete objects after %d days", o.n))
