@@ -110,4 +110,3 @@ func TestChangeReportsBrokenApp(t *testing.T) {
 		t.Fatalf("valid %v, validated %v; want a validated, invalid result: %v", res.Valid(), res.Validated, res.Report.Findings)
 	}
 }
-
