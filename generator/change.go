@@ -12,6 +12,7 @@ import (
 	"github.com/stackgen/aiden/change"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/prompts"
+	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -96,16 +97,25 @@ func (e *Engine) modelChange(ctx context.Context, req Request, app *change.App, 
 		current[f.Path] = f.Content
 	}
 	land := func(_ context.Context, files []workspace.File) (landing, error) {
-		// Only what differs from the app as it is counts as changed; a
-		// model that echoes a file unchanged has not changed it.
 		var changed []workspace.File
+		var conv validators.Report
 		for _, f := range files {
-			if old, ok := current[f.Path]; ok && bytes.Equal(old, f.Content) {
+			old, ok := current[f.Path]
+			if ok {
+				f.Content = restoreSecrets(f.Content, old)
+			}
+			if bytes.Contains(f.Content, []byte(redactedMark)) {
+				conv.Findings = append(conv.Findings, validators.Finding{File: f.Path, Rule: "output", Severity: validators.SeverityError,
+					Message: "the file holds a redacted value (" + redactedMark + "...>) on a line that was changed; leave lines with redacted values exactly as they were"})
+			}
+			// Only what differs from the app as it is counts as changed; a
+			// model that echoes a file unchanged has not changed it.
+			if ok && bytes.Equal(old, f.Content) {
 				continue
 			}
 			changed = append(changed, f)
 		}
-		return landing{files: changed, final: changedApp(app, changed, nil)}, nil
+		return landing{files: changed, final: changedApp(app, changed, nil), conv: conv}, nil
 	}
 	// Generate does not tell changeApp whether its caller streams, so a
 	// change's answer is not streamed piece by piece.
@@ -168,4 +178,34 @@ func (e *Engine) changeInput(req Request, app *change.App) (prompts.ChangeInput,
 		in.Policies = append(append([]string{}, builtinPolicies...), in.Policies...)
 	}
 	return in, total
+}
+
+// redactedMark starts what secrets.Redact puts in place of a secret.
+const redactedMark = "<redacted:"
+
+// restoreSecrets puts back the secret values of old into a model's new
+// content: redaction keeps lines in place, so a line the model returned
+// exactly as it saw it (redacted) is the original line.
+func restoreSecrets(content, old []byte) []byte {
+	if !bytes.Contains(content, []byte(redactedMark)) {
+		return content
+	}
+	red, _ := redactSecrets(old)
+	oldLines, redLines := bytes.Split(old, []byte("\n")), bytes.Split(red, []byte("\n"))
+	if len(oldLines) != len(redLines) {
+		return content
+	}
+	orig := map[string][]byte{}
+	for i, l := range redLines {
+		if !bytes.Equal(l, oldLines[i]) {
+			orig[string(l)] = oldLines[i]
+		}
+	}
+	lines := bytes.Split(content, []byte("\n"))
+	for i, l := range lines {
+		if o, ok := orig[string(l)]; ok {
+			lines[i] = o
+		}
+	}
+	return bytes.Join(lines, []byte("\n"))
 }

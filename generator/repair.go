@@ -64,7 +64,8 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 
 // landing is where an answer's files land: the files returned, what is
 // checked (final: with the files they sit beside), the workspace files
-// they delete, and the conventions check.
+// they delete, and the findings about them that join the checks (the
+// conventions check for a new app; the answer's own problems for a change).
 type landing struct {
 	files   []workspace.File
 	final   []workspace.File
