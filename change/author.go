@@ -161,7 +161,7 @@ func (a *author) names() []string {
 }
 
 // imageWordRE finds image and chart names in an app's files.
-var imageWordRE = regexp.MustCompile(`(?m)^\s*-?\s*(?:image|repository|repo|chart|name):\s*['"]?([A-Za-z0-9._/\-]+)`)
+var imageWordRE = regexp.MustCompile(`(?m)^[ \t]*-?[ \t]*(?:image|repository|repo|chart|name):[ \t]*['"]?([A-Za-z0-9._/\-]+)`)
 
 // templates returns the chart's template files (relative paths) and
 // their text.

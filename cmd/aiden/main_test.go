@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -336,7 +337,11 @@ func TestGenerateWritesMissingHelmRepository(t *testing.T) {
 // TestGenerateReplacesStaleTemplates: generating a worker where a web
 // service was removes the templates the new chart no longer has, in the
 // patch and on disk, and keeps other files.
-func TestGenerateReplacesStaleTemplates(t *testing.T) {
+// Generating a different app over an existing chart is a change the
+// built-in author cannot make: it is refused with exit 2, naming what it
+// can change, and the folder is left as it was (issue 11; regenerating
+// from scratch is an explicit choice).
+func TestGenerateOverExistingAppIsAChange(t *testing.T) {
 	repo := newRepo(t)
 	out := filepath.Join(repo, "apps/svc")
 	if code, _, stderr := aiden(t, "generate", "-q", "--intent", "web API image ghcr.io/acme/api:1.4.2 on port 8080 exposed at api.acme.io", "--output", out); code != exitOK {
@@ -345,26 +350,47 @@ func TestGenerateReplacesStaleTemplates(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte("notes\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	worker := "worker image ghcr.io/acme/w:1.0.0"
-	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", worker, "--output", out, "--patch")
+	before := readTree(t, out)
+	code, _, stderr := aiden(t, "generate", "-q", "--intent", "worker image ghcr.io/acme/w:1.0.0", "--output", out)
+	if code != exitUsage {
+		t.Fatalf("worker over the web chart: exit %d, want %d\n%s", code, exitUsage, stderr)
+	}
+	if !strings.Contains(stderr, "the built-in author can change") {
+		t.Errorf("the error does not say what can change:\n%s", stderr)
+	}
+	if after := readTree(t, out); !reflect.DeepEqual(before, after) {
+		t.Error("the folder changed although the change was refused")
+	}
+	code, _, stderr = aiden(t, "generate", "-q", "--intent", "bump the api image to 1.5.0", "--output", out)
 	if code != exitOK {
-		t.Fatalf("worker --patch: exit %d\n%s", code, stderr)
+		t.Fatalf("bump: exit %d\n%s", code, stderr)
 	}
-	if !strings.Contains(stdout, "deleted file mode 100644") || !strings.Contains(stdout, "a/apps/svc/templates/ingress.yaml") {
-		t.Errorf("patch does not delete the stale ingress template:\n%.2000s", stdout)
-	}
-	if code, stdout, stderr = aiden(t, "generate", "-q", "--intent", worker, "--output", out); code != exitOK {
-		t.Fatalf("worker: exit %d\n%s\n%s", code, stdout, stderr)
-	}
-	for _, gone := range []string{"templates/ingress.yaml", "templates/service.yaml"} {
-		if _, err := os.Stat(filepath.Join(out, gone)); !os.IsNotExist(err) {
-			t.Errorf("%s still there after generating a worker (err %v)", gone, err)
+	after := readTree(t, out)
+	for p, c := range before {
+		if p != "values.yaml" && after[p] != c {
+			t.Errorf("%s changed; only values.yaml should", p)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "README.md")); err != nil {
-		t.Errorf("README.md was removed: %v", err)
+	if !strings.Contains(after["values.yaml"], `tag: "1.5.0"`) || strings.Count(after["values.yaml"], "\n") != strings.Count(before["values.yaml"], "\n") {
+		t.Errorf("values.yaml after the bump:\n%s", after["values.yaml"])
 	}
-	if code, stdout, _ := aiden(t, "validate", out); code != exitOK {
-		t.Errorf("the folder after regeneration does not validate: exit %d\n%s", code, stdout)
+}
+
+// readTree reads every file under dir, by path relative to it.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
