@@ -223,7 +223,11 @@ func (a *author) setImageMap(f *yamlFile, root, k *yaml.Node, o op) error {
 	} else if err := f.merge(k, v, kids...); err != nil {
 		return err
 	}
-	a.did("image %s in %s", planner.Image{Repository: o.image.Repository, Tag: tag, Digest: o.image.Digest}.String(), f.path)
+	if o.image.Repository != "" {
+		a.did("image %s in %s", o.image, f.path)
+	} else {
+		a.did("image tag %s in %s", tag, f.path)
+	}
 	return nil
 }
 
