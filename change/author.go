@@ -15,6 +15,7 @@ import (
 type author struct {
 	app     *App
 	files   map[string][]byte    // current content, by repository path
+	repo    map[string][]byte    // the rest of the workspace, read only
 	yamls   map[string]*yamlFile // files opened for editing
 	created map[string][]byte    // new files, written whole
 	deleted []string
@@ -22,8 +23,13 @@ type author struct {
 	read    []planner.Fact // what was read from the app
 }
 
-func newAuthor(app *App) *author {
-	a := &author{app: app, files: map[string][]byte{}, yamls: map[string]*yamlFile{}, created: map[string][]byte{}}
+func newAuthor(app *App, ws []workspace.File) *author {
+	a := &author{app: app, files: map[string][]byte{}, repo: map[string][]byte{}, yamls: map[string]*yamlFile{}, created: map[string][]byte{}}
+	for _, f := range ws {
+		if p, err := workspace.Clean(f.Path); err == nil {
+			a.repo[p] = f.Content
+		}
+	}
 	for _, f := range app.Files {
 		a.files[f.Path] = f.Content
 	}

@@ -170,7 +170,7 @@ func apply(ctx context.Context, app *App, req Request) (*Result, map[string][]in
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	a := newAuthor(app)
+	a := newAuthor(app, req.Workspace)
 	in := parseIntent(req.Intent, a.environments(), a.names())
 	if req.Environment != "" && in.env == "" {
 		in.env = normEnv(strings.ToLower(req.Environment))

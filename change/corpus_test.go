@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,9 +21,12 @@ var update = flag.Bool("update", false, "rewrite the golden diffs in testdata/di
 
 // corpusCase is one change intent on one input app.
 type corpusCase struct {
-	Name   string `json:"name"`
-	App    string `json:"app"`  // folder under testdata/apps
-	Root   string `json:"root"` // where the app sits in the repository
+	Name string `json:"name"`
+	App  string `json:"app"`  // folder under testdata/apps
+	Root string `json:"root"` // where the app sits in the repository
+	// Repo says the folder under testdata/apps is a whole repository, the
+	// app at Root within it.
+	Repo   bool   `json:"repo,omitempty"`
 	Intent string `json:"intent"`
 	Env    string `json:"environment,omitempty"`
 	// Targets are the texts of the lines the change targets: every line
@@ -60,7 +64,7 @@ func loadApp(t testing.TB, app, root string) []workspace.File {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		files = append(files, workspace.File{Path: root + "/" + filepath.ToSlash(rel), Content: b})
+		files = append(files, workspace.File{Path: path.Join(root, filepath.ToSlash(rel)), Content: b})
 		return nil
 	})
 	if err != nil {
@@ -77,6 +81,9 @@ func TestCorpus(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			ws := loadApp(t, c.App, c.Root)
+			if c.Repo {
+				ws = loadApp(t, c.App, "")
+			}
 			app, ok := Detect(c.Root, ws)
 			if !ok {
 				t.Fatalf("Detect(%s) found no app", c.Root)

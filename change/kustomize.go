@@ -43,6 +43,14 @@ func (a *author) kustomize(in intent) error {
 	if err != nil {
 		return err
 	}
+	if base == "" && len(ms) == 0 {
+		// The folder is an overlay of a base elsewhere in the repository
+		// (clusters/<env>/apps/<app> over base/<app>): the change goes into
+		// its kustomization, over the base's objects as they are.
+		if bms := a.repoManifests(a.app.Root, 0); len(bms) > 0 {
+			return a.overlayOver(in, kfile, bms)
+		}
+	}
 	var envs []envVar
 	var drop []string
 	for _, o := range in.ops {
@@ -485,15 +493,72 @@ func (a *author) kustomizeNetworkPolicy(ms []*manifest, kfile, dir string, o op)
 // overlay changes one environment: kustomize's replicas and images
 // fields, and JSON patches in the planner's style for the rest.
 func (a *author) overlay(in intent, base, ov string) error {
+	ms, _, err := a.manifests(base)
+	if err != nil {
+		return err
+	}
+	return a.overlayOver(in, ov, ms)
+}
+
+// repoManifests reads, without editing, the objects the kustomization in
+// the repository folder dir builds from, following folders it lists.
+func (a *author) repoManifests(dir string, depth int) []*manifest {
+	read := func(p string) ([]byte, bool) {
+		if c, ok := a.files[p]; ok {
+			return c, true
+		}
+		c, ok := a.repo[p]
+		return c, ok
+	}
+	var k []byte
+	var ok bool
+	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if k, ok = read(path.Join(dir, n)); ok {
+			break
+		}
+	}
+	if !ok || depth > 4 {
+		return nil
+	}
+	kf, err := parseYAML(path.Join(dir, "kustomization.yaml"), k)
+	if err != nil || len(kf.docs) == 0 {
+		return nil
+	}
+	_, res := get(kf.docs[0], "resources")
+	if res == nil {
+		return nil
+	}
+	var out []*manifest
+	for _, r := range res.Content {
+		p := path.Join(dir, r.Value)
+		c, isFile := read(p)
+		if !isFile {
+			out = append(out, a.repoManifests(p, depth+1)...)
+			continue
+		}
+		f, err := parseYAML(p, c)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.docs {
+			_, kind := get(d, "kind")
+			_, name := get(d, "metadata", "name")
+			if kind != nil && name != nil {
+				out = append(out, &manifest{file: p, f: f, doc: d, kind: kind.Value, name: name.Value})
+			}
+		}
+	}
+	return out
+}
+
+// overlayOver changes the overlay kustomization ov (relative to the app)
+// of the base objects ms.
+func (a *author) overlayOver(in intent, ov string, ms []*manifest) error {
 	f, err := a.open(ov)
 	if err != nil {
 		return err
 	}
 	root, err := f.doc()
-	if err != nil {
-		return err
-	}
-	ms, _, err := a.manifests(base)
 	if err != nil {
 		return err
 	}
@@ -536,9 +601,13 @@ func (a *author) overlay(in intent, base, ov string) error {
 					return err
 				}
 			default:
-				if err := f.addEntries(nil, root, sq("replicas", item{kids: []item{str("name", w.name), num("count", o.n)}})); err != nil {
-					return err
+				// A JSON patch, as the planner writes overlays; "add" sets
+				// the field whether or not the base has it.
+				verb := "add"
+				if _, r := get(w.doc, "spec", "replicas"); r != nil {
+					verb = "replace"
 				}
+				addPatch(w, "- op: "+verb, "  path: /spec/replicas", "  value: "+strconv.Itoa(o.n))
 			}
 			a.did("replicas %d in %s", o.n, f.path)
 		case opImage:
@@ -613,7 +682,7 @@ func (a *author) overlay(in intent, base, ov string) error {
 			}
 			a.did("env %s in %s", envDesc(o.env), f.path)
 		default:
-			return unsupported(KindKustomize, "%s (%q) for %s only: change it in the base (without naming an environment)", o.kind, o.from, in.env)
+			return unsupported(KindKustomize, "%s (%q) in the overlay %s: change it in the base", o.kind, o.from, f.path)
 		}
 	}
 	if len(patches) == 0 {
@@ -628,7 +697,7 @@ func (a *author) overlay(in intent, base, ov string) error {
 			lines = append(lines, strings.Repeat(" ", ind+4)+l)
 		}
 		at := f.endLine(root)
-		return f.edit(at, at, lines...)
+		return f.edit(at, at, f.spaced(at, 0, lines)...)
 	}
 	if pv.Kind != yaml.SequenceNode || len(pv.Content) == 0 {
 		return unsupported(KindKustomize, "a patch: %s has patches that are not a list", f.path)

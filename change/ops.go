@@ -148,7 +148,8 @@ var fillers = setOf(`a an the to of for in on at with and or by from into it its
 please also now then so that this these those them their as
 set change bump update raise lower increase decrease make use add give put move upgrade take read get
 new existing current app application service deployment chart release module bucket workload pod pods container
-only all every each should must would needs need want i we our my let lets let's just`)
+only all every each should must would needs need want i we our my let lets let's just
+run runs keep have has`)
 
 func setOf(words string) map[string]bool {
 	m := map[string]bool{}

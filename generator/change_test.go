@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type changeCase struct {
 	Name    string   `json:"name"`
 	App     string   `json:"app"`
 	Root    string   `json:"root"`
+	Repo    bool     `json:"repo,omitempty"`
 	Intent  string   `json:"intent"`
 	Env     string   `json:"environment,omitempty"`
 	Targets []string `json:"targets,omitempty"`
@@ -34,7 +36,7 @@ func loadChangeApp(t *testing.T, app, root string) []workspace.File {
 	t.Helper()
 	var files []workspace.File
 	for p, c := range providertest.Files(t, filepath.Join("..", "change", "testdata", "apps", app)) {
-		files = append(files, workspace.File{Path: root + "/" + p, Content: []byte(c)})
+		files = append(files, workspace.File{Path: path.Join(root, p), Content: []byte(c)})
 	}
 	return files
 }
@@ -55,6 +57,9 @@ func TestChangeCorpusValidated(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			ws := loadChangeApp(t, c.App, c.Root)
+			if c.Repo {
+				ws = loadChangeApp(t, c.App, "")
+			}
 			res, err := e.Generate(context.Background(), generator.Request{Intent: c.Intent, TargetPath: c.Root, Environment: c.Env, Workspace: ws}, nil)
 			if err != nil {
 				t.Fatal(err)
