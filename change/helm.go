@@ -184,10 +184,8 @@ func (a *author) setImageMap(f *yamlFile, root, k *yaml.Node, o op) error {
 	tag := cmpOr(o.tag, o.image.Tag)
 	var v *yaml.Node
 	if k != nil {
-		_, v = get(root, k.Value)
 		_, v = imageNode(root)
-		if r, _ := get(v, "repository"); r != nil {
-			_, rv := get(v, "repository")
+		if _, rv := get(v, "repository"); rv != nil {
 			_, tv := get(v, "tag")
 			cur := rv.Value
 			if tv != nil && tv.Value != "" {

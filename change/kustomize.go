@@ -258,7 +258,7 @@ func (a *author) manifestStorage(ms []*manifest, o op) error {
 }
 
 // register adds a new manifest to the kustomization's resources.
-func (a *author) register(kfile, dir, name string) error {
+func (a *author) register(kfile, name string) error {
 	k, err := a.open(kfile)
 	if err != nil {
 		return err
@@ -268,11 +268,10 @@ func (a *author) register(kfile, dir, name string) error {
 		return err
 	}
 	rk, rv := get(root, "resources")
-	_ = dir
 	return k.appendItems(rk, rv, item{scalar: name})
 }
 
-// labelsOf returns the selector labels of a workload.
+// selectorOf returns the selector labels of a workload.
 func selectorOf(w *manifest) []item {
 	_, ml := get(w.doc, "spec", "selector", "matchLabels")
 	var out []item
@@ -320,7 +319,7 @@ func (a *author) kustomizeHPA(ms []*manifest, kfile, dir string, o op) error {
 	if err := a.create(path.Join(dir, "hpa.yaml"), content); err != nil {
 		return err
 	}
-	if err := a.register(kfile, dir, "hpa.yaml"); err != nil {
+	if err := a.register(kfile, "hpa.yaml"); err != nil {
 		return err
 	}
 	a.did("HPA added (%s), %d to %d replicas at %d%% CPU", a.rel(path.Join(dir, "hpa.yaml")), o.min, o.max, o.cpu)
@@ -421,7 +420,7 @@ func (a *author) kustomizeIngress(ms []*manifest, kfile, dir string, o op) error
 	if err := a.create(path.Join(dir, "ingress.yaml"), content); err != nil {
 		return err
 	}
-	if err := a.register(kfile, dir, "ingress.yaml"); err != nil {
+	if err := a.register(kfile, "ingress.yaml"); err != nil {
 		return err
 	}
 	a.did("Ingress added (%s) at %s%s", a.rel(path.Join(dir, "ingress.yaml")), o.host, tlsNote(o.tls))
@@ -447,7 +446,7 @@ func (a *author) kustomizePDB(ms []*manifest, kfile, dir string, o op) error {
 	if err := a.create(path.Join(dir, "pdb.yaml"), content); err != nil {
 		return err
 	}
-	if err := a.register(kfile, dir, "pdb.yaml"); err != nil {
+	if err := a.register(kfile, "pdb.yaml"); err != nil {
 		return err
 	}
 	a.did("PodDisruptionBudget added (%s)", a.rel(path.Join(dir, "pdb.yaml")))
@@ -483,7 +482,7 @@ func (a *author) kustomizeNetworkPolicy(ms []*manifest, kfile, dir string, o op)
 	if err := a.create(path.Join(dir, "networkpolicy.yaml"), content); err != nil {
 		return err
 	}
-	if err := a.register(kfile, dir, "networkpolicy.yaml"); err != nil {
+	if err := a.register(kfile, "networkpolicy.yaml"); err != nil {
 		return err
 	}
 	a.did("NetworkPolicy added (%s) allowing traffic from %s", a.rel(path.Join(dir, "networkpolicy.yaml")), peerDesc(o.peers))

@@ -3,7 +3,6 @@ package change
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -599,18 +598,4 @@ func parseImage(s string) (planner.Image, bool) {
 		return planner.Image{}, false
 	}
 	return planner.Image{Repository: m[1], Tag: m[2], Digest: m[3]}, true
-}
-
-// kinds lists the operations in order, for messages.
-func kinds(ops []op) []string {
-	var out []string
-	seen := map[opKind]bool{}
-	for _, o := range ops {
-		if !seen[o.kind] {
-			seen[o.kind] = true
-			out = append(out, string(o.kind))
-		}
-	}
-	sort.Strings(out)
-	return out
 }

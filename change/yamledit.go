@@ -216,9 +216,7 @@ func (f *yamlFile) endLine(n *yaml.Node) int {
 			if n.Style&yaml.SingleQuotedStyle != 0 {
 				q = '\''
 			}
-			if _, e, ok := f.scalarSpan(n); ok {
-				_ = e
-			} else {
+			if _, _, ok := f.scalarSpan(n); !ok {
 				for i := n.Line; i < len(f.lines); i++ {
 					if strings.IndexByte(f.lines[i], q) >= 0 {
 						end = i + 1
@@ -461,38 +459,6 @@ func keyIndent(m *yaml.Node) int {
 	return m.Column - 1
 }
 
-// setIn sets the value at the path of keys below m, creating the keys
-// that are missing; existing scalars keep their style.
-func (f *yamlFile) setIn(m *yaml.Node, value item, keys ...string) error {
-	for i := range keys {
-		k, v := get(m, keys[:i+1]...)
-		if v == nil {
-			// Build the missing part as nested entries and add it to the
-			// deepest mapping that exists.
-			parentKey, parent := get(m, keys[:i]...)
-			if i == 0 {
-				parent = m
-			}
-			e := value
-			e.key = keys[len(keys)-1]
-			for j := len(keys) - 2; j >= i; j-- {
-				e = mp(keys[j], e)
-			}
-			return f.addEntries(parentKey, parent, e)
-		}
-		if i == len(keys)-1 {
-			if value.kids != nil || value.seq {
-				return f.replaceValue(k, v, value)
-			}
-			if v.Kind != yaml.ScalarNode {
-				return f.replaceValue(k, v, value)
-			}
-			return f.setScalarText(v, value.scalar)
-		}
-	}
-	return nil
-}
-
 // setScalarText replaces a scalar with YAML text, keeping the node's
 // quoting style when the text is a plain or quoted string.
 func (f *yamlFile) setScalarText(v *yaml.Node, text string) error {
@@ -629,16 +595,6 @@ func (f *yamlFile) appendItems(k, v *yaml.Node, items ...item) error {
 	}
 	at := f.endLine(v)
 	return f.edit(at, at, f.renderSeq(items, d)...)
-}
-
-// removeRange removes the entry of key k (value v) with the comment lines
-// right above it.
-func (f *yamlFile) removeEntry(k, v *yaml.Node) error {
-	from := k.Line - 1
-	for from > 0 && strings.HasPrefix(strings.TrimSpace(f.lines[from-1]), "#") && indentOf(f.lines[from-1]) == k.Column-1 {
-		from--
-	}
-	return f.edit(from, f.endLine(v))
 }
 
 // removeItem removes item i of sequence seq (key k); the last item
