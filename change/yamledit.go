@@ -622,6 +622,9 @@ func (f *yamlFile) replaceItem(seq *yaml.Node, i int, it item) error {
 // root): scalars are replaced in place, mappings merged, lists replaced
 // whole, and missing keys added together at the end of m.
 func (f *yamlFile) merge(mk, m *yaml.Node, kids ...item) error {
+	if m.Kind == yaml.MappingNode && m.Style&yaml.FlowStyle != 0 && len(m.Content) > 0 {
+		return f.mergeFlow(m, kids...)
+	}
 	var missing []item
 	for _, kid := range kids {
 		k, v := get(m, kid.key)
