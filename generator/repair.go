@@ -33,10 +33,7 @@ type best struct {
 func (e *Engine) modelPlan(ctx context.Context, req Request, target string, format Format, model string,
 	res *Result, stage func(Stage, time.Time, string), streaming bool, progress func(Event),
 	shape func(context.Context, []workspace.File) ([]workspace.File, validators.Report, error)) error {
-	m := e.opts.Model
 	prov := &res.Provenance
-	prov.Generator, prov.Model, prov.PromptVersion = "model", model, prompts.Version
-
 	in, redacted := e.promptInput(req, target, format)
 	prov.Redacted = redacted
 	for _, ex := range in.Examples {
@@ -47,6 +44,45 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 	if err != nil {
 		return err
 	}
+	land := func(ctx context.Context, files []workspace.File) (landing, error) {
+		// The repository's conventions hold whoever wrote the files; what
+		// cannot be fixed mechanically goes back to the model.
+		files, conv, err := shape(ctx, files)
+		if err != nil {
+			return landing{}, err
+		}
+		final, deleted := settle(format, target, req.Workspace, files)
+		return landing{files: files, final: final, deleted: deleted, conv: conv}, nil
+	}
+	if err := e.modelLoop(ctx, req, target, model, p, res, stage, streaming, progress, land); err != nil {
+		return err
+	}
+	prov.Summary = fmt.Sprintf("%s wrote %d files for %q (attempt %d of %d, %d input and %d output tokens)",
+		model, len(res.Files), req.Intent, prov.Chosen, len(prov.Attempts), prov.Usage.InputTokens, prov.Usage.OutputTokens)
+	return nil
+}
+
+// landing is where an answer's files land: the files returned, what is
+// checked (final: with the files they sit beside), the workspace files
+// they delete, and the findings about them that join the checks (the
+// conventions check for a new app; the answer's own problems for a change).
+type landing struct {
+	files   []workspace.File
+	final   []workspace.File
+	deleted []string
+	conv    validators.Report
+}
+
+// modelLoop sends the first request p, then feeds error-level findings
+// back for at most RepairRounds more answers, keeping the best attempt.
+// land places each answer's files; every attempt is rendered and checked
+// as a whole. It fills res's files, report and attempts.
+func (e *Engine) modelLoop(ctx context.Context, req Request, target, model string, p prompts.Prompt,
+	res *Result, stage func(Stage, time.Time, string), streaming bool, progress func(Event),
+	land func(context.Context, []workspace.File) (landing, error)) error {
+	m := e.opts.Model
+	prov := &res.Provenance
+	prov.Generator, prov.Model, prov.PromptVersion = "model", model, prompts.Version
 	first := []Message{{Role: RoleSystem, Content: p.System}, {Role: RoleUser, Content: p.User}}
 	msgs := first
 
@@ -86,13 +122,11 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 			msgs = append(first, Message{Role: RoleAssistant, Content: ans.Content}, Message{Role: RoleUser, Content: repair})
 			continue
 		}
-		// The repository's conventions hold whoever wrote the files; what
-		// cannot be fixed mechanically goes back to the model.
-		files, conv, err := shape(ctx, files)
+		l, err := land(ctx, files)
 		if err != nil {
 			return err
 		}
-		final, deleted := settle(format, target, req.Workspace, files)
+		files, final, deleted, conv := l.files, l.final, l.deleted, l.conv
 		stage(StagePlan, start, fmt.Sprintf("attempt %d: %s wrote %d files (%d input, %d output tokens)",
 			n, model, len(files), ans.Usage.InputTokens, ans.Usage.OutputTokens))
 
@@ -130,8 +164,6 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 	}
 	res.Files, res.Deleted, res.Report, res.Validated = kept.files, kept.deleted, kept.report, kept.validated
 	prov.Chosen = kept.n
-	prov.Summary = fmt.Sprintf("%s wrote %d files for %q (attempt %d of %d, %d input and %d output tokens)",
-		model, len(kept.files), req.Intent, kept.n, len(prov.Attempts), prov.Usage.InputTokens, prov.Usage.OutputTokens)
 	return nil
 }
 

@@ -7,10 +7,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/record"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators/helmchart"
 )
@@ -341,6 +343,48 @@ func TestGenerateWritesMissingHelmRepository(t *testing.T) {
 	}
 }
 
+// TestGenerateOverExistingAppIsAChange: generating a different app over an existing chart is a change the
+// built-in author cannot make: it is refused with exit 2, naming what it
+// can change, and the folder is left as it was (issue 11; regenerating
+// from scratch is an explicit choice).
+func TestGenerateOverExistingAppIsAChange(t *testing.T) {
+	repo := newRepo(t)
+	out := filepath.Join(repo, "apps/svc")
+	if code, _, stderr := aiden(t, "generate", "-q", "--intent", "web API image ghcr.io/acme/api:1.4.2 on port 8080 exposed at api.acme.io", "--output", out); code != exitOK {
+		t.Fatalf("web: exit %d\n%s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte("notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := readTree(t, out)
+	code, _, stderr := aiden(t, "generate", "-q", "--intent", "worker image ghcr.io/acme/w:1.0.0", "--output", out)
+	if code != exitUsage {
+		t.Fatalf("worker over the web chart: exit %d, want %d\n%s", code, exitUsage, stderr)
+	}
+	if !strings.Contains(stderr, "the built-in author can change") {
+		t.Errorf("the error does not say what can change:\n%s", stderr)
+	}
+	if after := readTree(t, out); !reflect.DeepEqual(before, after) {
+		t.Error("the folder changed although the change was refused")
+	}
+	code, _, stderr = aiden(t, "generate", "-q", "--intent", "bump the api image to 1.5.0", "--output", out)
+	if code != exitOK {
+		t.Fatalf("bump: exit %d\n%s", code, stderr)
+	}
+	after := readTree(t, out)
+	for p, c := range before {
+		if p != "values.yaml" && p != ".aiden/record.yaml" && after[p] != c {
+			t.Errorf("%s changed; only values.yaml (and the record of it) should", p)
+		}
+	}
+	if !strings.Contains(after[".aiden/record.yaml"], "values.yaml: "+record.Digest([]byte(after["values.yaml"]))) {
+		t.Errorf("the record does not hold the new digest of values.yaml:\n%s", after[".aiden/record.yaml"])
+	}
+	if !strings.Contains(after["values.yaml"], `tag: "1.5.0"`) || strings.Count(after["values.yaml"], "\n") != strings.Count(before["values.yaml"], "\n") {
+		t.Errorf("values.yaml after the bump:\n%s", after["values.yaml"])
+	}
+}
+
 // TestGenerateReplacesStaleTemplates: generating a worker where a web
 // service was removes the templates the new chart no longer has, in the
 // patch and on disk, and keeps other files.
@@ -375,4 +419,23 @@ func TestGenerateReplacesStaleTemplates(t *testing.T) {
 	if code, stdout, _ := aiden(t, "validate", out); code != exitOK {
 		t.Errorf("the folder after regeneration does not validate: exit %d\n%s", code, stdout)
 	}
+}
+
+// readTree reads every file under dir, by path relative to it.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
