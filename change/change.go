@@ -64,8 +64,6 @@ type Result struct {
 	Summary string
 	// Understood lists what was read from the intent and from the app.
 	Understood []planner.Fact
-	// Ignored lists the words of the intent that were not used.
-	Ignored []string
 }
 
 // UnsupportedError says that an intent asks for a change the built-in
@@ -209,7 +207,6 @@ func apply(ctx context.Context, app *App, req Request) (*Result, map[string][]in
 		Deleted:    a.deleted,
 		Summary:    fmt.Sprintf("Changed %s %s: %s.", app.Kind, app.Root, strings.Join(a.done, "; ")),
 		Understood: append(in.understood, a.read...),
-		Ignored:    in.ignored,
 	}, touched, nil
 }
 

@@ -76,7 +76,6 @@ type intent struct {
 	env        string
 	component  string
 	understood []planner.Fact
-	ignored    []string
 	unknown    []string
 }
 
@@ -142,7 +141,10 @@ var (
 	reRegion     = rx(`((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d|(?:us|europe|asia|australia|northamerica|southamerica)-[a-z]+\d)\b`)
 )
 
-// fillers are words that carry no change; they may be left unused.
+// fillers are words that carry no change of their own (articles, the
+// verbs that introduce an operation, words for the app): they are read
+// without a mention, as the planner reads its stop words, so that "Not
+// used" names only what was really left out.
 var fillers = setOf(`a an the to of for in on at with and or by from into it its it's is are be
 please also now then so that this these those them their as
 set change bump update raise lower increase decrease make use add give put move upgrade take read get
@@ -172,7 +174,6 @@ func parseIntent(s string, known []string, names []string) intent {
 		}
 		switch {
 		case fillers[lw] || contains(names, lw):
-			p.out.ignored = append(p.out.ignored, w)
 		default:
 			p.out.unknown = append(p.out.unknown, w)
 		}

@@ -43,7 +43,6 @@ func (e *Engine) changeApp(ctx context.Context, req Request, cfg *genconfig.Conf
 	res.Files, res.Deleted = out.Files, out.Deleted
 	res.Provenance.Summary = out.Summary
 	res.Provenance.Understood = out.Understood
-	res.Provenance.Ignored = out.Ignored
 	stage(StagePlan, start, out.Summary)
 
 	if !req.SkipValidation {
