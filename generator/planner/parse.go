@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Parse reads one sentence of intent, with the hints of the request, into
@@ -133,13 +134,13 @@ func (m match) orig(i int) string {
 // rule is a pattern and what to do with a match; apply returns false to
 // reject the match, leaving its words for later rules.
 type rule struct {
-	re    *regexp.Regexp
+	re    func() *regexp.Regexp // compiled on first use
 	apply func(p *parser, m match) bool
 }
 
 func (p *parser) run(r rule) {
 	for off := 0; off < len(p.masked); {
-		loc := r.re.FindSubmatchIndex(p.masked[off:])
+		loc := r.re().FindSubmatchIndex(p.masked[off:])
 		if loc == nil {
 			return
 		}
@@ -219,7 +220,7 @@ const (
 	dayRE    = `(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend)s?`
 )
 
-var cpuUnitRE = regexp.MustCompile(`^(?:` + cpuUnit + `)$`)
+var cpuUnitRE = lazyRE(`^(?:` + cpuUnit + `)$`)
 
 // cpuAmount normalises an amount and its unit ("500", "millicores") to a
 // CPU quantity ("500m"); "" when it is not one.
@@ -246,7 +247,12 @@ func atoi(s string) int {
 	return n
 }
 
-func re(s string) *regexp.Regexp { return regexp.MustCompile(`\b` + s + `\b`) }
+func re(s string) func() *regexp.Regexp { return lazyRE(`\b` + s + `\b`) }
+
+// lazyRE compiles a pattern on first use, so package init stays cheap.
+func lazyRE(s string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(s) })
+}
 
 // rules run in order; earlier rules take the words they match.
 var rules = []rule{
@@ -330,7 +336,7 @@ var rules = []rule{
 			case "replicas":
 				return unit == "" && !strings.ContainsAny(q, ".m") && p.setEnvReplicas(env, atoi(q), m.from)
 			case "cpu":
-				if unit != "" && !cpuUnitRE.MatchString(unit) {
+				if unit != "" && !cpuUnitRE().MatchString(unit) {
 					return false
 				}
 				if n, ok := numberWords[q]; ok {
@@ -341,7 +347,7 @@ var rules = []rule{
 				if n, ok := numberWords[q]; ok {
 					q = strconv.Itoa(n)
 				}
-				return unit != "" && !cpuUnitRE.MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
+				return unit != "" && !cpuUnitRE().MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
 			}
 			return false
 		}},
@@ -412,7 +418,7 @@ var rules = []rule{
 		}},
 
 	// Schedules, as cron or in words.
-	{regexp.MustCompile(`(?:^|\s)((?:(?:at |on |with schedule |schedule |cron ))?((?:[0-9*][0-9*/,-]* ){4}[0-9*][0-9*/,-]*))(?:\s|$)`),
+	{lazyRE(`(?:^|\s)((?:(?:at |on |with schedule |schedule |cron ))?((?:[0-9*][0-9*/,-]* ){4}[0-9*][0-9*/,-]*))(?:\s|$)`),
 		func(p *parser, m match) bool {
 			if !validCron(m.groups[2]) {
 				return false
@@ -672,9 +678,9 @@ func (p *parser) setImage(ref, from string, explicit bool) bool {
 }
 
 var (
-	repoRE   = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	repoRE   = lazyRE(`^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	tagRE    = lazyRE(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE = lazyRE(`^sha256:[a-f0-9]{64}$`)
 )
 
 func parseImage(ref string) (Image, bool) {
@@ -682,19 +688,19 @@ func parseImage(ref string) (Image, bool) {
 	if i := strings.IndexByte(ref, '@'); i >= 0 {
 		img.Digest = ref[i+1:]
 		ref = ref[:i]
-		if !digestRE.MatchString(img.Digest) {
+		if !digestRE().MatchString(img.Digest) {
 			return Image{}, false
 		}
 	}
 	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
 		img.Tag = ref[i+1:]
 		ref = ref[:i]
-		if !tagRE.MatchString(img.Tag) {
+		if !tagRE().MatchString(img.Tag) {
 			return Image{}, false
 		}
 	}
 	img.Repository = ref
-	if !repoRE.MatchString(ref) || !strings.ContainsAny(ref, "abcdefghijklmnopqrstuvwxyz") {
+	if !repoRE().MatchString(ref) || !strings.ContainsAny(ref, "abcdefghijklmnopqrstuvwxyz") {
 		return Image{}, false
 	}
 	return img, true
@@ -777,7 +783,7 @@ func clock(t string) (h, m int, ok bool) {
 	return h, m, h < 24
 }
 
-var cronField = regexp.MustCompile(`^(?:\*|\d+(?:-\d+)?)(?:/\d+)?(?:,(?:\*|\d+(?:-\d+)?)(?:/\d+)?)*$`)
+var cronField = lazyRE(`^(?:\*|\d+(?:-\d+)?)(?:/\d+)?(?:,(?:\*|\d+(?:-\d+)?)(?:/\d+)?)*$`)
 
 func validCron(expr string) bool {
 	fields := strings.Fields(expr)
@@ -786,7 +792,7 @@ func validCron(expr string) bool {
 	}
 	limits := [5]int{59, 23, 31, 12, 7}
 	for i, f := range fields {
-		if !cronField.MatchString(f) {
+		if !cronField().MatchString(f) {
 			return false
 		}
 		for _, n := range regexp.MustCompile(`\d+`).FindAllString(f, -1) {
@@ -842,12 +848,12 @@ func normEnv(s string) string {
 	return s
 }
 
-var dns1123 = regexp.MustCompile(`[^a-z0-9-]+`)
+var dns1123 = lazyRE(`[^a-z0-9-]+`)
 
 // appName makes a DNS-1123 label of s (at most 53 characters, Helm's limit
 // for release names, so fullnames with suffixes stay valid).
 func appName(s string) string {
-	s = dns1123.ReplaceAllString(asciiLower(s), "-")
+	s = dns1123().ReplaceAllString(asciiLower(s), "-")
 	s = strings.Trim(s, "-")
 	if len(s) > 53 {
 		s = strings.TrimRight(s[:53], "-")

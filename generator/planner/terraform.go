@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -313,7 +312,7 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		}
 		def("region", t.Region)
 	}
-	if t.Cloud == "aws" && !awsRegion.MatchString(t.Region) || t.Cloud == "gcp" && awsRegion.MatchString(t.Region) {
+	if t.Cloud == "aws" && !awsRegion().MatchString(t.Region) || t.Cloud == "gcp" && awsRegion().MatchString(t.Region) {
 		return nil, fmt.Errorf("%w: %s is not a %s region", ErrIncomplete, t.Region, t.Cloud)
 	}
 	notApplicable := func(what string, present bool) {
@@ -388,12 +387,12 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 }
 
 var (
-	awsRegion = regexp.MustCompile(`^[a-z]{2}-(?:gov-)?[a-z]+-\d$`)
-	cidrRE    = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$`)
+	awsRegion = lazyRE(`^[a-z]{2}-(?:gov-)?[a-z]+-\d$`)
+	cidrRE    = lazyRE(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$`)
 )
 
 func validCIDR(s string) bool {
-	m := cidrRE.FindStringSubmatch(s)
+	m := cidrRE().FindStringSubmatch(s)
 	if m == nil {
 		return false
 	}
