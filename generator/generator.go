@@ -576,6 +576,9 @@ type Check struct {
 	Repository []workspace.File
 	// SkipConventions turns the conventions check off.
 	SkipConventions bool
+	// Named are the files named one by one rather than found in a folder
+	// (validators.CheckOptions.Named).
+	Named []string
 }
 
 // Validate checks existing files (chart folders, Kustomize folders,
@@ -599,7 +602,7 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 		checked = append(append([]workspace.File{}, files[:i]...), files[i+1:]...)
 	}
 	ws := append(append([]workspace.File{}, files...), c.Repository...)
-	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno})
+	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno, Named: c.Named})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}
