@@ -7,6 +7,7 @@
 package generator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -413,7 +414,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	if res.Files, err = place(target, generated); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	vars := genconfig.Vars{Env: plan.Environment, App: plan.App, Component: plan.Component(), Team: firstOf(plan.Team, cfg.Team)}
+	vars := genconfig.Vars{Env: plan.Environment, App: plan.App, Component: plan.Component(), Team: cmp.Or(plan.Team, cfg.Team)}
 	var conv []validators.Finding
 	if res.Files, conv, err = conform(ctx, cfg, vars, req.Workspace, target, res.Files); err != nil {
 		return nil, err
@@ -522,15 +523,6 @@ func requestEnvironment(req Request, target string) string {
 		return req.Environment
 	}
 	return planner.PathEnvironment(target, "clusters")
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // renderAndCheck runs the render and validate stages on files.

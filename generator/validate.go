@@ -61,7 +61,7 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 			return validators.Report{}, fmt.Errorf("read %s: %w", genconfig.Path, err)
 		}
 		rep := validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckFailed,
-			Detail: fmt.Sprintf("%s has %d %s; fix it first (aiden config validate)", genconfig.Path, len(errs), plural(len(errs), "problem"))}}}
+			Detail: fmt.Sprintf("%s has %d %s; fix it first (aiden config validate)", genconfig.Path, len(errs), validators.Plural(len(errs), "problem"))}}}
 		for _, e := range errs {
 			msg := e.Message
 			if e.Key != "" {
@@ -148,10 +148,10 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 	errs := rep.Count(validators.SeverityError)
 	checked := len(dirs) - unbuilt
 	c := validators.Check{Name: "conventions", Status: validators.CheckPassed, Checked: objects, Skipped: unbuilt,
-		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, plural(objects, "object"), checked, plural(checked, "app"), genconfig.Path)}
+		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, validators.Plural(objects, "object"), checked, validators.Plural(checked, "app"), genconfig.Path)}
 	if errs > 0 {
 		c.Status = validators.CheckFailed
-		c.Detail += fmt.Sprintf("%d %s", errs, plural(errs, "error"))
+		c.Detail += fmt.Sprintf("%d %s", errs, validators.Plural(errs, "error"))
 	} else {
 		c.Detail += "no errors"
 	}
@@ -159,7 +159,7 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 		c.Status = validators.CheckSkipped
 	}
 	if unbuilt > 0 {
-		c.Detail += fmt.Sprintf("; %d Kustomize %s not checked, as %s not build", unbuilt, plural(unbuilt, "app"), map[bool]string{true: "it does", false: "they do"}[unbuilt == 1])
+		c.Detail += fmt.Sprintf("; %d Kustomize %s not checked, as %s not build", unbuilt, validators.Plural(unbuilt, "app"), map[bool]string{true: "it does", false: "they do"}[unbuilt == 1])
 	}
 	rep.Checks = append(rep.Checks, c)
 	return rep, nil
@@ -176,9 +176,7 @@ func kustomizeApp(files []workspace.File) bool {
 		}
 	}
 	for _, f := range files {
-		switch path.Base(f.Path) {
-		case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		default:
+		if !kustomize.IsKustomization(f.Path) {
 			continue
 		}
 		inChart := false

@@ -358,10 +358,10 @@ func classify(files []workspace.File, named []string) inputs {
 	for _, f := range files {
 		dir, base := path.Split(f.Path)
 		dir = strings.TrimSuffix(dir, "/")
-		switch base {
-		case "Chart.yaml":
+		switch {
+		case base == "Chart.yaml":
 			roots = append(roots, dir)
-		case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		case kustomize.IsKustomization(base):
 			kroots = append(kroots, dir)
 		}
 	}
@@ -432,7 +432,7 @@ func inputReport(in inputs) Report {
 	}
 	if n := len(in.unknown); n > 0 {
 		rep.Checks = append(rep.Checks, Check{Name: "input", Status: CheckFailed, Checked: n,
-			Detail: fmt.Sprintf("%d %s named cannot be checked", n, plural(n, "file"))})
+			Detail: fmt.Sprintf("%d %s named cannot be checked", n, Plural(n, "file"))})
 	}
 	if n := len(in.skipped); n > 0 {
 		names := in.skipped
@@ -442,7 +442,7 @@ func inputReport(in inputs) Report {
 		}
 		rep.Checks = append(rep.Checks, Check{Name: "skipped", Status: CheckSkipped, Skipped: n,
 			Detail: fmt.Sprintf("%d %s not checked, being no Kubernetes manifest, chart, kustomization or Terraform: %s%s",
-				n, plural(n, "file"), strings.Join(names, ", "), more)})
+				n, Plural(n, "file"), strings.Join(names, ", "), more)})
 	}
 	return rep
 }
@@ -534,18 +534,11 @@ func summarize(findings []Finding, n int, noun string) (CheckStatus, string) {
 			errs++
 		}
 	}
-	what := fmt.Sprintf("%d %s", n, plural(n, noun))
+	what := fmt.Sprintf("%d %s", n, Plural(n, noun))
 	if errs > 0 {
-		return CheckFailed, fmt.Sprintf("%s, %d %s", what, errs, plural(errs, "error"))
+		return CheckFailed, fmt.Sprintf("%s, %d %s", what, errs, Plural(errs, "error"))
 	}
 	return CheckPassed, what + ", no errors"
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	return noun + "s"
 }
 
 // schemaReport turns per-object results into the "schema" check and its
@@ -590,7 +583,7 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 	if check.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d without schema", check.Skipped))
 	}
-	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), plural(len(results), "object"),
+	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), Plural(len(results), "object"),
 		version, strings.Join(parts, ", "))
 	switch {
 	case invalid+errs > 0:

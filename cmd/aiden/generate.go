@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -266,7 +267,7 @@ func write(root, target string, files []workspace.File, deleted []string) error 
 		switch {
 		case workspace.Within(target, f.Path):
 			inside = append(inside, f)
-		case isKustomization(f.Path) && path.Dir(f.Path) == parent:
+		case kustomize.IsKustomization(f.Path) && path.Dir(f.Path) == parent:
 			registration = append(registration, f)
 		default:
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
@@ -279,12 +280,4 @@ func write(root, target string, files []workspace.File, deleted []string) error 
 		return workspace.Write(root, parent, registration)
 	}
 	return nil
-}
-
-func isKustomization(p string) bool {
-	switch path.Base(p) {
-	case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		return true
-	}
-	return false
 }

@@ -238,7 +238,7 @@ func (g *located) policyFiles() ([]workspace.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	folder := path.Clean(strings.Trim(cmp.Or(cfg.Folder, "policies"), "/"))
+	folder := path.Clean(strings.Trim(cmp.Or(cfg.Folder, workspace.PoliciesDir), "/"))
 	dir := filepath.Join(g.root, filepath.FromSlash(folder))
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, nil

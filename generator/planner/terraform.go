@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -61,7 +62,7 @@ func (t *Terraform) summary(p *Plan) string {
 		if t.SingleNAT {
 			nat = "one shared NAT gateway"
 		}
-		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, plural(t.Zones, "availability zone"), nat))
+		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, validators.Count(t.Zones, "availability zone"), nat))
 	}
 	if p.Environment != "" {
 		parts = append(parts, "environment "+p.Environment)

@@ -19,14 +19,15 @@ import (
 	"github.com/stackgen/aiden/workspace"
 )
 
-// fileNames are the names kustomize accepts for a kustomization, in the
-// order it looks for them.
-var fileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+// FileNames are the names kustomize accepts for a kustomization, in the
+// order it looks for them. Every package that looks for a kustomization
+// reads them here.
+var FileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 // IsKustomization reports whether p names a kustomization file.
 func IsKustomization(p string) bool {
 	base := path.Base(p)
-	for _, n := range fileNames {
+	for _, n := range FileNames {
 		if base == n {
 			return true
 		}
@@ -246,12 +247,12 @@ func (t *Tree) ComponentsOf(dir string) []string {
 }
 
 func rank(p string) int {
-	for i, n := range fileNames {
+	for i, n := range FileNames {
 		if path.Base(p) == n {
 			return i
 		}
 	}
-	return len(fileNames)
+	return len(FileNames)
 }
 
 // remote reports whether a resource entry is a URL or a git repository,
