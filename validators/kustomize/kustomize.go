@@ -130,15 +130,18 @@ func localEntries(k types.Kustomization) []string {
 	var out []string
 	out = append(out, k.Resources...)
 	out = append(out, k.Components...)
-	out = append(out, k.Bases...) //nolint:staticcheck // old kustomizations still use bases
+	//lint:ignore SA1019 old kustomizations still use bases
+	out = append(out, k.Bases...)
 	out = append(out, k.Crds...)
 	for _, p := range k.Patches {
 		out = append(out, p.Path)
 	}
-	for _, p := range k.PatchesJson6902 { //nolint:staticcheck // still read by kustomize
+	//lint:ignore SA1019 still read by kustomize
+	for _, p := range k.PatchesJson6902 {
 		out = append(out, p.Path)
 	}
-	for _, p := range k.PatchesStrategicMerge { //nolint:staticcheck // still read by kustomize
+	//lint:ignore SA1019 still read by kustomize
+	for _, p := range k.PatchesStrategicMerge {
 		if s := string(p); !strings.ContainsAny(s, "\n:") {
 			out = append(out, s)
 		}
@@ -154,7 +157,8 @@ func localEntries(k types.Kustomization) []string {
 			out = append(out, f)
 		}
 		out = append(out, a.EnvSources...)
-		out = append(out, a.EnvSource) //nolint:staticcheck // still read by kustomize
+		//lint:ignore SA1019 still read by kustomize
+		out = append(out, a.EnvSource)
 	}
 	for _, g := range k.ConfigMapGenerator {
 		sources(g.GeneratorArgs)

@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -222,12 +221,4 @@ func resourceName(obj map[string]any) string {
 		return kind + "/" + ns + "/" + name
 	}
 	return kind + "/" + name
-}
-
-func isYAML(p string) bool {
-	switch strings.ToLower(path.Ext(p)) {
-	case ".yaml", ".yml":
-		return true
-	}
-	return false
 }
