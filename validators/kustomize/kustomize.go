@@ -157,7 +157,6 @@ func localEntries(k types.Kustomization) []string {
 			out = append(out, f)
 		}
 		out = append(out, a.EnvSources...)
-		//lint:ignore SA1019 still read by kustomize
 		out = append(out, a.EnvSource)
 	}
 	for _, g := range k.ConfigMapGenerator {
