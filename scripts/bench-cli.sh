@@ -21,7 +21,7 @@ RUNS=${RUNS:-15}
 OUT=${OUT:-/tmp/aiden-bench-cli}
 KUBECONFORM=github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
 HELM=helm.sh/helm/v3/cmd/helm@v3.22.0
-CONFTEST=github.com/open-policy-agent/conftest@v0.63.0
+CONFTEST=github.com/open-policy-agent/conftest@v0.71.1
 mkdir -p "$OUT/bin"
 export PATH="$OUT/bin:$PATH"
 # A cache of our own, so the schema folder kubeconform reads is known.
