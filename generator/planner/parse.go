@@ -945,69 +945,10 @@ func (p *Plan) note(s string) { p.Notes = append(p.Notes, s) }
 // fill sets the typed parameters of the plan for its blueprint, with the
 // defaults a careful engineer would choose, and notes what does not apply.
 func (p *parser) fill(plan *Plan) error {
-	notApplicable := func(what string, present bool) {
-		if present {
-			plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
-		}
-	}
-	def := func(key, value string) { p.fact(key, value, "(default)") }
 	plan.Team = p.team
 	plan.Replicas = p.replicas
-	switch plan.Blueprint {
-	case BlueprintRedis:
-		plan.Image = Image{Repository: RedisImage, Tag: RedisTag}
-		def("image", plan.Image.String())
-		if p.failover || p.replicas > 1 || p.replication {
-			plan.Blueprint = BlueprintRedisSentinel
-			plan.Failover = true
-			if !p.failover {
-				plan.note("replicas without a failover manager leave the primary a single point of failure, so Sentinel is included")
-			}
-			if plan.Replicas < 3 {
-				if plan.Replicas != 0 {
-					plan.note(fmt.Sprintf("Sentinel needs a quorum of 2 out of 3; replicas raised from %d to 3", plan.Replicas))
-				}
-				plan.Replicas = 3
-				def("replicas", "3")
-			}
-		} else if plan.Replicas == 0 {
-			plan.Replicas = 1
-			def("replicas", "1")
-		}
-		if p.clusterWanted {
-			plan.note("\"Redis cluster\" is read as a primary with replicas; sharded Redis Cluster mode is not in the catalog")
-		}
-		plan.Persistence = p.persistence != nil && *p.persistence || p.persistence == nil && p.storage != ""
-		p.storageDefault(plan, "8Gi")
-		notApplicable("a port", p.port != 0)
-	case BlueprintPostgreSQL:
-		plan.Image = Image{Repository: PostgresImage, Tag: PostgresTag}
-		def("image", plan.Image.String())
-		if p.failover || p.replicas > 1 || p.replication {
-			plan.note("PostgreSQL replication and failover need an operator (CloudNativePG, for example); this chart runs a single primary")
-		}
-		plan.Replicas = 1
-		if p.persistence != nil && !*p.persistence {
-			plan.note("a database keeps its data: persistence stays on")
-		}
-		plan.Persistence = true
-		p.storageDefault(plan, "10Gi")
-		notApplicable("a port", p.port != 0)
-	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage:
-		if p.image == nil {
-			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))
-		}
-		plan.Image = *p.image
-		if p.imageNote != "" {
-			plan.note(p.imageNote)
-		}
-		notApplicable("persistent storage", p.persistence != nil && *p.persistence || p.storage != "")
-		notApplicable("failover", p.failover)
-		if plan.Blueprint == BlueprintWeb && p.port == 0 {
-			p.port = 8080
-			def("port", "8080")
-		}
-		plan.Port = p.port
+	if err := p.fillBlueprint(plan); err != nil {
+		return err
 	}
 	web := plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintImage && plan.Port != 0
 	if plan.Blueprint == BlueprintImage && plan.Port == 0 && p.ingress != nil {
@@ -1019,31 +960,9 @@ func (p *parser) fill(plan *Plan) error {
 			return fmt.Errorf("%w: an ingress needs a host (\"exposed at api.example.com\")", ErrIncomplete)
 		}
 	} else {
-		notApplicable("a host or TLS", p.ingress != nil)
+		notApplicable(plan, "a host or TLS", p.ingress != nil)
 	}
-	if p.autoscaling != nil {
-		if plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintWorker || plan.Blueprint == BlueprintImage {
-			a := *p.autoscaling
-			if a.Min == 0 {
-				a.Min = max(plan.Replicas, 2)
-				def("autoscaling", fmt.Sprintf("min %d", a.Min))
-			}
-			if a.Max == 0 {
-				a.Max = max(a.Min*3, 5)
-				def("autoscaling", fmt.Sprintf("max %d", a.Max))
-			}
-			if a.CPU == 0 {
-				a.CPU = 80
-				def("autoscaling", "target 80% CPU")
-			}
-			plan.Autoscaling = &a
-			if plan.Replicas != 0 && (plan.Replicas < a.Min || plan.Replicas > a.Max) {
-				plan.note(fmt.Sprintf("replicas %d lies outside the autoscaling bounds; the autoscaler decides", plan.Replicas))
-			}
-		} else {
-			notApplicable("autoscaling", true)
-		}
-	}
+	p.fillAutoscaling(plan)
 	if plan.Replicas == 0 {
 		switch {
 		case plan.Blueprint == BlueprintCronJob:
@@ -1051,19 +970,19 @@ func (p *parser) fill(plan *Plan) error {
 			plan.Replicas = plan.Autoscaling.Min
 		case web && plan.Environment == "production":
 			plan.Replicas = 2
-			def("replicas", "2")
+			p.def("replicas", "2")
 			plan.note("two replicas by default in production, so a node drain does not take the service down")
 		default:
 			plan.Replicas = 1
 			if p.envReplicasStated() {
 				p.fact("replicas", "1", "(default, for environments not named)")
 			} else {
-				def("replicas", "1")
+				p.def("replicas", "1")
 			}
 		}
 	}
 	if plan.Blueprint == BlueprintCronJob {
-		notApplicable("replicas", p.replicas != 0)
+		notApplicable(plan, "replicas", p.replicas != 0)
 		plan.Replicas = 0
 		if p.schedule == nil {
 			return fmt.Errorf("%w: a cron job needs a schedule (\"every night at 2am\", \"0 3 * * *\")", ErrIncomplete)
@@ -1071,7 +990,7 @@ func (p *parser) fill(plan *Plan) error {
 		plan.Schedule = p.schedule.expr
 		plan.TimeZone = p.timeZone
 	} else {
-		notApplicable("a schedule", p.schedule != nil)
+		notApplicable(plan, "a schedule", p.schedule != nil)
 	}
 	plan.Resources = defaultResources(plan.Blueprint)
 	if p.cpu != "" {
@@ -1081,6 +1000,108 @@ func (p *parser) fill(plan *Plan) error {
 		plan.Resources.MemoryRequest, plan.Resources.MemoryLimit = p.memory, p.memory
 	}
 	return nil
+}
+
+// fillBlueprint fills what the blueprint itself decides: the image, the
+// replicas a failover setup needs, storage, the port.
+func (p *parser) fillBlueprint(plan *Plan) error {
+	switch plan.Blueprint {
+	case BlueprintRedis:
+		plan.Image = Image{Repository: RedisImage, Tag: RedisTag}
+		p.def("image", plan.Image.String())
+		if p.failover || p.replicas > 1 || p.replication {
+			plan.Blueprint = BlueprintRedisSentinel
+			plan.Failover = true
+			if !p.failover {
+				plan.note("replicas without a failover manager leave the primary a single point of failure, so Sentinel is included")
+			}
+			if plan.Replicas < 3 {
+				if plan.Replicas != 0 {
+					plan.note(fmt.Sprintf("Sentinel needs a quorum of 2 out of 3; replicas raised from %d to 3", plan.Replicas))
+				}
+				plan.Replicas = 3
+				p.def("replicas", "3")
+			}
+		} else if plan.Replicas == 0 {
+			plan.Replicas = 1
+			p.def("replicas", "1")
+		}
+		if p.clusterWanted {
+			plan.note("\"Redis cluster\" is read as a primary with replicas; sharded Redis Cluster mode is not in the catalog")
+		}
+		plan.Persistence = p.persistence != nil && *p.persistence || p.persistence == nil && p.storage != ""
+		p.storageDefault(plan, "8Gi")
+		notApplicable(plan, "a port", p.port != 0)
+	case BlueprintPostgreSQL:
+		plan.Image = Image{Repository: PostgresImage, Tag: PostgresTag}
+		p.def("image", plan.Image.String())
+		if p.failover || p.replicas > 1 || p.replication {
+			plan.note("PostgreSQL replication and failover need an operator (CloudNativePG, for example); this chart runs a single primary")
+		}
+		plan.Replicas = 1
+		if p.persistence != nil && !*p.persistence {
+			plan.note("a database keeps its data: persistence stays on")
+		}
+		plan.Persistence = true
+		p.storageDefault(plan, "10Gi")
+		notApplicable(plan, "a port", p.port != 0)
+	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage:
+		if p.image == nil {
+			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))
+		}
+		plan.Image = *p.image
+		if p.imageNote != "" {
+			plan.note(p.imageNote)
+		}
+		notApplicable(plan, "persistent storage", p.persistence != nil && *p.persistence || p.storage != "")
+		notApplicable(plan, "failover", p.failover)
+		if plan.Blueprint == BlueprintWeb && p.port == 0 {
+			p.port = 8080
+			p.def("port", "8080")
+		}
+		plan.Port = p.port
+	}
+	return nil
+}
+
+// fillAutoscaling fills the autoscaler's bounds from the intent or their
+// defaults, for the blueprints that scale.
+func (p *parser) fillAutoscaling(plan *Plan) {
+	if p.autoscaling == nil {
+		return
+	}
+	if plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintWorker || plan.Blueprint == BlueprintImage {
+		a := *p.autoscaling
+		if a.Min == 0 {
+			a.Min = max(plan.Replicas, 2)
+			p.def("autoscaling", fmt.Sprintf("min %d", a.Min))
+		}
+		if a.Max == 0 {
+			a.Max = max(a.Min*3, 5)
+			p.def("autoscaling", fmt.Sprintf("max %d", a.Max))
+		}
+		if a.CPU == 0 {
+			a.CPU = 80
+			p.def("autoscaling", "target 80% CPU")
+		}
+		plan.Autoscaling = &a
+		if plan.Replicas != 0 && (plan.Replicas < a.Min || plan.Replicas > a.Max) {
+			plan.note(fmt.Sprintf("replicas %d lies outside the autoscaling bounds; the autoscaler decides", plan.Replicas))
+		}
+	} else {
+		notApplicable(plan, "autoscaling", true)
+	}
+}
+
+// def records a default the plan took.
+func (p *parser) def(key, value string) { p.fact(key, value, "(default)") }
+
+// notApplicable notes something the intent said that the blueprint does
+// not use.
+func notApplicable(plan *Plan, what string, present bool) {
+	if present {
+		plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
+	}
 }
 
 func (p *parser) storageDefault(plan *Plan, def string) {
