@@ -24,7 +24,11 @@ HELM=helm.sh/helm/v3/cmd/helm@v3.22.0
 CONFTEST=github.com/open-policy-agent/conftest@v0.71.1
 mkdir -p "$OUT/bin"
 export PATH="$OUT/bin:$PATH"
-# A cache of our own, so the schema folder kubeconform reads is known.
+# A cache of our own, so the schema folder kubeconform reads is known; Go
+# keeps its build and module caches where they were.
+GOCACHE=$(go env GOCACHE)
+GOMODCACHE=$(go env GOMODCACHE)
+export GOCACHE GOMODCACHE
 export XDG_CACHE_HOME="$OUT/cache"
 
 need() { command -v "$1" >/dev/null || GOBIN="$OUT/bin" go install "$2"; }
