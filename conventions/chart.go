@@ -2,6 +2,7 @@ package conventions
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -95,7 +96,7 @@ func applyChart(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 // chartRenderer renders charts as the app's release, in the namespace the
 // config wants.
 func chartRenderer(cfg *genconfig.Config, vars genconfig.Vars) (*helmchart.Renderer, error) {
-	r, err := helmchart.New(helmchart.Options{ReleaseName: orDefault(vars.App, "release-name"), Namespace: orDefault(cfg.Expand(cfg.Namespace.Pattern, vars), "default"), KubeVersion: cfg.KubernetesVersion})
+	r, err := helmchart.New(helmchart.Options{ReleaseName: cmp.Or(vars.App, "release-name"), Namespace: cmp.Or(cfg.Expand(cfg.Namespace.Pattern, vars), "default"), KubeVersion: cfg.KubernetesVersion})
 	if err != nil {
 		return nil, fmt.Errorf("conventions: %w", err)
 	}
@@ -257,11 +258,4 @@ func join(root, p string) string {
 		return p
 	}
 	return root + "/" + p
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }

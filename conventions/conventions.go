@@ -30,6 +30,7 @@ import (
 
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -81,7 +82,7 @@ func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, file
 	for i, f := range files {
 		// A chart's templates are fixed through its values; a manifest
 		// beside Chart.yaml (a HelmRelease of the chart) is fixed in place.
-		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || isKustomization(f.Path) {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
@@ -181,7 +182,7 @@ func CheckFiles(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 	var parsed []*yamlFile
 	n := 0
 	for _, f := range files {
-		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || isKustomization(f.Path) {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
@@ -589,14 +590,6 @@ func escape(k string) string {
 func isYAML(p string) bool {
 	switch strings.ToLower(path.Ext(p)) {
 	case ".yaml", ".yml":
-		return true
-	}
-	return false
-}
-
-func isKustomization(p string) bool {
-	switch path.Base(p) {
-	case "kustomization.yaml", "kustomization.yml", "Kustomization":
 		return true
 	}
 	return false

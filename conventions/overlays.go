@@ -26,7 +26,7 @@ type overlay struct {
 func overlays(files []workspace.File) []overlay {
 	bases := map[string]bool{}
 	for _, f := range files {
-		if isKustomization(f.Path) && path.Base(path.Dir(f.Path)) == "base" {
+		if kustomize.IsKustomization(f.Path) && path.Base(path.Dir(f.Path)) == "base" {
 			bases[path.Dir(path.Dir(f.Path))] = true
 		}
 	}
@@ -34,7 +34,7 @@ func overlays(files []workspace.File) []overlay {
 	for _, f := range files {
 		dir := path.Dir(f.Path)
 		root := path.Dir(path.Dir(dir))
-		if isKustomization(f.Path) && path.Base(path.Dir(dir)) == "overlays" && bases[root] {
+		if kustomize.IsKustomization(f.Path) && path.Base(path.Dir(dir)) == "overlays" && bases[root] {
 			out = append(out, overlay{path: f.Path, env: path.Base(dir)})
 		}
 	}

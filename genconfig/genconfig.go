@@ -15,14 +15,16 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stackgen/aiden/workspace"
 )
 
-// Path is where the config lives, relative to the repository root.
-const Path = ".stackgen/generation-config.yaml"
+// Path is where the config lives, relative to the repository root
+// (workspace.ConfigPath, its one definition).
+const Path = workspace.ConfigPath
 
 // Version is the newest format version this package reads.
 const Version = 1
@@ -217,7 +219,7 @@ func (c *Config) FormatFor(p string) string {
 // ExamplesDir returns the examples folder, .stackgen/examples by default.
 func (c *Config) ExamplesDir() string {
 	if c == nil || c.Examples == "" {
-		return ".stackgen/examples"
+		return workspace.ExamplesDir
 	}
 	return c.Examples
 }
@@ -225,7 +227,7 @@ func (c *Config) ExamplesDir() string {
 // PoliciesDir returns the policies folder, policies by default.
 func (c *Config) PoliciesDir() string {
 	if c == nil || c.Policies == "" {
-		return "policies"
+		return workspace.PoliciesDir
 	}
 	return c.Policies
 }
@@ -280,16 +282,6 @@ func unknownPlaceholders(s string) []string {
 		}
 	}
 	return bad
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (r Resources) String() string {

@@ -7,6 +7,7 @@
 package generator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -423,7 +424,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	if res.Files, err = place(target, generated); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	vars := genconfig.Vars{Env: plan.Environment, App: plan.App, Component: plan.Component(), Team: firstOf(plan.Team, cfg.Team)}
+	vars := genconfig.Vars{Env: plan.Environment, App: plan.App, Component: plan.Component(), Team: cmp.Or(plan.Team, cfg.Team)}
 	var conv []validators.Finding
 	if res.Files, conv, err = conform(ctx, cfg, vars, req.Workspace, target, res.Files); err != nil {
 		return nil, err
@@ -537,15 +538,6 @@ func requestEnvironment(req Request, target string) string {
 	return planner.PathEnvironment(target, "clusters")
 }
 
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // renderAndCheck runs the render and validate stages on files.
 func (e *Engine) renderAndCheck(ctx context.Context, req Request, files []workspace.File, stage func(Stage, time.Time, string)) (validators.Report, error) {
 	start := time.Now()
@@ -589,6 +581,9 @@ type Check struct {
 	Repository []workspace.File
 	// SkipConventions turns the conventions check off.
 	SkipConventions bool
+	// Named are the files named one by one rather than found in a folder
+	// (validators.CheckOptions.Named).
+	Named []string
 }
 
 // Validate checks existing files (chart folders, Kustomize folders,
@@ -612,7 +607,7 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 		checked = append(append([]workspace.File{}, files[:i]...), files[i+1:]...)
 	}
 	ws := append(append([]workspace.File{}, files...), c.Repository...)
-	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno})
+	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno, Named: c.Named})
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}

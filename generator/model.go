@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stackgen/aiden/validators"
 	"math/rand/v2"
 	"time"
 )
@@ -124,7 +125,7 @@ func (e *ModelError) Error() string {
 	msg := fmt.Sprintf("model %s: %v", e.Model, e.Err)
 	if n := len(e.Attempts); n > 0 {
 		last := e.Attempts[n-1]
-		msg += fmt.Sprintf(" (%d %s; last: %s; received %d bytes", n, plural(n, "attempt"), last.Problem, len(last.Received))
+		msg += fmt.Sprintf(" (%d %s; last: %s; received %d bytes", n, validators.Plural(n, "attempt"), last.Problem, len(last.Received))
 		if last.Received != "" {
 			msg += fmt.Sprintf(" starting %q", head(last.Received, 120))
 		}
@@ -315,13 +316,6 @@ func (e *Engine) call(ctx context.Context, c Completion, onDelta func(string)) (
 func backoff(base time.Duration, try int) time.Duration {
 	d := base << min(try, 6)
 	return d - d/4 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 func head(s string, n int) string {

@@ -20,58 +20,20 @@ import (
 const ruleConfig = "config"
 
 // conventionsCheck checks files (paths relative to the repository root)
-// against the generation config among them or among repo, the
-// repository's other files (at genconfig.Path): nothing is reported
-// without one, or when it states no conventions. A config that does not
-// parse is reported as findings naming its keys and lines.
-//
-// The conventions apply to apps, so files are checked one app at a time,
-// with {app} the app folder's name, {env} the folder after clusters/ in its
-// path, and {team} the config's team. When the config's formats name
-// folders ending in /** (clusters/*/apps/**), an app folder is a folder
-// right below the part before /** (clusters/production/apps/redis), and
-// files elsewhere, such as the kustomization.yaml and namespace.yaml beside
-// the apps, are not checked; otherwise the app folder is the folder that
-// holds the file, past the folders of a chart (templates/, charts/, crds/)
-// and of a Kustomize layout (base/, overlays/). The generation config's
-// examples and policies are never checked.
-//
-// An app is checked the way it reaches the cluster: a Kustomize app
-// through what kustomize builds of it (from the files given), since its
-// transformers (labels, commonAnnotations, namePrefix, namespace) may be
-// what follows the conventions: the app folder's own kustomization, else
-// overlays/<env>, else, when the path names no environment, each of its
-// overlays with {env} the overlay's folder name, else base; an app whose
-// kustomization does not build is not checked (the kustomize check says
-// why). Any other app is checked as
-// conventions.CheckFiles does: manifests in place, charts rendered.
+// against the generation config among them or among repo, app folder by
+// app folder, a Kustomize app through what kustomize builds of it; nothing
+// is reported without a config or when it states no conventions. Which
+// folder is an app and which build is checked is specified in
+// docs/conventions.md ("Checking existing files").
 func conventionsCheck(ctx context.Context, files, repo []workspace.File) (validators.Report, error) {
-	var config []byte
-	if i := indexOf(files, genconfig.Path); i >= 0 {
-		config = files[i].Content
-	} else if i := indexOf(repo, genconfig.Path); i >= 0 {
-		config = repo[i].Content
-	} else {
-		return validators.Report{}, nil
-	}
-	cfg, err := genconfig.Parse(genconfig.Path, config)
+	cfg, broken, err := readConfig(files, repo)
 	if err != nil {
-		var errs genconfig.Errors
-		if !errors.As(err, &errs) {
-			return validators.Report{}, fmt.Errorf("read %s: %w", genconfig.Path, err)
-		}
-		rep := validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckFailed,
-			Detail: fmt.Sprintf("%s has %d %s; fix it first (aiden config validate)", genconfig.Path, len(errs), plural(len(errs), "problem"))}}}
-		for _, e := range errs {
-			msg := e.Message
-			if e.Key != "" {
-				msg = e.Key + ": " + msg
-			}
-			rep.Findings = append(rep.Findings, validators.Finding{File: genconfig.Path, Line: e.Line, Rule: ruleConfig, Severity: validators.SeverityError, Message: msg})
-		}
-		return rep, nil
+		return validators.Report{}, err
 	}
-	if !hasConventions(cfg) {
+	if broken != nil {
+		return *broken, nil
+	}
+	if cfg == nil || !hasConventions(cfg) {
 		return validators.Report{}, nil
 	}
 
@@ -145,13 +107,52 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 			rep.Findings = append(rep.Findings, f)
 		}
 	}
+	rep.Checks = append(rep.Checks, conventionsSummary(rep, objects, len(dirs), unbuilt))
+	return rep, nil
+}
+
+// readConfig finds the generation config among files, else among repo,
+// and parses it: nil when there is none; a report of its problems, naming
+// keys and lines, when it does not parse.
+func readConfig(files, repo []workspace.File) (*genconfig.Config, *validators.Report, error) {
+	var config []byte
+	if i := indexOf(files, genconfig.Path); i >= 0 {
+		config = files[i].Content
+	} else if i := indexOf(repo, genconfig.Path); i >= 0 {
+		config = repo[i].Content
+	} else {
+		return nil, nil, nil
+	}
+	cfg, err := genconfig.Parse(genconfig.Path, config)
+	if err == nil {
+		return cfg, nil, nil
+	}
+	var errs genconfig.Errors
+	if !errors.As(err, &errs) {
+		return nil, nil, fmt.Errorf("read %s: %w", genconfig.Path, err)
+	}
+	rep := validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckFailed,
+		Detail: fmt.Sprintf("%s has %d %s; fix it first (aiden config validate)", genconfig.Path, len(errs), validators.Plural(len(errs), "problem"))}}}
+	for _, e := range errs {
+		msg := e.Message
+		if e.Key != "" {
+			msg = e.Key + ": " + msg
+		}
+		rep.Findings = append(rep.Findings, validators.Finding{File: genconfig.Path, Line: e.Line, Rule: ruleConfig, Severity: validators.SeverityError, Message: msg})
+	}
+	return nil, &rep, nil
+}
+
+// conventionsSummary is the conventions check over apps app folders, of
+// which unbuilt Kustomize apps did not build.
+func conventionsSummary(rep validators.Report, objects, apps, unbuilt int) validators.Check {
 	errs := rep.Count(validators.SeverityError)
-	checked := len(dirs) - unbuilt
+	checked := apps - unbuilt
 	c := validators.Check{Name: "conventions", Status: validators.CheckPassed, Checked: objects, Skipped: unbuilt,
-		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, plural(objects, "object"), checked, plural(checked, "app"), genconfig.Path)}
+		Detail: fmt.Sprintf("%d %s of %d %s against %s: ", objects, validators.Plural(objects, "object"), checked, validators.Plural(checked, "app"), genconfig.Path)}
 	if errs > 0 {
 		c.Status = validators.CheckFailed
-		c.Detail += fmt.Sprintf("%d %s", errs, plural(errs, "error"))
+		c.Detail += fmt.Sprintf("%d %s", errs, validators.Plural(errs, "error"))
 	} else {
 		c.Detail += "no errors"
 	}
@@ -159,10 +160,9 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 		c.Status = validators.CheckSkipped
 	}
 	if unbuilt > 0 {
-		c.Detail += fmt.Sprintf("; %d Kustomize %s not checked, as %s not build", unbuilt, plural(unbuilt, "app"), map[bool]string{true: "it does", false: "they do"}[unbuilt == 1])
+		c.Detail += fmt.Sprintf("; %d Kustomize %s not checked, as %s not build", unbuilt, validators.Plural(unbuilt, "app"), map[bool]string{true: "it does", false: "they do"}[unbuilt == 1])
 	}
-	rep.Checks = append(rep.Checks, c)
-	return rep, nil
+	return c
 }
 
 // kustomizeApp reports whether an app's files hold a kustomization
@@ -176,9 +176,7 @@ func kustomizeApp(files []workspace.File) bool {
 		}
 	}
 	for _, f := range files {
-		switch path.Base(f.Path) {
-		case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		default:
+		if !kustomize.IsKustomization(f.Path) {
 			continue
 		}
 		inChart := false

@@ -15,17 +15,15 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
-
-// kustomizationNames are the file names kustomize reads, in its order.
-var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 // Parent returns the kustomization file of target's parent folder among
 // files, if there is one.
 func Parent(files []workspace.File, target string) (workspace.File, bool) {
 	dir := path.Dir(strings.TrimSuffix(target, "/"))
-	for _, name := range kustomizationNames {
+	for _, name := range kustomize.FileNames {
 		p := path.Join(dir, name)
 		for _, f := range files {
 			if f.Path == p {
@@ -184,7 +182,7 @@ func Wrap(target string, files []workspace.File, src Source, rel Release) []work
 		if !ok {
 			continue
 		}
-		for _, name := range kustomizationNames {
+		for _, name := range kustomize.FileNames {
 			if rel == name {
 				return nil
 			}

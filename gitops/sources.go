@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -301,7 +302,7 @@ func newIndex(ws []workspace.File, target string) *index {
 }
 
 func isKustomizationName(name string) bool {
-	for _, n := range kustomizationNames {
+	for _, n := range kustomize.FileNames {
 		if name == n {
 			return true
 		}

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/stackgen/aiden/workspace"
@@ -26,9 +27,11 @@ const Version = "v1"
 //go:embed v1/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"exampleJSON": exampleJSON,
-}).ParseFS(templateFS, Version+"/*.tmpl"))
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"exampleJSON": exampleJSON,
+	}).ParseFS(templateFS, Version+"/*.tmpl"))
+})
 
 // Input is everything the first request to a model is built from.
 type Input struct {
@@ -67,10 +70,10 @@ type Prompt struct {
 // Build renders the first request.
 func Build(in Input) (Prompt, error) {
 	var sys, user bytes.Buffer
-	if err := templates.ExecuteTemplate(&sys, "system.tmpl", in); err != nil {
+	if err := templates().ExecuteTemplate(&sys, "system.tmpl", in); err != nil {
 		return Prompt{}, fmt.Errorf("render system prompt: %w", err)
 	}
-	if err := templates.ExecuteTemplate(&user, "user.tmpl", in); err != nil {
+	if err := templates().ExecuteTemplate(&user, "user.tmpl", in); err != nil {
 		return Prompt{}, fmt.Errorf("render user prompt: %w", err)
 	}
 	return Prompt{System: strings.TrimSpace(sys.String()) + "\n", User: strings.TrimSpace(user.String()) + "\n"}, nil
@@ -91,7 +94,7 @@ type RepairInput struct {
 // Repair renders a repair request.
 func Repair(in RepairInput) (string, error) {
 	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "repair.tmpl", in); err != nil {
+	if err := templates().ExecuteTemplate(&b, "repair.tmpl", in); err != nil {
 		return "", fmt.Errorf("render repair prompt: %w", err)
 	}
 	return strings.TrimSpace(b.String()) + "\n", nil

@@ -200,6 +200,11 @@ func TestList(t *testing.T) {
 			}
 			seen[id] = true
 		}
+		for _, id := range ids {
+			if !seen[id] {
+				t.Errorf("%s not listed", id)
+			}
+		}
 
 		tests := []struct {
 			name   string

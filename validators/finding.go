@@ -5,6 +5,7 @@ package validators
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -162,4 +163,18 @@ func (r Report) Count(min Severity) int {
 		}
 	}
 	return n
+}
+
+// Plural returns noun, with an s unless n is 1: the one English plural of
+// check details and messages.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
+// Count returns n and noun in the plural unless n is 1: "1 file", "3 files".
+func Count(n int, noun string) string {
+	return strconv.Itoa(n) + " " + Plural(n, noun)
 }

@@ -104,7 +104,8 @@ func New(opts Options) (*Validator, error) {
 // Kubernetes manifest is schema-validated. Bad input yields findings; an
 // error means a check could not run. It is Render followed by Check.
 func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts CheckOptions) (Report, error) {
-	r, rep, err := v.Render(ctx, files, opts.Workspace)
+	in := classify(files, opts.Named)
+	r, rep, err := v.render(ctx, in, opts.Workspace)
 	if err != nil {
 		return Report{}, err
 	}
@@ -113,6 +114,7 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts C
 		return Report{}, err
 	}
 	rep.Add(checked)
+	rep.Add(inputReport(in))
 	return rep, nil
 }
 
@@ -144,7 +146,11 @@ type Rendered struct {
 // Component outside files builds as it will in the repository; repo files
 // themselves are not checked.
 func (v *Validator) Render(ctx context.Context, files, repo []workspace.File) (Rendered, Report, error) {
-	charts, kfiles, tfFiles, manifests := classify(files)
+	return v.render(ctx, classify(files, nil), repo)
+}
+
+func (v *Validator) render(ctx context.Context, in inputs, repo []workspace.File) (Rendered, Report, error) {
+	charts, kfiles, tfFiles, manifests := in.charts, in.kfiles, in.terraform, in.manifests
 	var rep Report
 	out := Rendered{Terraform: tfFiles}
 
@@ -272,6 +278,13 @@ type CheckOptions struct {
 	// AllKyverno applies every Kyverno policy in the policies folder, not
 	// only those annotated stackgen.io/ai-enforce: "true".
 	AllKyverno bool
+	// Named are the files named one by one (not found in a folder), for
+	// Validate: such a YAML or JSON file is checked as a Kubernetes
+	// manifest whatever it holds, so a document without kind fails, and
+	// any other file that is no chart, kustomization or Terraform is an
+	// error. Files found in a folder that are none of those are listed in
+	// the "input" check as skipped.
+	Named []string
 }
 
 // Check schema-validates rendered objects and, when asked, policy-checks
@@ -338,15 +351,24 @@ func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []F
 // kustomize folders, Terraform files, and plain manifests. Files inside a
 // chart or a kustomize folder belong to it: chart values and kustomize
 // patches are not whole objects.
-func classify(files []workspace.File) (charts map[string][]workspace.File, kfiles, tfFiles, manifests []workspace.File) {
-	var roots, kroots []string
+func classify(files []workspace.File, named []string) inputs {
+	var (
+		charts                     map[string][]workspace.File
+		kfiles, tfFiles, manifests []workspace.File
+		unknown, skipped           []string
+		roots, kroots              []string
+	)
+	isNamed := map[string]bool{}
+	for _, n := range named {
+		isNamed[n] = true
+	}
 	for _, f := range files {
 		dir, base := path.Split(f.Path)
 		dir = strings.TrimSuffix(dir, "/")
-		switch base {
-		case "Chart.yaml":
+		switch {
+		case base == "Chart.yaml":
 			roots = append(roots, dir)
-		case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		case kustomize.IsKustomization(base):
 			kroots = append(kroots, dir)
 		}
 	}
@@ -378,8 +400,13 @@ func classify(files []workspace.File) (charts map[string][]workspace.File, kfile
 			// checked through the build.
 			continue
 		}
-		if looksLikeManifest(f) {
+		switch {
+		case looksLikeManifest(f) || isNamed[f.Path] && isYAMLOrJSON(f.Path):
 			manifests = append(manifests, f)
+		case isNamed[f.Path]:
+			unknown = append(unknown, f.Path)
+		default:
+			skipped = append(skipped, f.Path)
 		}
 	}
 	if len(kroots) > 0 {
@@ -389,7 +416,51 @@ func classify(files []workspace.File) (charts map[string][]workspace.File, kfile
 			}
 		}
 	}
-	return charts, kfiles, tfFiles, manifests
+	return inputs{charts: charts, kfiles: kfiles, terraform: tfFiles, manifests: manifests, unknown: unknown, skipped: skipped}
+}
+
+// inputs are files sorted by what checks them.
+type inputs struct {
+	charts    map[string][]workspace.File // by root folder, paths relative to it
+	kfiles    []workspace.File            // the files of and around Kustomize folders
+	terraform []workspace.File
+	manifests []workspace.File
+	unknown   []string // named files that are none of the above
+	skipped   []string // files found in a folder that are none of the above
+}
+
+// inputReport reports named files aiden cannot check as errors, and the
+// files it skipped in the folders given as one skipped check.
+func inputReport(in inputs) Report {
+	var rep Report
+	for _, p := range in.unknown {
+		rep.Findings = append(rep.Findings, Finding{File: p, Rule: "input", Severity: SeverityError,
+			Message: "not a Kubernetes manifest, Helm chart, Kustomize folder or Terraform file"})
+	}
+	if n := len(in.unknown); n > 0 {
+		rep.Checks = append(rep.Checks, Check{Name: "input", Status: CheckFailed, Checked: n,
+			Detail: fmt.Sprintf("%d %s named cannot be checked", n, Plural(n, "file"))})
+	}
+	if n := len(in.skipped); n > 0 {
+		names := in.skipped
+		more := ""
+		if len(names) > 10 {
+			names, more = names[:10], fmt.Sprintf(" and %d more", n-10)
+		}
+		rep.Checks = append(rep.Checks, Check{Name: "skipped", Status: CheckSkipped, Skipped: n,
+			Detail: fmt.Sprintf("%d %s not checked, being no Kubernetes manifest, chart, kustomization or Terraform: %s%s",
+				n, Plural(n, "file"), strings.Join(names, ", "), more)})
+	}
+	return rep
+}
+
+// isYAMLOrJSON reports whether p names a YAML or JSON file.
+func isYAMLOrJSON(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
 }
 
 // outermost drops folders nested in another folder of the list.
@@ -470,18 +541,11 @@ func summarize(findings []Finding, n int, noun string) (CheckStatus, string) {
 			errs++
 		}
 	}
-	what := fmt.Sprintf("%d %s", n, plural(n, noun))
+	what := fmt.Sprintf("%d %s", n, Plural(n, noun))
 	if errs > 0 {
-		return CheckFailed, fmt.Sprintf("%s, %d %s", what, errs, plural(errs, "error"))
+		return CheckFailed, fmt.Sprintf("%s, %d %s", what, errs, Plural(errs, "error"))
 	}
 	return CheckPassed, what + ", no errors"
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	return noun + "s"
 }
 
 // schemaReport turns per-object results into the "schema" check and its
@@ -526,7 +590,7 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 	if check.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d without schema", check.Skipped))
 	}
-	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), plural(len(results), "object"),
+	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), Plural(len(results), "object"),
 		version, strings.Join(parts, ", "))
 	switch {
 	case invalid+errs > 0:

@@ -64,6 +64,9 @@ spec:
 		// The overlay's base is not among the files: a finding, not a crash.
 		{Name: "kustomize", Status: CheckFailed, Checked: 1, Detail: "1 overlay, 1 error"},
 		{Name: "schema", Status: CheckFailed, Checked: 13, Skipped: 1},
+		// Files found in folders that are no input aiden knows are listed.
+		{Name: "skipped", Status: CheckSkipped, Skipped: 2,
+			Detail: "2 files not checked, being no Kubernetes manifest, chart, kustomization or Terraform: apps/api/README.md, apps/values.yaml"},
 	}
 	if len(rep.Checks) != len(wantChecks) {
 		t.Fatalf("got checks %+v, want %+v", rep.Checks, wantChecks)

@@ -20,6 +20,7 @@ import (
 	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -317,7 +318,7 @@ func write(root, target string, files []workspace.File, deleted []string) error 
 		switch {
 		case workspace.Within(target, f.Path):
 			inside = append(inside, f)
-		case isKustomization(f.Path) && path.Dir(f.Path) == parent:
+		case kustomize.IsKustomization(f.Path) && path.Dir(f.Path) == parent:
 			registration = append(registration, f)
 		default:
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
@@ -367,12 +368,4 @@ func under(prefix string, files []workspace.File) []workspace.File {
 		out[i] = workspace.File{Path: path.Join(prefix, f.Path), Content: f.Content}
 	}
 	return out
-}
-
-func isKustomization(p string) bool {
-	switch path.Base(p) {
-	case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		return true
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/validators"
 )
 
 // serverFlag binds --server, defaulting to $AIDEN_SERVER.
@@ -207,7 +209,7 @@ func printRecord(w io.Writer, g *aidenv1.Generation) {
 	row("target", g.GetTargetPath())
 	row("environment", g.GetEnvironment())
 	o := g.GetOptions()
-	row("options", fmt.Sprintf("validate=%t policy-check=%t kubernetes=%s", o.GetValidate(), o.GetPolicyCheck(), orDefault(o.GetKubernetesVersion())))
+	row("options", fmt.Sprintf("validate=%t policy-check=%t kubernetes=%s", o.GetValidate(), o.GetPolicyCheck(), cmp.Or(o.GetKubernetesVersion(), "default")))
 	row("config", g.GetConfigDigest())
 	row("workspace", g.GetWorkspaceDigest())
 	row("provider", g.GetProvider())
@@ -219,7 +221,7 @@ func printRecord(w io.Writer, g *aidenv1.Generation) {
 	}
 	tw.Flush()
 	for i, a := range g.GetAttempts() {
-		fmt.Fprintf(w, "\nattempt %d: %d %s, %d %s", i+1, len(a.GetFiles()), plural(len(a.GetFiles()), "file"), len(a.GetFindings()), plural(len(a.GetFindings()), "finding"))
+		fmt.Fprintf(w, "\nattempt %d: %d %s, %d %s", i+1, len(a.GetFiles()), validators.Plural(len(a.GetFiles()), "file"), len(a.GetFindings()), validators.Plural(len(a.GetFindings()), "finding"))
 		if a.GetPromptTokens()+a.GetCompletionTokens() > 0 {
 			fmt.Fprintf(w, ", %d prompt + %d completion tokens", a.GetPromptTokens(), a.GetCompletionTokens())
 		}
@@ -242,13 +244,6 @@ func statusWord(g *aidenv1.Generation) string {
 
 func enumWord(s, prefix string) string {
 	return strings.ToLower(strings.TrimPrefix(s, prefix))
-}
-
-func orDefault(s string) string {
-	if s == "" {
-		return "default"
-	}
-	return s
 }
 
 func clip(s string, n int) string {

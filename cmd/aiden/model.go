@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -104,7 +105,7 @@ func (s modelSetup) describe() string {
 // built-in planner answers.
 func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (modelSetup, error) {
 	var file modelFile
-	path := first(f.config, getenv("AIDEN_CONFIG"))
+	path := cmp.Or(f.config, getenv("AIDEN_CONFIG"))
 	explicit := path != ""
 	if path == "" {
 		if dir, err := os.UserConfigDir(); err == nil {
@@ -128,7 +129,7 @@ func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (mod
 		if flag(name) {
 			return flagValue
 		}
-		return first(getenv(env), fileValue)
+		return cmp.Or(getenv(env), fileValue)
 	}
 
 	s := modelSetup{slackSecret: file.Slack.SigningSecret, slackUsers: file.Slack.Users}
@@ -147,20 +148,20 @@ func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (mod
 			provider = providers.Anthropic
 		}
 	}
-	apiKey := first(getenv("AIDEN_API_KEY"), fm.APIKey)
+	apiKey := cmp.Or(getenv("AIDEN_API_KEY"), fm.APIKey)
 	switch provider {
 	case providers.OpenAI:
-		baseURL = first(baseURL, getenv("OPENAI_BASE_URL"))
-		apiKey = first(apiKey, getenv("OPENAI_API_KEY"))
+		baseURL = cmp.Or(baseURL, getenv("OPENAI_BASE_URL"))
+		apiKey = cmp.Or(apiKey, getenv("OPENAI_API_KEY"))
 	case providers.Azure:
-		baseURL = first(baseURL, getenv("AZURE_OPENAI_ENDPOINT"))
-		apiKey = first(apiKey, getenv("AZURE_OPENAI_API_KEY"), getenv("OPENAI_API_KEY"))
+		baseURL = cmp.Or(baseURL, getenv("AZURE_OPENAI_ENDPOINT"))
+		apiKey = cmp.Or(apiKey, getenv("AZURE_OPENAI_API_KEY"), getenv("OPENAI_API_KEY"))
 	case providers.Anthropic:
-		baseURL = first(baseURL, getenv("ANTHROPIC_BASE_URL"))
-		apiKey = first(apiKey, getenv("ANTHROPIC_API_KEY"))
+		baseURL = cmp.Or(baseURL, getenv("ANTHROPIC_BASE_URL"))
+		apiKey = cmp.Or(apiKey, getenv("ANTHROPIC_API_KEY"))
 	}
 	s.provider = providers.Config{Provider: provider, BaseURL: baseURL, APIKey: apiKey,
-		APIVersion: first(getenv("AIDEN_API_VERSION"), fm.APIVersion)}
+		APIVersion: cmp.Or(getenv("AIDEN_API_VERSION"), fm.APIVersion)}
 	model, err := providers.New(s.provider)
 	if err != nil {
 		return modelSetup{}, usageErr("model provider: %w", err)
@@ -196,7 +197,7 @@ func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (mod
 	}
 	o.Timeout = f.timeout
 	if !flag("model-timeout") {
-		if t := first(getenv("AIDEN_MODEL_TIMEOUT"), fm.Timeout); t != "" {
+		if t := cmp.Or(getenv("AIDEN_MODEL_TIMEOUT"), fm.Timeout); t != "" {
 			if o.Timeout, err = time.ParseDuration(t); err != nil {
 				return modelSetup{}, usageErr("model timeout: %w", err)
 			}
@@ -235,15 +236,6 @@ func intSetting(flagSet bool, flagValue int, env string, fileValue int) (int, er
 		return fileValue, nil
 	}
 	return flagValue, nil
-}
-
-func first(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // typing shows a model's answer arriving, as a counter rewritten in place

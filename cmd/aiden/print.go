@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/validators"
 )
 
 // progress prints one line per finished stage, so that long work shows
@@ -76,7 +77,7 @@ func printGenerate(w io.Writer, r *aidenv1.GenerateResponse, target string, wrot
 		if !wrote {
 			verb = "The patch removes"
 		}
-		fmt.Fprintf(w, "%s %d stale %s the new chart replaces: %s\n", verb, n, plural(n, "template"), strings.Join(r.GetDeleted(), ", "))
+		fmt.Fprintf(w, "%s %d stale %s the new chart replaces: %s\n", verb, n, validators.Plural(n, "template"), strings.Join(r.GetDeleted(), ", "))
 	}
 	switch {
 	case wrote:
@@ -149,9 +150,3 @@ func findingLine(f *aidenv1.Finding) string {
 }
 
 // plural returns word, with an s unless n is 1.
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}

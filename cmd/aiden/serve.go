@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -179,7 +180,7 @@ func (f *recordFlags) open(ctx context.Context, log *slog.Logger, configSecret s
 		}
 		url = filepath.Join(dir, "aiden", "aiden.db")
 	}
-	secret := first(os.Getenv("SLACK_SIGNING_SECRET"), configSecret)
+	secret := cmp.Or(os.Getenv("SLACK_SIGNING_SECRET"), configSecret)
 	if f.secretFile != "" {
 		b, err := os.ReadFile(f.secretFile)
 		if err != nil {

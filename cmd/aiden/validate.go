@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/kustomize"
+	"github.com/stackgen/aiden/validators/policy"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -114,7 +116,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 			}
 		}
 	} else {
-		groups, err := locate(paths, f.conventions)
+		groups, err := locate(paths, f.conventions, f.policyCheck)
 		if err != nil {
 			return usageErr("%w", err)
 		}
@@ -129,6 +131,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 				AllKyverno:        f.allKyverno,
 				Repository:        g.repository,
 				SkipConventions:   !f.conventions,
+				Named:             g.named,
 			})
 			if err != nil {
 				return err
@@ -174,6 +177,7 @@ type located struct {
 	root       string           // resolved
 	args       []located1       // the paths given in it
 	files      []workspace.File // the files given, paths relative to root
+	named      []string         // those named one by one, not found in a folder
 	repository []workspace.File // what their kustomizations read besides them, and the generation config
 	config     workspace.File   // the generation config, when root is the folder that holds one
 	skipped    error            // why the repository was not read, if it was not
@@ -189,8 +193,9 @@ type located1 struct{ typed, rel string }
 // overlay builds as it does in the repository. With conventions, the root
 // is the folder holding the generation config at or above a path, when
 // there is one (workspace.FindConfig), and the config is read into the
-// group's repository files.
-func locate(paths []string, conventions bool) ([]*located, error) {
+// group's repository files. With policies, the repository's policies
+// folder (the config's policy.folder, else policies/) is read too.
+func locate(paths []string, conventions, policies bool) ([]*located, error) {
 	groups, err := locateFiles(paths, conventions)
 	if err != nil {
 		return nil, err
@@ -214,8 +219,49 @@ func locate(paths []string, conventions bool) ([]*located, error) {
 		if g.config.Path != "" {
 			g.repository = append(g.repository, g.config)
 		}
+		if policies {
+			pf, err := g.policyFiles()
+			if err != nil {
+				return nil, err
+			}
+			g.repository = append(g.repository, pf...)
+		}
 	}
 	return groups, nil
+}
+
+// policyFiles reads the repository's policies folder, the generation
+// config's policy.folder or policies/, when it exists and the files given
+// do not already hold it.
+func (g *located) policyFiles() ([]workspace.File, error) {
+	cfg, err := policy.ReadConfig([]workspace.File{g.config})
+	if err != nil {
+		return nil, err
+	}
+	folder := path.Clean(strings.Trim(cmp.Or(cfg.Folder, workspace.PoliciesDir), "/"))
+	dir := filepath.Join(g.root, filepath.FromSlash(folder))
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, nil
+	}
+	given := map[string]bool{}
+	for _, f := range g.files {
+		given[f.Path] = true
+	}
+	files, err := validators.LoadPaths(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read the policies: %w", err)
+	}
+	var out []workspace.File
+	for _, f := range files {
+		rel, err := filepath.Rel(g.root, filepath.FromSlash(f.Path))
+		if err != nil {
+			return nil, fmt.Errorf("read the policies: %w", err)
+		}
+		if rel = filepath.ToSlash(rel); !given[rel] {
+			out = append(out, workspace.File{Path: rel, Content: f.Content})
+		}
+	}
+	return out, nil
 }
 
 // locateFiles reads the files at paths, grouped by the root locate
@@ -240,6 +286,7 @@ func locateFiles(paths []string, conventions bool) ([]*located, error) {
 		if name != "" {
 			rel = path.Join(rel, name)
 		}
+		named := name != ""
 		g := byRoot[root]
 		if g == nil {
 			g = &located{root: root, config: config}
@@ -247,6 +294,9 @@ func locateFiles(paths []string, conventions bool) ([]*located, error) {
 			groups = append(groups, g)
 		}
 		g.args = append(g.args, located1{typed: typed, rel: rel})
+		if named {
+			g.named = append(g.named, rel)
+		}
 		for _, f := range files {
 			sub := strings.TrimPrefix(strings.TrimPrefix(f.Path, typed), "/")
 			if typed == "." {

@@ -68,7 +68,7 @@ func main() {
 	default:
 		name, modules, ok := strings.Cut(*crds, "=")
 		if !ok {
-			err = fmt.Errorf("-crds %q: want flux, kyverno or name=path@version[:folder],...", *crds)
+			err = fmt.Errorf("-crds %q: want flux, kyverno or a comma-separated list of name=path@version[:folder]", *crds)
 			break
 		}
 		err = runCRDs(modules, name, *out, local)

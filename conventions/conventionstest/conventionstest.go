@@ -8,6 +8,7 @@ package conventionstest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,7 +67,7 @@ func Render(ctx context.Context, files []workspace.File) ([]workspace.File, erro
 		release, ns := path.Base(root), "default"
 		for _, o := range mustObjects(files, root+"/") {
 			if o.kind == "HelmRelease" && strings.HasSuffix(str(o.body, "spec", "chart", "spec", "chart"), root) {
-				release, ns = o.name, orDefault(o.namespace, ns)
+				release, ns = o.name, cmp.Or(o.namespace, ns)
 			}
 		}
 		r, err := helmchart.New(helmchart.Options{ReleaseName: release, Namespace: ns})
@@ -212,7 +213,7 @@ func References(files []workspace.File, external ...string) ([]string, error) {
 			}
 		case "HelmRelease":
 			ref := mp(o.body, "spec", "chart", "spec", "sourceRef")
-			ns := orDefault(str(ref, "namespace"), o.namespace)
+			ns := cmp.Or(str(ref, "namespace"), o.namespace)
 			if name := str(ref, "name"); name != "" && !have[str(ref, "kind")+"/"+ns+"/"+name] {
 				out = append(out, fmt.Sprintf("%s/%s: spec.chart.spec.sourceRef names %s %s/%s, which does not exist", o.kind, o.name, str(ref, "kind"), ns, name))
 			}
@@ -328,11 +329,4 @@ func str(m map[string]any, keys ...string) string {
 func list(m map[string]any, key string) []any {
 	l, _ := m[key].([]any)
 	return l
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }

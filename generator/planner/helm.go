@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"sigs.k8s.io/yaml"
@@ -28,10 +29,12 @@ var blueprints embed.FS
 // generated charts never collide when one is a subchart of another.
 const chartPrefix = `"CHART.`
 
-var valuesTemplates = template.Must(template.New("values").
-	Delims("[[", "]]").
-	Funcs(template.FuncMap{"q": quoteYAML}).
-	ParseFS(blueprints, "blueprints/values/*.tmpl"))
+var valuesTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("values").
+		Delims("[[", "]]").
+		Funcs(template.FuncMap{"q": quoteYAML}).
+		ParseFS(blueprints, "blueprints/values/*.tmpl"))
+})
 
 // quoteYAML writes s as a double-quoted YAML scalar (JSON strings are).
 func quoteYAML(s string) string {
@@ -123,7 +126,7 @@ func (p *Plan) Helm() ([]workspace.File, error) {
 		data.HealthPort = 8080
 	}
 	var values bytes.Buffer
-	if err := valuesTemplates.ExecuteTemplate(&values, valuesName, data); err != nil {
+	if err := valuesTemplates().ExecuteTemplate(&values, valuesName, data); err != nil {
 		return nil, fmt.Errorf("write values: %w", err)
 	}
 	// The values must be YAML a chart can load; a failure here is a bug.

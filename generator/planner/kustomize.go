@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
@@ -301,7 +302,7 @@ func relativePath(from, to string) string {
 // replicaSummary says how many replicas run, per environment when the
 // intent asked for different counts.
 func (p *Plan) replicaSummary() string {
-	s := plural(p.Replicas, "replica")
+	s := validators.Count(p.Replicas, "replica")
 	var per []string
 	for _, env := range p.Environments {
 		if o := p.PerEnvironment[env]; o.Replicas > 0 {
@@ -309,7 +310,7 @@ func (p *Plan) replicaSummary() string {
 		}
 	}
 	if len(per) > 0 && p.Blueprint != BlueprintPostgreSQL && p.Blueprint != BlueprintCronJob {
-		s = plural(p.Replicas, "replica") + " (" + strings.Join(per, ", ") + ")"
+		s = validators.Count(p.Replicas, "replica") + " (" + strings.Join(per, ", ") + ")"
 	}
 	return s
 }

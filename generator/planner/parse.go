@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Parse reads one sentence of intent, with the hints of the request, into
@@ -133,13 +134,13 @@ func (m match) orig(i int) string {
 // rule is a pattern and what to do with a match; apply returns false to
 // reject the match, leaving its words for later rules.
 type rule struct {
-	re    *regexp.Regexp
+	re    func() *regexp.Regexp // compiled on first use
 	apply func(p *parser, m match) bool
 }
 
 func (p *parser) run(r rule) {
 	for off := 0; off < len(p.masked); {
-		loc := r.re.FindSubmatchIndex(p.masked[off:])
+		loc := r.re().FindSubmatchIndex(p.masked[off:])
 		if loc == nil {
 			return
 		}
@@ -219,7 +220,7 @@ const (
 	dayRE    = `(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend)s?`
 )
 
-var cpuUnitRE = regexp.MustCompile(`^(?:` + cpuUnit + `)$`)
+var cpuUnitRE = lazyRE(`^(?:` + cpuUnit + `)$`)
 
 // cpuAmount normalises an amount and its unit ("500", "millicores") to a
 // CPU quantity ("500m"); "" when it is not one.
@@ -246,7 +247,12 @@ func atoi(s string) int {
 	return n
 }
 
-func re(s string) *regexp.Regexp { return regexp.MustCompile(`\b` + s + `\b`) }
+func re(s string) func() *regexp.Regexp { return lazyRE(`\b` + s + `\b`) }
+
+// lazyRE compiles a pattern on first use, so package init stays cheap.
+func lazyRE(s string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(s) })
+}
 
 // rules run in order; earlier rules take the words they match.
 var rules = []rule{
@@ -330,7 +336,7 @@ var rules = []rule{
 			case "replicas":
 				return unit == "" && !strings.ContainsAny(q, ".m") && p.setEnvReplicas(env, atoi(q), m.from)
 			case "cpu":
-				if unit != "" && !cpuUnitRE.MatchString(unit) {
+				if unit != "" && !cpuUnitRE().MatchString(unit) {
 					return false
 				}
 				if n, ok := numberWords[q]; ok {
@@ -341,7 +347,7 @@ var rules = []rule{
 				if n, ok := numberWords[q]; ok {
 					q = strconv.Itoa(n)
 				}
-				return unit != "" && !cpuUnitRE.MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
+				return unit != "" && !cpuUnitRE().MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
 			}
 			return false
 		}},
@@ -412,7 +418,7 @@ var rules = []rule{
 		}},
 
 	// Schedules, as cron or in words.
-	{regexp.MustCompile(`(?:^|\s)((?:(?:at |on |with schedule |schedule |cron ))?((?:[0-9*][0-9*/,-]* ){4}[0-9*][0-9*/,-]*))(?:\s|$)`),
+	{lazyRE(`(?:^|\s)((?:(?:at |on |with schedule |schedule |cron ))?((?:[0-9*][0-9*/,-]* ){4}[0-9*][0-9*/,-]*))(?:\s|$)`),
 		func(p *parser, m match) bool {
 			if !validCron(m.groups[2]) {
 				return false
@@ -672,9 +678,9 @@ func (p *parser) setImage(ref, from string, explicit bool) bool {
 }
 
 var (
-	repoRE   = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	repoRE   = lazyRE(`^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	tagRE    = lazyRE(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE = lazyRE(`^sha256:[a-f0-9]{64}$`)
 )
 
 func parseImage(ref string) (Image, bool) {
@@ -682,19 +688,19 @@ func parseImage(ref string) (Image, bool) {
 	if i := strings.IndexByte(ref, '@'); i >= 0 {
 		img.Digest = ref[i+1:]
 		ref = ref[:i]
-		if !digestRE.MatchString(img.Digest) {
+		if !digestRE().MatchString(img.Digest) {
 			return Image{}, false
 		}
 	}
 	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
 		img.Tag = ref[i+1:]
 		ref = ref[:i]
-		if !tagRE.MatchString(img.Tag) {
+		if !tagRE().MatchString(img.Tag) {
 			return Image{}, false
 		}
 	}
 	img.Repository = ref
-	if !repoRE.MatchString(ref) || !strings.ContainsAny(ref, "abcdefghijklmnopqrstuvwxyz") {
+	if !repoRE().MatchString(ref) || !strings.ContainsAny(ref, "abcdefghijklmnopqrstuvwxyz") {
 		return Image{}, false
 	}
 	return img, true
@@ -777,7 +783,7 @@ func clock(t string) (h, m int, ok bool) {
 	return h, m, h < 24
 }
 
-var cronField = regexp.MustCompile(`^(?:\*|\d+(?:-\d+)?)(?:/\d+)?(?:,(?:\*|\d+(?:-\d+)?)(?:/\d+)?)*$`)
+var cronField = lazyRE(`^(?:\*|\d+(?:-\d+)?)(?:/\d+)?(?:,(?:\*|\d+(?:-\d+)?)(?:/\d+)?)*$`)
 
 func validCron(expr string) bool {
 	fields := strings.Fields(expr)
@@ -786,7 +792,7 @@ func validCron(expr string) bool {
 	}
 	limits := [5]int{59, 23, 31, 12, 7}
 	for i, f := range fields {
-		if !cronField.MatchString(f) {
+		if !cronField().MatchString(f) {
 			return false
 		}
 		for _, n := range regexp.MustCompile(`\d+`).FindAllString(f, -1) {
@@ -842,12 +848,12 @@ func normEnv(s string) string {
 	return s
 }
 
-var dns1123 = regexp.MustCompile(`[^a-z0-9-]+`)
+var dns1123 = lazyRE(`[^a-z0-9-]+`)
 
 // appName makes a DNS-1123 label of s (at most 53 characters, Helm's limit
 // for release names, so fullnames with suffixes stay valid).
 func appName(s string) string {
-	s = dns1123.ReplaceAllString(asciiLower(s), "-")
+	s = dns1123().ReplaceAllString(asciiLower(s), "-")
 	s = strings.Trim(s, "-")
 	if len(s) > 53 {
 		s = strings.TrimRight(s[:53], "-")
@@ -939,69 +945,10 @@ func (p *Plan) note(s string) { p.Notes = append(p.Notes, s) }
 // fill sets the typed parameters of the plan for its blueprint, with the
 // defaults a careful engineer would choose, and notes what does not apply.
 func (p *parser) fill(plan *Plan) error {
-	notApplicable := func(what string, present bool) {
-		if present {
-			plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
-		}
-	}
-	def := func(key, value string) { p.fact(key, value, "(default)") }
 	plan.Team = p.team
 	plan.Replicas = p.replicas
-	switch plan.Blueprint {
-	case BlueprintRedis:
-		plan.Image = Image{Repository: RedisImage, Tag: RedisTag}
-		def("image", plan.Image.String())
-		if p.failover || p.replicas > 1 || p.replication {
-			plan.Blueprint = BlueprintRedisSentinel
-			plan.Failover = true
-			if !p.failover {
-				plan.note("replicas without a failover manager leave the primary a single point of failure, so Sentinel is included")
-			}
-			if plan.Replicas < 3 {
-				if plan.Replicas != 0 {
-					plan.note(fmt.Sprintf("Sentinel needs a quorum of 2 out of 3; replicas raised from %d to 3", plan.Replicas))
-				}
-				plan.Replicas = 3
-				def("replicas", "3")
-			}
-		} else if plan.Replicas == 0 {
-			plan.Replicas = 1
-			def("replicas", "1")
-		}
-		if p.clusterWanted {
-			plan.note("\"Redis cluster\" is read as a primary with replicas; sharded Redis Cluster mode is not in the catalog")
-		}
-		plan.Persistence = p.persistence != nil && *p.persistence || p.persistence == nil && p.storage != ""
-		p.storageDefault(plan, "8Gi")
-		notApplicable("a port", p.port != 0)
-	case BlueprintPostgreSQL:
-		plan.Image = Image{Repository: PostgresImage, Tag: PostgresTag}
-		def("image", plan.Image.String())
-		if p.failover || p.replicas > 1 || p.replication {
-			plan.note("PostgreSQL replication and failover need an operator (CloudNativePG, for example); this chart runs a single primary")
-		}
-		plan.Replicas = 1
-		if p.persistence != nil && !*p.persistence {
-			plan.note("a database keeps its data: persistence stays on")
-		}
-		plan.Persistence = true
-		p.storageDefault(plan, "10Gi")
-		notApplicable("a port", p.port != 0)
-	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage:
-		if p.image == nil {
-			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))
-		}
-		plan.Image = *p.image
-		if p.imageNote != "" {
-			plan.note(p.imageNote)
-		}
-		notApplicable("persistent storage", p.persistence != nil && *p.persistence || p.storage != "")
-		notApplicable("failover", p.failover)
-		if plan.Blueprint == BlueprintWeb && p.port == 0 {
-			p.port = 8080
-			def("port", "8080")
-		}
-		plan.Port = p.port
+	if err := p.fillBlueprint(plan); err != nil {
+		return err
 	}
 	web := plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintImage && plan.Port != 0
 	if plan.Blueprint == BlueprintImage && plan.Port == 0 && p.ingress != nil {
@@ -1013,31 +960,9 @@ func (p *parser) fill(plan *Plan) error {
 			return fmt.Errorf("%w: an ingress needs a host (\"exposed at api.example.com\")", ErrIncomplete)
 		}
 	} else {
-		notApplicable("a host or TLS", p.ingress != nil)
+		notApplicable(plan, "a host or TLS", p.ingress != nil)
 	}
-	if p.autoscaling != nil {
-		if plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintWorker || plan.Blueprint == BlueprintImage {
-			a := *p.autoscaling
-			if a.Min == 0 {
-				a.Min = max(plan.Replicas, 2)
-				def("autoscaling", fmt.Sprintf("min %d", a.Min))
-			}
-			if a.Max == 0 {
-				a.Max = max(a.Min*3, 5)
-				def("autoscaling", fmt.Sprintf("max %d", a.Max))
-			}
-			if a.CPU == 0 {
-				a.CPU = 80
-				def("autoscaling", "target 80% CPU")
-			}
-			plan.Autoscaling = &a
-			if plan.Replicas != 0 && (plan.Replicas < a.Min || plan.Replicas > a.Max) {
-				plan.note(fmt.Sprintf("replicas %d lies outside the autoscaling bounds; the autoscaler decides", plan.Replicas))
-			}
-		} else {
-			notApplicable("autoscaling", true)
-		}
-	}
+	p.fillAutoscaling(plan)
 	if plan.Replicas == 0 {
 		switch {
 		case plan.Blueprint == BlueprintCronJob:
@@ -1045,19 +970,19 @@ func (p *parser) fill(plan *Plan) error {
 			plan.Replicas = plan.Autoscaling.Min
 		case web && plan.Environment == "production":
 			plan.Replicas = 2
-			def("replicas", "2")
+			p.def("replicas", "2")
 			plan.note("two replicas by default in production, so a node drain does not take the service down")
 		default:
 			plan.Replicas = 1
 			if p.envReplicasStated() {
 				p.fact("replicas", "1", "(default, for environments not named)")
 			} else {
-				def("replicas", "1")
+				p.def("replicas", "1")
 			}
 		}
 	}
 	if plan.Blueprint == BlueprintCronJob {
-		notApplicable("replicas", p.replicas != 0)
+		notApplicable(plan, "replicas", p.replicas != 0)
 		plan.Replicas = 0
 		if p.schedule == nil {
 			return fmt.Errorf("%w: a cron job needs a schedule (\"every night at 2am\", \"0 3 * * *\")", ErrIncomplete)
@@ -1065,7 +990,7 @@ func (p *parser) fill(plan *Plan) error {
 		plan.Schedule = p.schedule.expr
 		plan.TimeZone = p.timeZone
 	} else {
-		notApplicable("a schedule", p.schedule != nil)
+		notApplicable(plan, "a schedule", p.schedule != nil)
 	}
 	plan.Resources = defaultResources(plan.Blueprint)
 	if p.cpu != "" {
@@ -1075,6 +1000,108 @@ func (p *parser) fill(plan *Plan) error {
 		plan.Resources.MemoryRequest, plan.Resources.MemoryLimit = p.memory, p.memory
 	}
 	return nil
+}
+
+// fillBlueprint fills what the blueprint itself decides: the image, the
+// replicas a failover setup needs, storage, the port.
+func (p *parser) fillBlueprint(plan *Plan) error {
+	switch plan.Blueprint {
+	case BlueprintRedis:
+		plan.Image = Image{Repository: RedisImage, Tag: RedisTag}
+		p.def("image", plan.Image.String())
+		if p.failover || p.replicas > 1 || p.replication {
+			plan.Blueprint = BlueprintRedisSentinel
+			plan.Failover = true
+			if !p.failover {
+				plan.note("replicas without a failover manager leave the primary a single point of failure, so Sentinel is included")
+			}
+			if plan.Replicas < 3 {
+				if plan.Replicas != 0 {
+					plan.note(fmt.Sprintf("Sentinel needs a quorum of 2 out of 3; replicas raised from %d to 3", plan.Replicas))
+				}
+				plan.Replicas = 3
+				p.def("replicas", "3")
+			}
+		} else if plan.Replicas == 0 {
+			plan.Replicas = 1
+			p.def("replicas", "1")
+		}
+		if p.clusterWanted {
+			plan.note("\"Redis cluster\" is read as a primary with replicas; sharded Redis Cluster mode is not in the catalog")
+		}
+		plan.Persistence = p.persistence != nil && *p.persistence || p.persistence == nil && p.storage != ""
+		p.storageDefault(plan, "8Gi")
+		notApplicable(plan, "a port", p.port != 0)
+	case BlueprintPostgreSQL:
+		plan.Image = Image{Repository: PostgresImage, Tag: PostgresTag}
+		p.def("image", plan.Image.String())
+		if p.failover || p.replicas > 1 || p.replication {
+			plan.note("PostgreSQL replication and failover need an operator (CloudNativePG, for example); this chart runs a single primary")
+		}
+		plan.Replicas = 1
+		if p.persistence != nil && !*p.persistence {
+			plan.note("a database keeps its data: persistence stays on")
+		}
+		plan.Persistence = true
+		p.storageDefault(plan, "10Gi")
+		notApplicable(plan, "a port", p.port != 0)
+	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage:
+		if p.image == nil {
+			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))
+		}
+		plan.Image = *p.image
+		if p.imageNote != "" {
+			plan.note(p.imageNote)
+		}
+		notApplicable(plan, "persistent storage", p.persistence != nil && *p.persistence || p.storage != "")
+		notApplicable(plan, "failover", p.failover)
+		if plan.Blueprint == BlueprintWeb && p.port == 0 {
+			p.port = 8080
+			p.def("port", "8080")
+		}
+		plan.Port = p.port
+	}
+	return nil
+}
+
+// fillAutoscaling fills the autoscaler's bounds from the intent or their
+// defaults, for the blueprints that scale.
+func (p *parser) fillAutoscaling(plan *Plan) {
+	if p.autoscaling == nil {
+		return
+	}
+	if plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintWorker || plan.Blueprint == BlueprintImage {
+		a := *p.autoscaling
+		if a.Min == 0 {
+			a.Min = max(plan.Replicas, 2)
+			p.def("autoscaling", fmt.Sprintf("min %d", a.Min))
+		}
+		if a.Max == 0 {
+			a.Max = max(a.Min*3, 5)
+			p.def("autoscaling", fmt.Sprintf("max %d", a.Max))
+		}
+		if a.CPU == 0 {
+			a.CPU = 80
+			p.def("autoscaling", "target 80% CPU")
+		}
+		plan.Autoscaling = &a
+		if plan.Replicas != 0 && (plan.Replicas < a.Min || plan.Replicas > a.Max) {
+			plan.note(fmt.Sprintf("replicas %d lies outside the autoscaling bounds; the autoscaler decides", plan.Replicas))
+		}
+	} else {
+		notApplicable(plan, "autoscaling", true)
+	}
+}
+
+// def records a default the plan took.
+func (p *parser) def(key, value string) { p.fact(key, value, "(default)") }
+
+// notApplicable notes something the intent said that the blueprint does
+// not use.
+func notApplicable(plan *Plan, what string, present bool) {
+	if present {
+		plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
+	}
 }
 
 func (p *parser) storageDefault(plan *Plan, def string) {

@@ -243,10 +243,3 @@ func (p *Plan) Summary() string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}

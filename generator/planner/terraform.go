@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"text/template"
 
+	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -62,7 +62,7 @@ func (t *Terraform) summary(p *Plan) string {
 		if t.SingleNAT {
 			nat = "one shared NAT gateway"
 		}
-		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, plural(t.Zones, "availability zone"), nat))
+		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, validators.Count(t.Zones, "availability zone"), nat))
 	}
 	if p.Environment != "" {
 		parts = append(parts, "environment "+p.Environment)
@@ -244,6 +244,40 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 			plan.Ignored = append(plan.Ignored, t.text)
 		}
 	}
+	t, err := tfBlueprint(p, plan)
+	if err != nil {
+		return nil, err
+	}
+	tfEnvironment(p, plan, h)
+
+	// Name: the sentence, then the hints, then the target path.
+	p.name(plan, h)
+	if plan.App == "" {
+		return nil, fmt.Errorf("%w: no usable name; name it (\"called acme-logs\") or give a target path", ErrIncomplete)
+	}
+	t.Name = plan.App
+
+	def := func(key, value string) { p.fact(key, value, "(default)") }
+	t.Region = p.tf.region
+	if t.Region == "" {
+		t.Region = "us-east-1"
+		if t.Cloud == "gcp" {
+			t.Region = "EU"
+		}
+		def("region", t.Region)
+	}
+	if t.Cloud == "aws" && !awsRegion().MatchString(t.Region) || t.Cloud == "gcp" && awsRegion().MatchString(t.Region) {
+		return nil, fmt.Errorf("%w: %s is not a %s region", ErrIncomplete, t.Region, t.Cloud)
+	}
+	if err := tfSizes(p, plan, t); err != nil {
+		return nil, err
+	}
+	plan.Understood = p.sortedFacts()
+	return plan, nil
+}
+
+// tfBlueprint picks the one catalog entry the intent names, on its cloud.
+func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 	if p.tf.public != "" {
 		return nil, fmt.Errorf("%w: %q: the catalog's buckets block public access; serve public content through a CDN in front of a private bucket", ErrNotCovered, p.tf.public)
 	}
@@ -282,7 +316,12 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		plan.Blueprint = components[0]
 	}
 
-	// Environment: the sentence, then the hints, then the target path.
+	return t, nil
+}
+
+// tfEnvironment takes the environment from the sentence, then the hints,
+// then the target path.
+func tfEnvironment(p *parser, plan *Plan, h Hints) {
 	plan.Environment = p.environment
 	if plan.Environment == "" {
 		env, from := h.Environment, "(hint)"
@@ -297,25 +336,12 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		}
 	}
 
-	// Name: the sentence, then the hints, then the target path.
-	p.name(plan, h)
-	if plan.App == "" {
-		return nil, fmt.Errorf("%w: no usable name; name it (\"called acme-logs\") or give a target path", ErrIncomplete)
-	}
-	t.Name = plan.App
+}
 
+// tfSizes fills what the blueprint needs from the intent or its
+// defaults, and notes what the intent said that does not apply.
+func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 	def := func(key, value string) { p.fact(key, value, "(default)") }
-	t.Region = p.tf.region
-	if t.Region == "" {
-		t.Region = "us-east-1"
-		if t.Cloud == "gcp" {
-			t.Region = "EU"
-		}
-		def("region", t.Region)
-	}
-	if t.Cloud == "aws" && !awsRegion.MatchString(t.Region) || t.Cloud == "gcp" && awsRegion.MatchString(t.Region) {
-		return nil, fmt.Errorf("%w: %s is not a %s region", ErrIncomplete, t.Region, t.Cloud)
-	}
 	notApplicable := func(what string, present bool) {
 		if present {
 			plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
@@ -324,7 +350,7 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 	switch plan.Blueprint {
 	case BlueprintS3Bucket, BlueprintGCSBucket:
 		if len(t.Name) < 3 {
-			return nil, fmt.Errorf("%w: bucket name %q is shorter than 3 characters", ErrIncomplete, t.Name)
+			return fmt.Errorf("%w: bucket name %q is shorter than 3 characters", ErrIncomplete, t.Name)
 		}
 		plan.note("bucket names are global: if " + t.Name + " is taken, set bucket_name")
 		notApplicable("an instance class", p.tf.instanceClass != "")
@@ -364,7 +390,7 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 			def("cidr", t.CIDR)
 		}
 		if !validCIDR(t.CIDR) {
-			return nil, fmt.Errorf("%w: %s is not an IPv4 CIDR block of /16 to /24", ErrIncomplete, t.CIDR)
+			return fmt.Errorf("%w: %s is not an IPv4 CIDR block of /16 to /24", ErrIncomplete, t.CIDR)
 		}
 		t.Zones = p.tf.zones
 		if t.Zones == 0 {
@@ -383,17 +409,16 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		notApplicable("storage size", p.tf.storage != 0)
 		notApplicable("backup retention", p.tf.backupDays != 0)
 	}
-	plan.Understood = p.sortedFacts()
-	return plan, nil
+	return nil
 }
 
 var (
-	awsRegion = regexp.MustCompile(`^[a-z]{2}-(?:gov-)?[a-z]+-\d$`)
-	cidrRE    = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$`)
+	awsRegion = lazyRE(`^[a-z]{2}-(?:gov-)?[a-z]+-\d$`)
+	cidrRE    = lazyRE(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$`)
 )
 
 func validCIDR(s string) bool {
-	m := cidrRE.FindStringSubmatch(s)
+	m := cidrRE().FindStringSubmatch(s)
 	if m == nil {
 		return false
 	}

@@ -19,14 +19,15 @@ import (
 	"github.com/stackgen/aiden/workspace"
 )
 
-// fileNames are the names kustomize accepts for a kustomization, in the
-// order it looks for them.
-var fileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+// FileNames are the names kustomize accepts for a kustomization, in the
+// order it looks for them. Every package that looks for a kustomization
+// reads them here.
+var FileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 // IsKustomization reports whether p names a kustomization file.
 func IsKustomization(p string) bool {
 	base := path.Base(p)
-	for _, n := range fileNames {
+	for _, n := range FileNames {
 		if base == n {
 			return true
 		}
@@ -129,15 +130,18 @@ func localEntries(k types.Kustomization) []string {
 	var out []string
 	out = append(out, k.Resources...)
 	out = append(out, k.Components...)
-	out = append(out, k.Bases...) //nolint:staticcheck // old kustomizations still use bases
+	//lint:ignore SA1019 old kustomizations still use bases
+	out = append(out, k.Bases...)
 	out = append(out, k.Crds...)
 	for _, p := range k.Patches {
 		out = append(out, p.Path)
 	}
-	for _, p := range k.PatchesJson6902 { //nolint:staticcheck // still read by kustomize
+	//lint:ignore SA1019 still read by kustomize
+	for _, p := range k.PatchesJson6902 {
 		out = append(out, p.Path)
 	}
-	for _, p := range k.PatchesStrategicMerge { //nolint:staticcheck // still read by kustomize
+	//lint:ignore SA1019 still read by kustomize
+	for _, p := range k.PatchesStrategicMerge {
 		if s := string(p); !strings.ContainsAny(s, "\n:") {
 			out = append(out, s)
 		}
@@ -153,7 +157,7 @@ func localEntries(k types.Kustomization) []string {
 			out = append(out, f)
 		}
 		out = append(out, a.EnvSources...)
-		out = append(out, a.EnvSource) //nolint:staticcheck // still read by kustomize
+		out = append(out, a.EnvSource)
 	}
 	for _, g := range k.ConfigMapGenerator {
 		sources(g.GeneratorArgs)
@@ -246,12 +250,12 @@ func (t *Tree) ComponentsOf(dir string) []string {
 }
 
 func rank(p string) int {
-	for i, n := range fileNames {
+	for i, n := range FileNames {
 		if path.Base(p) == n {
 			return i
 		}
 	}
-	return len(fileNames)
+	return len(FileNames)
 }
 
 // remote reports whether a resource entry is a URL or a git repository,

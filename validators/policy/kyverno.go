@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/go-logr/logr"
 	kyvernov1 "github.com/kyverno/kyverno/api/kyverno/v1"
@@ -143,13 +144,13 @@ func newKyvernoEnv() *kyvernoEnv {
 	return &kyvernoEnv{jp: jmespath.New(cfg), cfg: cfg, log: logr.Discard()}
 }
 
-var defaultEnv = newKyvernoEnv()
+var defaultEnv = sync.OnceValue(newKyvernoEnv)
 
 // Apply evaluates the policy's rules on one object (a decoded manifest)
 // as an admission CREATE would, offline. Rules that do not match the
 // object yield no result.
 func (p *KyvernoPolicy) Apply(obj map[string]any) []RuleResult {
-	return p.apply(defaultEnv, obj)
+	return p.apply(defaultEnv(), obj)
 }
 
 func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any) []RuleResult {

@@ -66,7 +66,7 @@ func anchorsHold(patch, res any) bool {
 		for k, v := range p {
 			if name, ok := anchorKey(k); ok {
 				val, present := r[name]
-				if !present || validate.MatchPattern(defaultEnv.log, val, v) != nil {
+				if !present || validate.MatchPattern(defaultEnv().log, val, v) != nil {
 					return false
 				}
 				continue

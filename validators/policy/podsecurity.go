@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	kyvernov1 "github.com/kyverno/kyverno/api/kyverno/v1"
 	"github.com/kyverno/kyverno/ext/wildcard"
@@ -23,7 +24,7 @@ type pssCheck struct {
 	eval      psa.Evaluator
 }
 
-var pssChecks = func() []pssCheck {
+var pssChecks = sync.OnceValue(func() []pssCheck {
 	var out []pssCheck
 	for _, c := range psa.DefaultChecks() {
 		e, err := psa.NewEvaluator([]psa.Check{c}, nil)
@@ -37,7 +38,7 @@ var pssChecks = func() []pssCheck {
 		out = append(out, pc)
 	}
 	return out
-}()
+})
 
 // pssControls maps the control names of the Pod Security Standards (as
 // Kyverno's podSecurity exclusions spell them) to check ids.
@@ -102,7 +103,7 @@ func podOf(obj map[string]any) (*metav1.ObjectMeta, *corev1.PodSpec, string, boo
 // evaluatePSS returns the controls a pod violates at a level and version.
 func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) []pssViolation {
 	overridden := map[psa.CheckID]bool{}
-	for _, c := range pssChecks {
+	for _, c := range pssChecks() {
 		if lv.Level == psaapi.LevelRestricted && c.level == psaapi.LevelRestricted {
 			for _, o := range c.overrides {
 				overridden[o] = true
@@ -110,7 +111,7 @@ func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelV
 		}
 	}
 	var out []pssViolation
-	for _, c := range pssChecks {
+	for _, c := range pssChecks() {
 		if overridden[c.id] {
 			continue
 		}
@@ -127,9 +128,10 @@ func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelV
 }
 
 func checkByID(id psa.CheckID) *pssCheck {
-	for i := range pssChecks {
-		if pssChecks[i].id == id {
-			return &pssChecks[i]
+	checks := pssChecks()
+	for i := range checks {
+		if checks[i].id == id {
+			return &checks[i]
 		}
 	}
 	return nil

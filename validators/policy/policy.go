@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -62,14 +61,11 @@ type RuleConfig struct {
 	Disabled bool `json:"disabled,omitempty"`
 }
 
-// ConfigPath is where the generation config lives in a repository.
-const ConfigPath = ".stackgen/generation-config.yaml"
-
 // ReadConfig reads the policy key of the generation config among files; a
 // missing file or key gives the zero Config.
 func ReadConfig(files []workspace.File) (Config, error) {
 	for _, f := range files {
-		if f.Path != ConfigPath && !strings.HasSuffix(f.Path, "/"+ConfigPath) {
+		if f.Path != workspace.ConfigPath && !strings.HasSuffix(f.Path, "/"+workspace.ConfigPath) {
 			continue
 		}
 		var doc struct {
@@ -107,7 +103,7 @@ func New(ctx context.Context, ws []workspace.File, opts Options) (*Engine, error
 		cfg.AllKyverno = true
 	}
 	if cfg.Folder == "" {
-		cfg.Folder = "policies"
+		cfg.Folder = workspace.PoliciesDir
 	}
 	var pf []workspace.File
 	for _, f := range ws {
@@ -225,12 +221,4 @@ func resourceName(obj map[string]any) string {
 		return kind + "/" + ns + "/" + name
 	}
 	return kind + "/" + name
-}
-
-func isYAML(p string) bool {
-	switch strings.ToLower(path.Ext(p)) {
-	case ".yaml", ".yml":
-		return true
-	}
-	return false
 }

@@ -70,9 +70,23 @@ type Validator struct {
 
 // Version returns the Kubernetes version of the newest embedded bundle,
 // the default for Options.KubernetesVersion.
+// It reads the bundle file names only, so `aiden version` decodes nothing.
 func Version() (string, error) {
-	_, v, err := loadBundles()
-	return v, err
+	names, err := bundleNames()
+	if err != nil {
+		return "", err
+	}
+	newest := ""
+	for _, name := range names {
+		v := strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(name, "k8s-"), ".json.gz"), "v")
+		if newest == "" || versionLess(newest, v) {
+			newest = v
+		}
+	}
+	if newest == "" {
+		return "", errors.New("load schemas: no bundle embedded")
+	}
+	return newest, nil
 }
 
 // New returns a Validator, filling defaults into opts.

@@ -275,3 +275,19 @@ spec:
 		t.Errorf("got Unparsable false for the broken document, want true")
 	}
 }
+
+// TestVersionMatchesBundle checks that the version read from the bundle
+// file names is the one the decoded bundles declare.
+func TestVersionMatchesBundle(t *testing.T) {
+	got, err := Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, err := loadBundles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("Version() = %q, the bundles declare %q", got, want)
+	}
+}
