@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,7 +140,7 @@ func (e *Engine) modelChange(ctx context.Context, req Request, app *change.App, 
 // intent, the app's files and the generation config (all redacted), and
 // the policies' names. Nothing else of the workspace is sent.
 func (e *Engine) changeInput(req Request, app *change.App) (prompts.ChangeInput, int) {
-	version := firstOf(req.KubernetesVersion, e.opts.KubernetesVersion)
+	version := cmp.Or(req.KubernetesVersion, e.opts.KubernetesVersion)
 	if version == "" {
 		version, _ = schema.Version()
 	}

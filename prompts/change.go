@@ -34,10 +34,10 @@ type ChangeInput struct {
 // the user part, and the model answers with the files it changes.
 func Change(in ChangeInput) (Prompt, error) {
 	var sys, user bytes.Buffer
-	if err := templates.ExecuteTemplate(&sys, "change-system", in); err != nil {
+	if err := templates().ExecuteTemplate(&sys, "change-system", in); err != nil {
 		return Prompt{}, fmt.Errorf("render change system prompt: %w", err)
 	}
-	if err := templates.ExecuteTemplate(&user, "change-user", in); err != nil {
+	if err := templates().ExecuteTemplate(&user, "change-user", in); err != nil {
 		return Prompt{}, fmt.Errorf("render change user prompt: %w", err)
 	}
 	return Prompt{System: strings.TrimSpace(sys.String()) + "\n", User: strings.TrimSpace(user.String()) + "\n"}, nil
