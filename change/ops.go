@@ -74,7 +74,6 @@ type op struct {
 type intent struct {
 	ops        []op
 	env        string
-	component  string
 	understood []planner.Fact
 	unknown    []string
 }

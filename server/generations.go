@@ -372,7 +372,8 @@ func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
 		TargetPath:  g.TargetPath,
 		Environment: g.Environment,
 		Options: &aidenv1.Options{
-			Validate:          &g.Options.Validate,
+			Validate: &g.Options.Validate,
+			//lint:ignore SA1019 clients older than skip_policy_check read only this field
 			PolicyCheck:       g.Options.PolicyCheck,
 			SkipPolicyCheck:   !g.Options.PolicyCheck,
 			KubernetesVersion: g.Options.KubernetesVersion,

@@ -77,7 +77,7 @@ func TestGenerationRecord(t *testing.T) {
 				Format:     aidenv1.Format_FORMAT_HELM,
 				TargetPath: "clusters/production/apps/redis",
 				Workspace:  ws,
-				Options:    &aidenv1.Options{PolicyCheck: true},
+				Options:    &aidenv1.Options{},
 			})
 			req.Header().Set(server.HeaderClient, "cli")
 			req.Header().Set("Aiden-User", "mallory") // names nobody: the caller is the token's subject
@@ -106,7 +106,7 @@ func TestGenerationRecord(t *testing.T) {
 				{"intent", g.GetIntent(), redisIntent},
 				{"format", g.GetFormat(), aidenv1.Format_FORMAT_HELM},
 				{"target", g.GetTargetPath(), "clusters/production/apps/redis"},
-				{"policy check", g.GetOptions().GetPolicyCheck(), true},
+				{"policy check", server.PolicyCheck(g.GetOptions()), true},
 				{"validate", g.GetOptions().GetValidate(), true},
 				{"config digest", g.GetConfigDigest(), cfg},
 				{"workspace digest", g.GetWorkspaceDigest(), all},

@@ -8,5 +8,6 @@ import aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 // over skip_policy_check); false cannot be told from unset in proto3, so
 // an old client sending policyCheck: false gets policy checks.
 func PolicyCheck(opts *aidenv1.Options) bool {
+	//lint:ignore SA1019 this is where an old client's field is read
 	return !opts.GetSkipPolicyCheck() || opts.GetPolicyCheck()
 }

@@ -149,7 +149,8 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		Mode:        aidenv1.Mode_MODE_AUTO,
 		Force:       f.force,
 		Options: &aidenv1.Options{
-			Validate:          &validate,
+			Validate: &validate,
+			//lint:ignore SA1019 a server older than skip_policy_check reads only this field
 			PolicyCheck:       f.policyCheck,
 			SkipPolicyCheck:   !f.policyCheck,
 			KubernetesVersion: f.k8sVersion,

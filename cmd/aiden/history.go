@@ -209,7 +209,7 @@ func printRecord(w io.Writer, g *aidenv1.Generation) {
 	row("target", g.GetTargetPath())
 	row("environment", g.GetEnvironment())
 	o := g.GetOptions()
-	row("options", fmt.Sprintf("validate=%t policy-check=%t kubernetes=%s", o.GetValidate(), o.GetPolicyCheck(), cmp.Or(o.GetKubernetesVersion(), "default")))
+	row("options", fmt.Sprintf("validate=%t policy-check=%t kubernetes=%s", o.GetValidate(), server.PolicyCheck(o), cmp.Or(o.GetKubernetesVersion(), "default")))
 	row("config", g.GetConfigDigest())
 	row("workspace", g.GetWorkspaceDigest())
 	row("provider", g.GetProvider())

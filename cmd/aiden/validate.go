@@ -99,6 +99,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		r, err := client.Validate(ctx, connect.NewRequest(&aidenv1.ValidateRequest{
 			Files: server.FilesToProto(files),
 			Options: &aidenv1.Options{
+				//lint:ignore SA1019 a server older than skip_policy_check reads only this field
 				PolicyCheck:       f.policyCheck,
 				SkipPolicyCheck:   !f.policyCheck,
 				KubernetesVersion: f.k8sVersion,
