@@ -157,3 +157,25 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRenderIsolation is what rendering a chart in a child process
+// (aiden serve's default) costs beside rendering it in this process.
+func BenchmarkRenderIsolation(b *testing.B) {
+	files := readChart(b, "testdata/web")
+	r, err := New(Options{KubeVersion: "1.35.4", Namespace: "apps"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.Render(context.Background(), files); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("in-process", run)
+	b.Run("child", func(b *testing.B) {
+		isolate(b, Limits{})
+		run(b)
+	})
+}
