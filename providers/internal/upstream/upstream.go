@@ -5,6 +5,9 @@ package upstream
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"sync"
@@ -29,7 +32,15 @@ func Watch(ctx context.Context) (context.Context, *Last) {
 	return context.WithValue(ctx, key{}, l), l
 }
 
-// Transport records responses for contexts made by Watch.
+// MaxBody bounds the body of a response that is not an event stream: a
+// whole answer read at once. The engine cuts a streamed answer off at its
+// own limit as it arrives (generator.ModelOptions.MaxAnswerBytes); an
+// answer that comes whole would otherwise be read into memory, whatever
+// its size, before any limit could look at it.
+const MaxBody = 32 << 20
+
+// Transport records responses for contexts made by Watch, and bounds the
+// bodies of responses that are not event streams at MaxBody.
 type Transport struct {
 	Base http.RoundTripper // nil: http.DefaultTransport
 }
@@ -47,7 +58,40 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.retryAfter = RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		l.mu.Unlock()
 	}
+	if resp != nil && resp.Body != nil {
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+			resp.Body = &capped{ReadCloser: resp.Body, left: MaxBody}
+		}
+	}
 	return resp, err
+}
+
+// capped fails a read that goes past its limit, so a body too large is an
+// error rather than a truncated answer that might still parse.
+type capped struct {
+	io.ReadCloser
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("the model's response is larger than %d MiB", MaxBody>>20)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.ReadCloser.Read(p)
+	c.left -= int64(n)
+	if c.left <= 0 && err == nil {
+		// One more byte tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		m, perr := c.ReadCloser.Read(one[:])
+		if m > 0 {
+			return n, fmt.Errorf("the model's response is larger than %d MiB", MaxBody>>20)
+		}
+		err = perr
+	}
+	return n, err
 }
 
 // Client returns an HTTP client over Transport.
