@@ -1861,7 +1861,8 @@ type Generation struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it ended; unset while it runs.
 	FinishTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
-	// Who asked: a chat user, the Aiden-User header, or the peer address.
+	// Who asked: the authenticated subject, the subject a chat user maps to
+	// (or slack:TEAM/USER), or the peer address when authentication is off.
 	Caller string `protobuf:"bytes,4,opt,name=caller,proto3" json:"caller,omitempty"`
 	// Which door it came through.
 	Door Door `protobuf:"varint,5,opt,name=door,proto3,enum=aiden.v1.Door" json:"door,omitempty"`
