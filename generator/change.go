@@ -2,7 +2,6 @@ package generator
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/prompts"
 	"github.com/stackgen/aiden/validators"
-	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -140,10 +138,7 @@ func (e *Engine) modelChange(ctx context.Context, req Request, app *change.App, 
 // intent, the app's files and the generation config (all redacted), and
 // the policies' names. Nothing else of the workspace is sent.
 func (e *Engine) changeInput(req Request, app *change.App) (prompts.ChangeInput, int) {
-	version := cmp.Or(req.KubernetesVersion, e.opts.KubernetesVersion)
-	if version == "" {
-		version, _ = schema.Version()
-	}
+	version := e.kubernetesVersion(req)
 	total := 0
 	redact := func(b []byte) []byte {
 		out, n := redactSecrets(b)

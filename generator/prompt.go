@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"regexp"
@@ -29,13 +30,7 @@ var builtinPolicies = []string{
 // Kustomize the paths of the repository's Components and of the overlays
 // that use them. Nothing else of the workspace is sent (docs/models.md).
 func (e *Engine) promptInput(req Request, target string, format Format) (prompts.Input, int) {
-	version := req.KubernetesVersion
-	if version == "" {
-		version = e.opts.KubernetesVersion
-	}
-	if version == "" {
-		version, _ = schema.Version()
-	}
+	version := e.kubernetesVersion(req)
 	total := 0
 	redact := func(b []byte) []byte {
 		out, n := redactSecrets(b)
@@ -124,4 +119,14 @@ func policyLine(p string, content []byte) string {
 		return fmt.Sprintf("repository %s %s (%s)", kind, name, p)
 	}
 	return ""
+}
+
+// kubernetesVersion is the version the model is told to write for: the
+// request's, the engine's, or that of the schemas that ship with aiden.
+func (e *Engine) kubernetesVersion(req Request) string {
+	if v := cmp.Or(req.KubernetesVersion, e.opts.KubernetesVersion); v != "" {
+		return v
+	}
+	v, _ := schema.Version()
+	return v
 }

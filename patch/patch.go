@@ -42,20 +42,7 @@ func Unified(old, new []workspace.File, deleted ...string) []byte {
 	for _, f := range new {
 		after[f.Path] = f.Content
 	}
-	paths := make([]string, 0, len(after)+len(deleted))
-	for p := range after {
-		paths = append(paths, p)
-	}
-	gone := map[string]bool{}
-	for _, p := range deleted {
-		if _, inOld := before[p]; inOld && !gone[p] {
-			if _, inNew := after[p]; !inNew {
-				gone[p] = true
-				paths = append(paths, p)
-			}
-		}
-	}
-	sort.Strings(paths)
+	paths, gone := order(before, after, deleted)
 
 	var out bytes.Buffer
 	for _, p := range paths {
@@ -266,4 +253,25 @@ func quote(name string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// order lists the paths a patch covers, sorted: every path of after, and
+// each path of deleted that before has and after lacks (also returned in
+// gone).
+func order(before, after map[string][]byte, deleted []string) (paths []string, gone map[string]bool) {
+	paths = make([]string, 0, len(after)+len(deleted))
+	for p := range after {
+		paths = append(paths, p)
+	}
+	gone = map[string]bool{}
+	for _, p := range deleted {
+		if _, inOld := before[p]; inOld && !gone[p] {
+			if _, inNew := after[p]; !inNew {
+				gone[p] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	sort.Strings(paths)
+	return paths, gone
 }

@@ -90,20 +90,7 @@ func Redact(old, new []workspace.File, deleted ...string) Redacted {
 		after[f.Path] = c
 	}
 
-	paths := make([]string, 0, len(after)+len(deleted))
-	for p := range after {
-		paths = append(paths, p)
-	}
-	gone := map[string]bool{}
-	for _, p := range deleted {
-		if _, inOld := before[p]; inOld && !gone[p] {
-			if _, inNew := after[p]; !inNew {
-				gone[p] = true
-				paths = append(paths, p)
-			}
-		}
-	}
-	sort.Strings(paths)
+	paths, gone := order(before, after, deleted)
 
 	var b bytes.Buffer
 	for _, p := range paths {
