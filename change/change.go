@@ -171,7 +171,7 @@ func apply(ctx context.Context, app *App, req Request) (*Result, map[string][]in
 	a := newAuthor(app, req.Workspace)
 	in := parseIntent(req.Intent, a.environments(), a.names())
 	if req.Environment != "" && in.env == "" {
-		in.env = normEnv(strings.ToLower(req.Environment))
+		in.env = planner.NormalEnvironment(strings.ToLower(req.Environment))
 	}
 	if len(in.unknown) > 0 {
 		return nil, nil, unsupported(app.Kind, "%q (the words %s)", req.Intent, quoteList(in.unknown))

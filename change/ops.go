@@ -510,27 +510,13 @@ func envFor(word string, known []string) string {
 	if contains(known, word) {
 		return word
 	}
-	n := normEnv(word)
+	n := planner.NormalEnvironment(word)
 	for _, k := range known {
-		if normEnv(k) == n {
+		if planner.NormalEnvironment(k) == n {
 			return k
 		}
 	}
 	return n
-}
-
-func normEnv(s string) string {
-	switch s {
-	case "prod", "production":
-		return "production"
-	case "stage", "staging":
-		return "staging"
-	case "dev", "development":
-		return "dev"
-	case "testing":
-		return "test"
-	}
-	return s
 }
 
 // size turns "50" "gb" into 50Gi: people who say GB mean the binary unit

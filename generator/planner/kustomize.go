@@ -44,7 +44,7 @@ func (p *parser) setEnvReplicas(env string, n int, from string) bool {
 	if n < 1 || n > 100 {
 		return false
 	}
-	env = normEnv(env)
+	env = NormalEnvironment(env)
 	o := p.override(env)
 	o.Replicas = n
 	p.perEnv[env] = o
@@ -84,7 +84,7 @@ func (p *parser) setEnvResource(per *map[string]string, key, env, q, from string
 	if q == "" {
 		return false
 	}
-	env = normEnv(env)
+	env = NormalEnvironment(env)
 	p.override(env)
 	if *per == nil {
 		*per = map[string]string{}
@@ -105,11 +105,11 @@ func (p *parser) environmentsFor(plan *Plan, h Hints) {
 	if e := PathEnvironment(h.TargetPath, "clusters"); len(envs) == 0 && e != "" {
 		// A folder of one cluster holds that environment only; finish
 		// has reported it as the plan's environment.
-		envs = []string{normEnv(asciiLower(e))}
+		envs = []string{NormalEnvironment(asciiLower(e))}
 	}
 	if len(envs) == 0 {
 		for _, e := range h.Environments {
-			envs = append(envs, normEnv(asciiLower(e)))
+			envs = append(envs, NormalEnvironment(asciiLower(e)))
 		}
 		envs = dedupe(envs)
 		from = "(workspace)"
@@ -203,7 +203,7 @@ func WorkspaceComponents(files []workspace.File) []Component {
 		if env == "" || byPath[dir] != nil {
 			continue
 		}
-		env = normEnv(asciiLower(env))
+		env = NormalEnvironment(asciiLower(env))
 		for _, c := range tree.ComponentsOf(dir) {
 			comp := byPath[c]
 			if comp.UsedBy == nil {

@@ -485,7 +485,7 @@ var rules = []rule{
 	// staging.shop.example.com in staging".
 	{re(`(?:(?:exposed|available|reachable|served|published|routed|accessible) )?(?:(?:at|on|via|under|as) )?(?:(?:host|hostname|domain) )?(?:and )?(https?://)?` + hostRE + `/? (?:in|for|on) (?:the )?` + envRE),
 		func(p *parser, m match) bool {
-			env := normEnv(m.groups[3])
+			env := NormalEnvironment(m.groups[3])
 			if p.ingress == nil {
 				p.ingress = &Ingress{}
 			}
@@ -543,14 +543,14 @@ var rules = []rule{
 	// Environment: "in production", "for staging", "in the dev environment".
 	{re(`(?:(?:in|to|into|for|on) )?(?:the )?(production|prod|staging|stage|development|dev)(?: (?:environment|env|cluster|namespace))?`),
 		func(p *parser, m match) bool {
-			p.environment = normEnv(m.groups[1])
+			p.environment = NormalEnvironment(m.groups[1])
 			p.environments = append(p.environments, p.environment)
 			p.fact("environment", p.environment, m.from)
 			return true
 		}},
 	{re(`(?:(?:in|to|into|for|on) (?:the )?(test|testing|qa|sandbox)(?: (?:environment|env|cluster))?|(?:the )?(test|testing|qa|sandbox) (?:environment|env|cluster))`),
 		func(p *parser, m match) bool {
-			p.environment = normEnv(m.groups[1] + m.groups[2])
+			p.environment = NormalEnvironment(m.groups[1] + m.groups[2])
 			p.environments = append(p.environments, p.environment)
 			p.fact("environment", p.environment, m.from)
 			return true
@@ -834,7 +834,9 @@ func size(n, unit string) string {
 	return n + "Gi"
 }
 
-func normEnv(s string) string {
+// NormalEnvironment is the usual name of an environment: "prod" is
+// production, "stage" staging, "development" dev and "testing" test.
+func NormalEnvironment(s string) string {
 	switch s {
 	case "prod", "production":
 		return "production"
@@ -903,9 +905,9 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 		switch {
 		case hint.env == "":
 		case plan.Environment == "":
-			plan.Environment = normEnv(asciiLower(hint.env))
+			plan.Environment = NormalEnvironment(asciiLower(hint.env))
 			p.fact("environment", plan.Environment, hint.from)
-		case normEnv(asciiLower(hint.env)) != plan.Environment:
+		case NormalEnvironment(asciiLower(hint.env)) != plan.Environment:
 			plan.note(fmt.Sprintf("the intent says %s but %s says %s; using %s", plan.Environment, hint.from, hint.env, plan.Environment))
 		}
 	}

@@ -190,7 +190,7 @@ var tfRules = []rule{
 	// Environments.
 	{re(`(?:(?:in|to|into|for|on) )?(?:the )?` + envRE),
 		func(p *parser, m match) bool {
-			p.environment = normEnv(m.groups[1])
+			p.environment = NormalEnvironment(m.groups[1])
 			p.fact("environment", p.environment, m.from)
 			return true
 		}},
@@ -331,7 +331,7 @@ func tfEnvironment(p *parser, plan *Plan, h Hints) {
 			}
 		}
 		if env != "" {
-			plan.Environment = normEnv(asciiLower(env))
+			plan.Environment = NormalEnvironment(asciiLower(env))
 			p.fact("environment", plan.Environment, from)
 		}
 	}
