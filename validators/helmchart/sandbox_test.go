@@ -61,7 +61,7 @@ var probes = []struct {
 }
 
 func TestIsolatedRenderBoundsProbes(t *testing.T) {
-	isolate(t, Limits{MaxMemory: 256 << 20, MaxOutput: 1 << 20, Timeout: 5 * time.Second})
+	isolate(t, Limits{MaxMemory: 256 << 20, MaxOutput: 1 << 20, Timeout: 3 * time.Second})
 	r, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
