@@ -373,7 +373,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 			}
 			return files, conventionsReport(cfg, conv), nil
 		}
-		if err := e.modelPlan(ctx, req, target, format, model, res, stage, streaming, progress, shape); err != nil {
+		if err := e.modelPlan(ctx, req, guard.owner, format, model, res, stage, streaming, progress, shape); err != nil {
 			return nil, err
 		}
 		if err := register(req.Workspace, target, res); err != nil {
@@ -430,7 +430,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 		return nil, err
 	}
 	var final []workspace.File
-	final, res.Deleted = settle(format, target, req.Workspace, res.Files)
+	final, res.Deleted = settle(format, guard.owner, req.Workspace, res.Files)
 	stage(StagePlan, start, res.Provenance.Summary)
 
 	if !req.SkipValidation {
@@ -684,8 +684,8 @@ func place(target string, files []workspace.File) ([]workspace.File, error) {
 // target is kept, and is checked with the new files, since it will sit
 // beside them. A file aiden did not write keeps its place over a generated
 // one (see guard).
-func settle(format Format, target string, ws, generated []workspace.File) (final []workspace.File, deleted []string) {
-	own := ownerOf(target, ws)
+func settle(format Format, own owner, ws, generated []workspace.File) (final []workspace.File, deleted []string) {
+	target := own.target
 	made := make(map[string]bool, len(generated))
 	for _, f := range generated {
 		if !own.foreign(f.Path, f.Content) {

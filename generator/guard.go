@@ -25,33 +25,25 @@ const (
 // files it lists that were changed by hand. Files it never wrote are never
 // touched. It keeps the record up to date.
 type guard struct {
+	owner
 	mode   Mode
 	force  bool
 	intent string
-	target string
-	rec    *record.Record    // nil when the target has none
-	have   map[string][]byte // the files at the target, by repository path
 }
 
 // newGuard reads the target's record from the workspace. A record that
 // cannot be read, or ModeCreate on a folder that holds an app aiden wrote,
 // is refused.
 func newGuard(req Request, mode Mode, target string) (*guard, error) {
-	rec, err := record.Read(target, req.Workspace)
+	own, err := ownerOf(target, req.Workspace)
 	if err != nil {
 		return nil, invalidf("%v: fix the record or delete it (aiden then treats every file in %s as written by hand)", err, target)
 	}
-	g := &guard{mode: mode, force: req.Force, intent: strings.TrimSpace(req.Intent), target: target, rec: rec, have: map[string][]byte{}}
-	for _, f := range req.Workspace {
-		if p, err := workspace.Clean(f.Path); err == nil && workspace.Within(target, p) && p != target {
-			g.have[p] = f.Content
-		}
-	}
-	if mode == ModeCreate && rec != nil {
+	if mode == ModeCreate && own.rec != nil {
 		return nil, invalidf("%s already holds an app aiden wrote (%s lists %d files): say what to change, or ask to replace it (--replace)",
-			target, path.Join(target, record.Path), len(rec.Files))
+			target, path.Join(target, record.Path), len(own.rec.Files))
 	}
-	return g, nil
+	return &guard{owner: own, mode: mode, force: req.Force, intent: strings.TrimSpace(req.Intent)}, nil
 }
 
 // owner is settle's view of the target's record: whether a generated file
@@ -63,15 +55,18 @@ type owner struct {
 	have   map[string][]byte
 }
 
-func ownerOf(target string, ws []workspace.File) owner {
-	rec, _ := record.Read(target, ws) // newGuard has refused a bad record
+func ownerOf(target string, ws []workspace.File) (owner, error) {
+	rec, err := record.Read(target, ws)
+	if err != nil {
+		return owner{}, err
+	}
 	o := owner{target: target, rec: rec, have: map[string][]byte{}}
 	for _, f := range ws {
-		if p, err := workspace.Clean(f.Path); err == nil && workspace.Within(target, p) {
+		if p, err := workspace.Clean(f.Path); err == nil && workspace.Within(target, p) && p != target {
 			o.have[p] = f.Content
 		}
 	}
-	return o
+	return o, nil
 }
 
 // foreign reports whether a generated file at p with content would replace
@@ -85,8 +80,6 @@ func (o owner) foreign(p string, content []byte) bool {
 func (o owner) wrote(p string) bool { return o.rec.Has(o.rel(p)) }
 
 func (o owner) rel(p string) string { return strings.TrimPrefix(p, o.target+"/") }
-
-func (g *guard) rel(p string) string { return strings.TrimPrefix(p, g.target+"/") }
 
 // finish checks the files a generation writes and deletes at the target
 // against the record, refuses what would destroy a file changed by hand

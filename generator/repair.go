@@ -30,10 +30,11 @@ type best struct {
 // follow the repository's conventions and returns the conventions check,
 // which joins the attempt's report. It fills res; it fails only when no
 // attempt gave usable files.
-func (e *Engine) modelPlan(ctx context.Context, req Request, target string, format Format, model string,
+func (e *Engine) modelPlan(ctx context.Context, req Request, own owner, format Format, model string,
 	res *Result, stage func(Stage, time.Time, string), streaming bool, progress func(Event),
 	shape func(context.Context, []workspace.File) ([]workspace.File, validators.Report, error)) error {
 	prov := &res.Provenance
+	target := own.target
 	in, redacted := e.promptInput(req, target, format)
 	prov.Redacted = redacted
 	for _, ex := range in.Examples {
@@ -51,7 +52,7 @@ func (e *Engine) modelPlan(ctx context.Context, req Request, target string, form
 		if err != nil {
 			return landing{}, err
 		}
-		final, deleted := settle(format, target, req.Workspace, files)
+		final, deleted := settle(format, own, req.Workspace, files)
 		return landing{files: files, final: final, deleted: deleted, conv: conv}, nil
 	}
 	if err := e.modelLoop(ctx, req, target, model, p, res, stage, streaming, progress, land); err != nil {
