@@ -105,7 +105,7 @@ func New(opts Options) (*Validator, error) {
 // error means a check could not run. It is Render followed by Check.
 func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts CheckOptions) (Report, error) {
 	in := classify(files, opts.Named)
-	r, rep, err := v.render(ctx, in, opts.Workspace)
+	r, rep, err := v.render(ctx, in, RenderOptions{Repository: opts.Workspace})
 	if err != nil {
 		return Report{}, err
 	}
@@ -120,6 +120,7 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts C
 
 // Rendered is what rendering produced: the objects to check, as files
 // with repository paths (a chart's objects are named after its templates).
+// Every check reads it; nothing renders a chart or builds an overlay again.
 type Rendered struct {
 	// Objects are the rendered manifests and the plain manifests given.
 	// A Kustomize overlay's objects are one file named after the overlay
@@ -136,83 +137,74 @@ type Rendered struct {
 	// subcharts' too), with repository paths: the policy check scans them
 	// for credentials, which a value no template uses would otherwise hide.
 	Values []workspace.File
+	// Charts are the charts rendered, by root folder, sorted, each with
+	// the release it was rendered as and its objects (which are also in
+	// Objects).
+	Charts []RenderedChart
+	// Built holds what each Kustomize folder built: the Kustomizations and
+	// RenderOptions.Build, by folder. A folder that did not build is absent.
+	Built map[string][]byte
+}
+
+// RenderedChart is one chart as Render rendered it.
+type RenderedChart struct {
+	// Root is the chart's folder (repository path).
+	Root string
+	// Release is the release the chart was rendered as.
+	Release Release
+	// Objects are the rendered templates, with repository paths.
+	Objects []workspace.File
+	// Failed is true when the chart did not render (a render finding says
+	// why); Objects may then be incomplete.
+	Failed bool
+}
+
+// Release is the name and namespace a chart is rendered as: .Release.Name
+// and .Release.Namespace.
+type Release struct {
+	Name, Namespace string
+}
+
+// RenderOptions say how Render renders.
+type RenderOptions struct {
+	// Repository holds the repository's other files (paths relative to the
+	// same root): overlays among the files are built over them, so one that
+	// refers to a base or a Component outside the files builds as it will
+	// in the repository; they are not checked themselves.
+	Repository []workspace.File
+	// Releases gives, by chart root folder, the release each chart is
+	// rendered as; a chart not listed, or an empty field, takes the
+	// Validator's Options.ReleaseName and Namespace.
+	Releases map[string]Release
+	// Build names more Kustomize folders to build, besides those no other
+	// kustomization includes, for checks that read what one overlay builds
+	// (Rendered.Built). A folder is built once however often it is named
+	// or included; their objects are not added to Objects.
+	Build []string
 }
 
 // Render renders and lints every chart in files, builds every Kustomize
 // overlay and collects the plain manifests, returning the objects for
-// Check and the render, lint and kustomize checks' report. repo holds the
-// repository's other files (paths relative to the same root): overlays
-// among files are built over them, so one that refers to a base or a
-// Component outside files builds as it will in the repository; repo files
-// themselves are not checked.
-func (v *Validator) Render(ctx context.Context, files, repo []workspace.File) (Rendered, Report, error) {
-	return v.render(ctx, classify(files, nil), repo)
+// Check and the render, lint and kustomize checks' report. Each chart is
+// rendered once and each Kustomize folder built once: what Check and the
+// callers' own checks read is that render.
+func (v *Validator) Render(ctx context.Context, files []workspace.File, opts RenderOptions) (Rendered, Report, error) {
+	return v.render(ctx, classify(files, nil), opts)
 }
 
-func (v *Validator) render(ctx context.Context, in inputs, repo []workspace.File) (Rendered, Report, error) {
-	charts, kfiles, tfFiles, manifests := in.charts, in.kfiles, in.terraform, in.manifests
+func (v *Validator) render(ctx context.Context, in inputs, opts RenderOptions) (Rendered, Report, error) {
 	var rep Report
-	out := Rendered{Terraform: tfFiles}
-
-	if len(charts) > 0 {
-		render := Check{Name: "render", Checked: len(charts)}
-		lint := Check{Name: "lint", Checked: len(charts)}
-		var renderFindings, lintFindings []Finding
-		for _, root := range sortedKeys(charts) {
-			chartFiles := charts[root]
-			out.Values = append(out.Values, chartValues(root, chartFiles)...)
-			res, err := v.helm.Render(ctx, chartFiles)
-			if err != nil {
-				return Rendered{}, Report{}, err
-			}
-			for _, m := range res.Messages {
-				renderFindings = append(renderFindings, chartFinding(root, m))
-			}
-			for _, f := range res.Manifests {
-				out.Objects = append(out.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
-			}
-			msgs, err := v.helm.Lint(ctx, chartFiles, res)
-			if err != nil {
-				return Rendered{}, Report{}, err
-			}
-			for _, m := range msgs {
-				lintFindings = append(lintFindings, chartFinding(root, m))
-			}
+	out := Rendered{Terraform: in.terraform}
+	if len(in.charts) > 0 {
+		if err := v.renderCharts(ctx, in.charts, opts.Releases, &out, &rep); err != nil {
+			return Rendered{}, Report{}, err
 		}
-		render.Status, render.Detail = summarize(renderFindings, len(charts), "chart")
-		lint.Status, lint.Detail = summarize(lintFindings, len(charts), "chart")
-		rep.Checks = append(rep.Checks, render, lint)
-		rep.Findings = append(rep.Findings, renderFindings...)
-		rep.Findings = append(rep.Findings, lintFindings...)
 	}
-	if len(kfiles) > 0 {
-		tree := kustomize.Load(kfiles, repo)
-		out.Kustomizations = tree.Roots()
-		check := Check{Name: "kustomize", Checked: len(out.Kustomizations)}
-		var findings []Finding
-		seen := map[kustomize.Problem]bool{}
-		for _, res := range tree.Build(out.Kustomizations) {
-			for _, p := range res.Problems {
-				if seen[p] {
-					continue // a broken base is reported once, not per overlay
-				}
-				seen[p] = true
-				f := Finding{File: p.File, Rule: "kustomize", Severity: SeverityError, Message: p.Message}
-				if p.Warning {
-					f.Severity = SeverityWarning
-				}
-				findings = append(findings, f)
-			}
-			if res.Manifest != nil {
-				out.Objects = append(out.Objects, workspace.File{Path: res.Dir, Content: res.Manifest})
-			}
-		}
-		check.Status, check.Detail = summarize(findings, len(out.Kustomizations), "overlay")
-		rep.Checks = append(rep.Checks, check)
-		rep.Findings = append(rep.Findings, findings...)
+	if len(in.kfiles) > 0 {
+		v.buildKustomize(ctx, in.kfiles, opts, &out, &rep)
 	}
-	if len(tfFiles) > 0 {
-		res, err := v.terraform.Check(ctx, tfFiles)
+	if len(in.terraform) > 0 {
+		res, err := v.terraform.Check(ctx, in.terraform)
 		if err != nil {
 			return Rendered{}, Report{}, err
 		}
@@ -220,8 +212,99 @@ func (v *Validator) render(ctx context.Context, in inputs, repo []workspace.File
 		rep.Checks = append(rep.Checks, checks...)
 		rep.Findings = append(rep.Findings, findings...)
 	}
-	out.Objects = append(out.Objects, manifests...)
+	out.Objects = append(out.Objects, in.manifests...)
 	return out, rep, nil
+}
+
+// renderCharts renders and lints each chart once, as its release, adding
+// its objects to out and the render and lint checks to rep.
+func (v *Validator) renderCharts(ctx context.Context, charts map[string][]workspace.File, releases map[string]Release, out *Rendered, rep *Report) error {
+	render := Check{Name: "render", Checked: len(charts)}
+	lint := Check{Name: "lint", Checked: len(charts)}
+	var renderFindings, lintFindings []Finding
+	for _, root := range sortedKeys(charts) {
+		chartFiles := charts[root]
+		out.Values = append(out.Values, chartValues(root, chartFiles)...)
+		helm := v.helm
+		if rel, ok := releases[root]; ok {
+			helm = helm.As(rel.Name, rel.Namespace)
+		}
+		res, err := helm.Render(ctx, chartFiles)
+		if err != nil {
+			return err
+		}
+		rc := RenderedChart{Root: root, Release: Release{Name: helm.ReleaseName(), Namespace: helm.Namespace()}}
+		for _, m := range res.Messages {
+			renderFindings = append(renderFindings, chartFinding(root, m))
+			rc.Failed = rc.Failed || m.Level == helmchart.Error
+		}
+		for _, f := range res.Manifests {
+			rc.Objects = append(rc.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
+		}
+		out.Objects = append(out.Objects, rc.Objects...)
+		out.Charts = append(out.Charts, rc)
+		msgs, err := helm.Lint(ctx, chartFiles, res)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			lintFindings = append(lintFindings, chartFinding(root, m))
+		}
+	}
+	render.Status, render.Detail = summarize(renderFindings, len(charts), "chart")
+	lint.Status, lint.Detail = summarize(lintFindings, len(charts), "chart")
+	rep.Checks = append(rep.Checks, render, lint)
+	rep.Findings = append(rep.Findings, renderFindings...)
+	rep.Findings = append(rep.Findings, lintFindings...)
+	return nil
+}
+
+// buildKustomize builds each Kustomize folder no other includes, and the
+// folders opts.Build names, once, over opts.Repository, adding the
+// former's objects to out and the kustomize check to rep.
+func (v *Validator) buildKustomize(ctx context.Context, kfiles []workspace.File, opts RenderOptions, out *Rendered, rep *Report) {
+	tree := kustomize.Load(kfiles, opts.Repository)
+	out.Kustomizations = tree.Roots()
+	roots := make(map[string]bool, len(out.Kustomizations))
+	dirs := append([]string{}, out.Kustomizations...)
+	for _, d := range out.Kustomizations {
+		roots[d] = true
+	}
+	for _, d := range opts.Build {
+		if !roots[d] {
+			roots[d] = false
+			dirs = append(dirs, d)
+		}
+	}
+	check := Check{Name: "kustomize", Checked: len(out.Kustomizations)}
+	var findings []Finding
+	seen := map[kustomize.Problem]bool{}
+	out.Built = map[string][]byte{}
+	for _, res := range tree.BuildContext(ctx, dirs) {
+		if res.Manifest != nil {
+			out.Built[res.Dir] = res.Manifest
+		}
+		if !roots[res.Dir] {
+			continue // asked for by a caller; its problems are its includer's
+		}
+		for _, p := range res.Problems {
+			if seen[p] {
+				continue // a broken base is reported once, not per overlay
+			}
+			seen[p] = true
+			f := Finding{File: p.File, Rule: "kustomize", Severity: SeverityError, Message: p.Message}
+			if p.Warning {
+				f.Severity = SeverityWarning
+			}
+			findings = append(findings, f)
+		}
+		if res.Manifest != nil {
+			out.Objects = append(out.Objects, workspace.File{Path: res.Dir, Content: res.Manifest})
+		}
+	}
+	check.Status, check.Detail = summarize(findings, len(out.Kustomizations), "overlay")
+	rep.Checks = append(rep.Checks, check)
+	rep.Findings = append(rep.Findings, findings...)
 }
 
 // terraformReport turns a terraform check result into the "terraform"

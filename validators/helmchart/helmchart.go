@@ -19,6 +19,7 @@ import (
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/lint/support"
 
+	"github.com/stackgen/aiden/internal/rendercount"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -60,6 +61,12 @@ func New(opts Options) (*Renderer, error) {
 	opts.KubeVersion = kube.Version
 	return &Renderer{opts: opts, kube: &kube}, nil
 }
+
+// ReleaseName is the release name r renders charts as.
+func (r *Renderer) ReleaseName() string { return r.opts.ReleaseName }
+
+// Namespace is the release namespace r renders charts in.
+func (r *Renderer) Namespace() string { return r.opts.Namespace }
 
 // Level is how serious a message is.
 type Level int
@@ -109,10 +116,31 @@ func (r *Renderer) Render(ctx context.Context, files []workspace.File) (Result, 
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("render chart: %w", err)
 	}
+	var res Result
 	if sb := sandbox.Load(); sb != nil {
-		return r.renderIsolated(ctx, sb, files)
+		var err error
+		if res, err = r.renderIsolated(ctx, sb, files); err != nil {
+			return Result{}, err
+		}
+	} else {
+		res = r.render(files, limits().MaxOutput)
 	}
-	return r.render(files, limits().MaxOutput), nil
+	rendercount.Add(ctx, "chart "+res.Name)
+	return res, nil
+}
+
+// As returns a Renderer like r that renders charts as the release name in
+// namespace (empty keeps r's), so that one Renderer serves every chart of
+// a request, each rendered as the release it will be.
+func (r *Renderer) As(name, namespace string) *Renderer {
+	c := *r
+	if name != "" {
+		c.opts.ReleaseName = name
+	}
+	if namespace != "" {
+		c.opts.Namespace = namespace
+	}
+	return &c
 }
 
 // render renders in this process.

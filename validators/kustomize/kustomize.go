@@ -6,6 +6,7 @@
 package kustomize
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/stackgen/aiden/internal/rendercount"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -305,13 +307,20 @@ func (fo *folder) component() bool { return fo.k.Kind == types.ComponentKind }
 // so a broken base is reported once, at the base, and not again for every
 // overlay built on it.
 func (t *Tree) Build(dirs []string) []Result {
+	return t.BuildContext(context.Background(), dirs)
+}
+
+// BuildContext is Build on behalf of ctx: each folder kustomize runs on is
+// counted by a counter ctx carries (internal/rendercount), and each is
+// run at most once however many of dirs include it.
+func (t *Tree) BuildContext(ctx context.Context, dirs []string) []Result {
 	fs := filesys.MakeFsInMemory()
 	for _, f := range t.files {
 		if err := fs.WriteFile("/"+f.Path, f.Content); err != nil {
 			return []Result{{Problems: []Problem{{File: f.Path, Message: fmt.Sprintf("load into memory: %v", err)}}}}
 		}
 	}
-	b := &builder{t: t, fs: fs, k: krusty.MakeKustomizer(krusty.MakeDefaultOptions()), done: map[string]*Result{}}
+	b := &builder{ctx: ctx, t: t, fs: fs, k: krusty.MakeKustomizer(krusty.MakeDefaultOptions()), done: map[string]*Result{}}
 	out := make([]Result, 0, len(dirs))
 	for _, d := range dirs {
 		out = append(out, *b.build(d))
@@ -320,6 +329,7 @@ func (t *Tree) Build(dirs []string) []Result {
 }
 
 type builder struct {
+	ctx  context.Context
 	t    *Tree
 	fs   filesys.FileSystem
 	k    *krusty.Kustomizer
@@ -362,6 +372,7 @@ func (b *builder) build(dir string) *Result {
 			return res
 		}
 	}
+	rendercount.Add(b.ctx, "kustomize "+dir)
 	m, err := b.k.Run(b.fs, "/"+dir)
 	if err != nil {
 		res.Problems = fo.problem(clean(err.Error()), false)
@@ -413,6 +424,7 @@ func (b *builder) component(dir string) *Result {
 		return res
 	}
 	defer b.fs.RemoveAll(scratch)
+	rendercount.Add(b.ctx, "kustomize component "+dir)
 	if _, err := b.k.Run(b.fs, scratch); err != nil {
 		res.Problems = fo.problem(clean(strings.ReplaceAll(err.Error(), scratch+"/", "")), false)
 		return res
