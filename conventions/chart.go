@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -27,80 +28,186 @@ const (
 	valuePodAnnotations    = "podAnnotations"
 )
 
-// applyChart renders the chart at root, checks its objects, and fixes
-// what breaks the conventions in the chart's values.yaml; the chart is
-// then rendered again and what still breaks them is reported.
-func applyChart(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
-	valuesPath := join(root, "values.yaml")
-	r, err := chartRenderer(cfg, vars)
-	if err != nil {
-		return nil, nil, err
+// Releases returns the release each chart among files (paths relative to
+// the repository) will be installed as, by chart root folder: the one a
+// Flux HelmRelease among files installs it as (spec.releaseName, else
+// [spec.targetNamespace-]metadata.name; spec.targetNamespace, else
+// metadata.namespace), else the app's name; in the namespace the config
+// wants when the HelmRelease names none, else "default". Charts are
+// rendered, fixed and checked as that release.
+func Releases(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File) map[string]validators.Release {
+	roots := chartRoots(files)
+	if len(roots) == 0 {
+		return nil
 	}
-	before, _, ok, err := renderCheck(ctx, r, cfg, vars, root, files)
-	if err != nil || !ok || len(before) == 0 {
-		return files, before, err // a chart that does not render is the render check's to report
+	out := make(map[string]validators.Release, len(roots))
+	for _, root := range roots {
+		out[root] = chartRelease(cfg, vars, root, files)
 	}
+	return out
+}
 
+// chartRelease is the release of the chart at root (see Releases).
+func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) validators.Release {
+	var rel validators.Release
+	roots := chartRoots(files)
+	for _, f := range files {
+		if !isYAML(f.Path) || inChartTemplates(f.Path, roots) || !bytes.Contains(f.Content, []byte("HelmRelease")) {
+			continue
+		}
+		yf, err := parseFile(f.Path, f.Content)
+		if err != nil {
+			continue
+		}
+		for _, o := range yf.objects {
+			spec := get(o.root, "spec")
+			chart := strings.TrimPrefix(scalar(dig(spec, "chart", "spec"), "chart"), "./")
+			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || path.Clean(chart) != root {
+				continue
+			}
+			target := scalar(spec, "targetNamespace")
+			rel.Name = cmp.Or(scalar(spec, "releaseName"), o.name)
+			if target != "" && scalar(spec, "releaseName") == "" {
+				rel.Name = target + "-" + o.name
+			}
+			rel.Namespace = cmp.Or(target, o.ns)
+		}
+	}
+	if rel.Name == "" {
+		rel.Name = cmp.Or(vars.App, path.Base(root))
+	}
+	if rel.Namespace == "" && cfg != nil && cfg.Namespace.Pattern != "" && len(cfg.Unset(cfg.Namespace.Pattern, vars)) == 0 {
+		rel.Namespace = cfg.Expand(cfg.Namespace.Pattern, vars)
+	}
+	rel.Namespace = cmp.Or(rel.Namespace, "default")
+	return rel
+}
+
+// sortedReleases returns releases as an iterator sorted by chart root.
+func sortedReleases(releases map[string]validators.Release) func(yield func(string, validators.Release) bool) {
+	return func(yield func(string, validators.Release) bool) {
+		roots := make([]string, 0, len(releases))
+		for r := range releases {
+			roots = append(roots, r)
+		}
+		sort.Strings(roots)
+		for _, r := range roots {
+			if !yield(r, releases[r]) {
+				return
+			}
+		}
+	}
+}
+
+// fixChart sets the values of the chart at root that make what it renders
+// follow the conventions, deciding from the sources alone, so that the
+// chart is rendered once, fixed, for every check: fullnameOverride to the
+// naming pattern's name when the names a chart derives from its release
+// name would break the pattern; each required label through the top-level
+// value of the same name when the chart has one (the chart already turns
+// it into the label; setting commonLabels too would repeat the label),
+// else through commonLabels; the required annotations through
+// commonAnnotations and podAnnotations. A value is set only when the
+// chart reads it (its templates name it) and it does not hold the wanted
+// value already. What the chart renders is then checked with the other
+// checks (CheckRendered); what these values cannot fix stays open there.
+func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, files []workspace.File) ([]workspace.File, []validators.Finding) {
+	valuesPath := join(root, "values.yaml")
+	reads := chartReads(root, files)
 	e := newEngine(cfg, vars, true)
 	values := content(files, valuesPath)
 	var fixes []validators.Finding
 	edit := func(key string, value any, rule, msg string) {
 		b, err := setValue(values, key, value)
 		if err != nil {
-			return
+			return // an unparseable values.yaml is the render check's to report
 		}
 		values = b
 		fixes = append(fixes, validators.Finding{File: valuesPath, Path: "/" + key, Rule: rule, Severity: validators.SeverityWarning, Message: msg, Fixable: true, Fixed: true})
 	}
-	if has(before, RuleNaming) && e.base != "" && len(e.base) <= cfg.MaxLength() {
-		edit(valueFullname, e.base, RuleNaming, fmt.Sprintf("set %s to %q so that objects are named after naming.pattern %q", valueFullname, e.base, cfg.Naming.Pattern))
+	top := topLevelScalars(values)
+	if e.base != "" && len(e.base) <= cfg.MaxLength() && reads(valueFullname) {
+		name := cmp.Or(top[valueFullname], release)
+		if e.nameProblem(name) != "" && top[valueFullname] != e.base {
+			edit(valueFullname, e.base, RuleNaming, fmt.Sprintf("set %s to %q so that objects are named after naming.pattern %q", valueFullname, e.base, cfg.Naming.Pattern))
+		}
 	}
-	if has(before, RuleLabels) {
-		top := topLevelScalars(values)
-		common := map[string]string{}
-		for _, l := range e.labels {
-			// A value the chart already turns into this label (team,
-			// environment) must change there, or the label would repeat.
-			if _, ok := top[l.key]; ok {
+	common := map[string]string{}
+	have := topLevelMaps(values)
+	for _, l := range e.labels {
+		// A value the chart already turns into this label (team,
+		// environment) must change there, or the label would repeat.
+		if v, ok := top[l.key]; ok {
+			if v != l.value {
 				edit(l.key, l.value, RuleLabels, fmt.Sprintf("set %s to %q for the required label %s", l.key, l.value, l.key))
-				continue
 			}
+			continue
+		}
+		if have[valueCommonLabels][l.key] != l.value {
 			common[l.key] = l.value
 		}
-		if len(common) > 0 {
-			edit(valueCommonLabels, common, RuleLabels, fmt.Sprintf("added the required labels %s to %s", keys(common), valueCommonLabels))
-		}
 	}
-	if has(before, RuleAnnotations) {
+	if len(common) > 0 && reads(valueCommonLabels) {
+		edit(valueCommonLabels, common, RuleLabels, fmt.Sprintf("added the required labels %s to %s", keys(common), valueCommonLabels))
+	}
+	for _, key := range []string{valueCommonAnnotations, valuePodAnnotations} {
 		ann := map[string]string{}
 		for _, a := range e.annotations {
-			ann[a.key] = a.value
+			if have[key][a.key] != a.value {
+				ann[a.key] = a.value
+			}
 		}
-		edit(valueCommonAnnotations, ann, RuleAnnotations, fmt.Sprintf("added the required annotations %s to %s", keys(ann), valueCommonAnnotations))
-		edit(valuePodAnnotations, ann, RuleAnnotations, fmt.Sprintf("added the required annotations %s to %s", keys(ann), valuePodAnnotations))
+		if len(ann) > 0 && reads(key) {
+			edit(key, ann, RuleAnnotations, fmt.Sprintf("added the required annotations %s to %s", keys(ann), key))
+		}
 	}
 	if len(fixes) == 0 {
-		return files, before, nil
+		return files, nil
 	}
-	fixed := replace(files, valuesPath, values)
-	after, _, ok, err := renderCheck(ctx, r, cfg, vars, root, fixed)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !ok {
-		return files, before, nil // the fix broke the chart: keep it as it was
-	}
-	return fixed, append(fixes, after...), nil
+	return replace(files, valuesPath, values), fixes
 }
 
-// chartRenderer renders charts as the app's release, in the namespace the
-// config wants.
-func chartRenderer(cfg *genconfig.Config, vars genconfig.Vars) (*helmchart.Renderer, error) {
-	r, err := helmchart.New(helmchart.Options{ReleaseName: cmp.Or(vars.App, "release-name"), Namespace: cmp.Or(cfg.Expand(cfg.Namespace.Pattern, vars), "default"), KubeVersion: cfg.KubernetesVersion})
-	if err != nil {
-		return nil, fmt.Errorf("conventions: %w", err)
+// chartReads returns whether the chart at root reads a top-level value:
+// whether any of its files other than values files names it.
+func chartReads(root string, files []workspace.File) func(key string) bool {
+	var text [][]byte
+	for _, f := range files {
+		rel, ok := strings.CutPrefix(f.Path, root+"/")
+		if root == "." {
+			rel, ok = f.Path, true
+		}
+		if !ok || strings.HasPrefix(path.Base(rel), "values") || rel == "Chart.yaml" {
+			continue
+		}
+		text = append(text, f.Content)
 	}
-	return r, nil
+	return func(key string) bool {
+		for _, t := range text {
+			if bytes.Contains(t, []byte(key)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// topLevelMaps returns the top-level mappings of a values file whose
+// values are strings, by key.
+func topLevelMaps(values []byte) map[string]map[string]string {
+	var m map[string]any
+	_ = yaml.Unmarshal(values, &m)
+	out := map[string]map[string]string{}
+	for k, v := range m {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		out[k] = map[string]string{}
+		for kk, vv := range mm {
+			out[k][kk] = fmt.Sprint(vv)
+		}
+	}
+	return out
 }
 
 // renderCheck renders the chart at root and checks its objects, returning

@@ -8,14 +8,16 @@
 // and envFrom sources, service accounts, pull secrets, StatefulSet
 // serviceName, HPA targets, Ingress backends, RoleBinding subjects, Flux
 // sources). Plain manifests are edited in place, keeping comments; Helm
-// charts are fixed in their source, through values.yaml (fullnameOverride,
-// commonLabels, commonAnnotations, podAnnotations), then rendered again
-// to see what still breaks the conventions. A Kustomize base with
-// overlays, generated for no single environment, follows the rules
-// without {env}; each overlay's kustomization adds its environment's part
-// (namePrefix or nameSuffix, namespace, labels, commonAnnotations), and
-// CheckOverlays checks what each overlay builds. Each fix is a finding
-// marked Fixed; what could not be fixed is a finding left open.
+// charts are fixed in their source, through the values.yaml keys the chart
+// reads (fullnameOverride, commonLabels, commonAnnotations,
+// podAnnotations), decided from the sources without rendering. A
+// Kustomize base with overlays, generated for no single environment,
+// follows the rules without {env}; each overlay's kustomization adds its
+// environment's part (namePrefix or nameSuffix, namespace, labels,
+// commonAnnotations). Fix does all that; CheckRendered then checks what
+// the charts render and the overlays build, reading the one render the
+// other checks read (validators.Render). Each fix is a finding marked
+// Fixed; what could not be fixed is a finding left open.
 package conventions
 
 import (
@@ -30,6 +32,7 @@ import (
 
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -48,7 +51,41 @@ const (
 // left. Files that are neither charts nor YAML manifests pass through
 // unchanged. An error means the files could not be read or written, not
 // that they break the conventions.
+//
+// Apply is Fix followed by a render of each chart (as Releases says) and
+// its check, for callers that render nothing themselves; the generate
+// pipeline calls Fix, renders once, and checks that render with
+// CheckRendered.
 func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
+	out, findings, err := Fix(cfg, vars, files)
+	if err != nil || cfg == nil {
+		return out, findings, err
+	}
+	ccfg := chartConfig(cfg, vars, files)
+	for root, rel := range sortedReleases(Releases(cfg, vars, out)) {
+		r, err := helmchart.New(helmchart.Options{ReleaseName: rel.Name, Namespace: rel.Namespace, KubeVersion: cfg.KubernetesVersion})
+		if err != nil {
+			return nil, nil, fmt.Errorf("conventions: %w", err)
+		}
+		fs, _, _, err := renderCheck(ctx, r, ccfg, vars, root, out)
+		if err != nil {
+			return nil, nil, err
+		}
+		findings = append(findings, fs...)
+	}
+	return out, findings, nil
+}
+
+// Fix makes files (paths relative to the repository) follow cfg for the
+// app and environment in vars wherever that can be done in their sources,
+// rendering nothing: plain manifests are checked and edited in place
+// (renames follow to every reference), each Kustomize overlay of a base
+// made for no environment gets its environment's part, and each chart's
+// values.yaml is set so that what the chart renders follows the rules (see
+// fixChart). It returns the files in the same order with a finding per fix
+// and per problem left in the manifests. What charts render and overlays
+// build is checked afterwards, on the one render, by CheckRendered.
+func Fix(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
 	if cfg == nil {
 		return files, nil, nil
 	}
@@ -76,12 +113,27 @@ func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, file
 		}
 	}
 
-	charts := chartRoots(files)
+	fs, err := fixManifests(cfg, vars, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	findings = append(findings, fs...)
+	for root, rel := range sortedReleases(Releases(cfg, vars, out)) {
+		var fixes []validators.Finding
+		out, fixes = fixChart(cfg, vars, root, rel.Name, out)
+		findings = append(findings, fixes...)
+	}
+	return out, findings, nil
+}
+
+// fixManifests checks and fixes the plain manifests among files in place
+// (a chart's templates are fixed through its values; a manifest beside
+// Chart.yaml, such as the HelmRelease of the chart, is a plain manifest).
+func fixManifests(cfg *genconfig.Config, vars genconfig.Vars, out []workspace.File) ([]validators.Finding, error) {
+	charts := chartRoots(out)
 	var parsed []*yamlFile
 	index := map[string]int{}
-	for i, f := range files {
-		// A chart's templates are fixed through its values; a manifest
-		// beside Chart.yaml (a HelmRelease of the chart) is fixed in place.
+	for i, f := range out {
 		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
 			continue
 		}
@@ -97,28 +149,65 @@ func Apply(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, file
 	}
 	e := newEngine(cfg, vars, true)
 	e.run(parsed)
-	findings = append(findings, e.notices...)
-	findings = append(findings, e.findings...)
+	findings := append(e.notices, e.findings...)
 	for _, yf := range parsed {
 		if !yf.changed {
 			continue
 		}
 		b, err := yf.encode()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		out[index[yf.path]].Content = b
 	}
+	return findings, nil
+}
 
-	for _, root := range charts {
-		fixed, fs, err := applyChart(ctx, cfg, vars, root, out)
-		if err != nil {
-			return nil, nil, err
+// chartConfig is the config charts among files follow: cfg, or for a
+// Kustomize base with overlays of no environment, cfg without the rules
+// that use {env} (as Fix applies them).
+func chartConfig(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File) *genconfig.Config {
+	if vars.Env == "" && len(overlays(files)) > 0 {
+		if r := splitEnv(cfg); r.has() {
+			r.fitBase(cfg, vars, overlays(files))
+			return r.base
 		}
-		out = fixed
-		findings = append(findings, fs...)
 	}
-	return out, findings, nil
+	return cfg
+}
+
+// CheckRendered checks what the charts among files rendered and what
+// their Kustomize overlays built, as r holds it (validators.Render, asked
+// to build OverlayDirs too), against cfg for vars, without changing
+// anything: each chart's objects (a chart that did not render is the
+// render check's to report) and, when vars names no environment, each
+// overlay's build with {env} the overlay's environment (see
+// CheckOverlays).
+func CheckRendered(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File, r validators.Rendered) ([]validators.Finding, error) {
+	if cfg == nil {
+		return nil, nil
+	}
+	ccfg := chartConfig(cfg, vars, files)
+	roots := map[string]bool{}
+	for _, root := range chartRoots(files) {
+		roots[root] = true
+	}
+	var out []validators.Finding
+	for _, c := range r.Charts {
+		if !roots[c.Root] || c.Failed {
+			continue
+		}
+		fs, _, err := checkCount(ccfg, vars, c.Objects)
+		if err != nil {
+			continue // unparseable output is the schema check's to report
+		}
+		out = append(out, fs...)
+	}
+	built, err := checkOverlayBuilds(cfg, vars, files, r.Built)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, built...), nil
 }
 
 // Check checks rendered objects (a chart's output, a kustomize build or
@@ -196,9 +285,10 @@ func CheckFiles(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 	e.run(parsed)
 	findings := append(e.notices, e.findings...)
 	for _, root := range charts {
-		r, err := chartRenderer(cfg, vars)
+		rel := chartRelease(cfg, vars, root, files)
+		r, err := helmchart.New(helmchart.Options{ReleaseName: rel.Name, Namespace: rel.Namespace, KubeVersion: cfg.KubernetesVersion})
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("conventions: %w", err)
 		}
 		fs, objects, ok, err := renderCheck(ctx, r, cfg, vars, root, files)
 		if err != nil {

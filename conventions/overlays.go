@@ -252,6 +252,37 @@ func overlayLabels(k *yaml.Node, cfg *genconfig.Config, vars genconfig.Vars, lab
 // environment already, or there are no overlays, it returns nothing; so
 // does an overlay that does not build, which the kustomize check reports.
 func CheckOverlays(cfg *genconfig.Config, vars genconfig.Vars, files, repo []workspace.File) ([]validators.Finding, error) {
+	dirs := OverlayDirs(cfg, vars, files)
+	if len(dirs) == 0 {
+		return nil, nil
+	}
+	built := map[string][]byte{}
+	for _, r := range kustomize.Load(files, repo).Build(dirs) {
+		if r.Manifest != nil {
+			built[r.Dir] = r.Manifest
+		}
+	}
+	return checkOverlayBuilds(cfg, vars, files, built)
+}
+
+// OverlayDirs returns the folders of the Kustomize overlays among files
+// that CheckOverlays and CheckRendered check what they build of: none when
+// vars names an environment already or cfg is nil.
+func OverlayDirs(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File) []string {
+	if cfg == nil || vars.Env != "" {
+		return nil
+	}
+	var dirs []string
+	for _, o := range overlays(files) {
+		dirs = append(dirs, path.Dir(o.path))
+	}
+	return dirs
+}
+
+// checkOverlayBuilds checks what each overlay among files built (built,
+// by folder; an overlay that did not build is absent and left to the
+// kustomize check) as CheckOverlays describes.
+func checkOverlayBuilds(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File, built map[string][]byte) ([]validators.Finding, error) {
 	if cfg == nil || vars.Env != "" {
 		return nil, nil
 	}
@@ -264,20 +295,18 @@ func CheckOverlays(cfg *genconfig.Config, vars genconfig.Vars, files, repo []wor
 		c.Naming.Pattern = ""
 		cfg = &c
 	}
-	dirs := make([]string, len(ovs))
-	for i, o := range ovs {
-		dirs[i] = path.Dir(o.path)
-	}
 	var out []validators.Finding
-	for i, r := range kustomize.Load(files, repo).Build(dirs) {
-		if r.Manifest == nil {
+	for _, o := range ovs {
+		dir := path.Dir(o.path)
+		manifest, ok := built[dir]
+		if !ok {
 			continue
 		}
 		v := vars
-		v.Env = ovs[i].env
-		fs, err := check(cfg, v, []workspace.File{{Path: ovs[i].path, Content: r.Manifest}})
+		v.Env = o.env
+		fs, err := check(cfg, v, []workspace.File{{Path: o.path, Content: manifest}})
 		if err != nil {
-			return nil, fmt.Errorf("check %s: %w", r.Dir, err)
+			return nil, fmt.Errorf("check %s: %w", dir, err)
 		}
 		for _, f := range fs {
 			f.Line = 0

@@ -120,7 +120,10 @@ func Objects(files []workspace.File) ([]Object, error) {
 func mustObjects(files []workspace.File, prefix string) []Object {
 	var in []workspace.File
 	for _, f := range files {
-		if strings.HasPrefix(f.Path, prefix) && !strings.Contains(strings.TrimPrefix(f.Path, prefix), "/") {
+		rest, ok := strings.CutPrefix(f.Path, prefix)
+		// Only YAML files: one README or .helmignore must not hide the
+		// HelmRelease beside it.
+		if ok && !strings.Contains(rest, "/") && (strings.HasSuffix(rest, ".yaml") || strings.HasSuffix(rest, ".yml")) {
 			in = append(in, f)
 		}
 	}
