@@ -7,20 +7,17 @@
 package generator
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stackgen/aiden/conventions"
-	"github.com/stackgen/aiden/genconfig"
-	"github.com/stackgen/aiden/gitops"
-	"path"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/stackgen/aiden/conventions"
+	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator/planner"
-	"github.com/stackgen/aiden/patch"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -227,7 +224,7 @@ func (r *Result) Valid() bool {
 
 // Validator renders and checks files; *validators.Validator is one.
 type Validator interface {
-	Render(ctx context.Context, files, repo []workspace.File) (validators.Rendered, validators.Report, error)
+	Render(ctx context.Context, files []workspace.File, opts validators.RenderOptions) (validators.Rendered, validators.Report, error)
 	Check(ctx context.Context, r validators.Rendered, opts validators.CheckOptions) (validators.Report, error)
 	Validate(ctx context.Context, files []workspace.File, opts validators.CheckOptions) (validators.Report, error)
 }
@@ -295,182 +292,22 @@ func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidInput, fmt.Sprintf(format, args...))
 }
 
-// Generate runs the pipeline: read the context, plan (the model, or the
-// built-in planner when none is configured), render, validate, repair
-// (model only), and compute the patch. progress, when not nil, is called
-// after each stage and, while a model writes, with each piece of its
-// answer. Findings are returned in the result, not as errors; a model that
-// produced nothing usable is a *ModelError.
-func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)) (*Result, error) {
-	streaming := progress != nil
-	if progress == nil {
-		progress = func(Event) {}
-	}
-	res := &Result{Provenance: Provenance{Generator: "planner"}}
-	stage := func(s Stage, start time.Time, msg string) {
-		d := time.Since(start)
-		res.Provenance.Stages = append(res.Provenance.Stages, StageTiming{Stage: s, Elapsed: d})
-		progress(Event{Stage: s, Message: msg, Elapsed: d})
-	}
-
-	start := time.Now()
-	target, format, err := e.check(req)
-	if err != nil {
-		return nil, err
-	}
-	model, err := e.modelName(req)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := genconfig.FromWorkspace(req.Workspace)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
-	}
-	if strings.TrimSpace(string(req.Format)) == "" {
-		if f := cfg.FormatFor(target); f != "" {
-			format = Format(f)
-		}
-	}
-	if req.KubernetesVersion == "" {
-		req.KubernetesVersion = cfg.KubernetesVersion
-	}
-	stage(StageContext, start, fmt.Sprintf("%d workspace files, target %s", len(req.Workspace), target))
-
-	mode, app, err := resolveMode(req.Mode, target, req.Workspace)
-	if err != nil {
-		return nil, err
-	}
-	res.Mode = mode
-	guard, err := newGuard(req, mode, target)
-	if err != nil {
-		return nil, err
-	}
-	if mode == ModeChange {
-		if err := e.changeApp(ctx, req, cfg, app, res, stage, progress); err != nil {
-			return nil, err
-		}
-		if err := guard.finish(res); err != nil {
-			return nil, err
-		}
-		res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
-		progress(Event{Stage: StageDone, Message: doneLine(res)})
-		return res, nil
-	}
-
-	if e.opts.Model.Provider != nil {
-		key := e.cacheKey(req, target, format, model)
-		if cached, ok := e.cache.get(key); ok {
-			hit := *cached
-			hit.Provenance.Cached = true
-			progress(Event{Stage: StageDone, Message: doneLine(&hit) + " (cached)"})
-			return &hit, nil
-		}
-		vars := genconfig.Vars{Env: requestEnvironment(req, target), App: path.Base(target), Team: cfg.Team}
-		shape := func(ctx context.Context, files []workspace.File) ([]workspace.File, validators.Report, error) {
-			files, conv, err := conform(ctx, cfg, vars, req.Workspace, target, files)
-			if err != nil {
-				return nil, validators.Report{}, err
-			}
-			return files, conventionsReport(cfg, conv), nil
-		}
-		if err := e.modelPlan(ctx, req, guard.owner, format, model, res, stage, streaming, progress, shape); err != nil {
-			return nil, err
-		}
-		if err := register(req.Workspace, target, res); err != nil {
-			return nil, err
-		}
-		if err := guard.finish(res); err != nil {
-			return nil, err
-		}
-		res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
-		e.cache.put(key, res)
-		progress(Event{Stage: StageDone, Message: doneLine(res)})
-		return res, nil
-	}
-
-	start = time.Now()
-	plan, err := planner.Parse(req.Intent, planner.Hints{
-		Environment:  req.Environment,
-		TargetPath:   target,
-		Format:       string(format),
-		Environments: planner.WorkspaceEnvironments(req.Workspace, cfg),
-		Resources:    planner.ConfigResources(cfg),
-		Components:   planner.WorkspaceComponents(req.Workspace),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
-	var generated []workspace.File
-	if up, ok := cfg.Chart(plan.Component()); ok && format == FormatHelm {
-		// The repository prefers an upstream chart for this component:
-		// install it with Flux, pinned to the configured versions, from the
-		// HelmRepository the cluster already has when there is one.
-		var src planner.ChartSource
-		if repo, ok := gitops.FindHelmRepository(req.Workspace, target, up.Repository); ok {
-			src = planner.ChartSource{Name: repo.Name, Namespace: repo.Namespace, Existing: true}
-			plan.Understood = append(plan.Understood, planner.Fact{Key: "source",
-				Value: fmt.Sprintf("HelmRepository %s/%s", repo.Namespace, repo.Name), From: fmt.Sprintf("(%s:%d)", repo.File, repo.Line)})
-		}
-		generated, err = plan.HelmRelease(planner.Upstream{Repository: up.Repository, Chart: up.Chart, Version: up.Version}, src)
-	} else {
-		generated, err = plan.Files(string(format))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
-	res.Provenance.Summary = plan.Summary()
-	res.Provenance.Understood = plan.Understood
-	res.Provenance.Ignored = plan.Ignored
-	if res.Files, err = place(target, generated); err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
-	vars := genconfig.Vars{Env: plan.Environment, App: plan.App, Component: plan.Component(), Team: cmp.Or(plan.Team, cfg.Team)}
-	var conv []validators.Finding
-	if res.Files, conv, err = conform(ctx, cfg, vars, req.Workspace, target, res.Files); err != nil {
-		return nil, err
-	}
-	var final []workspace.File
-	final, res.Deleted = settle(format, guard.owner, req.Workspace, res.Files)
-	stage(StagePlan, start, res.Provenance.Summary)
-
-	if !req.SkipValidation {
-		if res.Report, err = e.renderAndCheck(ctx, req, final, stage); err != nil {
-			return nil, err
-		}
-		res.Validated = true
-	}
-	res.Report.Add(conventionsReport(cfg, conv))
-	if err := register(req.Workspace, target, res); err != nil {
-		return nil, err
-	}
-
-	if err := guard.finish(res); err != nil {
-		return nil, err
-	}
-	res.Patch = patch.Unified(req.Workspace, res.Files, res.Deleted...)
-	progress(Event{Stage: StageDone, Message: doneLine(res)})
-	return res, nil
-}
-
-// conform makes placed files follow the repository's conventions: when the
-// target's parent folder is a kustomization, the files are first wrapped so
-// that the parent can build them (a HelmRelease for a chart, a
-// kustomization.yaml for manifests); then names, labels, annotations and
-// namespaces are checked and fixed where that can be done mechanically,
-// and each Kustomize overlay, built, is checked for its environment.
-func conform(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars, ws []workspace.File, target string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
+// conform makes placed files follow the repository's conventions in
+// their sources (the conventions stage): when the target's parent folder
+// is a kustomization, the files are first wrapped so that the parent can
+// build them (a HelmRelease for a chart, a kustomization.yaml for
+// manifests); then names, labels, annotations and namespaces are fixed
+// where that can be done mechanically (conventions.Fix), and chart sources
+// the cluster already has are pointed out. Nothing is rendered here: what
+// charts render and overlays build is checked on the one render (check).
+func conform(cfg *genconfig.Config, vars genconfig.Vars, ws []workspace.File, target string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
 	if _, ok := gitops.Parent(ws, target); ok {
 		files = append(files, gitops.Wrap(target, files, gitops.Source{}, gitops.Release{Environment: vars.Env})...)
 	}
-	files, findings, err := conventions.Apply(ctx, cfg, vars, files)
+	files, findings, err := conventions.Fix(cfg, vars, files)
 	if err != nil {
 		return nil, nil, fmt.Errorf("conventions: %w", err)
 	}
-	built, err := conventions.CheckOverlays(cfg, vars, files, ws)
-	if err != nil {
-		return nil, nil, fmt.Errorf("conventions: %w", err)
-	}
-	findings = append(findings, built...)
 	return files, append(findings, duplicateSources(ws, target, files)...), nil
 }
 
@@ -514,20 +351,9 @@ func hasConventions(cfg *genconfig.Config) bool {
 	return cfg != nil && (cfg.Naming.Pattern != "" || len(cfg.Labels) > 0 || len(cfg.Annotations) > 0 || cfg.Namespace.Pattern != "")
 }
 
-// register adds the new folder to its parent's kustomization.yaml, when
-// there is one, keeping the file's order and comments. It runs after
-// validation: the parent's other folders are not in the workspace, so the
-// parent itself cannot be built here.
-func register(ws []workspace.File, target string, res *Result) error {
-	parent, ok, err := gitops.Register(ws, target)
-	if err != nil {
-		return fmt.Errorf("register %s: %w", target, err)
-	}
-	if ok {
-		res.Files = append(res.Files, parent)
-	}
-	return nil
-}
+// gitopsRegister adds the new folder to its parent's kustomization.yaml,
+// when there is one, keeping the file's order and comments.
+var gitopsRegister = gitops.Register
 
 // requestEnvironment is the environment a request names, or the one its
 // target path names (clusters/<env>/...).
@@ -536,31 +362,6 @@ func requestEnvironment(req Request, target string) string {
 		return req.Environment
 	}
 	return planner.PathEnvironment(target, "clusters")
-}
-
-// renderAndCheck runs the render and validate stages on files.
-func (e *Engine) renderAndCheck(ctx context.Context, req Request, files []workspace.File, stage func(Stage, time.Time, string)) (validators.Report, error) {
-	start := time.Now()
-	v, err := e.validator(req.KubernetesVersion, req.SchemaLocations)
-	if err != nil {
-		return validators.Report{}, err
-	}
-	// Overlays are built over the repository's files, so the bases and
-	// Components they use outside the target are there as they will be.
-	rendered, rep, err := v.Render(ctx, files, req.Workspace)
-	if err != nil {
-		return validators.Report{}, fmt.Errorf("render: %w", err)
-	}
-	stage(StageRender, start, checkLine(rep, "render", "lint", "kustomize", "terraform", "terraform-schema", "terraform-validate"))
-
-	start = time.Now()
-	checked, err := v.Check(ctx, rendered, validators.CheckOptions{Policy: req.PolicyCheck, Workspace: req.Workspace})
-	if err != nil {
-		return validators.Report{}, fmt.Errorf("validate: %w", err)
-	}
-	rep.Add(checked)
-	stage(StageValidate, start, checkLine(checked, "schema", "policy"))
-	return rep, nil
 }
 
 // Check says what to check in Validate.
