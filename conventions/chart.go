@@ -112,9 +112,12 @@ func sortedReleases(releases map[string]validators.Release) func(yield func(stri
 // value already. What the chart renders is then checked with the other
 // checks (CheckRendered); what these values cannot fix stays open there.
 func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, files []workspace.File) ([]workspace.File, []validators.Finding) {
+	e := newEngine(cfg, vars, true)
+	if e.base == "" && len(e.labels) == 0 && len(e.annotations) == 0 {
+		return files, nil // nothing a value could set
+	}
 	valuesPath := join(root, "values.yaml")
 	reads := chartReads(root, files)
-	e := newEngine(cfg, vars, true)
 	values := content(files, valuesPath)
 	var fixes []validators.Finding
 	edit := func(key string, value any, rule, msg string) {

@@ -63,32 +63,10 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 	notices := map[string]bool{}
 	objects, unbuilt := 0, 0
 	for _, dir := range dirs {
-		vars := genconfig.Vars{Env: planner.PathEnvironment(dir, "clusters"), App: path.Base(dir), Team: cfg.Team}
-		var fs []validators.Finding
-		var n int
-		var err error
-		if kustomizeApp(apps[dir]) {
-			outs, ok := builds[dir]
-			if !ok {
-				unbuilt++
-				continue
-			}
-			for _, out := range outs {
-				v := vars
-				if v.Env == "" {
-					v.Env = out.env
-				}
-				one, k, e := conventions.CheckObjects(envFree(cfg, v), v, []workspace.File{out.File})
-				fs, n, err = append(fs, one...), n+k, errors.Join(err, e)
-				if v.Env == "" {
-					fs = append(fs, noEnvironment())
-				}
-			}
-		} else {
-			fs, n, err = conventions.CheckFiles(ctx, envFree(cfg, vars), vars, apps[dir])
-			if vars.Env == "" {
-				fs = append(fs, noEnvironment())
-			}
+		fs, n, built, err := checkApp(ctx, cfg, dir, apps[dir], builds)
+		if !built {
+			unbuilt++
+			continue
 		}
 		if err != nil {
 			return validators.Report{}, fmt.Errorf("check %s: %w", dir, err)
@@ -109,6 +87,37 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 	}
 	rep.Checks = append(rep.Checks, conventionsSummary(rep, objects, len(dirs), unbuilt))
 	return rep, nil
+}
+
+// checkApp checks the files of the app folder dir against cfg: a
+// Kustomize app through what kustomize built of it (builds; built is
+// false when it did not build), any other app through its files and what
+// its charts render. It returns the findings and the number of objects.
+func checkApp(ctx context.Context, cfg *genconfig.Config, dir string, files []workspace.File, builds map[string][]built) (fs []validators.Finding, n int, ok bool, err error) {
+	vars := genconfig.Vars{Env: planner.PathEnvironment(dir, "clusters"), App: path.Base(dir), Team: cfg.Team}
+	if !kustomizeApp(files) {
+		fs, n, err = conventions.CheckFiles(ctx, envFree(cfg, vars), vars, files)
+		if vars.Env == "" {
+			fs = append(fs, noEnvironment())
+		}
+		return fs, n, true, err
+	}
+	outs, ok := builds[dir]
+	if !ok {
+		return nil, 0, false, nil
+	}
+	for _, out := range outs {
+		v := vars
+		if v.Env == "" {
+			v.Env = out.env
+		}
+		one, k, e := conventions.CheckObjects(envFree(cfg, v), v, []workspace.File{out.File})
+		fs, n, err = append(fs, one...), n+k, errors.Join(err, e)
+		if v.Env == "" {
+			fs = append(fs, noEnvironment())
+		}
+	}
+	return fs, n, true, err
 }
 
 // readConfig finds the generation config among files, else among repo,

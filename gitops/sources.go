@@ -95,6 +95,9 @@ type HelmRepository struct {
 func HelmRepositories(files []workspace.File) []HelmRepository {
 	var out []HelmRepository
 	for _, f := range files {
+		if !bytes.Contains(f.Content, []byte("HelmRepository")) {
+			continue // no need to parse it
+		}
 		for _, o := range objects(f) {
 			if o.isHelmRepository() {
 				out = append(out, HelmRepository{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, URL: o.Spec.URL, File: f.Path, Line: o.line})
