@@ -9,6 +9,7 @@ import (
 
 	"github.com/stackgen/aiden/change"
 	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/patch"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
@@ -179,7 +180,7 @@ func (r *run) register(context.Context) error {
 	if r.mode == ModeChange {
 		return nil
 	}
-	parent, ok, err := gitopsRegister(r.req.Workspace, r.target)
+	parent, ok, err := gitops.Register(r.req.Workspace, r.target)
 	if err != nil {
 		return fmt.Errorf("register %s: %w", r.target, err)
 	}
