@@ -2,10 +2,13 @@ package generator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/stackgen/aiden/conventions"
+	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/policy"
 )
 
 // author writes the files of one attempt. The built-in planner writes
@@ -123,7 +126,13 @@ func (r *run) check(ctx context.Context, l landing) (validators.Report, bool, er
 	if validate {
 		rep.Add(rendering)
 		r.stage(StageRender, checkLine(rendering, "render", "lint", "kustomize", "terraform", "terraform-schema", "terraform-validate"))
-		checked, err := v.Check(ctx, rendered, validators.CheckOptions{Policy: r.req.PolicyCheck, Workspace: r.req.Workspace})
+		copts := validators.CheckOptions{Policy: r.req.PolicyCheck, Workspace: r.req.Workspace}
+		if r.req.PolicyCheck {
+			if copts.PolicyConfig, err = policyConfig(r.cfg); err != nil {
+				return validators.Report{}, false, fmt.Errorf("validate: %w", err)
+			}
+		}
+		checked, err := v.Check(ctx, rendered, copts)
 		if err != nil {
 			return validators.Report{}, false, fmt.Errorf("validate: %w", err)
 		}
@@ -140,6 +149,28 @@ func (r *run) check(ctx context.Context, l landing) (validators.Report, bool, er
 	}
 	rep.Add(r.conventionsReport(conv))
 	return rep, validate, nil
+}
+
+// policyConfig is the policy key of the generation config the request
+// parsed, read into the policy engine's configuration (the same fields
+// policy.ReadConfig reads, without parsing the file again).
+func policyConfig(cfg *genconfig.Config) (*policy.Config, error) {
+	var pc policy.Config
+	if cfg == nil || cfg.Policy == nil {
+		return &pc, nil
+	}
+	var raw any
+	if err := cfg.Policy.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("read %s: policy: %w", genconfig.Path, err)
+	}
+	b, err := json.Marshal(raw)
+	if err == nil {
+		err = json.Unmarshal(b, &pc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: policy: %w", genconfig.Path, err)
+	}
+	return &pc, nil
 }
 
 // validator returns the request's validator, made on first use.

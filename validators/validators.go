@@ -361,6 +361,11 @@ type CheckOptions struct {
 	// AllKyverno applies every Kyverno policy in the policies folder, not
 	// only those annotated stackgen.io/ai-enforce: "true".
 	AllKyverno bool
+	// PolicyConfig is the repository's policy configuration (the policy
+	// key of the generation config) when the caller has parsed the config
+	// already, as the generate pipeline does once per request; nil reads
+	// it from Workspace (policy.ReadConfig).
+	PolicyConfig *policy.Config
 	// Named are the files named one by one (not found in a folder), for
 	// Validate: such a YAML or JSON file is checked as a Kubernetes
 	// manifest whatever it holds, so a document without kind fails, and
@@ -398,9 +403,15 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 // and its Rego over the rendered objects and Terraform files, and the
 // credential rule over the charts' values files.
 func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []Finding, error) {
-	cfg, err := policy.ReadConfig(opts.Workspace)
-	if err != nil {
-		return Check{}, nil, err
+	var cfg policy.Config
+	if opts.PolicyConfig != nil {
+		cfg = *opts.PolicyConfig
+	} else {
+		c, err := policy.ReadConfig(opts.Workspace)
+		if err != nil {
+			return Check{}, nil, err
+		}
+		cfg = c
 	}
 	eng, err := policy.New(ctx, opts.Workspace, policy.Options{Config: cfg, AllKyverno: opts.AllKyverno})
 	if err != nil {
