@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,6 +121,7 @@ spec:
 	sem := make(chan struct{}, concurrent)
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpu0 := processCPU(b)
 	start := time.Now()
 	for range b.N {
 		sem <- struct{}{}
@@ -138,6 +140,7 @@ spec:
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU(b) - cpu0
 	b.StopTimer()
 	pct := func(ds []time.Duration, p float64, minus time.Duration) float64 {
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
@@ -155,7 +158,20 @@ spec:
 	width := min(concurrent, limit)
 	ideal := time.Duration((b.N+width-1)/width) * modelDelay
 	b.ReportMetric(100*ideal.Seconds()/elapsed.Seconds(), "%-of-model-limit")
+	// CPU per request: user and system time of the whole process (the
+	// Connect client and server, the engine, and the scripted model and
+	// its HTTP server, which are the same for every version of the engine).
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/req")
 	b.ReportMetric(0, "ns/op")
+}
+
+// processCPU is the CPU time the process has used so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func checkDetail(resp *aidenv1.GenerateResponse, name string) string {
