@@ -213,10 +213,9 @@ func topLevelMaps(values []byte) map[string]map[string]string {
 	return out
 }
 
-// renderCheck renders the chart at root and checks its objects, returning
-// the findings and the number of objects; ok is false when it does not
-// render.
-func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) ([]validators.Finding, int, bool, error) {
+// renderChart renders the chart at root among files with r, as Render
+// reports a chart.
+func renderChart(ctx context.Context, r *helmchart.Renderer, root string, files []workspace.File) (validators.RenderedChart, error) {
 	var chart []workspace.File
 	for _, f := range files {
 		if root == "." || strings.HasPrefix(f.Path, root+"/") {
@@ -225,18 +224,27 @@ func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Conf
 	}
 	res, err := r.Render(ctx, chart)
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("conventions: %w", err)
+		return validators.RenderedChart{}, fmt.Errorf("conventions: %w", err)
 	}
+	c := validators.RenderedChart{Root: root, Release: validators.Release{Name: r.ReleaseName(), Namespace: r.Namespace()}}
 	for _, m := range res.Messages {
-		if m.Level == helmchart.Error {
-			return nil, 0, false, nil
-		}
+		c.Failed = c.Failed || m.Level == helmchart.Error
 	}
-	objects := make([]workspace.File, len(res.Manifests))
-	for i, m := range res.Manifests {
-		objects[i] = workspace.File{Path: join(root, m.Path), Content: m.Content}
+	for _, m := range res.Manifests {
+		c.Objects = append(c.Objects, workspace.File{Path: join(root, m.Path), Content: m.Content})
 	}
-	fs, n, err := checkCount(cfg, vars, objects)
+	return c, nil
+}
+
+// renderCheck renders the chart at root and checks its objects, returning
+// the findings and the number of objects; ok is false when it does not
+// render.
+func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) ([]validators.Finding, int, bool, error) {
+	c, err := renderChart(ctx, r, root, files)
+	if err != nil || c.Failed {
+		return nil, 0, false, err
+	}
+	fs, n, err := checkCount(cfg, vars, c.Objects)
 	return fs, n, err == nil, nil
 }
 

@@ -267,6 +267,29 @@ func CheckFiles(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 	if cfg == nil {
 		return nil, 0, nil
 	}
+	var r validators.Rendered
+	for _, root := range chartRoots(files) {
+		rel := chartRelease(cfg, vars, root, files)
+		rr, err := helmchart.New(helmchart.Options{ReleaseName: rel.Name, Namespace: rel.Namespace, KubeVersion: cfg.KubernetesVersion})
+		if err != nil {
+			return nil, 0, fmt.Errorf("conventions: %w", err)
+		}
+		c, err := renderChart(ctx, rr, root, files)
+		if err != nil {
+			return nil, 0, err
+		}
+		r.Charts = append(r.Charts, c)
+	}
+	return CheckRenderedFiles(cfg, vars, files, r)
+}
+
+// CheckRenderedFiles is CheckFiles reading what the charts among files
+// rendered from r (validators.Render, each chart rendered as Releases
+// says) instead of rendering them again.
+func CheckRenderedFiles(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File, r validators.Rendered) ([]validators.Finding, int, error) {
+	if cfg == nil {
+		return nil, 0, nil
+	}
 	charts := chartRoots(files)
 	var parsed []*yamlFile
 	n := 0
@@ -284,18 +307,17 @@ func CheckFiles(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 	e := newEngine(cfg, vars, false)
 	e.run(parsed)
 	findings := append(e.notices, e.findings...)
+	roots := map[string]bool{}
 	for _, root := range charts {
-		rel := chartRelease(cfg, vars, root, files)
-		r, err := helmchart.New(helmchart.Options{ReleaseName: rel.Name, Namespace: rel.Namespace, KubeVersion: cfg.KubernetesVersion})
-		if err != nil {
-			return nil, 0, fmt.Errorf("conventions: %w", err)
-		}
-		fs, objects, ok, err := renderCheck(ctx, r, cfg, vars, root, files)
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
+		roots[root] = true
+	}
+	for _, c := range r.Charts {
+		if !roots[c.Root] || c.Failed {
 			continue
+		}
+		fs, objects, err := checkCount(cfg, vars, c.Objects)
+		if err != nil {
+			continue // unparseable output is the schema check's to report
 		}
 		for i := range fs {
 			fs[i].Line = 0

@@ -225,6 +225,7 @@ type Validator interface {
 	Render(ctx context.Context, files []workspace.File, opts validators.RenderOptions) (validators.Rendered, validators.Report, error)
 	Check(ctx context.Context, r validators.Rendered, opts validators.CheckOptions) (validators.Report, error)
 	Validate(ctx context.Context, files []workspace.File, opts validators.CheckOptions) (validators.Report, error)
+	RenderAndCheck(ctx context.Context, files []workspace.File, ropts validators.RenderOptions, copts validators.CheckOptions) (validators.Rendered, validators.Report, error)
 }
 
 // Limits bound what one request may carry.
@@ -318,7 +319,7 @@ type Check struct {
 // the files or the repository hold the generation config (at
 // genconfig.Path, so with paths relative to the repository root), the
 // files are also checked against its conventions, app by app, as
-// conventionsCheck describes. Paths are names only here; the caller
+// appCheck describes, on the same render. Paths are names only here; the caller
 // confines them when they come from outside.
 func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) (validators.Report, error) {
 	if len(files) == 0 {
@@ -334,16 +335,28 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 		checked = append(append([]workspace.File{}, files[:i]...), files[i+1:]...)
 	}
 	ws := append(append([]workspace.File{}, files...), c.Repository...)
-	rep, err := v.Validate(ctx, checked, validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno, Named: c.Named})
+	ropts := validators.RenderOptions{Repository: ws}
+	copts := validators.CheckOptions{Policy: c.PolicyCheck, Workspace: ws, AllKyverno: c.AllKyverno, Named: c.Named}
+	var conv *appCheck
+	if !c.SkipConventions {
+		// The conventions check reads the same render as the other checks:
+		// each chart of an app rendered as its release, each Kustomize app's
+		// folders built once.
+		if conv, err = planConventions(files, c.Repository); err != nil {
+			return validators.Report{}, fmt.Errorf("validate: %w", err)
+		}
+		ropts.Releases, ropts.Build = conv.releases, conv.builds.dirs
+	}
+	rendered, rep, err := v.RenderAndCheck(ctx, checked, ropts, copts)
 	if err != nil {
 		return validators.Report{}, fmt.Errorf("validate: %w", err)
 	}
-	if !c.SkipConventions {
-		conv, err := conventionsCheck(ctx, files, c.Repository)
+	if conv != nil {
+		checked, err := conv.check(rendered)
 		if err != nil {
 			return validators.Report{}, fmt.Errorf("validate: %w", err)
 		}
-		rep.Add(conv)
+		rep.Add(checked)
 	}
 	return rep, nil
 }

@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/internal/rendercount"
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
 )
 
 // TestRenderOncePerAttempt counts the chart renders and kustomize builds
@@ -107,4 +109,54 @@ func checkNames(rep validators.Report) string {
 		out = append(out, fmt.Sprintf("%s %s", c.Name, c.Status))
 	}
 	return strings.Join(out, ", ")
+}
+
+// TestValidateRendersOnce: Validate renders each chart and builds each
+// Kustomize folder once, the conventions check reading the same render as
+// the render, lint, schema and policy checks.
+func TestValidateRendersOnce(t *testing.T) {
+	ctx := context.Background()
+	engine := generator.New(generator.Options{})
+	chart, err := engine.Generate(ctx, generator.Request{Intent: "a web service running image ghcr.io/acme/api:1.4.2 on port 8080 in production",
+		TargetPath: "clusters/production/apps/api", Workspace: repoWorkspace(t, "clusters/production/apps/api", "", true)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kust, err := engine.Generate(ctx, generator.Request{Intent: "a web app ghcr.io/acme/shop:1.2.0 on port 8080 with 3 replicas in production and 1 in staging",
+		Format: generator.FormatKustomize, TargetPath: "base/shop", Workspace: exampleWorkspace(t, "base/shop")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []workspace.File{exampleFile(t, genconfig.Path), exampleFile(t, "components/monitoring/kustomization.yaml")}
+	for _, f := range append(chart.Files, kust.Files...) {
+		if workspace.Within("clusters/production/apps/api", f.Path) || workspace.Within("base/shop", f.Path) {
+			files = append(files, f)
+		}
+	}
+	cctx, renders := rendercount.With(ctx)
+	rep, err := engine.Validate(cctx, files, generator.Check{PolicyCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := renders.Counts()
+	t.Logf("renders: %v; checks: %s", counts, checkNames(rep))
+	for what, n := range counts {
+		if n != 1 {
+			t.Errorf("%s rendered %d times, want once", what, n)
+		}
+	}
+	for _, what := range []string{"chart api", "kustomize base/shop/overlays/production", "kustomize base/shop/overlays/staging"} {
+		if counts[what] == 0 {
+			t.Errorf("%s was not rendered (rendered: %v)", what, renders.Keys())
+		}
+	}
+	var conv *validators.Check
+	for i, c := range rep.Checks {
+		if c.Name == "conventions" {
+			conv = &rep.Checks[i]
+		}
+	}
+	if conv == nil || conv.Status != validators.CheckPassed || !strings.Contains(conv.Detail, "of 2 apps") {
+		t.Errorf("conventions check %+v, want both apps checked and passed", conv)
+	}
 }

@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -19,24 +18,40 @@ import (
 // ruleConfig is the rule of findings about the generation config itself.
 const ruleConfig = "config"
 
-// conventionsCheck checks files (paths relative to the repository root)
-// against the generation config among them or among repo, app folder by
-// app folder, a Kustomize app through what kustomize builds of it; nothing
-// is reported without a config or when it states no conventions. Which
+// appCheck is the conventions check of existing files (Validate),
+// planned before the render it reads: files (paths relative to the
+// repository root) are checked against the generation config among them
+// or among the repository's files, app folder by app folder, a chart
+// through what it renders and a Kustomize app through what kustomize
+// builds of it, both read from the one render of the files; nothing is
+// reported without a config or when it states no conventions. Which
 // folder is an app and which build is checked is specified in
 // docs/conventions.md ("Checking existing files").
-func conventionsCheck(ctx context.Context, files, repo []workspace.File) (validators.Report, error) {
+type appCheck struct {
+	// done is the whole check when it reads no render: no config, a
+	// broken one, no conventions, no app folder.
+	done *validators.Report
+	cfg  *genconfig.Config
+	apps map[string][]workspace.File // app folder -> its files
+	dirs []string                    // the app folders, sorted
+	// releases are the releases the charts are rendered as; builds the
+	// Kustomize folders built for the apps (validators.RenderOptions).
+	releases map[string]validators.Release
+	builds   appBuilds
+}
+
+// planConventions reads the config (once) and plans the check.
+func planConventions(files, repo []workspace.File) (*appCheck, error) {
 	cfg, broken, err := readConfig(files, repo)
 	if err != nil {
-		return validators.Report{}, err
+		return nil, err
 	}
 	if broken != nil {
-		return *broken, nil
+		return &appCheck{done: broken}, nil
 	}
 	if cfg == nil || !hasConventions(cfg) {
-		return validators.Report{}, nil
+		return &appCheck{done: &validators.Report{}, cfg: cfg}, nil
 	}
-
 	apps := map[string][]workspace.File{}
 	for _, f := range files {
 		if f.Path == genconfig.Path || workspace.Within(path.Dir(genconfig.Path), f.Path) ||
@@ -48,22 +63,39 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 		}
 	}
 	if len(apps) == 0 {
-		return validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckSkipped,
-			Detail: "no file lies in an app folder" + globs(cfg)}}}, nil
+		return &appCheck{cfg: cfg, done: &validators.Report{Checks: []validators.Check{{Name: "conventions", Status: validators.CheckSkipped,
+			Detail: "no file lies in an app folder" + globs(cfg)}}}}, nil
 	}
-	dirs := make([]string, 0, len(apps))
+	a := &appCheck{cfg: cfg, apps: apps, releases: map[string]validators.Release{}}
 	for d := range apps {
-		dirs = append(dirs, d)
+		a.dirs = append(a.dirs, d)
 	}
-	sort.Strings(dirs)
+	sort.Strings(a.dirs)
+	for _, dir := range a.dirs {
+		if kustomizeApp(apps[dir]) {
+			continue
+		}
+		vars := appVars(cfg, dir)
+		for root, rel := range conventions.Releases(envFree(cfg, vars), vars, apps[dir]) {
+			a.releases[root] = rel
+		}
+	}
+	a.builds = planBuilds(files, repo, a.dirs, apps)
+	return a, nil
+}
 
-	builds := buildApps(files, repo, dirs, apps)
-
+// check checks the apps on r, the render of the files made with the
+// plan's releases and builds.
+func (a *appCheck) check(r validators.Rendered) (validators.Report, error) {
+	if a.done != nil {
+		return *a.done, nil
+	}
+	builds := a.builds.collect(r.Built)
 	var rep validators.Report
 	notices := map[string]bool{}
 	objects, unbuilt := 0, 0
-	for _, dir := range dirs {
-		fs, n, built, err := checkApp(ctx, cfg, dir, apps[dir], builds)
+	for _, dir := range a.dirs {
+		fs, n, built, err := checkApp(a.cfg, dir, a.apps[dir], r, builds)
 		if !built {
 			unbuilt++
 			continue
@@ -85,18 +117,23 @@ func conventionsCheck(ctx context.Context, files, repo []workspace.File) (valida
 			rep.Findings = append(rep.Findings, f)
 		}
 	}
-	rep.Checks = append(rep.Checks, conventionsSummary(rep, objects, len(dirs), unbuilt))
+	rep.Checks = append(rep.Checks, conventionsSummary(rep, objects, len(a.dirs), unbuilt))
 	return rep, nil
 }
 
+// appVars are the conventions' variables of the app folder dir.
+func appVars(cfg *genconfig.Config, dir string) genconfig.Vars {
+	return genconfig.Vars{Env: planner.PathEnvironment(dir, "clusters"), App: path.Base(dir), Team: cfg.Team}
+}
+
 // checkApp checks the files of the app folder dir against cfg: a
-// Kustomize app through what kustomize built of it (builds; built is
-// false when it did not build), any other app through its files and what
-// its charts render. It returns the findings and the number of objects.
-func checkApp(ctx context.Context, cfg *genconfig.Config, dir string, files []workspace.File, builds map[string][]built) (fs []validators.Finding, n int, ok bool, err error) {
-	vars := genconfig.Vars{Env: planner.PathEnvironment(dir, "clusters"), App: path.Base(dir), Team: cfg.Team}
+// Kustomize app through what kustomize built of it (builds; ok is false
+// when it did not build), any other app through its files and what its
+// charts rendered (r). It returns the findings and the number of objects.
+func checkApp(cfg *genconfig.Config, dir string, files []workspace.File, r validators.Rendered, builds map[string][]built) (fs []validators.Finding, n int, ok bool, err error) {
+	vars := appVars(cfg, dir)
 	if !kustomizeApp(files) {
-		fs, n, err = conventions.CheckFiles(ctx, envFree(cfg, vars), vars, files)
+		fs, n, err = conventions.CheckRenderedFiles(envFree(cfg, vars), vars, files, r)
 		if vars.Env == "" {
 			fs = append(fs, noEnvironment())
 		}
@@ -206,14 +243,20 @@ type built struct {
 	env string
 }
 
-// buildApps builds the Kustomize apps among dirs (app folder -> its
-// files) with kustomize, from files (the generation config aside, charts
-// left out as the kustomize check leaves them) over repo, and returns the
-// output of each app that builds, named after the folder built: the app
+// appBuilds are the folders kustomize builds for the Kustomize apps.
+type appBuilds struct {
+	dirs []string
+	app  map[string]string // folder built -> app folder
+	want map[string]int    // app folder -> folders built
+}
+
+// planBuilds picks the folders to build of the Kustomize apps among dirs
+// (app folder -> its files), from files (the generation config aside,
+// charts left out as the kustomize check leaves them) over repo: the app
 // folder's own kustomization, else its overlays/<env>, else, when its
 // path names no environment, each of its overlays (overlays/*), else its
-// base. An app with an overlay that does not build is left out.
-func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]workspace.File) map[string][]built {
+// base. The render builds them (validators.RenderOptions.Build).
+func planBuilds(files, repo []workspace.File, dirs []string, apps map[string][]workspace.File) appBuilds {
 	var kfiles []workspace.File
 	var charts []string
 	for _, f := range files {
@@ -263,16 +306,25 @@ func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]wo
 			}
 		}
 	}
+	return appBuilds{dirs: build, app: app, want: want}
+}
+
+// collect returns the output of each app that built (built: folder ->
+// what it built), named after the folder built. An app with an overlay
+// that did not build is left out.
+func (b appBuilds) collect(builtDirs map[string][]byte) map[string][]built {
+	app, want := b.app, b.want
 	out := map[string][]built{}
-	for _, r := range tree.Build(build) {
-		if r.Manifest == nil {
+	for _, d := range b.dirs {
+		m, ok := builtDirs[d]
+		if !ok {
 			continue
 		}
-		b := built{File: workspace.File{Path: r.Dir, Content: r.Manifest}}
-		if path.Dir(r.Dir) == app[r.Dir]+"/overlays" {
-			b.env = path.Base(r.Dir)
+		x := built{File: workspace.File{Path: d, Content: m}}
+		if path.Dir(d) == app[d]+"/overlays" {
+			x.env = path.Base(d)
 		}
-		out[app[r.Dir]] = append(out[app[r.Dir]], b)
+		out[app[d]] = append(out[app[d]], x)
 	}
 	for dir, n := range want {
 		if len(out[dir]) != n {
@@ -287,7 +339,7 @@ func buildApps(files, repo []workspace.File, dirs []string, apps map[string][]wo
 var layoutFolders = map[string]bool{"templates": true, "charts": true, "crds": true, "base": true, "overlays": true, "components": true}
 
 // appFolder returns the app folder that holds the file p, as
-// conventionsCheck describes, and false when p lies in none.
+// appCheck describes, and false when p lies in none.
 func appFolder(cfg *genconfig.Config, p string) (string, bool) {
 	globbed := false
 	for _, r := range cfg.Formats {

@@ -104,18 +104,26 @@ func New(opts Options) (*Validator, error) {
 // Kubernetes manifest is schema-validated. Bad input yields findings; an
 // error means a check could not run. It is Render followed by Check.
 func (v *Validator) Validate(ctx context.Context, files []workspace.File, opts CheckOptions) (Report, error) {
-	in := classify(files, opts.Named)
-	r, rep, err := v.render(ctx, in, RenderOptions{Repository: opts.Workspace})
+	_, rep, err := v.RenderAndCheck(ctx, files, RenderOptions{Repository: opts.Workspace}, opts)
+	return rep, err
+}
+
+// RenderAndCheck is Validate with render options, also returning the
+// render, for callers whose own checks read it (the conventions check of
+// existing files) rather than render again.
+func (v *Validator) RenderAndCheck(ctx context.Context, files []workspace.File, ropts RenderOptions, copts CheckOptions) (Rendered, Report, error) {
+	in := classify(files, copts.Named)
+	r, rep, err := v.render(ctx, in, ropts)
 	if err != nil {
-		return Report{}, err
+		return Rendered{}, Report{}, err
 	}
-	checked, err := v.Check(ctx, r, opts)
+	checked, err := v.Check(ctx, r, copts)
 	if err != nil {
-		return Report{}, err
+		return Rendered{}, Report{}, err
 	}
 	rep.Add(checked)
 	rep.Add(inputReport(in))
-	return rep, nil
+	return r, rep, nil
 }
 
 // Rendered is what rendering produced: the objects to check, as files
