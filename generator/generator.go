@@ -346,6 +346,12 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 			return validators.Report{}, fmt.Errorf("validate: %w", err)
 		}
 		ropts.Releases, ropts.Build = conv.releases, conv.builds.dirs
+		if c.PolicyCheck && conv.cfg != nil {
+			// The policy key of the config just read, not parsed again.
+			if copts.PolicyConfig, err = policyConfig(conv.cfg); err != nil {
+				return validators.Report{}, fmt.Errorf("validate: %w", err)
+			}
+		}
 	}
 	rendered, rep, err := v.RenderAndCheck(ctx, checked, ropts, copts)
 	if err != nil {
