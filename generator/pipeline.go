@@ -21,17 +21,14 @@ import (
 // (once for the planner; the first answer and each repair for a model),
 // keeping the best attempt. docs/architecture.md names each stage, its
 // file and what it may touch.
-var pipeline = []struct {
-	name string
-	run  func(*run, context.Context) error
-}{
-	{"request", (*run).request},   // the request's own limits; the model
-	{"context", (*run).context},   // the config, format, mode; the author
-	{"cache", (*run).cached},      // an identical model request answered before
-	{"attempts", (*run).attempts}, // author → place → conventions → fit → render → check
-	{"register", (*run).register}, // the parent kustomization lists the app
-	{"guard", (*run).guard},       // nothing written by hand is destroyed; the record
-	{"patch", (*run).patch},       // the diff against the workspace
+var pipeline = []func(*run, context.Context) error{
+	(*run).request,  // the request's own limits; the model
+	(*run).context,  // the config (parsed once), format, mode; the author
+	(*run).cached,   // an identical model request answered before
+	(*run).attempts, // author → place → conventions → fit → render → check, per attempt
+	(*run).register, // the parent kustomization lists the app
+	(*run).guard,    // nothing written by hand is destroyed; the record
+	(*run).patch,    // the diff against the workspace
 }
 
 // run is the state one request carries through the pipeline.
@@ -72,8 +69,8 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 	if r.progress == nil {
 		r.progress = func(Event) {}
 	}
-	for _, s := range pipeline {
-		if err := s.run(r, ctx); err != nil {
+	for _, stage := range pipeline {
+		if err := stage(r, ctx); err != nil {
 			return nil, err
 		}
 		if r.done {
