@@ -332,15 +332,6 @@ func topLevelScalars(values []byte) map[string]string {
 	return out
 }
 
-func has(fs []validators.Finding, rule string) bool {
-	for _, f := range fs {
-		if f.Rule == rule {
-			return true
-		}
-	}
-	return false
-}
-
 func keys(m map[string]string) string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
