@@ -1,0 +1,154 @@
+package lsp
+
+import (
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	protocol "github.com/tliron/glsp/protocol_3_16"
+
+	"github.com/stackgen/aiden/conventions"
+	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/policy"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// fileDiagnostics is what one check found in one file.
+type fileDiagnostics struct {
+	diags    []protocol.Diagnostic
+	findings []validators.Finding // in the order of diags
+	root     string               // the repository root the check addressed the file from
+}
+
+// diagnose checks what the document belongs to and returns the
+// diagnostics of every file of it, by URI: files without findings get an
+// empty list, so that fixed problems disappear.
+func (s *Server) diagnose(ctx context.Context, doc document, open map[string]string) (map[string]*fileDiagnostics, error) {
+	u, err := locate(doc.path, open)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.validate(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	uris := map[string]string{} // open documents' URIs by path
+	for _, d := range s.docs {
+		uris[d.path] = d.uri
+	}
+	s.mu.Unlock()
+	uriOf := func(abs string) string {
+		if u, ok := uris[abs]; ok {
+			return u
+		}
+		return pathURI(abs)
+	}
+	out := map[string]*fileDiagnostics{}
+	for _, f := range u.files {
+		if checkedFile(f.Path) {
+			out[uriOf(filepath.Join(u.root, filepath.FromSlash(f.Path)))] = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.root}
+		}
+	}
+	out[doc.uri] = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.root}
+	texts := map[string]string{}
+	textOf := func(abs string) string {
+		if t, ok := open[abs]; ok {
+			return t
+		}
+		if t, ok := texts[abs]; ok {
+			return t
+		}
+		b, _ := os.ReadFile(abs) // a file gone since: the line's range is empty
+		texts[abs] = string(b)
+		return texts[abs]
+	}
+	for _, f := range rep.Findings {
+		if f.Fixed {
+			continue
+		}
+		abs := doc.path
+		if f.File != "" && workspace.Within(".", f.File) && !strings.HasPrefix(f.File, "../") {
+			if p := filepath.Join(u.root, filepath.FromSlash(f.File)); exists(p) || open[p] != "" {
+				abs = p
+			}
+		}
+		if abs == doc.path && f.File != "" && filepath.Join(u.root, filepath.FromSlash(f.File)) != doc.path {
+			// About a file that is no file of the repository (a rendered
+			// template, say): shown on the document, naming it.
+			f.Message = f.File + ": " + f.Message
+			f.Line = 0
+		}
+		uri := uriOf(abs)
+		fd := out[uri]
+		if fd == nil {
+			fd = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.root}
+			out[uri] = fd
+		}
+		fd.diags = append(fd.diags, s.diagnostic(textOf(abs), f))
+		fd.findings = append(fd.findings, f)
+	}
+	return out, nil
+}
+
+// checkedFile says whether a file's diagnostics are published: the files
+// the checks read findings from.
+func checkedFile(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml", ".json", ".tf":
+		return true
+	}
+	return path.Base(p) == "Kustomization"
+}
+
+// diagnostic turns a finding into a diagnostic on text, the file's.
+func (s *Server) diagnostic(text string, f validators.Finding) protocol.Diagnostic {
+	sev := severity(f.Severity)
+	source := Name
+	msg := f.Message
+	if f.Resource != "" {
+		msg = f.Resource + ": " + msg
+	}
+	return protocol.Diagnostic{
+		Range:           findingRange(text, f.Line, f.Path, f.Message),
+		Severity:        &sev,
+		Code:            &protocol.IntegerOrString{Value: f.Rule},
+		CodeDescription: &protocol.CodeDescription{HRef: s.opts.DocsURL + docsAnchor(f.Rule)},
+		Source:          &source,
+		Message:         msg,
+		Data:            map[string]any{"path": f.Path, "line": f.Line},
+	}
+}
+
+// severity maps a finding's severity onto the protocol's.
+func severity(s validators.Severity) protocol.DiagnosticSeverity {
+	switch s {
+	case validators.SeverityError:
+		return protocol.DiagnosticSeverityError
+	case validators.SeverityWarning:
+		return protocol.DiagnosticSeverityWarning
+	}
+	return protocol.DiagnosticSeverityInformation
+}
+
+// docsAnchor is the page and section of docs/ that explain a rule.
+func docsAnchor(rule string) string {
+	for _, r := range policy.Builtin {
+		if r.ID == rule {
+			return "policies.md#" + strings.ToLower(r.ID+"-"+string(r.Severity))
+		}
+	}
+	switch {
+	case strings.HasPrefix(rule, "conventions/"), rule == conventions.RuleNaming:
+		return "conventions.md"
+	case strings.HasPrefix(rule, "kustomize"):
+		return "kustomize.md"
+	case strings.HasPrefix(rule, "terraform"), strings.HasPrefix(rule, "tf-"):
+		return "terraform.md"
+	case rule == "schema", rule == "yaml", rule == "render", rule == "lint":
+		return "../README.md#how-output-is-checked"
+	}
+	return "policies.md"
+}
