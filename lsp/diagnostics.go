@@ -11,8 +11,8 @@ import (
 
 	"github.com/stackgen/aiden/conventions"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/validators/policy"
-	"github.com/stackgen/aiden/workspace"
 )
 
 // fileDiagnostics is what one check found in one file.
@@ -70,8 +70,20 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 			continue
 		}
 		abs := doc.path
-		if f.File != "" && workspace.Within(".", f.File) && !strings.HasPrefix(f.File, "../") {
-			if p := filepath.Join(u.root, filepath.FromSlash(f.File)); exists(p) || open[p] != "" {
+		if f.File != "" && !strings.HasPrefix(f.File, "../") && !filepath.IsAbs(f.File) {
+			p := filepath.Join(u.root, filepath.FromSlash(f.File))
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				// About what a kustomization builds: shown on the
+				// kustomization, whose lines are not the build's.
+				for _, k := range kustomize.FileNames {
+					if exists(filepath.Join(p, k)) {
+						abs = filepath.Join(p, k)
+						f.Message = "in the build: " + f.Message
+						f.Line, f.Path = 0, ""
+						break
+					}
+				}
+			} else if err == nil || open[p] != "" {
 				abs = p
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/tliron/glsp"
 	protocol "github.com/tliron/glsp/protocol_3_16"
@@ -130,13 +131,13 @@ func (s *Server) initialize(ctx *glsp.Context, params *protocol.InitializeParams
 	}
 	s.mu.Unlock()
 	yes := true
-	full := protocol.TextDocumentSyncKindFull
+	incremental := protocol.TextDocumentSyncKindIncremental
 	version := s.opts.Version
 	return protocol.InitializeResult{
 		Capabilities: protocol.ServerCapabilities{
 			TextDocumentSync: protocol.TextDocumentSyncOptions{
 				OpenClose: &yes,
-				Change:    &full,
+				Change:    &incremental,
 				Save:      protocol.SaveOptions{IncludeText: &yes},
 			},
 			HoverProvider: true,
@@ -176,10 +177,15 @@ func (s *Server) didChange(ctx *glsp.Context, p *protocol.DidChangeTextDocumentP
 	d := s.docs[p.TextDocument.URI]
 	if d != nil {
 		for _, c := range p.ContentChanges {
-			// The server asks for full sync; a client that sends ranges
-			// anyway has its last whole text taken only.
-			if whole, ok := c.(protocol.TextDocumentContentChangeEventWhole); ok {
-				d.text = whole.Text
+			switch c := c.(type) {
+			case protocol.TextDocumentContentChangeEventWhole:
+				d.text = c.Text
+			case protocol.TextDocumentContentChangeEvent:
+				if c.Range != nil {
+					d.text = applyChange(d.text, *c.Range, c.Text)
+				} else {
+					d.text = c.Text
+				}
 			}
 		}
 		d.version = p.TextDocument.Version
@@ -309,6 +315,37 @@ func (s *Server) publish(uri string, diags []protocol.Diagnostic) {
 		return
 	}
 	notify(protocol.ServerTextDocumentPublishDiagnostics, protocol.PublishDiagnosticsParams{URI: uri, Diagnostics: diags})
+}
+
+// applyChange replaces the range r of text (positions in UTF-16 code
+// units, as the protocol counts them) with repl.
+func applyChange(text string, r protocol.Range, repl string) string {
+	a, b := offset(text, r.Start), offset(text, r.End)
+	if b < a {
+		a, b = b, a
+	}
+	return text[:a] + repl + text[b:]
+}
+
+// offset is the byte offset of a position in text; positions past a
+// line's end or the text's end are clamped to it.
+func offset(text string, p protocol.Position) int {
+	o := 0
+	for line := protocol.UInteger(0); line < p.Line; line++ {
+		i := strings.IndexByte(text[o:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		o += i + 1
+	}
+	units := protocol.UInteger(0)
+	for i, r := range text[o:] {
+		if units >= p.Character || r == '\n' {
+			return o + i
+		}
+		units += protocol.UInteger(len(utf16.Encode([]rune{r})))
+	}
+	return len(text)
 }
 
 // uriPath turns a file: URI into an absolute path.

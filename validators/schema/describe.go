@@ -2,8 +2,12 @@ package schema
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+
+	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // Field is what the embedded schemas say about one field of a kind.
@@ -13,7 +17,9 @@ type Field struct {
 	// Type is the JSON Schema type ("integer", "object", "array", ...),
 	// or empty when the schema names none.
 	Type string
-	// Description is the field's documentation from the OpenAPI schema.
+	// Description is the field's documentation: the schema's, or, as the
+	// embedded bundles carry none, the API types' own (the SwaggerDoc of
+	// k8s.io/api, which the OpenAPI descriptions are generated from).
 	Description string
 }
 
@@ -67,6 +73,9 @@ func Describe(version, apiVersion, kind string, path []string) (f Field, ok bool
 	}
 	f = Field{Path: strings.Join(path, ".")}
 	f.Description, _ = node["description"].(string)
+	if f.Description == "" {
+		f.Description = swaggerDoc(apiVersion, kind, path)
+	}
 	switch t := node["type"].(type) {
 	case string:
 		f.Type = t
@@ -122,4 +131,68 @@ func withDescription(node map[string]any, desc string) map[string]any {
 	}
 	c["description"] = desc
 	return c
+}
+
+// swaggerDoc returns the documentation k8s.io/api gives the field at path
+// of a built-in kind, or "" for other kinds and paths.
+func swaggerDoc(apiVersion, kind string, path []string) string {
+	obj, err := scheme.Scheme.New(k8sschema.FromAPIVersionAndKind(apiVersion, kind))
+	if err != nil || len(path) == 0 {
+		return ""
+	}
+	t := reflect.TypeOf(obj)
+	doc := ""
+	for _, key := range path {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Slice, reflect.Array, reflect.Map:
+			t, doc = t.Elem(), ""
+			if _, err := strconv.Atoi(key); err == nil || t.Kind() != reflect.Struct {
+				continue
+			}
+			// A map's value: its documentation is the map's.
+			return ""
+		case reflect.Struct:
+			ft, d, ok := field(t, key)
+			if !ok {
+				return ""
+			}
+			t, doc = ft, d
+		default:
+			return ""
+		}
+	}
+	return doc
+}
+
+// field finds the struct field whose JSON name is key, looking into
+// inlined structs, with its SwaggerDoc line.
+func field(t reflect.Type, key string) (reflect.Type, string, bool) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" && (sf.Anonymous || strings.Contains(opts, "inline")) {
+			ft := sf.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if r, d, ok := field(ft, key); ok {
+					return r, d, true
+				}
+			}
+			continue
+		}
+		if name != key {
+			continue
+		}
+		doc := ""
+		if d, ok := reflect.New(t).Interface().(interface{ SwaggerDoc() map[string]string }); ok {
+			doc = d.SwaggerDoc()[key]
+		}
+		return sf.Type, doc, true
+	}
+	return nil, "", false
 }
