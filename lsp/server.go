@@ -60,11 +60,11 @@ type Server struct {
 	engine *generator.Engine
 
 	mu        sync.Mutex
-	docs      map[string]*document          // open documents by URI
-	timers    map[string]*time.Timer        // pending checks by URI
-	seq       map[string]int                // the latest check asked for, by URI
+	docs      map[string]*document            // open documents by URI
+	timers    map[string]*time.Timer          // pending checks by URI
+	seq       map[string]int                  // the latest check asked for, by URI
 	findings  map[string][]validators.Finding // the last findings published, by URI
-	published map[string][]string            // URIs a check of a URI published to
+	published map[string][]string             // URIs a check of a URI published to
 	notify    glsp.NotifyFunc
 	call      glsp.CallFunc
 	canApply  bool // the client accepts workspace/applyEdit
