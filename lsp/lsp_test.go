@@ -132,8 +132,8 @@ func start(t *testing.T, root string) *session {
 		cancel()
 	})
 	res, err := server.Initialize(ctx, &protocol.InitializeParams{
-		ProcessID: int32(os.Getpid()),
-		RootURI:   uri.File(root),
+		ProcessID:        int32(os.Getpid()),
+		WorkspaceFolders: []protocol.WorkspaceFolder{{URI: string(uri.File(root)), Name: filepath.Base(root)}},
 		Capabilities: protocol.ClientCapabilities{
 			Workspace: &protocol.WorkspaceClientCapabilities{ApplyEdit: true},
 		},

@@ -66,7 +66,6 @@ type Server struct {
 	findings  map[string][]validators.Finding // the last findings published, by URI
 	published map[string][]string             // URIs a check of a URI published to
 	notify    glsp.NotifyFunc
-	call      glsp.CallFunc
 	canApply  bool // the client accepts workspace/applyEdit
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -125,7 +124,7 @@ func (s *Server) ServeStdio() error {
 
 func (s *Server) initialize(ctx *glsp.Context, params *protocol.InitializeParams) (any, error) {
 	s.mu.Lock()
-	s.notify, s.call = ctx.Notify, ctx.Call
+	s.notify = ctx.Notify
 	if w := params.Capabilities.Workspace; w != nil && w.ApplyEdit != nil {
 		s.canApply = *w.ApplyEdit
 	}
