@@ -151,6 +151,9 @@ func start(t *testing.T, root string) *session {
 	if err := server.Initialized(ctx, &protocol.InitializedParams{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := server.SetTrace(ctx, &protocol.SetTraceParams{Value: protocol.TraceOff}); err != nil {
+		t.Fatalf("$/setTrace: %v", err)
+	}
 	return s
 }
 
