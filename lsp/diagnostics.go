@@ -13,6 +13,7 @@ import (
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/validators/policy"
+	"github.com/stackgen/aiden/workspace"
 )
 
 // fileDiagnostics is what one check found in one file.
@@ -73,14 +74,20 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 		if f.File != "" && !strings.HasPrefix(f.File, "../") && !filepath.IsAbs(f.File) {
 			p := filepath.Join(u.root, filepath.FromSlash(f.File))
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-				// About what a kustomization builds: shown on the
-				// kustomization, whose lines are not the build's.
-				for _, k := range kustomize.FileNames {
-					if exists(filepath.Join(p, k)) {
-						abs = filepath.Join(p, k)
-						f.Message = "in the build: " + f.Message
-						f.Line, f.Path = 0, ""
-						break
+				// About what a kustomization builds: shown on the source
+				// document of the object when one has its kind and name,
+				// else on the kustomization, whose lines are not the build's.
+				if file, line, ok := sourceOf(f.Resource, u, open); ok {
+					abs, f.Line = filepath.Join(u.root, filepath.FromSlash(file)), line
+					f.Message = "in the build: " + f.Message
+				} else {
+					for _, k := range kustomize.FileNames {
+						if exists(filepath.Join(p, k)) {
+							abs = filepath.Join(p, k)
+							f.Message = "in the build: " + f.Message
+							f.Line, f.Path = 0, ""
+							break
+						}
 					}
 				}
 			} else if err == nil || open[p] != "" {
@@ -163,4 +170,37 @@ func docsAnchor(rule string) string {
 		return "../README.md#how-output-is-checked"
 	}
 	return "policies.md"
+}
+
+// sourceOf finds the document that defines resource (Kind/name or
+// Kind/namespace/name) among the unit's files and the repository files
+// its kustomizations read: its file (relative to the root) and the line
+// where it starts. ok is false when no document, or more than one, has
+// that kind and name.
+func sourceOf(resource string, u *unit, open map[string]string) (file string, line int, ok bool) {
+	parts := strings.Split(resource, "/")
+	if len(parts) < 2 {
+		return "", 0, false
+	}
+	kind, name := parts[0], parts[len(parts)-1]
+	found := 0
+	for _, f := range append(append([]workspace.File{}, u.files...), u.repository...) {
+		if !strings.HasSuffix(f.Path, ".yaml") && !strings.HasSuffix(f.Path, ".yml") || kustomize.IsKustomization(path.Base(f.Path)) {
+			continue
+		}
+		text := string(f.Content)
+		if t, isOpen := open[filepath.Join(u.root, filepath.FromSlash(f.Path))]; isOpen {
+			text = t
+		}
+		for _, d := range splitDocs(text) {
+			_, k := get(d.root, "kind")
+			_, md := get(d.root, "metadata")
+			_, n := get(md, "name")
+			if k != nil && n != nil && k.Value == kind && n.Value == name {
+				file, line = f.Path, d.first
+				found++
+			}
+		}
+	}
+	return file, line, found == 1
 }

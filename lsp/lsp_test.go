@@ -392,12 +392,16 @@ patches:
 		}
 		return string(b)
 	}
-	for _, c := range []struct{ file, rule, text string }{
-		{"charts/web/templates/service.yaml", "schema", "colour"},
-		{"clusters/production/api/kustomization.yaml", "schema", "flavour"},
-		{"infra/main.tf", "tf-public-bucket", ""},
+	for _, c := range []struct{ file, on, rule, text string }{
+		{"charts/web/templates/service.yaml", "", "schema", "colour"},
+		// What the overlay builds is shown on the object's source document.
+		{"clusters/production/api/kustomization.yaml", "base/service.yaml", "schema", "in the build: additional properties 'flavour' not allowed"},
+		{"infra/main.tf", "", "tf-public-bucket", ""},
 	} {
 		u := s.open(filepath.Join(root, c.file), read(c.file))
+		if c.on != "" {
+			u = uri.File(filepath.Join(root, c.on))
+		}
 		ds := s.waitDiags(u, 1)
 		found := false
 		for _, d := range ds {
@@ -565,5 +569,56 @@ func TestGenerateCommand(t *testing.T) {
 	_, err = s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: "aiden.generate", Arguments: []interface{}{map[string]any{"intent": "x", "target": "relative/path"}}})
 	if err == nil || !strings.Contains(err.Error(), "not an absolute path") {
 		t.Errorf("relative target: %v", err)
+	}
+}
+
+func TestConventionsFixRenamesAcrossTheAppFolder(t *testing.T) {
+	config := `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  MODE: fast
+`
+	app := strings.Replace(strings.Replace(deployment, "          colour: blue\n", "          envFrom:\n            - configMapRef:\n                name: web-config\n", 1),
+		"  namespace: web\n", "", 1)
+	root := repo(t, map[string]string{
+		".stackgen/generation-config.yaml":               "version: 1\nnaming:\n  pattern: \"{env}-{app}\"\n",
+		"clusters/production/apps/web/deployment.yaml":   app,
+		"clusters/production/apps/web/configmap.yaml":    config,
+		"clusters/production/apps/web/kustomization.yml": "resources:\n  - deployment.yaml\n  - configmap.yaml\n",
+	})
+	s := start(t, root)
+	p := filepath.Join(root, "clusters/production/apps/web/deployment.yaml")
+	u := s.open(p, app)
+	ds := s.waitDiags(u, 1)
+	naming := byCode(ds)["conventions/naming"]
+	if len(naming) == 0 {
+		t.Fatalf("want a conventions/naming diagnostic on the deployment, got %v", codes(ds))
+	}
+	actions, err := s.server.CodeAction(s.ctx, &protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: naming[0].Range,
+		Context: protocol.CodeActionContext{Diagnostics: naming},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edit *protocol.WorkspaceEdit
+	for _, a := range actions {
+		if strings.Contains(a.Title, "conventions (naming") {
+			edit = a.Edit
+		}
+	}
+	if edit == nil {
+		t.Fatalf("no conventions fix among %+v", actions)
+	}
+	cm := uri.File(filepath.Join(root, "clusters/production/apps/web/configmap.yaml"))
+	newApp := applyEdits(t, app, edit.Changes[u])
+	newConfig := applyEdits(t, config, edit.Changes[cm])
+	if !strings.Contains(newApp, "  name: production-web\n") || !strings.Contains(newApp, "name: production-web-config") {
+		t.Errorf("the deployment, renamed with its reference to the config map:\n%s", newApp)
+	}
+	if !strings.Contains(newConfig, "name: production-web-config") {
+		t.Errorf("the config map, renamed:\n%s", newConfig)
 	}
 }
