@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	protocol "github.com/tliron/glsp/protocol_3_16"
@@ -130,8 +131,14 @@ func (s *Server) diagnostic(text string, f validators.Finding) protocol.Diagnost
 	if f.Resource != "" {
 		msg = f.Resource + ": " + msg
 	}
+	rng := findingRange(text, f.Line, f.Path, f.Message)
+	if f.Line == 0 {
+		if r, ok := terraformBlock(text, f.Resource); ok {
+			rng = r
+		}
+	}
 	return protocol.Diagnostic{
-		Range:           findingRange(text, f.Line, f.Path, f.Message),
+		Range:           rng,
 		Severity:        &sev,
 		Code:            &protocol.IntegerOrString{Value: f.Rule},
 		CodeDescription: &protocol.CodeDescription{HRef: s.opts.DocsURL + docsAnchor(f.Rule)},
@@ -203,4 +210,26 @@ func sourceOf(resource string, u *unit, open map[string]string) (file string, li
 		}
 	}
 	return file, line, found == 1
+}
+
+// terraformBlock finds the header of the block a Terraform finding's
+// resource (type.name, or data.type.name) names in text.
+func terraformBlock(text, resource string) (protocol.Range, bool) {
+	parts := strings.Split(resource, ".")
+	block := "resource"
+	if len(parts) == 3 && parts[0] == "data" {
+		block, parts = "data", parts[1:]
+	}
+	if len(parts) != 2 {
+		return protocol.Range{}, false
+	}
+	re := regexp.MustCompile(`^\s*` + block + `\s+"` + regexp.QuoteMeta(parts[0]) + `"\s+"` + regexp.QuoteMeta(parts[1]) + `"`)
+	for i, l := range strings.Split(text, "\n") {
+		if m := re.FindStringIndex(l); m != nil {
+			start := len(l) - len(strings.TrimLeft(l, " \t"))
+			return protocol.Range{Start: protocol.Position{Line: protocol.UInteger(i), Character: protocol.UInteger(start)},
+				End: protocol.Position{Line: protocol.UInteger(i), Character: protocol.UInteger(m[1])}}, true
+		}
+	}
+	return protocol.Range{}, false
 }

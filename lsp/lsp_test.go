@@ -378,7 +378,9 @@ patches:
         value: sweet
 `,
 		// Terraform with a public bucket.
-		"infra/main.tf": `resource "aws_s3_bucket_acl" "site" {
+		"infra/main.tf": `# The site's bucket.
+
+resource "aws_s3_bucket_acl" "site" {
   bucket = "site"
   acl    = "public-read"
 }
@@ -392,11 +394,15 @@ patches:
 		}
 		return string(b)
 	}
-	for _, c := range []struct{ file, on, rule, text string }{
-		{"charts/web/templates/service.yaml", "", "schema", "colour"},
+	for _, c := range []struct {
+		file, on, rule, text string
+		line                 uint32
+	}{
+		{"charts/web/templates/service.yaml", "", "schema", "colour", 9},
 		// What the overlay builds is shown on the object's source document.
-		{"clusters/production/api/kustomization.yaml", "base/service.yaml", "schema", "in the build: additional properties 'flavour' not allowed"},
-		{"infra/main.tf", "", "tf-public-bucket", ""},
+		{"clusters/production/api/kustomization.yaml", "base/service.yaml", "schema", "in the build: additional properties 'flavour' not allowed", 4},
+		// A Terraform finding is shown on its resource's block.
+		{"infra/main.tf", "", "tf-public-bucket", "public-read", 2},
 	} {
 		u := s.open(filepath.Join(root, c.file), read(c.file))
 		if c.on != "" {
@@ -405,12 +411,12 @@ patches:
 		ds := s.waitDiags(u, 1)
 		found := false
 		for _, d := range ds {
-			if fmt.Sprint(d.Code) == c.rule && strings.Contains(d.Message, c.text) {
+			if fmt.Sprint(d.Code) == c.rule && strings.Contains(d.Message, c.text) && d.Range.Start.Line == c.line {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("%s: want a %s diagnostic naming %q, got %+v", c.file, c.rule, c.text, ds)
+			t.Errorf("%s: want a %s diagnostic naming %q on line %d (0-based), got %+v", c.file, c.rule, c.text, c.line, ds)
 		}
 	}
 }
