@@ -32,6 +32,11 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 	if err != nil {
 		return nil, err
 	}
+	if len(u.named) == 1 && !strings.HasSuffix(doc.path, ".tf") && !kubernetesYAML(doc.text) {
+		// A YAML file of another tool (a CI workflow, a values file
+		// outside a chart): not the checks' business in an editor.
+		return map[string]*fileDiagnostics{doc.uri: {diags: []protocol.Diagnostic{}, root: u.root}}, nil
+	}
 	rep, err := s.validate(ctx, u)
 	if err != nil {
 		return nil, err
@@ -232,4 +237,17 @@ func terraformBlock(text, resource string) (protocol.Range, bool) {
 		}
 	}
 	return protocol.Range{}, false
+}
+
+// kubernetesYAML says whether some document of text has a top-level
+// apiVersion and kind, as every Kubernetes object has.
+func kubernetesYAML(text string) bool {
+	for _, d := range splitDocs(text) {
+		_, av := get(d.root, "apiVersion")
+		_, k := get(d.root, "kind")
+		if av != nil && k != nil {
+			return true
+		}
+	}
+	return false
 }

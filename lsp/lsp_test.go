@@ -421,6 +421,22 @@ resource "aws_s3_bucket_acl" "site" {
 	}
 }
 
+func TestOtherYAMLIsLeftAlone(t *testing.T) {
+	workflow := "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+	root := repo(t, map[string]string{".github/workflows/ci.yaml": workflow})
+	s := start(t, root)
+	u := s.open(filepath.Join(root, ".github/workflows/ci.yaml"), workflow)
+	if ds := s.waitDiags(u, 1); len(ds) != 0 {
+		t.Errorf("a CI workflow got diagnostics: %+v", ds)
+	}
+	// Once it holds a Kubernetes object, it is checked.
+	obj := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: 1\n"
+	s.change(u, 2, workflow, obj)
+	if ds := s.waitDiags(u, 2); len(byCode(ds)["schema"]) != 1 {
+		t.Errorf("a ConfigMap with a number in data: %+v, want one schema diagnostic", ds)
+	}
+}
+
 func TestCodeActionsFixResourcesProbesAndConventions(t *testing.T) {
 	clean := strings.Replace(deployment, "          colour: blue\n", "", 1)
 	root := repo(t, map[string]string{
