@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
 
+	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/auth"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
@@ -228,20 +228,12 @@ func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aid
 	if err := noSchemaLocations(opts); err != nil {
 		return nil, err
 	}
-	files := FilesFromProto(req.Msg.GetFiles())
-	for i := range files {
-		p, err := workspace.Clean(files[i].Path)
-		if err != nil {
-			return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("file %d: %w", i, err))
-		}
-		files[i].Path = p
-	}
-	rep, err := h.engine.Validate(ctx, files, generator.Check{
+	rep, err := action.Validate{Engine: h.engine, Check: generator.Check{
 		PolicyCheck:       PolicyCheck(opts),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
 		AllKyverno:        opts.GetAllKyverno(),
-	})
+	}}.Files(ctx, FilesFromProto(req.Msg.GetFiles()))
 	attrs := []slog.Attr{slog.Int("files", len(req.Msg.GetFiles())), slog.Duration("elapsed", time.Since(start))}
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "validate failed", append(attrs, slog.String("error", err.Error()))...)
