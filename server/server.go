@@ -68,7 +68,8 @@ func New(engine Engine, opts Options) *Handler {
 	mux := http.NewServeMux()
 	work := newTracker()
 	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work}
-	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: newLimiter(opts.Limits)}, handlerOpts...))
+	limit := newLimiter(opts.Limits)
+	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: limit}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
 		mux.Handle("POST /slack/commands", newSlackHandler(rec, opts.Slack, opts.Logger))
@@ -84,7 +85,7 @@ func New(engine Engine, opts Options) *Handler {
 	errs := connect.NewErrorWriter(handlerOpts...)
 	return &Handler{
 		health: health, services: services, rec: rec, errors: errs, work: work,
-		mux: mux,
+		mux: mux, routes: mux, streams: map[string]bool{}, limit: limit, requestTimeout: opts.Limits.RequestTimeout,
 		api: &guard{authn: opts.Auth, next: mux, errors: errs, log: opts.Logger},
 	}
 }

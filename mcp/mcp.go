@@ -1,0 +1,126 @@
+// Package mcp serves aiden's actions over the Model Context Protocol, for
+// the agents inside editors (VS Code agent mode, Cursor, Claude Code): the
+// tools generate, validate, policy_test, explain_finding and conventions;
+// the repository's generation config, examples and policies as resources;
+// and a prompt to author infrastructure for the repository. It is a door
+// like the CLI and the RPC server: every tool calls an action (package
+// action), and errors carry the API's codes and messages.
+//
+// Over stdio (aiden mcp) the server is rooted at the workspace the client
+// names (MCP roots), else the current folder, and generate writes there
+// only when asked (write: true), through the CLI's transactional writer.
+// Over streamable HTTP (aiden serve, /mcp) it never writes, and reads the
+// server's --repo checkout when there is one.
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/stackgen/aiden/action"
+	"github.com/stackgen/aiden/generator"
+)
+
+// Options configure a server.
+type Options struct {
+	// Generate runs a generation whose result may leave the process:
+	// action.Generate.Run over stdio, the server's recorded door over HTTP.
+	Generate func(ctx context.Context, req generator.Request, progress func(generator.Event)) (*generator.Result, error)
+	// Validate runs the checks (the engine, or the server's door).
+	Validate action.Validator
+	// Root is the workspace root on disk; "" means none (tools then take
+	// file contents, and there are no resources).
+	Root string
+	// Roots asks a client that supports roots for its workspace and uses
+	// the first file:// root instead of Root (stdio).
+	Roots bool
+	// Write lets generate write into the workspace when a call asks for it
+	// (stdio only).
+	Write bool
+	// Bind attaches the caller to a tool call's context (HTTP: the
+	// authenticated principal); nil leaves it.
+	Bind func(context.Context) context.Context
+	// Version is aiden's version, reported to clients.
+	Version string
+
+	sessionID func() string // HTTPHandler's session ids
+}
+
+// New returns an MCP server with aiden's tools, resources and prompt.
+func New(opts Options) *sdk.Server {
+	s := sdk.NewServer(&sdk.Implementation{Name: "aiden", Title: "aiden", Version: opts.Version}, &sdk.ServerOptions{
+		Instructions: instructions,
+		// Tools, resources and prompts are inferred; logging is not offered.
+		Capabilities: &sdk.ServerCapabilities{},
+		GetSessionID: opts.sessionID,
+	})
+	d := &door{opts: opts}
+	d.addTools(s)
+	d.addResources(s)
+	d.addPrompt(s)
+	return s
+}
+
+const instructions = `aiden turns a sentence of infrastructure intent into validated Helm charts,
+Kustomize overlays or Terraform for this GitOps repository, and checks existing files the way its
+CI gate does. Call conventions first to learn the repository's rules, generate to author files
+(it returns the files, a patch and the findings; it writes nothing unless write is true),
+validate to check files, and explain_finding for any finding's rule.`
+
+// door holds what every tool call needs.
+type door struct{ opts Options }
+
+// bind returns ctx with the caller attached.
+func (d *door) bind(ctx context.Context) context.Context {
+	if d.opts.Bind != nil {
+		return d.opts.Bind(ctx)
+	}
+	return ctx
+}
+
+// root returns the workspace root of a call: the client's first file://
+// root when Options.Roots and the client names one, else Options.Root
+// ("" when there is none).
+func (d *door) root(ctx context.Context, ss *sdk.ServerSession) (string, error) {
+	if d.opts.Roots && ss != nil {
+		if p := ss.InitializeParams(); p != nil && p.Capabilities != nil && p.Capabilities.RootsV2 != nil {
+			res, err := ss.ListRoots(ctx, nil)
+			if err != nil {
+				return "", fmt.Errorf("list the client's roots: %w", err)
+			}
+			for _, r := range res.Roots {
+				if dir, ok := fileRoot(r.URI); ok {
+					return dir, nil
+				}
+			}
+		}
+	}
+	return d.opts.Root, nil
+}
+
+// fileRoot converts a file:// URI to a folder path.
+func fileRoot(uri string) (string, bool) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "file" || (u.Host != "" && u.Host != "localhost") {
+		return "", false
+	}
+	p := u.Path
+	if runtime.GOOS == "windows" {
+		p = strings.TrimPrefix(p, "/")
+	}
+	fi, err := os.Stat(filepath.FromSlash(p))
+	if err != nil || !fi.IsDir() {
+		return "", false
+	}
+	return filepath.FromSlash(p), true
+}
+
+var errNoRoot = errors.New("this server has no workspace on disk: send the files' contents instead of paths")
