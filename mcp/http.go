@@ -4,12 +4,17 @@ import (
 	"crypto/rand"
 	"net/http"
 	"sync"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// maxRequestBytes bounds one HTTP request, as the API's default does.
-const maxRequestBytes = 32 << 20
+const (
+	// maxRequestBytes bounds one HTTP request, as the API's default does.
+	maxRequestBytes = 32 << 20
+	// sessionTimeout closes a session no request has used for this long.
+	sessionTimeout = 30 * time.Minute
+)
 
 // HTTPHandler serves MCP over streamable HTTP. Each session gets its own
 // server, with the Options newOptions returns for the request that opened
@@ -23,7 +28,13 @@ func HTTPHandler(newOptions func(*http.Request) Options, owner func(*http.Reques
 		who := owner(r)
 		o.sessionID = func() string { return s.open(who) }
 		return New(o)
-	}, &sdk.StreamableHTTPOptions{MaxRequestBodyBytes: maxRequestBytes})
+	}, &sdk.StreamableHTTPOptions{
+		MaxRequestBodyBytes: maxRequestBytes,
+		// A client that loses the stream of a long generation resumes it
+		// (Last-Event-ID) within the store's bound (10 MiB in all).
+		EventStore:     sdk.NewMemoryEventStore(nil),
+		SessionTimeout: sessionTimeout,
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id := r.Header.Get("Mcp-Session-Id"); id != "" {
 			if !s.owns(id, owner(r)) {

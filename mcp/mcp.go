@@ -16,7 +16,6 @@ package mcp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -87,23 +86,40 @@ func (d *door) bind(ctx context.Context) context.Context {
 }
 
 // root returns the workspace root of a call: the client's first file://
-// root when Options.Roots and the client names one, else Options.Root
-// ("" when there is none).
-func (d *door) root(ctx context.Context, ss *sdk.ServerSession) (string, error) {
-	if d.opts.Roots && ss != nil {
-		if p := ss.InitializeParams(); p != nil && p.Capabilities != nil && p.Capabilities.RootsV2 != nil {
-			res, err := ss.ListRoots(ctx, nil)
-			if err != nil {
-				return "", fmt.Errorf("list the client's roots: %w", err)
-			}
-			for _, r := range res.Roots {
-				if dir, ok := fileRoot(r.URI); ok {
-					return dir, nil
-				}
-			}
+// root when Options.Roots and the client has roots, else Options.Root ("" when
+// there is none). The client's roots come in the call's input responses;
+// without them root returns errNeedRoots, and the handler asks for them
+// (needRoots) and is called again with the answer — by the client on
+// protocol 2026-07-28 and later, by the SDK on earlier ones.
+func (d *door) root(ss *sdk.ServerSession, responses sdk.InputResponseMap) (string, error) {
+	if !d.opts.Roots || ss == nil {
+		return d.opts.Root, nil
+	}
+	p := ss.InitializeParams()
+	if p == nil || p.Capabilities == nil || p.Capabilities.RootsV2 == nil {
+		return d.opts.Root, nil
+	}
+	res, ok := responses[rootsRequest].(*sdk.ListRootsResult)
+	if !ok {
+		return "", errNeedRoots
+	}
+	for _, r := range res.Roots {
+		if dir, ok := fileRoot(r.URI); ok {
+			return dir, nil
 		}
 	}
 	return d.opts.Root, nil
+}
+
+// rootsRequest is the id of the roots input request.
+const rootsRequest = "roots"
+
+// errNeedRoots says the call must first ask the client for its roots.
+var errNeedRoots = errors.New("the client's roots are needed")
+
+// needRoots is the input request for the client's roots.
+func needRoots() sdk.InputRequestMap {
+	return sdk.InputRequestMap{rootsRequest: &sdk.ListRootsParams{}}
 }
 
 // fileRoot converts a file:// URI to a folder path.

@@ -58,18 +58,21 @@ type resource struct {
 
 func (d *door) conventions(ctx context.Context, req *sdk.CallToolRequest, in conventionsIn) (*sdk.CallToolResult, conventionsOut, error) {
 	ctx = d.bind(ctx)
-	out, err := d.readConventions(ctx, req.Session, in.Config)
+	out, err := d.readConventions(req.Session, req.Params.InputResponses, in.Config)
+	if errors.Is(err, errNeedRoots) {
+		return &sdk.CallToolResult{InputRequests: needRoots()}, conventionsOut{}, nil
+	}
 	if err != nil {
 		return nil, conventionsOut{}, rpcError(err)
 	}
 	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: conventionsText(out)}}}, out, nil
 }
 
-func (d *door) readConventions(ctx context.Context, ss *sdk.ServerSession, text string) (conventionsOut, error) {
+func (d *door) readConventions(ss *sdk.ServerSession, responses sdk.InputResponseMap, text string) (conventionsOut, error) {
 	data := []byte(text)
 	found := text != ""
 	if !found {
-		root, err := d.root(ctx, ss)
+		root, err := d.root(ss, responses)
 		if err != nil {
 			return conventionsOut{}, err
 		}
@@ -242,7 +245,10 @@ func (d *door) addResources(s *sdk.Server) {
 	s.AddResource(&sdk.Resource{URI: uriConfig, Name: "generation-config", Title: "Generation config",
 		Description: "The repository's .stackgen/generation-config.yaml: the conventions every generation and check follows.", MIMEType: "application/yaml"},
 		func(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
-			root, err := d.root(d.bind(ctx), req.Session)
+			root, err := d.root(req.Session, req.Params.InputResponses)
+			if errors.Is(err, errNeedRoots) {
+				return &sdk.ReadResourceResult{InputRequests: needRoots()}, nil
+			}
 			if err != nil {
 				return nil, rpcError(err)
 			}
@@ -258,7 +264,10 @@ func (d *door) addResources(s *sdk.Server) {
 	folder := func(uri, name, title, desc string, dir func(*genconfig.Config) string) {
 		s.AddResource(&sdk.Resource{URI: uri, Name: name, Title: title, Description: desc, MIMEType: "application/yaml"},
 			func(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
-				root, err := d.root(d.bind(ctx), req.Session)
+				root, err := d.root(req.Session, req.Params.InputResponses)
+				if errors.Is(err, errNeedRoots) {
+					return &sdk.ReadResourceResult{InputRequests: needRoots()}, nil
+				}
 				if err != nil {
 					return nil, rpcError(err)
 				}
@@ -312,7 +321,11 @@ func (d *door) addPrompt(s *sdk.Server) {
 		fmt.Fprintf(&b, "2. Call generate with this intent, target %s and format %s. Do not set write until I have seen the patch.\n", target, format)
 		b.WriteString("3. For every finding that is not fixed, call explain_finding with its rule, then change the intent or the files so the finding goes away; call validate on the files until no error-level finding remains.\n")
 		b.WriteString("4. Show me the patch and a short summary of what was understood and what the checks found; write only when I agree.\n")
-		if out, err := d.readConventions(d.bind(ctx), req.Session, ""); err == nil {
+		out, err := d.readConventions(req.Session, req.Params.InputResponses, "")
+		if errors.Is(err, errNeedRoots) {
+			return &sdk.GetPromptResult{InputRequests: needRoots()}, nil
+		}
+		if err == nil {
 			b.WriteString("\nThe repository's conventions:\n" + conventionsText(out))
 		}
 		return &sdk.GetPromptResult{

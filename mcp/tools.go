@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -183,6 +184,9 @@ func generateSchema() *jsonschema.Schema {
 func (d *door) generate(ctx context.Context, req *sdk.CallToolRequest, in generateIn) (*sdk.CallToolResult, generateOut, error) {
 	ctx = d.bind(ctx)
 	res, out, err := d.runGenerate(ctx, req, in)
+	if errors.Is(err, errNeedRoots) {
+		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
+	}
 	return res, out, rpcError(err)
 }
 
@@ -205,7 +209,7 @@ func (d *door) runGenerate(ctx context.Context, req *sdk.CallToolRequest, in gen
 	if err != nil || target == "." {
 		return nil, generateOut{}, invalid("target %q: name a folder inside the workspace, for example clusters/production/apps/redis", in.Target)
 	}
-	root, err := d.root(ctx, req.Session)
+	root, err := d.root(req.Session, req.Params.InputResponses)
 	if err != nil {
 		return nil, generateOut{}, err
 	}
@@ -397,6 +401,9 @@ func checks(cs []validators.Check) []Check {
 func (d *door) validate(ctx context.Context, req *sdk.CallToolRequest, in validateIn) (*sdk.CallToolResult, validateOut, error) {
 	ctx = d.bind(ctx)
 	res, out, err := d.runValidate(ctx, req, in)
+	if errors.Is(err, errNeedRoots) {
+		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
+	}
 	return res, out, rpcError(err)
 }
 
@@ -416,7 +423,7 @@ func (d *door) runValidate(ctx context.Context, req *sdk.CallToolRequest, in val
 	case len(in.Paths) > 0 && len(in.Files) > 0:
 		return nil, validateOut{}, invalid("give paths or files, not both")
 	case len(in.Paths) > 0:
-		root, err := d.root(ctx, req.Session)
+		root, err := d.root(req.Session, req.Params.InputResponses)
 		if err != nil {
 			return nil, validateOut{}, err
 		}
@@ -482,6 +489,9 @@ func inRoot(root string, paths []string) ([]string, error) {
 func (d *door) policyTest(ctx context.Context, req *sdk.CallToolRequest, in policyTestIn) (*sdk.CallToolResult, policyTestOut, error) {
 	ctx = d.bind(ctx)
 	res, out, err := d.runPolicyTest(ctx, req, in)
+	if errors.Is(err, errNeedRoots) {
+		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
+	}
 	return res, out, rpcError(err)
 }
 
@@ -492,7 +502,7 @@ func (d *door) runPolicyTest(ctx context.Context, req *sdk.CallToolRequest, in p
 	case len(in.Paths) > 0 && len(in.Files) > 0:
 		return nil, policyTestOut{}, invalid("give paths or files, not both")
 	case len(in.Paths) > 0:
-		root, err := d.root(ctx, req.Session)
+		root, err := d.root(req.Session, req.Params.InputResponses)
 		if err != nil {
 			return nil, policyTestOut{}, err
 		}
