@@ -47,6 +47,9 @@ type Options struct {
 	// Bind attaches the caller to a tool call's context (HTTP: the
 	// authenticated principal); nil leaves it.
 	Bind func(context.Context) context.Context
+	// Authorize refuses a tool to the caller in ctx (HTTP: roles); nil
+	// allows every tool.
+	Authorize func(ctx context.Context, tool string) error
 	// Version is aiden's version, reported to clients.
 	Version string
 
@@ -77,12 +80,18 @@ validate to check files, and explain_finding for any finding's rule.`
 // door holds what every tool call needs.
 type door struct{ opts Options }
 
-// bind returns ctx with the caller attached.
-func (d *door) bind(ctx context.Context) context.Context {
+// bind returns ctx with the caller attached, and an error when the
+// caller may not use tool.
+func (d *door) bind(ctx context.Context, tool string) (context.Context, error) {
 	if d.opts.Bind != nil {
-		return d.opts.Bind(ctx)
+		ctx = d.opts.Bind(ctx)
 	}
-	return ctx
+	if d.opts.Authorize != nil {
+		if err := d.opts.Authorize(ctx, tool); err != nil {
+			return ctx, rpcError(err)
+		}
+	}
+	return ctx, nil
 }
 
 // root returns the workspace root of a call: the client's first file://

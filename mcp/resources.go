@@ -57,7 +57,9 @@ type resource struct {
 }
 
 func (d *door) conventions(ctx context.Context, req *sdk.CallToolRequest, in conventionsIn) (*sdk.CallToolResult, conventionsOut, error) {
-	ctx = d.bind(ctx)
+	if _, err := d.bind(ctx, "conventions"); err != nil {
+		return nil, conventionsOut{}, err
+	}
 	out, err := d.readConventions(req.Session, req.Params.InputResponses, in.Config)
 	if errors.Is(err, errNeedRoots) {
 		return &sdk.CallToolResult{InputRequests: needRoots()}, conventionsOut{}, nil

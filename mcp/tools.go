@@ -182,7 +182,10 @@ func generateSchema() *jsonschema.Schema {
 }
 
 func (d *door) generate(ctx context.Context, req *sdk.CallToolRequest, in generateIn) (*sdk.CallToolResult, generateOut, error) {
-	ctx = d.bind(ctx)
+	ctx, err := d.bind(ctx, "generate")
+	if err != nil {
+		return nil, generateOut{}, err
+	}
 	res, out, err := d.runGenerate(ctx, req, in)
 	if errors.Is(err, errNeedRoots) {
 		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
@@ -399,7 +402,10 @@ func checks(cs []validators.Check) []Check {
 }
 
 func (d *door) validate(ctx context.Context, req *sdk.CallToolRequest, in validateIn) (*sdk.CallToolResult, validateOut, error) {
-	ctx = d.bind(ctx)
+	ctx, err := d.bind(ctx, "validate")
+	if err != nil {
+		return nil, validateOut{}, err
+	}
 	res, out, err := d.runValidate(ctx, req, in)
 	if errors.Is(err, errNeedRoots) {
 		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
@@ -487,7 +493,10 @@ func inRoot(root string, paths []string) ([]string, error) {
 }
 
 func (d *door) policyTest(ctx context.Context, req *sdk.CallToolRequest, in policyTestIn) (*sdk.CallToolResult, policyTestOut, error) {
-	ctx = d.bind(ctx)
+	ctx, err := d.bind(ctx, "policy_test")
+	if err != nil {
+		return nil, policyTestOut{}, err
+	}
 	res, out, err := d.runPolicyTest(ctx, req, in)
 	if errors.Is(err, errNeedRoots) {
 		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
@@ -560,7 +569,10 @@ func (d *door) runPolicyTest(ctx context.Context, req *sdk.CallToolRequest, in p
 	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: b.String()}}}, out, nil
 }
 
-func (d *door) explain(_ context.Context, _ *sdk.CallToolRequest, in explainIn) (*sdk.CallToolResult, action.Rule, error) {
+func (d *door) explain(ctx context.Context, _ *sdk.CallToolRequest, in explainIn) (*sdk.CallToolResult, action.Rule, error) {
+	if _, err := d.bind(ctx, "explain_finding"); err != nil {
+		return nil, action.Rule{}, err
+	}
 	r, ok := action.Explain(in.Rule)
 	if !ok {
 		var ids []string

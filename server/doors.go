@@ -54,8 +54,9 @@ func doorCaller(ctx context.Context) string {
 	return peer
 }
 
-// permit refuses a door call whose caller lacks role.
-func permit(ctx context.Context, role auth.Role) error {
+// Permit refuses a door call whose caller (in ctx, DoorContext) lacks
+// role, with the API's permission_denied.
+func Permit(ctx context.Context, role auth.Role) error {
 	p, ok := auth.FromContext(ctx)
 	if !ok || !p.Has(role) {
 		return connect.NewError(connect.CodePermissionDenied, errors.New(connect.CodePermissionDenied.String()))
@@ -69,7 +70,7 @@ func permit(ctx context.Context, role auth.Role) error {
 // generation is recorded (door rpc) and bounded by the request timeout.
 // Errors are the API's (Error).
 func (h *Handler) Generate(ctx context.Context, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
-	if err := permit(ctx, auth.RoleGenerate); err != nil {
+	if err := Permit(ctx, auth.RoleGenerate); err != nil {
 		return nil, err
 	}
 	if len(req.SchemaLocations) > 0 {
@@ -97,7 +98,7 @@ func (h *Handler) Generate(ctx context.Context, req generator.Request, progress 
 // does: the caller in ctx needs the validate role, paths must be clean,
 // and the request timeout bounds it.
 func (h *Handler) Validate(ctx context.Context, files []workspace.File, c generator.Check) (validators.Report, error) {
-	if err := permit(ctx, auth.RoleValidate); err != nil {
+	if err := Permit(ctx, auth.RoleValidate); err != nil {
 		return validators.Report{}, err
 	}
 	if len(c.SchemaLocations) > 0 {

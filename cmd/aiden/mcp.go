@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/aiden/action"
+	"github.com/stackgen/aiden/auth"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/mcp"
 	"github.com/stackgen/aiden/server"
@@ -66,17 +67,29 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
+// toolRoles is the role each MCP tool needs over HTTP, as its RPC does;
+// explain_finding and conventions need none beyond an identity.
+var toolRoles = map[string]auth.Role{"generate": auth.RoleGenerate, "validate": auth.RoleValidate, "policy_test": auth.RoleValidate}
+
+func authorizeTool(ctx context.Context, tool string) error {
+	if role, ok := toolRoles[tool]; ok {
+		return server.Permit(ctx, role)
+	}
+	return nil
+}
+
 // mountMCP serves MCP over streamable HTTP at /mcp of h, behind its
 // authentication and limits: generations go through h's recorded door,
 // and the workspace is the --repo checkout, read and never written.
 func mountMCP(h *server.Handler, repo string) {
 	h.Mount("/mcp", mcp.HTTPHandler(func(r *http.Request) mcp.Options {
 		return mcp.Options{
-			Generate: h.Generate,
-			Validate: h,
-			Root:     repo,
-			Bind:     func(ctx context.Context) context.Context { return server.DoorContext(ctx, r) },
-			Version:  versionString(),
+			Generate:  h.Generate,
+			Validate:  h,
+			Root:      repo,
+			Bind:      func(ctx context.Context) context.Context { return server.DoorContext(ctx, r) },
+			Authorize: authorizeTool,
+			Version:   versionString(),
 		}
 	}, server.DoorCaller))
 }

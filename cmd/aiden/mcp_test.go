@@ -130,7 +130,7 @@ func TestMCPOverHTTP(t *testing.T) {
 	defer st.Close()
 	repo := exampleRepo(t)
 	h := server.New(generator.New(generator.Options{}), server.Options{Store: st,
-		Auth: tokenFile(t, map[string][]auth.Role{"dev": {auth.RoleGenerate, auth.RoleValidate}, "ci": {auth.RoleValidate}})})
+		Auth: tokenFile(t, map[string][]auth.Role{"dev": {auth.RoleGenerate, auth.RoleValidate}, "ci": {auth.RoleValidate}, "reader": {auth.RoleReadOwn}})})
 	mountMCP(h, repo)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -184,6 +184,21 @@ func TestMCPOverHTTP(t *testing.T) {
 	var we *jsonrpc.Error
 	if !errors.As(err, &we) || we.Code != -32007 || !strings.Contains(string(we.Data), "permission_denied") {
 		t.Errorf("generate without the generate role: %v, want permission_denied", err)
+	}
+
+	reader, err := connectAs("reader-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	_, err = reader.CallTool(ctx, &sdk.CallToolParams{Name: "policy_test", Arguments: map[string]any{"paths": []string{"policies"}}})
+	if !errors.As(err, &we) || we.Code != -32007 {
+		t.Errorf("policy_test without the validate role: %v, want permission_denied", err)
+	}
+	var rule struct{ ID string }
+	callTool(t, reader, "explain_finding", map[string]any{"rule": "pdb"}, &rule)
+	if rule.ID != "pdb" {
+		t.Errorf("explain_finding for any caller: %+v", rule)
 	}
 
 	// ci presents dev's session id: not found.
