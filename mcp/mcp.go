@@ -105,9 +105,11 @@ func (d *door) root(ss *sdk.ServerSession, responses sdk.InputResponseMap) (stri
 		return d.opts.Root, nil
 	}
 	p := ss.InitializeParams()
+	//lint:ignore SA1019 the workspace comes from roots while clients send them (the deprecation window)
 	if p == nil || p.Capabilities == nil || p.Capabilities.RootsV2 == nil {
 		return d.opts.Root, nil
 	}
+	//lint:ignore SA1019 as above
 	res, ok := responses[rootsRequest].(*sdk.ListRootsResult)
 	if !ok {
 		return "", errNeedRoots
@@ -128,6 +130,7 @@ var errNeedRoots = errors.New("the client's roots are needed")
 
 // needRoots is the input request for the client's roots.
 func needRoots() sdk.InputRequestMap {
+	//lint:ignore SA1019 as in root
 	return sdk.InputRequestMap{rootsRequest: &sdk.ListRootsParams{}}
 }
 

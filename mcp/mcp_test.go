@@ -50,6 +50,7 @@ func connect(t *testing.T, opts mcp.Options, copts *sdk.ClientOptions, roots ...
 	t.Cleanup(func() { ss.Close() })
 	c := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, copts)
 	for _, r := range roots {
+		//lint:ignore SA1019 clients send roots during the deprecation window; aiden mcp reads them
 		c.AddRoots(&sdk.Root{URI: "file://" + filepath.ToSlash(r), Name: "workspace"})
 	}
 	cs, err := c.Connect(ctx, ct, nil)
