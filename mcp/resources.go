@@ -1,10 +1,12 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -149,7 +151,7 @@ func conventionsText(o conventionsOut) string {
 	line("labels", pairs(o.Labels))
 	line("annotations", pairs(o.Annotations))
 	line("namespace", o.NamespacePattern)
-	for _, env := range slices.Sorted(mapsKeys(o.Resources)) {
+	for _, env := range slices.Sorted(maps.Keys(o.Resources)) {
 		r := o.Resources[env]
 		line("resources", fmt.Sprintf("%s: requests %s, limits %s", env, pairs(r.Requests), pairs(r.Limits)))
 	}
@@ -161,19 +163,9 @@ func conventionsText(o conventionsOut) string {
 	return b.String()
 }
 
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 func pairs(m map[string]string) string {
 	var out []string
-	for _, k := range slices.Sorted(mapsKeys(m)) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k+"="+m[k])
 	}
 	return strings.Join(out, ", ")
@@ -318,8 +310,8 @@ func (d *door) addPrompt(s *sdk.Server) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "Author infrastructure for this GitOps repository with aiden's tools: %s\n\n", intent)
 		b.WriteString("1. Call the conventions tool and follow what it says (naming, labels, namespaces, resources, chart sources).\n")
-		target := cmpOr(strings.TrimSpace(args["target"]), "a folder that fits the repository's layout (ask me if unsure)")
-		format := cmpOr(strings.TrimSpace(args["format"]), "the format the conventions give for that path, else helm")
+		target := cmp.Or(strings.TrimSpace(args["target"]), "a folder that fits the repository's layout (ask me if unsure)")
+		format := cmp.Or(strings.TrimSpace(args["format"]), "the format the conventions give for that path, else helm")
 		fmt.Fprintf(&b, "2. Call generate with this intent, target %s and format %s. Do not set write until I have seen the patch.\n", target, format)
 		b.WriteString("3. For every finding that is not fixed, call explain_finding with its rule, then change the intent or the files so the finding goes away; call validate on the files until no error-level finding remains.\n")
 		b.WriteString("4. Show me the patch and a short summary of what was understood and what the checks found; write only when I agree.\n")

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -238,7 +239,7 @@ func (d *door) runGenerate(ctx context.Context, req *sdk.CallToolRequest, in gen
 			return nil, generateOut{}, invalid("read workspace: %w", err)
 		}
 		greq.TargetPath, greq.Workspace = place.Target, place.Files
-		greq.Environment = cmpOr(greq.Environment, place.Environment)
+		greq.Environment = cmp.Or(greq.Environment, place.Environment)
 	default:
 		for _, f := range in.Files {
 			greq.Workspace = append(greq.Workspace, workspace.File{Path: f.Path, Content: []byte(f.Content)})
@@ -283,13 +284,6 @@ func evalDir(dir string) string {
 		}
 		rest = filepath.Join(filepath.Base(p), rest)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func parseMode(s string) (generator.Mode, error) {
@@ -414,7 +408,7 @@ func (d *door) validate(ctx context.Context, req *sdk.CallToolRequest, in valida
 }
 
 func (d *door) runValidate(ctx context.Context, req *sdk.CallToolRequest, in validateIn) (*sdk.CallToolResult, validateOut, error) {
-	failOn, err := action.ParseFailOn(cmpOr(in.FailOn, "error"))
+	failOn, err := action.ParseFailOn(cmp.Or(in.FailOn, "error"))
 	if err != nil {
 		return nil, validateOut{}, invalid("fail_on %w", err)
 	}
