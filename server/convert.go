@@ -1,10 +1,15 @@
 package server
 
 import (
+	"cmp"
+	"math"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -262,4 +267,140 @@ func validUTF8(s string) string {
 		return s
 	}
 	return string([]rune(s))
+}
+
+// GenerateResult converts an API response into the engine's result, for a
+// client that works on the domain (aiden generate --server). Valid
+// survives the trip: a response that is not valid and has no error
+// finding comes back as not validated.
+func GenerateResult(m *aidenv1.GenerateResponse) *generator.Result {
+	p := m.GetProvenance()
+	res := &generator.Result{
+		Files:   FilesFromProto(m.GetFiles()),
+		Deleted: m.GetDeleted(),
+		Patch:   []byte(m.GetPatch()),
+		Report:  validators.Report{Checks: ChecksFromProto(m.GetChecks()), Findings: FindingsFromProto(m.GetFindings())},
+		Mode:    modeFromProto(m.GetMode()),
+		Provenance: generator.Provenance{
+			Generator:     p.GetGenerator(),
+			Model:         p.GetModel(),
+			Summary:       p.GetSummary(),
+			Ignored:       p.GetIgnored(),
+			Chosen:        int(p.GetChosenAttempt()),
+			Usage:         usageFromProto(p.GetUsage()),
+			Examples:      p.GetExamples(),
+			ExampleTokens: int(p.GetExampleTokens()),
+			PromptVersion: p.GetPromptVersion(),
+			Redacted:      int(p.GetRedacted()),
+			Cached:        p.GetCached(),
+		},
+	}
+	res.Validated = m.GetValid() || res.Report.Count(validators.SeverityError) > 0
+	for _, f := range p.GetUnderstood() {
+		res.Provenance.Understood = append(res.Provenance.Understood, planner.Fact{Key: f.GetKey(), Value: f.GetValue(), From: f.GetFrom()})
+	}
+	for _, s := range p.GetStages() {
+		res.Provenance.Stages = append(res.Provenance.Stages, generator.StageTiming{Stage: generator.Stage(s.GetStage()), Elapsed: fromMillis(s.GetMillis())})
+	}
+	for _, a := range p.GetAttempts() {
+		res.Provenance.Attempts = append(res.Provenance.Attempts, generator.Attempt{
+			Number:    int(a.GetNumber()),
+			Usage:     usageFromProto(a.GetUsage()),
+			Elapsed:   fromMillis(a.GetMillis()),
+			Retries:   int(a.GetRetries()),
+			Files:     int(a.GetFiles()),
+			Findings:  FindingsFromProto(a.GetFindings()),
+			Errors:    int(a.GetErrors()),
+			Problem:   a.GetProblem(),
+			Received:  a.GetReceived(),
+			Truncated: a.GetTruncated(),
+		})
+	}
+	for _, l := range m.GetLeftAlone() {
+		res.LeftAlone = append(res.LeftAlone, generator.LeftAlone{Path: l.GetPath(), Reason: l.GetReason()})
+	}
+	return res
+}
+
+// ValidateReport converts an API response into a validation report.
+func ValidateReport(m *aidenv1.ValidateResponse) validators.Report {
+	return validators.Report{Checks: ChecksFromProto(m.GetChecks()), Findings: FindingsFromProto(m.GetFindings())}
+}
+
+// FindingsFromProto converts findings from the wire.
+func FindingsFromProto(fs []*aidenv1.Finding) []validators.Finding {
+	out := make([]validators.Finding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, validators.Finding{
+			File:     f.GetFile(),
+			Resource: f.GetResource(),
+			Path:     f.GetPath(),
+			Rule:     f.GetRule(),
+			Severity: SeverityFromProto(f.GetSeverity()),
+			Message:  f.GetMessage(),
+			Fixable:  f.GetFixable(),
+			Fixed:    f.GetFixed(),
+			Line:     int(f.GetLine()),
+		})
+	}
+	return out
+}
+
+// ChecksFromProto converts check records from the wire.
+func ChecksFromProto(cs []*aidenv1.Check) []validators.Check {
+	out := make([]validators.Check, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, validators.Check{
+			Name:    c.GetName(),
+			Status:  validators.CheckStatus(c.GetStatus()),
+			Checked: int(c.GetChecked()),
+			Skipped: int(c.GetSkipped()),
+			Detail:  c.GetDetail(),
+		})
+	}
+	return out
+}
+
+func usageFromProto(u *aidenv1.TokenUsage) generator.Usage {
+	return generator.Usage{InputTokens: int(u.GetPromptTokens()), OutputTokens: int(u.GetCompletionTokens())}
+}
+
+// fromMillis is the inverse of millis, to the microsecond.
+func fromMillis(ms float64) time.Duration {
+	return time.Duration(math.Round(ms*1e3)) * time.Microsecond
+}
+
+// StageFromProto maps the API's stage enum onto a pipeline stage; a stage
+// this build does not know keeps its lowercase name.
+func StageFromProto(s aidenv1.Stage) generator.Stage {
+	for _, g := range []generator.Stage{generator.StageContext, generator.StagePlan, generator.StageRender, generator.StageValidate, generator.StageDone} {
+		if StageToProto(g) == s {
+			return g
+		}
+	}
+	return generator.Stage(strings.ToLower(strings.TrimPrefix(s.String(), "STAGE_")))
+}
+
+// GenerateRequestToProto converts the engine's request for the wire, for a
+// client of the API (aiden generate --server).
+func GenerateRequestToProto(r generator.Request) *aidenv1.GenerateRequest {
+	validate := !r.SkipValidation
+	return &aidenv1.GenerateRequest{
+		Intent:      r.Intent,
+		Format:      FormatToProto(r.Format),
+		TargetPath:  r.TargetPath,
+		Environment: r.Environment,
+		Workspace:   FilesToProto(r.Workspace),
+		Mode:        ModeToProto(cmp.Or(r.Mode, generator.ModeAuto)),
+		Force:       r.Force,
+		Model:       r.Model,
+		Options: &aidenv1.Options{
+			Validate: &validate,
+			//lint:ignore SA1019 a server older than skip_policy_check reads only this field
+			PolicyCheck:       r.PolicyCheck,
+			SkipPolicyCheck:   !r.PolicyCheck,
+			KubernetesVersion: r.KubernetesVersion,
+			SchemaLocations:   r.SchemaLocations,
+		},
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/auth"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
@@ -94,10 +95,9 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 // run generates req for the record id made by begin and records the
 // outcome, even when ctx is cancelled meanwhile.
 func (r *recorder) run(ctx context.Context, id string, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
-	progress = redactedProgress(progress)
+	gen := action.Generate{Engine: r.engine}
 	if r.store == nil || id == "" {
-		res, err := r.engine.Generate(ctx, req, progress)
-		return Redacted(req, res), redactedErr(err)
+		return gen.Run(ctx, req, progress)
 	}
 	if r.work != nil {
 		defer r.work.leave(id)
@@ -105,7 +105,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 	stop := r.heartbeat(ctx, id)
 	var mu sync.Mutex
 	lastStage := ""
-	res, err := r.engine.Generate(ctx, req, func(ev generator.Event) {
+	res, err := gen.Run(ctx, req, func(ev generator.Event) {
 		mu.Lock()
 		lastStage = string(ev.Stage)
 		mu.Unlock()
@@ -119,7 +119,6 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 		}
 	})
 	stop()
-	res, err = Redacted(req, res), redactedErr(err)
 
 	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
 	if gerr != nil {

@@ -25,6 +25,11 @@ type Handler struct {
 	rec      *recorder
 	errors   *connect.ErrorWriter
 	work     *tracker
+	// Doors in this process (doors.go).
+	routes         *http.ServeMux  // mux, for Mount
+	streams        map[string]bool // mounted paths whose GETs are event streams
+	limit          *limiter
+	requestTimeout time.Duration
 }
 
 // ServeHTTP implements http.Handler.
@@ -37,7 +42,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, r)
 		return
 	}
-	defer h.work.leave("")
+	if r.Method == http.MethodGet && h.streams[r.URL.Path] {
+		h.work.leave("") // an event stream: a stop does not wait for it
+	} else {
+		defer h.work.leave("")
+	}
 	h.api.ServeHTTP(w, r)
 }
 

@@ -99,7 +99,14 @@ func (l *limiter) acquire(ctx context.Context, r connect.AnyRequest) (release fu
 	if l == nil {
 		return func() {}, nil
 	}
-	key := l.key(ctx, r)
+	return l.acquireKey(l.key(ctx, r))
+}
+
+// acquireKey is acquire for the caller named key.
+func (l *limiter) acquireKey(key string) (release func(), err error) {
+	if l == nil {
+		return func() {}, nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := l.callers[key]
@@ -265,12 +272,14 @@ func (b *liftAtEOF) Read(p []byte) (int, error) {
 // noSchemaLocations refuses schema locations named by a request: the
 // server would fetch any URL a caller chose. They come from the server's
 // configuration only.
+var errSchemaLocations = errors.New(
+	"options.schemaLocations: this server does not take schema locations from requests; its operator sets them (aiden serve --schema-location)")
+
 func noSchemaLocations(o *aidenv1.Options) error {
 	if len(o.GetSchemaLocations()) == 0 {
 		return nil
 	}
-	return connect.NewError(connect.CodeInvalidArgument, errors.New(
-		"options.schemaLocations: this server does not take schema locations from requests; its operator sets them (aiden serve --schema-location)"))
+	return connect.NewError(connect.CodeInvalidArgument, errSchemaLocations)
 }
 
 // requestChecker is implemented by *generator.Engine.

@@ -9,6 +9,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/stackgen/aiden/action"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
@@ -87,8 +88,8 @@ func TestGeneratedCredentialRedacted(t *testing.T) {
 	for _, f := range result.GetFindings() {
 		rules[f.GetRule()] = true
 	}
-	if !rules[server.RuleCredentialRedacted] || !rules["credential-literal"] {
-		t.Errorf("findings lack %s or credential-literal: %v", server.RuleCredentialRedacted, result.GetFindings())
+	if !rules[action.RuleCredentialRedacted] || !rules["credential-literal"] {
+		t.Errorf("findings lack %s or credential-literal: %v", action.RuleCredentialRedacted, result.GetFindings())
 	}
 
 	g, err := st.Get(context.Background(), id)

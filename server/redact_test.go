@@ -12,6 +12,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/stackgen/aiden/action"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/record"
@@ -78,12 +79,12 @@ func TestProbeServedPatchCarriesNoDeletedSecret(t *testing.T) {
 	leaks("Generate response patch", resp.Msg.GetPatch())
 	withheld := false
 	for _, f := range resp.Msg.GetFindings() {
-		if f.GetRule() == server.RuleSecretWithheld && f.GetFile() == staleSecretF {
+		if f.GetRule() == action.RuleSecretWithheld && f.GetFile() == staleSecretF {
 			withheld = true
 		}
 	}
 	if !withheld {
-		t.Errorf("no %s finding for %s in %v", server.RuleSecretWithheld, staleSecretF, resp.Msg.GetFindings())
+		t.Errorf("no %s finding for %s in %v", action.RuleSecretWithheld, staleSecretF, resp.Msg.GetFindings())
 	}
 	id := resp.Header().Get(server.HeaderGenerationID)
 

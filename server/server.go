@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
 
+	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/auth"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
@@ -68,7 +68,8 @@ func New(engine Engine, opts Options) *Handler {
 	mux := http.NewServeMux()
 	work := newTracker()
 	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work}
-	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: newLimiter(opts.Limits)}, handlerOpts...))
+	limit := newLimiter(opts.Limits)
+	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: limit}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
 		mux.Handle("POST /slack/commands", newSlackHandler(rec, opts.Slack, opts.Logger))
@@ -84,7 +85,7 @@ func New(engine Engine, opts Options) *Handler {
 	errs := connect.NewErrorWriter(handlerOpts...)
 	return &Handler{
 		health: health, services: services, rec: rec, errors: errs, work: work,
-		mux: mux,
+		mux: mux, routes: mux, streams: map[string]bool{}, limit: limit, requestTimeout: opts.Limits.RequestTimeout,
 		api: &guard{authn: opts.Auth, next: mux, errors: errs, log: opts.Logger},
 	}
 }
@@ -228,20 +229,12 @@ func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aid
 	if err := noSchemaLocations(opts); err != nil {
 		return nil, err
 	}
-	files := FilesFromProto(req.Msg.GetFiles())
-	for i := range files {
-		p, err := workspace.Clean(files[i].Path)
-		if err != nil {
-			return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("file %d: %w", i, err))
-		}
-		files[i].Path = p
-	}
-	rep, err := h.engine.Validate(ctx, files, generator.Check{
+	rep, err := action.Validate{Engine: h.engine, Check: generator.Check{
 		PolicyCheck:       PolicyCheck(opts),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
 		AllKyverno:        opts.GetAllKyverno(),
-	})
+	}}.Files(ctx, FilesFromProto(req.Msg.GetFiles()))
 	attrs := []slog.Attr{slog.Int("files", len(req.Msg.GetFiles())), slog.Duration("elapsed", time.Since(start))}
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "validate failed", append(attrs, slog.String("error", err.Error()))...)

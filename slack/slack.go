@@ -23,6 +23,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/store"
@@ -373,15 +374,7 @@ func writeFindings(b *strings.Builder, fs []validators.Finding) {
 			fmt.Fprintf(b, "… and %d more.\n", len(fs)-most)
 			break
 		}
-		where := f.File
-		if f.Resource != "" {
-			where += " " + f.Resource
-		}
-		fixed := ""
-		if f.Fixed {
-			fixed = " (fixed)"
-		}
-		fmt.Fprintf(b, "• *%s* `%s` %s: %s%s\n", f.Severity, f.Rule, where, f.Message, fixed)
+		fmt.Fprintf(b, "• *%s* %s\n", action.SeverityWord(f), action.FindingLine(f))
 	}
 }
 

@@ -1,27 +1,23 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
+	"github.com/stackgen/aiden/action"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/generator/planner"
-	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/server"
-	"github.com/stackgen/aiden/validators/kustomize"
-	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/validators"
 )
 
 type generateFlags struct {
@@ -117,62 +113,40 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	if f.force && !f.replace {
 		return usageErr("--force works with --replace: it lets a replacement overwrite files changed by hand")
 	}
-	root, target, err := workspace.FindRoot(f.output)
+	place, err := action.FindPlace(f.output)
 	if err != nil {
 		return usageErr("--output %s: %w", f.output, err)
 	}
-	env := f.env
-	if env == "" && !workspace.IsRepository(root) {
-		// Outside a repository the root is close to DIR: read the
-		// environment from the whole path, as it would be read from a
-		// repository path (clusters/<env>/...).
-		env = planner.PathEnvironment(filepath.ToSlash(filepath.Join(root, target)), "clusters")
+	if err := place.Load(format); err != nil {
+		return usageErr("read workspace: %w", err)
 	}
-	// What the format needs: the overlays and Components for kustomize,
-	// the cluster's chart sources for helm.
-	// Outside a repository the root (DIR's parent) may not exist yet:
-	// then there is nothing to read.
-	var files []workspace.File
-	if _, err := os.Stat(root); !errors.Is(err, fs.ErrNotExist) {
-		if files, err = gitops.LoadFor(workspace.DefaultLimits(), root, target, string(format)); err != nil {
-			return usageErr("read workspace: %w", err)
-		}
-	}
-
-	validate := f.validate
-	req := &aidenv1.GenerateRequest{
-		Intent:      f.intent,
-		Format:      server.FormatToProto(format),
-		TargetPath:  target,
-		Environment: env,
-		Workspace:   server.FilesToProto(files),
-		Mode:        aidenv1.Mode_MODE_AUTO,
-		Force:       f.force,
-		Options: &aidenv1.Options{
-			Validate: &validate,
-			//lint:ignore SA1019 a server older than skip_policy_check reads only this field
-			PolicyCheck:       f.policyCheck,
-			SkipPolicyCheck:   !f.policyCheck,
-			KubernetesVersion: f.k8sVersion,
-			SchemaLocations:   f.schemaLocs,
-		},
+	req := generator.Request{
+		Intent:            f.intent,
+		Format:            format,
+		TargetPath:        place.Target,
+		Environment:       cmp.Or(f.env, place.Environment),
+		Workspace:         place.Files,
+		SkipValidation:    !f.validate,
+		PolicyCheck:       f.policyCheck,
+		KubernetesVersion: f.k8sVersion,
+		SchemaLocations:   f.schemaLocs,
+		Mode:              generator.ModeAuto,
+		Force:             f.force,
 	}
 	if f.replace {
-		req.Mode = aidenv1.Mode_MODE_REPLACE
-	}
-	if f.server != "" {
-		req.Model = f.model.model // the server checks it against its allowed list
+		req.Mode = generator.ModeReplace
 	}
 
 	var progress io.Writer = stderr
 	if f.quiet {
 		progress = io.Discard
 	}
-	var resp *aidenv1.GenerateResponse
+	var res *generator.Result
 	if f.server != "" {
-		resp, err = generateRemote(ctx, f.server, req, progress)
+		req.Model = f.model.model // the server checks it against its allowed list
+		res, err = generateRemote(ctx, f.server, req, progress)
 	} else {
-		resp, err = generateLocal(ctx, req, progress, f.setup.opts)
+		res, err = generateLocal(ctx, req, progress, f.setup.opts)
 	}
 	if err != nil {
 		return err
@@ -181,14 +155,14 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	patchOnly := f.patch || f.dryRun
 	switch {
 	case f.json:
-		if err := printJSON(stdout, resp); err != nil {
+		if err := printJSON(stdout, server.GenerateResponse(res)); err != nil {
 			return err
 		}
 	case patchOnly:
-		fmt.Fprint(stdout, resp.GetPatch())
+		fmt.Fprint(stdout, string(res.Patch))
 	}
 	if !patchOnly {
-		if err := write(root, target, server.FilesFromProto(resp.GetFiles()), resp.GetDeleted()); err != nil {
+		if err := place.Write(res.Files, res.Deleted); err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("write %s: %w (nothing was written)", f.output, err)}
 		}
 	}
@@ -197,11 +171,11 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		if patchOnly {
 			out = stderr // keep stdout a clean patch for git apply
 		}
-		printGenerate(out, resp, displayTarget(root, target, f.output), !patchOnly)
-		printLeftAlone(out, resp)
-		printModel(out, resp.GetProvenance())
+		printGenerate(out, res, displayTarget(place.Root, place.Target, f.output), !patchOnly)
+		printLeftAlone(out, res)
+		printModel(out, res.Provenance)
 	}
-	return findingsExit(resp.GetFindings(), failOn)
+	return findingsExit(res.Report.Findings, failOn)
 }
 
 // displayTarget names the output folder as the user typed it.
@@ -212,29 +186,27 @@ func displayTarget(root, target, typed string) string {
 	return filepath.Join(root, target)
 }
 
-func generateLocal(ctx context.Context, req *aidenv1.GenerateRequest, progress io.Writer, model generator.ModelOptions) (*aidenv1.GenerateResponse, error) {
-	engine := generator.New(generator.Options{Model: model})
+func generateLocal(ctx context.Context, req generator.Request, progress io.Writer, model generator.ModelOptions) (*generator.Result, error) {
+	gen := action.Generate{Engine: generator.New(generator.Options{Model: model})}
 	p := newProgress(progress)
 	t := newTyping(progress)
-	greq := server.GenerateRequest(req)
-	res, err := engine.Generate(ctx, greq, func(ev generator.Event) {
+	res, err := gen.Run(ctx, req, func(ev generator.Event) {
 		if ev.Delta != "" {
 			t.delta(ev.Attempt, ev.Delta)
 			return
 		}
 		t.clear()
-		p.stage(server.StageToProto(ev.Stage), ev.Message, ev.Elapsed.Seconds()*1000)
+		p.stage(ev.Stage, ev.Message, ev.Elapsed.Seconds()*1000)
 	})
 	t.clear()
-	if err != nil {
-		return nil, err
-	}
-	return server.GenerateResponse(server.Redacted(greq, res)), nil
+	return res, err
 }
 
-func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateRequest, progress io.Writer) (*aidenv1.GenerateResponse, error) {
+// generateRemote runs req on the server at url and converts its answer to
+// the domain once.
+func generateRemote(ctx context.Context, url string, req generator.Request, progress io.Writer) (*generator.Result, error) {
 	client := aidenv1connect.NewGenerateServiceClient(apiClient(), strings.TrimRight(url, "/"))
-	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req})
+	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: server.GenerateRequestToProto(req)})
 	call.Header().Set(server.HeaderClient, "cli")
 	stream, err := client.GenerateStream(ctx, call)
 	if err != nil {
@@ -254,7 +226,7 @@ func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateReques
 		if ev.GetResult() != nil {
 			result = ev.GetResult()
 		}
-		p.stage(ev.GetStage(), ev.GetMessage(), ev.GetMillis())
+		p.stage(server.StageFromProto(ev.GetStage()), ev.GetMessage(), ev.GetMillis())
 	}
 	t.clear()
 	if err := stream.Err(); err != nil {
@@ -263,110 +235,37 @@ func generateRemote(ctx context.Context, url string, req *aidenv1.GenerateReques
 	if result == nil {
 		return nil, &exitError{code: exitFailure, err: fmt.Errorf("call %s: the stream ended without a result", url)}
 	}
-	return result, nil
+	return server.GenerateResult(result), nil
 }
 
-func parseFailOn(s string) (aidenv1.Severity, error) {
-	switch strings.ToLower(s) {
-	case "none", "never":
-		return aidenv1.Severity_SEVERITY_UNSPECIFIED, nil
-	case "info":
-		return aidenv1.Severity_SEVERITY_INFO, nil
-	case "warning", "warn":
-		return aidenv1.Severity_SEVERITY_WARNING, nil
-	case "error":
-		return aidenv1.Severity_SEVERITY_ERROR, nil
+func parseFailOn(s string) (validators.Severity, error) {
+	sev, err := action.ParseFailOn(s)
+	if err != nil {
+		return 0, usageErr("--fail-on %w", err)
 	}
-	return 0, usageErr("--fail-on %q: want info, warning, error or none", s)
+	return sev, nil
 }
 
-// findingsExit returns exit 1 when unfixed findings at or above failOn
-// remain; the summary has already said which.
-func findingsExit(findings []*aidenv1.Finding, failOn aidenv1.Severity) error {
-	if failOn == aidenv1.Severity_SEVERITY_UNSPECIFIED {
-		return nil
-	}
-	for _, f := range findings {
-		if !f.GetFixed() && f.GetSeverity() >= failOn {
-			return &exitError{code: exitFindings}
-		}
+// findingsExit returns exit 1 when the findings fail the run
+// (action.Failed); the summary has already said which.
+func findingsExit(findings []validators.Finding, failOn validators.Severity) error {
+	if action.Failed(findings, failOn) {
+		return &exitError{code: exitFindings}
 	}
 	return nil
 }
 
 // printLeftAlone says what the generation did to the folder and lists the
 // files it left alone, with the reason.
-func printLeftAlone(w io.Writer, r *aidenv1.GenerateResponse) {
-	if m := r.GetMode(); m == aidenv1.Mode_MODE_CHANGE || m == aidenv1.Mode_MODE_REPLACE {
-		fmt.Fprintf(w, "Mode: %s\n", strings.ToLower(strings.TrimPrefix(m.String(), "MODE_")))
+func printLeftAlone(w io.Writer, r *generator.Result) {
+	if m := r.Mode; m == generator.ModeChange || m == generator.ModeReplace {
+		fmt.Fprintf(w, "Mode: %s\n", m)
 	}
-	if len(r.GetLeftAlone()) == 0 {
+	if len(r.LeftAlone) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "Left alone (%d):\n", len(r.GetLeftAlone()))
-	for _, l := range r.GetLeftAlone() {
-		fmt.Fprintf(w, "  %s: %s\n", l.GetPath(), l.GetReason())
+	fmt.Fprintf(w, "Left alone (%d):\n", len(r.LeftAlone))
+	for _, l := range r.LeftAlone {
+		fmt.Fprintf(w, "  %s: %s\n", l.Path, l.Reason)
 	}
-}
-
-// write puts the generated files in place, in one transaction: everything
-// inside the target folder, and nothing outside it but the registration of
-// the new folder in its parent's kustomization.yaml.
-func write(root, target string, files []workspace.File, deleted []string) error {
-	parent := path.Dir(target)
-	var inside, registration []workspace.File
-	for _, f := range files {
-		switch {
-		case workspace.Within(target, f.Path):
-			inside = append(inside, f)
-		case kustomize.IsKustomization(f.Path) && path.Dir(f.Path) == parent:
-			registration = append(registration, f)
-		default:
-			return fmt.Errorf("%s lies outside %s", f.Path, target)
-		}
-	}
-	// A root that does not exist yet (outside a repository) is created in
-	// the same transaction, from its nearest existing folder.
-	base, prefix, err := existing(root)
-	if err != nil {
-		return err
-	}
-	if prefix != "" {
-		target, parent = path.Join(prefix, target), path.Join(prefix, parent)
-		inside, registration = under(prefix, inside), under(prefix, registration)
-		for i, d := range deleted {
-			deleted[i] = path.Join(prefix, d)
-		}
-	}
-	return workspace.WriteAll(base,
-		workspace.Change{Dir: target, Files: inside, Remove: deleted},
-		workspace.Change{Dir: parent, Files: registration})
-}
-
-// existing returns the nearest existing folder at or above dir, and dir's
-// slash path relative to it ("" when dir exists).
-func existing(dir string) (base, rel string, err error) {
-	base = dir
-	for {
-		_, err := os.Stat(base)
-		if err == nil {
-			r, err := filepath.Rel(base, dir)
-			if err != nil || r == "." {
-				return base, "", err
-			}
-			return base, filepath.ToSlash(r), nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(base) == base {
-			return "", "", err
-		}
-		base = filepath.Dir(base)
-	}
-}
-
-func under(prefix string, files []workspace.File) []workspace.File {
-	out := make([]workspace.File, len(files))
-	for i, f := range files {
-		out[i] = workspace.File{Path: path.Join(prefix, f.Path), Content: f.Content}
-	}
-	return out
 }

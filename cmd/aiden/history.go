@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stackgen/aiden/action"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
@@ -229,8 +230,8 @@ func printRecord(w io.Writer, g *aidenv1.Generation) {
 			fmt.Fprintf(w, " (%s)", a.GetModel())
 		}
 		fmt.Fprintln(w)
-		for _, f := range a.GetFindings() {
-			fmt.Fprintf(w, "  %-7s %s\n", severityWord(f), findingLine(f))
+		for _, f := range server.FindingsFromProto(a.GetFindings()) {
+			fmt.Fprintf(w, "  %-7s %s\n", action.SeverityWord(f), action.FindingLine(f))
 		}
 	}
 	if p := g.GetPatch(); p != "" {

@@ -119,6 +119,7 @@ the built-in offline planner writes the files.`,
 		newConfigCmd(stdout),
 		newPolicyCmd(stdout),
 		newLSPCmd(),
+		newMCPCmd(os.Stdin, stdout),
 	)
 	return root
 }

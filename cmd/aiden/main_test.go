@@ -21,6 +21,9 @@ import (
 // `aiden serve` starts (see helmchart.Isolate), as the aiden binary does.
 func TestMain(m *testing.M) {
 	helmchart.RunIfChild()
+	if os.Getenv(runMainEnv) == "1" { // aiden itself, for TestMCPCommand
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
-	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/providers"
 )
@@ -104,51 +103,91 @@ func (s modelSetup) describe() string {
 // With no model named anywhere it returns options without a provider: the
 // built-in planner answers.
 func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (modelSetup, error) {
-	var file modelFile
-	path := cmp.Or(f.config, getenv("AIDEN_CONFIG"))
-	explicit := path != ""
-	if path == "" {
-		if dir, err := os.UserConfigDir(); err == nil {
-			path = filepath.Join(dir, "aiden", "config.yaml")
-		}
+	file, err := readModelFile(f.config, getenv)
+	if err != nil {
+		return modelSetup{}, err
 	}
-	if path != "" {
-		b, err := os.ReadFile(path)
-		switch {
-		case err == nil:
-			if err := yaml.UnmarshalStrict(b, &file); err != nil {
-				return modelSetup{}, usageErr("config file %s: %w", path, err)
-			}
-		case explicit || !os.IsNotExist(err):
-			return modelSetup{}, usageErr("config file: %w", err)
-		}
-	}
-	fm := file.Model
-	flag := func(name string) bool { return fs.Lookup(name) != nil && fs.Changed(name) }
-	str := func(name, flagValue, env, fileValue string) string {
-		if flag(name) {
-			return flagValue
-		}
-		return cmp.Or(getenv(env), fileValue)
-	}
-
+	src := settings{fs: fs, getenv: getenv}
 	s := modelSetup{slackSecret: file.Slack.SigningSecret, slackUsers: file.Slack.Users}
-	name := str("model", f.model, "AIDEN_MODEL", fm.Name)
-	provider := strings.ToLower(str("provider", f.provider, "AIDEN_PROVIDER", fm.Provider))
-	baseURL := str("base-url", f.baseURL, "AIDEN_BASE_URL", fm.BaseURL)
+	fm := file.Model
+	name := src.str("model", f.model, "AIDEN_MODEL", fm.Name)
+	provider := strings.ToLower(src.str("provider", f.provider, "AIDEN_PROVIDER", fm.Provider))
+	baseURL := src.str("base-url", f.baseURL, "AIDEN_BASE_URL", fm.BaseURL)
 	if name == "" {
 		if provider != "" {
 			return modelSetup{}, usageErr("a model provider (%s) is configured but no model: name one with --model or AIDEN_MODEL", provider)
 		}
 		return s, nil // nothing configured: the built-in planner
 	}
+	s.provider = providerConfig(provider, baseURL, getenv, file)
+	model, err := providers.New(s.provider)
+	if err != nil {
+		return modelSetup{}, usageErr("model provider: %w", err)
+	}
+	s.opts = generator.ModelOptions{Provider: model, Name: name}
+	if err := f.tune(&s.opts, src, file); err != nil {
+		return modelSetup{}, err
+	}
+	if err := f.structuredOutput(&s.opts, src, file, s.provider); err != nil {
+		return modelSetup{}, err
+	}
+	return s, nil
+}
+
+// readModelFile reads the config file: --config, else $AIDEN_CONFIG, else
+// aiden/config.yaml in the user config folder when it exists.
+func readModelFile(flagPath string, getenv func(string) string) (modelFile, error) {
+	var file modelFile
+	path := cmp.Or(flagPath, getenv("AIDEN_CONFIG"))
+	explicit := path != ""
+	if path == "" {
+		if dir, err := os.UserConfigDir(); err == nil {
+			path = filepath.Join(dir, "aiden", "config.yaml")
+		}
+	}
+	if path == "" {
+		return file, nil
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := yaml.UnmarshalStrict(b, &file); err != nil {
+			return modelFile{}, usageErr("config file %s: %w", path, err)
+		}
+	case explicit || !os.IsNotExist(err):
+		return modelFile{}, usageErr("config file: %w", err)
+	}
+	return file, nil
+}
+
+// settings looks a setting up in its flag (when set), then its AIDEN_*
+// variable, then the config file.
+type settings struct {
+	fs     *pflag.FlagSet
+	getenv func(string) string
+}
+
+// changed reports whether the flag name exists and was given.
+func (s settings) changed(name string) bool { return s.fs.Lookup(name) != nil && s.fs.Changed(name) }
+
+func (s settings) str(name, flagValue, env, fileValue string) string {
+	if s.changed(name) {
+		return flagValue
+	}
+	return cmp.Or(s.getenv(env), fileValue)
+}
+
+// providerConfig names the provider (OpenAI unless only an Anthropic key
+// is set) and fills its endpoint and key from the provider's conventional
+// variables where aiden's own are unset.
+func providerConfig(provider, baseURL string, getenv func(string) string, file modelFile) providers.Config {
 	if provider == "" {
 		provider = providers.OpenAI
 		if baseURL == "" && getenv("OPENAI_API_KEY") == "" && getenv("ANTHROPIC_API_KEY") != "" {
 			provider = providers.Anthropic
 		}
 	}
-	apiKey := cmp.Or(getenv("AIDEN_API_KEY"), fm.APIKey)
+	apiKey := cmp.Or(getenv("AIDEN_API_KEY"), file.Model.APIKey)
 	switch provider {
 	case providers.OpenAI:
 		baseURL = cmp.Or(baseURL, getenv("OPENAI_BASE_URL"))
@@ -160,70 +199,77 @@ func (f *modelFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (mod
 		baseURL = cmp.Or(baseURL, getenv("ANTHROPIC_BASE_URL"))
 		apiKey = cmp.Or(apiKey, getenv("ANTHROPIC_API_KEY"))
 	}
-	s.provider = providers.Config{Provider: provider, BaseURL: baseURL, APIKey: apiKey,
-		APIVersion: cmp.Or(getenv("AIDEN_API_VERSION"), fm.APIVersion)}
-	model, err := providers.New(s.provider)
-	if err != nil {
-		return modelSetup{}, usageErr("model provider: %w", err)
-	}
+	return providers.Config{Provider: provider, BaseURL: baseURL, APIKey: apiKey,
+		APIVersion: cmp.Or(getenv("AIDEN_API_VERSION"), file.Model.APIVersion)}
+}
 
-	o := generator.ModelOptions{Provider: model, Name: name}
+// tune fills the sampling and call settings: temperature, tokens, repair
+// rounds, concurrency, timeout and the models a request may name.
+func (f *modelFlags) tune(o *generator.ModelOptions, src settings, file modelFile) error {
+	fm, getenv := file.Model, src.getenv
+	var err error
 	temp := f.temperature
 	switch {
-	case flag("temperature"):
+	case src.changed("temperature"):
 	case getenv("AIDEN_TEMPERATURE") != "":
 		if temp, err = strconv.ParseFloat(getenv("AIDEN_TEMPERATURE"), 64); err != nil {
-			return modelSetup{}, usageErr("AIDEN_TEMPERATURE: %w", err)
+			return usageErr("AIDEN_TEMPERATURE: %w", err)
 		}
 	case fm.Temperature != nil:
 		temp = *fm.Temperature
 	}
 	o.Temperature = &temp
-	if o.MaxTokens, err = intSetting(flag("max-tokens"), f.maxTokens, getenv("AIDEN_MAX_TOKENS"), fm.MaxTokens); err != nil {
-		return modelSetup{}, usageErr("AIDEN_MAX_TOKENS: %w", err)
+	if o.MaxTokens, err = intSetting(src.changed("max-tokens"), f.maxTokens, getenv("AIDEN_MAX_TOKENS"), fm.MaxTokens); err != nil {
+		return usageErr("AIDEN_MAX_TOKENS: %w", err)
 	}
 	rounds := f.repairRounds
 	if fm.RepairRounds != nil {
 		rounds = *fm.RepairRounds
 	}
-	if o.RepairRounds, err = intSetting(flag("repair-rounds"), f.repairRounds, getenv("AIDEN_REPAIR_ROUNDS"), rounds); err != nil {
-		return modelSetup{}, usageErr("AIDEN_REPAIR_ROUNDS: %w", err)
+	if o.RepairRounds, err = intSetting(src.changed("repair-rounds"), f.repairRounds, getenv("AIDEN_REPAIR_ROUNDS"), rounds); err != nil {
+		return usageErr("AIDEN_REPAIR_ROUNDS: %w", err)
 	}
 	if o.RepairRounds == 0 {
 		o.RepairRounds = -1 // the engine reads 0 as its default
 	}
-	if o.Concurrency, err = intSetting(flag("model-concurrency"), f.concurrency, getenv("AIDEN_MODEL_CONCURRENCY"), fm.Concurrency); err != nil {
-		return modelSetup{}, usageErr("AIDEN_MODEL_CONCURRENCY: %w", err)
+	if o.Concurrency, err = intSetting(src.changed("model-concurrency"), f.concurrency, getenv("AIDEN_MODEL_CONCURRENCY"), fm.Concurrency); err != nil {
+		return usageErr("AIDEN_MODEL_CONCURRENCY: %w", err)
 	}
 	o.Timeout = f.timeout
-	if !flag("model-timeout") {
+	if !src.changed("model-timeout") {
 		if t := cmp.Or(getenv("AIDEN_MODEL_TIMEOUT"), fm.Timeout); t != "" {
 			if o.Timeout, err = time.ParseDuration(t); err != nil {
-				return modelSetup{}, usageErr("model timeout: %w", err)
+				return usageErr("model timeout: %w", err)
 			}
 		}
 	}
 	o.Allowed = f.allowed
-	if !flag("allowed-models") {
+	if !src.changed("allowed-models") {
 		if v := getenv("AIDEN_ALLOWED_MODELS"); v != "" {
 			o.Allowed = strings.Split(v, ",")
 		} else {
 			o.Allowed = fm.Allowed
 		}
 	}
-	structured := str("structured-output", f.structured, "AIDEN_STRUCTURED_OUTPUT", "")
+	return nil
+}
+
+// structuredOutput decides whether to ask for JSON-schema structured
+// output: auto asks the providers that support it.
+func (f *modelFlags) structuredOutput(o *generator.ModelOptions, src settings, file modelFile, provider providers.Config) error {
+	structured := src.str("structured-output", f.structured, "AIDEN_STRUCTURED_OUTPUT", "")
 	switch {
-	case structured == "" && fm.Structured != nil:
-		o.Structured = *fm.Structured
+	case structured == "" && file.Model.Structured != nil:
+		o.Structured = *file.Model.Structured
 	case structured == "" || structured == "auto":
-		o.Structured = providers.Structured(s.provider)
+		o.Structured = providers.Structured(provider)
 	default:
+		var err error
 		if o.Structured, err = strconv.ParseBool(structured); err != nil {
-			return modelSetup{}, usageErr("--structured-output %q: want auto, true or false", structured)
+			return usageErr("--structured-output %q: want auto, true or false", structured)
 		}
 	}
-	s.opts = o
-	return s, nil
+	return nil
 }
 
 func intSetting(flagSet bool, flagValue int, env string, fileValue int) (int, error) {
@@ -280,29 +326,27 @@ func (t *typing) clear() {
 }
 
 // printModel adds what the model cost to the summary.
-func printModel(w io.Writer, p *aidenv1.Provenance) {
-	if p.GetGenerator() != "model" {
+func printModel(w io.Writer, p generator.Provenance) {
+	if p.Generator != "model" {
 		return
 	}
-	u := p.GetUsage()
 	cached := ""
-	if p.GetCached() {
+	if p.Cached {
 		cached = " (answered from the cache; no model call)"
 	}
 	fmt.Fprintf(w, "Model:        %s, attempts: %d, kept: %d, %d prompt + %d completion tokens%s\n",
-		p.GetModel(), len(p.GetAttempts()), p.GetChosenAttempt(),
-		u.GetPromptTokens(), u.GetCompletionTokens(), cached)
-	for _, a := range p.GetAttempts() {
-		line := fmt.Sprintf("%d errors", a.GetErrors())
-		if a.GetProblem() != "" {
-			line = "unusable: " + a.GetProblem()
+		p.Model, len(p.Attempts), p.Chosen, p.Usage.InputTokens, p.Usage.OutputTokens, cached)
+	for _, a := range p.Attempts {
+		line := fmt.Sprintf("%d errors", a.Errors)
+		if a.Problem != "" {
+			line = "unusable: " + a.Problem
 		}
-		fmt.Fprintf(w, "  attempt %d: %s (%d + %d tokens)\n", a.GetNumber(), line, a.GetUsage().GetPromptTokens(), a.GetUsage().GetCompletionTokens())
+		fmt.Fprintf(w, "  attempt %d: %s (%d + %d tokens)\n", a.Number, line, a.Usage.InputTokens, a.Usage.OutputTokens)
 	}
-	if len(p.GetExamples()) > 0 {
-		fmt.Fprintf(w, "Examples:     %s (about %d tokens)\n", strings.Join(p.GetExamples(), ", "), p.GetExampleTokens())
+	if len(p.Examples) > 0 {
+		fmt.Fprintf(w, "Examples:     %s (about %d tokens)\n", strings.Join(p.Examples, ", "), p.ExampleTokens)
 	}
-	if p.GetRedacted() > 0 {
-		fmt.Fprintf(w, "Redacted:     %d secrets removed from what was sent to the model\n", p.GetRedacted())
+	if p.Redacted > 0 {
+		fmt.Fprintf(w, "Redacted:     %d secrets removed from what was sent to the model\n", p.Redacted)
 	}
 }

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stackgen/aiden/validators/policy"
+	"github.com/stackgen/aiden/action"
 )
 
 func newPolicyCmd(stdout io.Writer) *cobra.Command {
@@ -26,35 +27,30 @@ met"; the exit code is 1 when any is unmet.`,
   aiden policy test ../shared/corpora/kyverno-policies`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyTest(stdout, args)
+			return runPolicyTest(cmd.Context(), stdout, args)
 		},
 	})
 	return cmd
 }
 
-func runPolicyTest(w io.Writer, paths []string) error {
-	files, err := policy.FindKyvernoTests(paths...)
+func runPolicyTest(ctx context.Context, w io.Writer, paths []string) error {
+	files, err := action.FindPolicyTests(paths...)
 	if err != nil {
 		return usageErr("%w", err)
 	}
-	met, total := 0, 0
-	for _, f := range files {
-		exps, err := policy.RunKyvernoTest(f)
-		if err != nil {
-			return err
-		}
-		for _, e := range exps {
-			total++
-			if e.Met() {
-				met++
-				continue
+	rep, err := action.PolicyTest{}.Run(ctx, files)
+	if err != nil {
+		return err
+	}
+	for _, f := range rep.Files {
+		for _, e := range f.Expectations {
+			if !e.Met() {
+				fmt.Fprintln(w, action.UnmetLine(f.Path, e))
 			}
-			fmt.Fprintf(w, "UNMET %s: policy %s, rule %s, %s %s: want %s, got %s: %s\n",
-				f, e.Policy, e.Rule, e.Kind, e.Resource, e.Want, e.Got, e.Message)
 		}
 	}
-	fmt.Fprintf(w, "%d/%d expectations met\n", met, total)
-	if met < total || total == 0 {
+	fmt.Fprintf(w, "%d/%d expectations met\n", rep.Met, rep.Total)
+	if rep.Failed() {
 		return &exitError{code: exitFindings}
 	}
 	return nil

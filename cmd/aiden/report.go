@@ -8,7 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
+	"github.com/stackgen/aiden/action"
+	"github.com/stackgen/aiden/validators"
 )
 
 // SARIF 2.1.0, the subset GitHub code scanning reads.
@@ -66,41 +67,41 @@ type sarifRegion struct {
 	StartLine int `json:"startLine"`
 }
 
-func sarifLevel(s aidenv1.Severity) string {
+func sarifLevel(s validators.Severity) string {
 	switch s {
-	case aidenv1.Severity_SEVERITY_ERROR:
+	case validators.SeverityError:
 		return "error"
-	case aidenv1.Severity_SEVERITY_WARNING:
+	case validators.SeverityWarning:
 		return "warning"
 	}
 	return "note"
 }
 
 // writeSARIF writes findings as a SARIF 2.1.0 log with one run.
-func writeSARIF(w io.Writer, findings []*aidenv1.Finding) error {
+func writeSARIF(w io.Writer, findings []validators.Finding) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "aiden", InformationURI: "https://github.com/stackgen/aiden"}}}
 	seen := map[string]bool{}
 	run.Results = []sarifResult{}
 	for _, f := range findings {
-		if f.GetFixed() {
+		if f.Fixed {
 			continue
 		}
-		if !seen[f.GetRule()] {
-			seen[f.GetRule()] = true
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: f.GetRule(), ShortDescription: sarifMessage{Text: f.GetRule()}})
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: f.Rule, ShortDescription: sarifMessage{Text: f.Rule}})
 		}
-		msg := f.GetMessage()
-		for _, p := range []string{f.GetPath(), f.GetResource()} {
+		msg := f.Message
+		for _, p := range []string{f.Path, f.Resource} {
 			if p != "" {
 				msg = p + ": " + msg
 			}
 		}
-		r := sarifResult{RuleID: f.GetRule(), Level: sarifLevel(f.GetSeverity()), Message: sarifMessage{Text: msg}}
-		if f.GetFile() != "" {
-			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileOnly(f.GetFile())}}}
-			line := int(f.GetLine())
+		r := sarifResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: msg}}
+		if f.File != "" {
+			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileOnly(f.File)}}}
+			line := f.Line
 			if line == 0 {
-				line = lineOf(f.GetFile())
+				line = lineOf(f.File)
 			}
 			if line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
@@ -153,25 +154,26 @@ type junitFailure struct {
 // writeJUnit writes one test suite per check; each finding at or above
 // failOn is a failed test case, and a check without such findings is one
 // passing (or skipped) case.
-func writeJUnit(w io.Writer, checks []*aidenv1.Check, findings []*aidenv1.Finding, failOn aidenv1.Severity) error {
-	byCheck := map[string][]*aidenv1.Finding{}
+func writeJUnit(w io.Writer, checks []validators.Check, findings []validators.Finding, failOn validators.Severity) error {
+	byCheck := map[string][]validators.Finding{}
 	for _, f := range findings {
-		byCheck[checkOf(f.GetRule(), checks)] = append(byCheck[checkOf(f.GetRule(), checks)], f)
+		byCheck[checkOf(f.Rule, checks)] = append(byCheck[checkOf(f.Rule, checks)], f)
 	}
 	var out junitSuites
 	for _, c := range checks {
-		s := junitSuite{Name: c.GetName()}
-		for _, f := range byCheck[c.GetName()] {
-			if f.GetFixed() || failOn == aidenv1.Severity_SEVERITY_UNSPECIFIED || f.GetSeverity() < failOn {
+		s := junitSuite{Name: c.Name}
+		for _, f := range byCheck[c.Name] {
+			if !action.Failed([]validators.Finding{f}, failOn) {
 				continue
 			}
-			s.Cases = append(s.Cases, junitCase{Name: findingLine(f), Classname: c.GetName(),
-				Failure: &junitFailure{Message: f.GetMessage(), Type: f.GetRule(), Text: findingLine(f)}})
+			line := action.FindingLine(f)
+			s.Cases = append(s.Cases, junitCase{Name: line, Classname: c.Name,
+				Failure: &junitFailure{Message: f.Message, Type: f.Rule, Text: line}})
 			s.Failures++
 		}
 		if len(s.Cases) == 0 {
-			jc := junitCase{Name: c.GetDetail(), Classname: c.GetName()}
-			if c.GetStatus() == "skipped" {
+			jc := junitCase{Name: c.Detail, Classname: c.Name}
+			if c.Status == validators.CheckSkipped {
 				jc.Skipped = &struct{}{}
 				s.Skipped++
 			}
@@ -195,9 +197,9 @@ func writeJUnit(w io.Writer, checks []*aidenv1.Check, findings []*aidenv1.Findin
 }
 
 // checkOf names the check a finding's rule belongs to.
-func checkOf(rule string, checks []*aidenv1.Check) string {
+func checkOf(rule string, checks []validators.Check) string {
 	for _, c := range checks {
-		if c.GetName() == rule {
+		if c.Name == rule {
 			return rule
 		}
 	}
@@ -206,7 +208,7 @@ func checkOf(rule string, checks []*aidenv1.Check) string {
 		return "schema"
 	}
 	for _, c := range checks {
-		if c.GetName() == "policy" {
+		if c.Name == "policy" {
 			return "policy"
 		}
 	}

@@ -90,6 +90,7 @@ func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, l
 	slackOpts.ResponseBases = lf.slackResponseBases()
 	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations})
 	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn, Limits: lf.limits(ms.opts.Provider != nil)})
+	mountMCP(h, rf.repo)
 	var srv *http.Server
 	if tlsCfg != nil {
 		srv = server.NewHTTPSServer(addr, h, tlsCfg)

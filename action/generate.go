@@ -1,0 +1,147 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/gitops"
+	"github.com/stackgen/aiden/validators/kustomize"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// Generate is the generate verb: a new app, a change to an app, or its
+// replacement (generator.Request.Mode).
+type Generate struct {
+	// Engine runs the pipeline.
+	Engine Generator
+}
+
+// Run generates req. What it returns may leave the process: the result is
+// Redacted, the model's answers quoted by an error are redacted, and
+// progress sees model answers stream redacted, line by line. progress may
+// be nil.
+func (a Generate) Run(ctx context.Context, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
+	res, err := a.Engine.Generate(ctx, req, redactedProgress(progress))
+	return Redacted(req, res), redactedErr(err)
+}
+
+// Place is where a generation lands on disk, read from the repository that
+// holds the output folder.
+type Place struct {
+	// Root is the repository root (workspace.FindRoot); outside a
+	// repository it may not exist yet.
+	Root string
+	// Target is the output folder, a slash path relative to Root.
+	Target string
+	// Environment is the one read from the output folder's path outside a
+	// repository (clusters/<env>/...), else "".
+	Environment string
+	// Files is the workspace the format needs: the overlays and
+	// Components for kustomize, the cluster's chart sources for helm.
+	Files []workspace.File
+}
+
+// FindPlace finds the repository holding the folder output
+// (workspace.FindRoot); an error says why no repository can hold it.
+func FindPlace(output string) (Place, error) {
+	root, target, err := workspace.FindRoot(output)
+	if err != nil {
+		return Place{}, err
+	}
+	p := Place{Root: root, Target: target}
+	if !workspace.IsRepository(root) {
+		// Outside a repository the root is close to the folder: read the
+		// environment from the whole path, as it would be read from a
+		// repository path (clusters/<env>/...).
+		p.Environment = planner.PathEnvironment(filepath.ToSlash(filepath.Join(root, target)), "clusters")
+	}
+	return p, nil
+}
+
+// Load reads into p.Files what a generation of format needs from the
+// repository, within the workspace limits.
+func (p *Place) Load(format generator.Format) error {
+	// Outside a repository the root (the folder's parent) may not exist
+	// yet: then there is nothing to read.
+	if _, err := os.Stat(p.Root); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	files, err := gitops.LoadFor(workspace.DefaultLimits(), p.Root, p.Target, string(format))
+	if err != nil {
+		return err
+	}
+	p.Files = files
+	return nil
+}
+
+// Write puts a generation's files in place at p, in one transaction:
+// everything inside the target folder, and nothing outside it but the
+// registration of the new folder in its parent's kustomization.yaml.
+// deleted are repository paths the generation removes.
+func (p Place) Write(files []workspace.File, deleted []string) error {
+	root, target := p.Root, p.Target
+	parent := path.Dir(target)
+	var inside, registration []workspace.File
+	for _, f := range files {
+		switch {
+		case workspace.Within(target, f.Path):
+			inside = append(inside, f)
+		case kustomize.IsKustomization(f.Path) && path.Dir(f.Path) == parent:
+			registration = append(registration, f)
+		default:
+			return fmt.Errorf("%s lies outside %s", f.Path, target)
+		}
+	}
+	deleted = append([]string(nil), deleted...)
+	// A root that does not exist yet (outside a repository) is created in
+	// the same transaction, from its nearest existing folder.
+	base, prefix, err := existing(root)
+	if err != nil {
+		return err
+	}
+	if prefix != "" {
+		target, parent = path.Join(prefix, target), path.Join(prefix, parent)
+		inside, registration = under(prefix, inside), under(prefix, registration)
+		for i, d := range deleted {
+			deleted[i] = path.Join(prefix, d)
+		}
+	}
+	return workspace.WriteAll(base,
+		workspace.Change{Dir: target, Files: inside, Remove: deleted},
+		workspace.Change{Dir: parent, Files: registration})
+}
+
+// existing returns the nearest existing folder at or above dir, and dir's
+// slash path relative to it ("" when dir exists).
+func existing(dir string) (base, rel string, err error) {
+	base = dir
+	for {
+		_, err := os.Stat(base)
+		if err == nil {
+			r, err := filepath.Rel(base, dir)
+			if err != nil || r == "." {
+				return base, "", err
+			}
+			return base, filepath.ToSlash(r), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(base) == base {
+			return "", "", err
+		}
+		base = filepath.Dir(base)
+	}
+}
+
+func under(prefix string, files []workspace.File) []workspace.File {
+	out := make([]workspace.File, len(files))
+	for i, f := range files {
+		out[i] = workspace.File{Path: path.Join(prefix, f.Path), Content: f.Content}
+	}
+	return out
+}
