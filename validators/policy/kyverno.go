@@ -257,7 +257,7 @@ func (e *evaluation) target() map[string]any {
 
 func (e *evaluation) patterns(s spec) *RuleResult {
 	if s.pattern != nil {
-		pat, err := e.substitute(s.pattern)
+		pat, err := e.substituteAll(s.pattern)
 		if err != nil {
 			return &RuleResult{Status: StatusError, Message: "variable substitution failed: " + err.Error()}
 		}
@@ -276,7 +276,7 @@ func (e *evaluation) patterns(s spec) *RuleResult {
 		}
 		return &RuleResult{Status: StatusError, Message: e.message(s.message, err.Error(), "")}
 	}
-	raw, err := e.substitute(s.anyPattern)
+	raw, err := e.substituteAll(s.anyPattern)
 	if err != nil {
 		return &RuleResult{Status: StatusError, Message: "variable substitution failed: " + err.Error()}
 	}
@@ -507,10 +507,4 @@ func LoadKyverno(files []workspace.File, all bool) ([]*KyvernoPolicy, error) {
 		}
 	}
 	return out, nil
-}
-
-// substitute replaces variables and references in a pattern; most
-// patterns have none, and the walk is the costly part of an evaluation.
-func (e *evaluation) substitute(v any) (any, error) {
-	return e.substituteAll(v)
 }

@@ -159,7 +159,8 @@ var (
 
 // substituteAll resolves $(...) references, then {{ }} variables, in
 // every string and key of a document, as Kyverno does before evaluating
-// a pattern, a condition or a message.
+// a pattern, a condition or a message. Most documents have neither, and
+// are returned as they are without a walk.
 func (e *evaluation) substituteAll(doc any) (any, error) {
 	if !hasVars(doc) {
 		return doc, nil
