@@ -12,7 +12,7 @@
 # It installs kubeconform, helm and conftest at pinned versions with
 # `go install` into a temporary GOBIN (never the ones on PATH), builds
 # aiden, writes the inputs with aiden's own planner (no model), and prints
-# for each command the median wall time and the median peak RSS (GNU
+# for each command the median wall time, CPU time and peak RSS (GNU
 # time's %M) of RUNS runs, the ratios, and what aiden's resident memory is
 # made of at exit (anonymous, file-backed, file-backed in 2 MB pages;
 # scripts/exitrss), once as built and once after the binary's pages were
@@ -48,24 +48,29 @@ done
 go build -o "$bin/aiden" ./cmd/aiden
 go build -o "$bin/exitrss" ./scripts/exitrss
 
-# measure NAME CMD...: median wall seconds and median peak RSS (MiB) of
-# RUNS runs; the median wall time is left in $OUT/last.
+# measure NAME CMD...: median wall seconds, median CPU seconds (user +
+# system) and median peak RSS (MiB) of RUNS runs; the median wall and CPU
+# times are left in $OUT/last. On a busy machine wall time includes the
+# wait for a CPU, so CPU time is the steadier figure.
 measure() {
 	local name=$1
 	shift
-	local walls=() rsss=() i
+	local walls=() cpus=() rsss=() i
 	for ((i = 0; i < RUNS; i++)); do
-		/usr/bin/time -f '%e %M' -o "$OUT/time" "$@" >/dev/null 2>&1 || true
-		read -r wall rss <"$OUT/time"
+		/usr/bin/time -f '%e %M %U %S' -o "$OUT/time" "$@" >/dev/null 2>&1 || true
+		read -r wall rss user sys <"$OUT/time"
 		walls+=("$wall")
+		cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
 		rsss+=("$rss")
 	done
-	local mw mr
-	mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	mr=$(printf '%s\n' "${rsss[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] / 1024}')
-	printf '| %-58s | %7.3f s | %7s MiB |\n' "$name" "$mw" "$mr"
-	echo "$mw" >"$OUT/last"
+	local mw mc mr
+	mw=$(median "${walls[@]}")
+	mc=$(median "${cpus[@]}")
+	mr=$(median "${rsss[@]}" | awk '{printf "%.1f", $1 / 1024}')
+	printf '| %-60s | %7.3f s | %7.3f s | %7s MiB |\n' "$name" "$mw" "$mc" "$mr"
+	echo "$mw $mc" >"$OUT/last"
 }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
 
 # breakdown NAME CMD...: aiden's resident memory at exit, in MiB.
@@ -76,7 +81,7 @@ breakdown() {
 	line=$(exitrss "$@" 2>&1 >/dev/null | tail -1)
 	awk -v n="$name" -v l="$line" 'BEGIN {
 		split(l, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] / 1024 }
-		printf "| %-58s | %6.1f | %6.1f | %6.1f | %6.1f |\n", n, v["hwm"], v["anon"], v["file"], v["filepmd"] }'
+		printf "| %-60s | %6.1f | %6.1f | %6.1f | %6.1f |\n", n, v["hwm"], v["anon"], v["file"], v["filepmd"] }'
 }
 
 # The inputs: one manifest, two charts written by aiden's own planner (no
@@ -172,29 +177,31 @@ chmod +x "$pipeline"
 
 echo
 echo "$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load average $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs each; $(go version | cut -d' ' -f3)"
-echo "aiden binary: $(du -m "$bin/aiden" | cut -f1) MB; kubeconform: $(du -m "$bin/kubeconform" | cut -f1) MB"
+echo "aiden binary: $(du -m "$bin/aiden" | cut -f1) MiB; kubeconform: $(du -m "$bin/kubeconform" | cut -f1) MiB"
 echo
-echo "| command | median wall | median peak RSS |"
-echo "| --- | --- | --- |"
+echo "| command | median wall | median CPU | median peak RSS |"
+echo "| --- | --- | --- | --- |"
+# pair A B: the ratio of A's median wall and CPU times to B's.
+pair() { read -r aw ac <<<"$1"; read -r bw bc <<<"$2"; echo "$(ratio "$aw" "$bw")x the wall time, $(ratio "$ac" "$bc")x the CPU time"; }
 measure "aiden version" aiden version
 a=$(cat "$OUT/last")
 measure "kubeconform -v" kubeconform -v
 b=$(cat "$OUT/last")
-ratio1=$(ratio "$a" "$b")
+ratio1=$(pair "$a" "$b")
 measure "aiden validate cm.yaml" aiden validate "$work/cm.yaml"
 a=$(cat "$OUT/last")
 measure "kubeconform -strict cm.yaml" "${kc[@]}" "$work/cm.yaml"
 b=$(cat "$OUT/last")
-ratio2=$(ratio "$a" "$b")
+ratio2=$(pair "$a" "$b")
 measure "aiden validate --policy-check (2 charts)" aiden validate --policy-check "${charts[@]}"
 a=$(cat "$OUT/last")
 measure "helm lint + helm template + kubeconform + conftest (2 charts)" "$pipeline"
 b=$(cat "$OUT/last")
-ratio3=$(ratio "$b" "$a")
+ratio3=$(pair "$b" "$a")
 echo
-echo "- aiden version / kubeconform -v: ${ratio1}x the wall time"
-echo "- aiden validate / kubeconform on one manifest: ${ratio2}x the wall time"
-echo "- the pipeline / aiden validate --policy-check on two charts: ${ratio3}x the wall time"
+echo "- aiden version / kubeconform -v: $ratio1"
+echo "- aiden validate / kubeconform on one manifest: $ratio2"
+echo "- the pipeline / aiden validate --policy-check on two charts: $ratio3"
 echo
 echo "What aiden's resident memory is made of at exit (MiB):"
 echo
