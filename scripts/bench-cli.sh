@@ -15,8 +15,8 @@
 # for each command the median wall time, CPU time and peak RSS (GNU
 # time's %M) of RUNS runs, the ratios, and what aiden's resident memory is
 # made of at exit (anonymous, file-backed, file-backed in 2 MB pages;
-# scripts/exitrss), once as built and once after the binary's pages were
-# dropped from the page cache. Linux, bash, Go, GNU time (/usr/bin/time)
+# scripts/exitrss), once with the binary's pages as go build wrote them and
+# once after they were dropped from the page cache and read back. Linux, bash, Go, GNU time (/usr/bin/time)
 # and GNU dd are needed. Usage (from anywhere in the repository):
 #
 #   scripts/bench-cli.sh            # RUNS=15, OUT=a new temporary folder
@@ -45,6 +45,9 @@ echo "installing $KUBECONFORM $HELM $CONFTEST into $bin" >&2
 for tool in "$KUBECONFORM" "$HELM" "$CONFTEST"; do
 	GOBIN="$bin" go install "$tool"
 done
+# A new file each run: go build leaves an up-to-date binary as it is, and
+# how its pages sit in the page cache (written, or read back) shows in RSS.
+rm -f "$bin/aiden"
 go build -o "$bin/aiden" ./cmd/aiden
 go build -o "$bin/exitrss" ./scripts/exitrss
 
@@ -207,13 +210,13 @@ echo "What aiden's resident memory is made of at exit (MiB):"
 echo
 echo "| command | peak RSS | anonymous | file-backed | of which in 2 MB pages |"
 echo "| --- | --- | --- | --- | --- |"
-breakdown "aiden version (binary as built)" aiden version
-breakdown "aiden validate cm.yaml (binary as built)" aiden validate "$work/cm.yaml"
+breakdown "aiden version (binary as written by go build)" aiden version
+breakdown "aiden validate cm.yaml (binary as written by go build)" aiden validate "$work/cm.yaml"
 # The same binary with its pages dropped from the page cache (fadvise
 # DONTNEED on this one file), so they are read back by page faults.
 sync "$bin/aiden"
 dd if="$bin/aiden" iflag=nocache count=0 status=none
-breakdown "aiden version (binary's pages dropped first)" aiden version
+breakdown "aiden version (binary read back from disk)" aiden version
 breakdown "kubeconform -v" kubeconform -v
 echo
 echo "outputs and inputs: $OUT"
