@@ -3,7 +3,6 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -370,13 +369,10 @@ func rewriteExpressions(r *KyvernoRule, pairs []string) KyvernoRule {
 	return out
 }
 
-// referenceRe finds $(...) references, not escaped ones.
-var referenceRe = regexp.MustCompile(`^\$\(.[^\ ]*\)|[^\\]\$\(.[^\ ]*\)`)
-
 // shiftReferences moves the $(...) references of a message that point
 // into a pattern (below pivot) under the controller's template.
 func shiftReferences(msg, shift, pivot string) string {
-	for _, ref := range referenceRe.FindAllString(msg, -1) {
+	for _, ref := range kyRE().reference.FindAllString(msg, -1) {
 		old := ref
 		prefix := ""
 		if !strings.HasPrefix(ref, "$(") {

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -81,13 +80,6 @@ func imageInfos(obj map[string]any) map[string]any {
 	return out
 }
 
-var (
-	imageComponentRe = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
-	imageTagRe       = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	imageDigestRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
-	imageDomainRe    = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$`)
-)
-
 // parseImage splits an image reference the way Kyverno reports it: a
 // reference without a registry is on docker.io, one without a tag or
 // digest is :latest.
@@ -99,24 +91,24 @@ func parseImage(image string) (map[string]any, error) {
 	rest, digest := full, ""
 	if i := strings.IndexByte(rest, '@'); i >= 0 {
 		rest, digest = rest[:i], rest[i+1:]
-		if !imageDigestRe.MatchString(digest) {
+		if !kyRE().imageDigest.MatchString(digest) {
 			return nil, fmt.Errorf("bad image %s: invalid digest", image)
 		}
 	}
 	tag := ""
 	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
 		rest, tag = rest[:i], rest[i+1:]
-		if !imageTagRe.MatchString(tag) {
+		if !kyRE().imageTag.MatchString(tag) {
 			return nil, fmt.Errorf("bad image %s: invalid tag", image)
 		}
 	}
 	slash := strings.IndexByte(rest, '/')
 	registry, path := rest[:slash], rest[slash+1:]
-	if !imageDomainRe.MatchString(registry) {
+	if !kyRE().imageDomain.MatchString(registry) {
 		return nil, fmt.Errorf("bad image %s: invalid registry", image)
 	}
 	for _, c := range strings.Split(path, "/") {
-		if !imageComponentRe.MatchString(c) {
+		if !kyRE().imageComponent.MatchString(c) {
 			return nil, fmt.Errorf("bad image %s: invalid repository name", image)
 		}
 	}

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/kyverno/kyverno/ext/wildcard"
@@ -162,8 +161,6 @@ func selectorMatches(sel *metav1.LabelSelector, actual map[string]string) bool {
 	return s.Matches(labels.Set(actual))
 }
 
-var versionRe = regexp.MustCompile(`^(v\d((alpha|beta)\d)?|\*)$`)
-
 // parseKindSelector splits a kinds entry: Kind, version/Kind,
 // group/version/Kind, with an optional /subresource or .subresource.
 func parseKindSelector(in string) (group, version, kind, sub string) {
@@ -179,12 +176,12 @@ func parseKindSelector(in string) (group, version, kind, sub string) {
 		if parts[0] == "*" && strings.ToLower(parts[1]) == parts[1] {
 			return "*", "*", parts[0], parts[1]
 		}
-		if versionRe.MatchString(parts[0]) {
+		if kyRE().version.MatchString(parts[0]) {
 			return "*", parts[0], parts[1], ""
 		}
 		return "*", "*", parts[0], parts[1]
 	case 3:
-		if versionRe.MatchString(parts[0]) {
+		if kyRE().version.MatchString(parts[0]) {
 			return "*", parts[0], parts[1], parts[2]
 		}
 		return parts[0], parts[1], parts[2], ""
@@ -234,12 +231,12 @@ func kindOfGVK(s string) string {
 		if parts[0] == "*" && parts[1] == "*" {
 			return "*/*"
 		}
-		if versionRe.MatchString(parts[0]) {
+		if kyRE().version.MatchString(parts[0]) {
 			return sub(parts[1])
 		}
 		return parts[0] + "/" + parts[1]
 	case 3:
-		if versionRe.MatchString(parts[0]) {
+		if kyRE().version.MatchString(parts[0]) {
 			return parts[1] + "/" + parts[2]
 		}
 		return sub(parts[2])

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,14 +148,6 @@ func newKyvernoEnv() *kyvernoEnv {
 
 var defaultEnv = sync.OnceValue(newKyvernoEnv)
 
-var (
-	// variableRe finds {{ }} variables not preceded by a backslash; the
-	// first group is the character before, if any.
-	variableRe     = regexp.MustCompile(`(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})`)
-	variableInitRe = regexp.MustCompile(`^\{\{(\{[^{}]*\}|[^{}])*\}\}`)
-	escapedRefRe   = regexp.MustCompile(`\\\$\(.[^\ \)]*\)`)
-)
-
 // substituteAll resolves $(...) references, then {{ }} variables, in
 // every string and key of a document, as Kyverno does before evaluating
 // a pattern, a condition or a message. Most documents have neither, and
@@ -221,13 +212,13 @@ func walkStrings(v any, p string, fn func(s, p string) (any, error)) (any, error
 // otherwise values are spelled into the string (non-strings as JSON).
 // {{- x }} substitutes once, without resolving variables in the result.
 func (e *evaluation) substituteVars(value, p string) (any, error) {
-	vars := variableRe.FindAllString(value, -1)
+	vars := kyRE().variable.FindAllString(value, -1)
 	for len(vars) > 0 {
 		original := value
 		shallow := false
 		for _, v := range vars {
 			old := v
-			initial := variableInitRe.MatchString(v)
+			initial := kyRE().variableInit.MatchString(v)
 			if !initial {
 				v = v[1:]
 			}
@@ -263,7 +254,7 @@ func (e *evaluation) substituteVars(value, p string) (any, error) {
 		if shallow {
 			break
 		}
-		vars = variableRe.FindAllString(value, -1)
+		vars = kyRE().variable.FindAllString(value, -1)
 	}
 	return strings.ReplaceAll(value, `\{{`, "{{"), nil
 }
@@ -326,7 +317,7 @@ func isIdentifier(s string) bool {
 // string's place); an operator prefix ($(>=./x)) is kept. Escaped
 // references (\$(...)) lose their backslash.
 func resolveReferences(doc any, value, p string) (any, error) {
-	for _, ref := range referenceRe.FindAllString(value, -1) {
+	for _, ref := range kyRE().reference.FindAllString(value, -1) {
 		old := ref
 		prefix := ""
 		if !strings.HasPrefix(ref, "$(") {
@@ -366,7 +357,7 @@ func resolveReferences(doc any, value, p string) (any, error) {
 		}
 		value = strings.Replace(value, old, prefix+string(op)+s, 1)
 	}
-	for _, v := range escapedRefRe.FindAllString(value, -1) {
+	for _, v := range kyRE().escapedRef.FindAllString(value, -1) {
 		value = strings.ReplaceAll(value, v, v[1:])
 	}
 	return value, nil
