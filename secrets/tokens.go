@@ -80,8 +80,8 @@ func urlPassword(tok []byte) bool {
 }
 
 var (
-	pemBeginRE = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
-	pemEndRE   = regexp.MustCompile(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
+	pemBeginRE = lazy(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
+	pemEndRE   = lazy(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
 )
 
 // tokenHits runs the shape rules around each occurrence of their hints
@@ -191,7 +191,7 @@ func azureContext(ctx string) bool {
 	return false
 }
 
-var redactedRE = regexp.MustCompile(`<redacted:[a-z0-9-]*>`)
+var redactedRE = lazy(`<redacted:[a-z0-9-]*>`)
 
 // context returns the text that may name a bare token at offset s: its
 // line and the three before it, lowercased, letters and digits only. The
