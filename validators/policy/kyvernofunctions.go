@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	gojmespath "github.com/kyverno/go-jmespath"
@@ -21,9 +22,10 @@ import (
 )
 
 // kyvernoFunctions are the JMESPath functions Kyverno adds to the
-// standard ones, as far as they need no cluster and no clock: string,
-// regular expression, wildcard, label, arithmetic (on numbers), encoding,
-// hashing, semantic version and object functions.
+// standard ones, as far as they need no cluster: string, regular
+// expression, wildcard, label, arithmetic (on numbers), encoding, hashing,
+// semantic version, object, time, certificate, image, URL and random
+// functions.
 func kyvernoFunctions() []gojmespath.FunctionEntry {
 	str := gojmespath.ArgSpec{Types: []gojmespath.JpType{gojmespath.JpString}}
 	num := gojmespath.ArgSpec{Types: []gojmespath.JpType{gojmespath.JpNumber}}
@@ -35,7 +37,7 @@ func kyvernoFunctions() []gojmespath.FunctionEntry {
 	f := func(name string, a []gojmespath.ArgSpec, h gojmespath.JpFunction) gojmespath.FunctionEntry {
 		return gojmespath.FunctionEntry{Name: name, Arguments: a, Handler: h}
 	}
-	return []gojmespath.FunctionEntry{
+	fs := []gojmespath.FunctionEntry{
 		f("compare", args(str, str), func(a []any) (any, error) { return float64(strings.Compare(a[0].(string), a[1].(string))), nil }),
 		f("equal_fold", args(str, str), func(a []any) (any, error) { return strings.EqualFold(a[0].(string), a[1].(string)), nil }),
 		f("replace", args(str, str, str, num), func(a []any) (any, error) {
@@ -216,6 +218,8 @@ func kyvernoFunctions() []gojmespath.FunctionEntry {
 			return out, nil
 		}),
 	}
+	fs = append(fs, kyvernoTimeFunctions(time.Now)...)
+	return append(fs, kyvernoMoreFunctions()...)
 }
 
 func spell(v any) string {
