@@ -3,7 +3,6 @@ package change
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -167,7 +166,7 @@ func (a *author) names() []string {
 }
 
 // imageWordRE finds image and chart names in an app's files.
-var imageWordRE = regexp.MustCompile(`(?m)^[ \t]*-?[ \t]*(?:image|repository|repo|chart|name):[ \t]*['"]?([A-Za-z0-9._/\-]+)`)
+var imageWordRE = lazy(`(?m)^[ \t]*-?[ \t]*(?:image|repository|repo|chart|name):[ \t]*['"]?([A-Za-z0-9._/\-]+)`)
 
 // templates returns the chart's template files (relative paths) and
 // their text.

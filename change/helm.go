@@ -360,7 +360,7 @@ type helpers struct {
 	fullname string   // the prefix of the fullname helper, when the chart has one
 }
 
-var defineRE = regexp.MustCompile(`define\s+"([^"]+)\.(fullname|labels|selectorLabels|annotations)"`)
+var defineRE = lazy(`define\s+"([^"]+)\.(fullname|labels|selectorLabels|annotations)"`)
 
 // chartHelpers detects the chart's fullname, labels and selectorLabels
 // helpers, or falls back to what its workload template writes.
@@ -505,7 +505,7 @@ func (a *author) helmHPA(o op) error {
 	return nil
 }
 
-var replicasLineRE = regexp.MustCompile(`^(\s*)replicas:\s*\{\{-?\s*\.Values\.(replicaCount|replicas)\s*-?\}\}\s*$`)
+var replicasLineRE = lazy(`^(\s*)replicas:\s*\{\{-?\s*\.Values\.(replicaCount|replicas)\s*-?\}\}\s*$`)
 
 // guardReplicas makes the workload leave the replica count to the HPA
 // while autoscaling is enabled.

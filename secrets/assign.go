@@ -1,13 +1,12 @@
 package secrets
 
 import (
-	"regexp"
 	"strings"
 )
 
 // exprRE matches unquoted values that start like code: a dotted name
 // followed by an operator, a call or an index.
-var exprRE = regexp.MustCompile(`^[A-Za-z_]\w*(\.\w+)+\s*[-+*/|&?:(\[]`)
+var exprRE = lazy(`^[A-Za-z_]\w*(\.\w+)+\s*[-+*/|&?:(\[]`)
 
 // minGeneric is the shortest value the generic rule reports.
 const minGeneric = 4

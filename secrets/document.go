@@ -3,7 +3,6 @@ package secrets
 import (
 	"bytes"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -104,9 +103,9 @@ func (d *document) keyAt(off int) string {
 
 var (
 	// A Terraform variable block: its default is assigned to the variable's name.
-	tfVariableRE = regexp.MustCompile(`^\s*variable\s+"([^"]+)"`)
-	blockHeadRE  = regexp.MustCompile(`^[|>][-+0-9]*\s*(#.*)?$`)
-	heredocRE    = regexp.MustCompile(`^<<-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$`)
+	tfVariableRE = lazy(`^\s*variable\s+"([^"]+)"`)
+	blockHeadRE  = lazy(`^[|>][-+0-9]*\s*(#.*)?$`)
+	heredocRE    = lazy(`^<<-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$`)
 )
 
 // pairWindow is how many lines may separate "name: X" from its "value: Y".

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // tokenRule finds a credential by its shape alone, wherever it appears.
@@ -21,27 +22,30 @@ type tokenRule struct {
 
 func hints(h ...string) []string { return h }
 
-var tokenRules = []tokenRule{
-	{id: "aws-access-key-id", hints: hints("AKIA", "ASIA"), re: regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`), accept: notPlaceholderToken},
-	{id: "github-token", hints: hints("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re: regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36}\b`), accept: randomTail(4)},
-	{id: "github-token", hints: hints("github_pat_"), re: regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b`), accept: randomTail(11)},
-	{id: "gitlab-token", hints: hints("glpat-"), re: regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`), accept: randomTail(6)},
-	{id: "slack-token", hints: hints("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe-"), re: regexp.MustCompile(`\bxox[abposre]-(?:[0-9]+-)+[A-Za-z0-9-]{8,}`), accept: notPlaceholderToken},
-	{id: "slack-token", hints: hints("xapp-"), re: regexp.MustCompile(`\bxapp-[0-9]+-[A-Z0-9]+-[0-9]+-[a-f0-9]{16,}`), accept: notPlaceholderToken},
-	{id: "slack-webhook", hints: hints("hooks.slack.com/"), back: 8, re: regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{16,}`), accept: slackHook},
-	{id: "jwt", hints: hints("eyJ"), re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`), accept: jwtHeader},
-	{id: "stripe-key", hints: hints("_live_"), back: 2, re: regexp.MustCompile(`\b[rs]k_live_[A-Za-z0-9]{20,}\b`), accept: randomTail(8)},
-	{id: "stripe-key", hints: hints("whsec_"), re: regexp.MustCompile(`\bwhsec_[A-Za-z0-9+/=]{24,}`), accept: randomTail(6)},
-	{id: "gcp-api-key", hints: hints("AIza"), re: regexp.MustCompile(`\bAIza[A-Za-z0-9_-]{35}\b`), accept: randomTail(4)},
-	{id: "gcp-oauth-client-secret", hints: hints("GOCSPX-"), re: regexp.MustCompile(`\bGOCSPX-[A-Za-z0-9_-]{28}\b`), accept: randomTail(7)},
-	{id: "openai-api-key", hints: hints("sk-"), re: regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}`), accept: notPlaceholderToken},
-	{id: "openai-api-key", hints: hints("sk-proj-"), re: regexp.MustCompile(`\bsk-proj-[A-Za-z0-9_-]{80,}`), accept: randomTail(8)},
-	{id: "anthropic-api-key", hints: hints("sk-ant-"), re: regexp.MustCompile(`\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}`), accept: randomTail(14)},
-	{id: "npm-token", hints: hints("npm_"), re: regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`), accept: randomTail(4)},
-	{id: "azure-storage-key", hints: hints("ccountKey=", "ccountkey="), back: 1, re: regexp.MustCompile(`(?i:AccountKey)=([A-Za-z0-9+/]{86}==)`), group: 1, accept: notPlaceholderToken},
-	{id: "authorization-header", prio: prioHeader, hints: hints("Bearer ", "Basic ", "bearer ", "basic "), re: regexp.MustCompile(`\b(?:[Bb]earer|[Bb]asic) +([A-Za-z0-9._~+/-]{16,}=*)`), group: 1, accept: randomTail(0)},
-	{id: "basic-auth-url", hints: hints("://"), back: 21, re: regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@"'<>{}]+:([^\s/@"'<>]+)@[A-Za-z0-9\[]`), group: 1, accept: urlPassword},
-}
+// tokenRules are compiled on first use, not at package init.
+var tokenRules = sync.OnceValue(func() []tokenRule {
+	return []tokenRule{
+		{id: "aws-access-key-id", hints: hints("AKIA", "ASIA"), re: regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`), accept: notPlaceholderToken},
+		{id: "github-token", hints: hints("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re: regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36}\b`), accept: randomTail(4)},
+		{id: "github-token", hints: hints("github_pat_"), re: regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b`), accept: randomTail(11)},
+		{id: "gitlab-token", hints: hints("glpat-"), re: regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`), accept: randomTail(6)},
+		{id: "slack-token", hints: hints("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe-"), re: regexp.MustCompile(`\bxox[abposre]-(?:[0-9]+-)+[A-Za-z0-9-]{8,}`), accept: notPlaceholderToken},
+		{id: "slack-token", hints: hints("xapp-"), re: regexp.MustCompile(`\bxapp-[0-9]+-[A-Z0-9]+-[0-9]+-[a-f0-9]{16,}`), accept: notPlaceholderToken},
+		{id: "slack-webhook", hints: hints("hooks.slack.com/"), back: 8, re: regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{16,}`), accept: slackHook},
+		{id: "jwt", hints: hints("eyJ"), re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`), accept: jwtHeader},
+		{id: "stripe-key", hints: hints("_live_"), back: 2, re: regexp.MustCompile(`\b[rs]k_live_[A-Za-z0-9]{20,}\b`), accept: randomTail(8)},
+		{id: "stripe-key", hints: hints("whsec_"), re: regexp.MustCompile(`\bwhsec_[A-Za-z0-9+/=]{24,}`), accept: randomTail(6)},
+		{id: "gcp-api-key", hints: hints("AIza"), re: regexp.MustCompile(`\bAIza[A-Za-z0-9_-]{35}\b`), accept: randomTail(4)},
+		{id: "gcp-oauth-client-secret", hints: hints("GOCSPX-"), re: regexp.MustCompile(`\bGOCSPX-[A-Za-z0-9_-]{28}\b`), accept: randomTail(7)},
+		{id: "openai-api-key", hints: hints("sk-"), re: regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}`), accept: notPlaceholderToken},
+		{id: "openai-api-key", hints: hints("sk-proj-"), re: regexp.MustCompile(`\bsk-proj-[A-Za-z0-9_-]{80,}`), accept: randomTail(8)},
+		{id: "anthropic-api-key", hints: hints("sk-ant-"), re: regexp.MustCompile(`\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}`), accept: randomTail(14)},
+		{id: "npm-token", hints: hints("npm_"), re: regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`), accept: randomTail(4)},
+		{id: "azure-storage-key", hints: hints("ccountKey=", "ccountkey="), back: 1, re: regexp.MustCompile(`(?i:AccountKey)=([A-Za-z0-9+/]{86}==)`), group: 1, accept: notPlaceholderToken},
+		{id: "authorization-header", prio: prioHeader, hints: hints("Bearer ", "Basic ", "bearer ", "basic "), re: regexp.MustCompile(`\b(?:[Bb]earer|[Bb]asic) +([A-Za-z0-9._~+/-]{16,}=*)`), group: 1, accept: randomTail(0)},
+		{id: "basic-auth-url", hints: hints("://"), back: 21, re: regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@"'<>{}]+:([^\s/@"'<>]+)@[A-Za-z0-9\[]`), group: 1, accept: urlPassword},
+	}
+})
 
 // maxToken bounds how far past its hint a token is read.
 const maxToken = 4096
@@ -76,15 +80,15 @@ func urlPassword(tok []byte) bool {
 }
 
 var (
-	pemBeginRE = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
-	pemEndRE   = regexp.MustCompile(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
+	pemBeginRE = lazy(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
+	pemEndRE   = lazy(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
 )
 
 // tokenHits runs the shape rules around each occurrence of their hints
 // (tokens contain no white space), then the rules for bare base64 keys.
 func tokenHits(d *document, hs []hit) []hit {
 	src := d.src
-	for _, r := range tokenRules {
+	for _, r := range tokenRules() {
 		for _, h := range r.hints {
 			for off := 0; ; {
 				j := bytes.Index(src[off:], []byte(h))
@@ -187,7 +191,7 @@ func azureContext(ctx string) bool {
 	return false
 }
 
-var redactedRE = regexp.MustCompile(`<redacted:[a-z0-9-]*>`)
+var redactedRE = lazy(`<redacted:[a-z0-9-]*>`)
 
 // context returns the text that may name a bare token at offset s: its
 // line and the three before it, lowercased, letters and digits only. The

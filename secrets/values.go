@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"math"
-	"regexp"
 	"strings"
 )
 
@@ -37,16 +36,16 @@ var referencePrefixes = []string{
 
 var (
 	// A lowercase slash path: vault kv paths (secret/data/db#password), store keys.
-	storePathRE = regexp.MustCompile(`^[a-z0-9_.-]+(/[A-Za-z0-9_.#:@-]+)+$`)
+	storePathRE = lazy(`^[a-z0-9_.-]+(/[A-Za-z0-9_.#:@-]+)+$`)
 	// A dotted identifier path: var.db_password, random_password.x.result, .Values.x.
-	dottedRE = regexp.MustCompile(`^\.?[A-Za-z_][\w-]*(\.[\w-]+|\[[^\]]*\])+$`)
+	dottedRE = lazy(`^\.?[A-Za-z_][\w-]*(\.[\w-]+|\[[^\]]*\])+$`)
 	// A Kubernetes-style name or a constant: db-credentials, my_app_secret, OAUTH_TOKEN.
-	nameLikeRE = regexp.MustCompile(`^([a-z][a-z0-9]*([-_.][a-z0-9]+)*|[A-Z][A-Z0-9]*([-_.][A-Z0-9]+)*)$`)
-	numberRE   = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
-	printfRE   = regexp.MustCompile(`%[-+# 0-9.]*[sdvqwxT]\b`)
-	testRE     = regexp.MustCompile(`(?i)^test[-_]`)
+	nameLikeRE = lazy(`^([a-z][a-z0-9]*([-_.][a-z0-9]+)*|[A-Z][A-Z0-9]*([-_.][A-Z0-9]+)*)$`)
+	numberRE   = lazy(`^[-+]?[0-9][0-9_]*(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+	printfRE   = lazy(`%[-+# 0-9.]*[sdvqwxT]\b`)
+	testRE     = lazy(`(?i)^test[-_]`)
 	// A function call: jsonencode({, file("key.pem"), lookup(var.x, "y").
-	callRE = regexp.MustCompile(`^[A-Za-z_][\w.]*\(`)
+	callRE = lazy(`^[A-Za-z_][\w.]*\(`)
 )
 
 // isPlaceholder reports whether a value is not a literal secret: empty,

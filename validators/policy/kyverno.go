@@ -2,23 +2,14 @@ package policy
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/go-logr/logr"
-	kyvernov1 "github.com/kyverno/kyverno/api/kyverno/v1"
-	"github.com/kyverno/kyverno/pkg/autogen"
-	"github.com/kyverno/kyverno/pkg/config"
-	enginecontext "github.com/kyverno/kyverno/pkg/engine/context"
-	"github.com/kyverno/kyverno/pkg/engine/jmespath"
 	"github.com/kyverno/kyverno/pkg/engine/validate"
-	"github.com/kyverno/kyverno/pkg/engine/variables"
-	"github.com/kyverno/kyverno/pkg/utils/match"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/stackgen/aiden/workspace"
@@ -50,7 +41,7 @@ type KyvernoPolicy struct {
 	// Enforced says whether the policy carries stackgen.io/ai-enforce: "true".
 	Enforced bool
 	// Rules are the policy's rules followed by the generated autogen-* rules.
-	Rules []kyvernov1.Rule
+	Rules []KyvernoRule
 
 	background bool
 	action     string
@@ -81,30 +72,23 @@ func ParseKyverno(file string, content []byte) ([]*KyvernoPolicy, error) {
 		if !strings.HasPrefix(head.APIVersion, "kyverno.io/") || (head.Kind != "ClusterPolicy" && head.Kind != "Policy") {
 			continue
 		}
-		var p kyvernov1.ClusterPolicy
+		var p kyvernoDoc
 		if err := yaml.Unmarshal(doc, &p); err != nil {
 			return nil, fmt.Errorf("parse kyverno policy in %s: %w", file, err)
 		}
-		var pi kyvernov1.PolicyInterface = &p
 		ns := ""
 		if head.Kind == "Policy" {
-			np := &kyvernov1.Policy{ObjectMeta: p.ObjectMeta, Spec: p.Spec}
-			ns = np.Namespace
-			if ns == "" {
-				ns = "default"
-			}
-			pi = np
+			ns = cmp.Or(p.Metadata.Namespace, "default")
 		}
-		kp := &KyvernoPolicy{
-			Name:      p.Name,
-			Namespace: ns,
-			File:      file,
-			Enforced:  strings.EqualFold(p.Annotations[EnforceAnnotation], "true"),
-			Rules:     autogen.Default.ComputeRules(pi, ""),
-			action:    string(p.Spec.ValidationFailureAction),
-		}
-		kp.background = p.Spec.Background == nil || *p.Spec.Background
-		out = append(out, kp)
+		out = append(out, &KyvernoPolicy{
+			Name:       p.Metadata.Name,
+			Namespace:  ns,
+			File:       file,
+			Enforced:   strings.EqualFold(p.Metadata.Annotations[EnforceAnnotation], "true"),
+			Rules:      autogenRules(p.Spec.Rules, p.Metadata.Annotations),
+			action:     p.Spec.ValidationFailureAction,
+			background: p.Spec.Background == nil || *p.Spec.Background,
+		})
 	}
 	return out, nil
 }
@@ -131,20 +115,8 @@ func splitYAML(content []byte) [][]byte {
 	return docs
 }
 
-// kyvernoEnv is what every evaluation shares: Kyverno's JMESPath with its
-// custom functions and the default configuration.
-type kyvernoEnv struct {
-	jp  jmespath.Interface
-	cfg config.Configuration
-	log logr.Logger
-}
-
-func newKyvernoEnv() *kyvernoEnv {
-	cfg := config.NewDefaultConfiguration(false)
-	return &kyvernoEnv{jp: jmespath.New(cfg), cfg: cfg, log: logr.Discard()}
-}
-
-var defaultEnv = sync.OnceValue(newKyvernoEnv)
+// discardLog is the logger Kyverno's pattern matcher is given.
+var discardLog = logr.Discard()
 
 // Apply evaluates the policy's rules on one object (a decoded manifest)
 // as an admission CREATE would, offline. Rules that do not match the
@@ -154,17 +126,21 @@ func (p *KyvernoPolicy) Apply(obj map[string]any) []RuleResult {
 }
 
 func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any) []RuleResult {
-	u := unstructured.Unstructured{Object: obj}
-	if p.Namespace != "" && u.GetNamespace() != p.Namespace {
+	if _, ns := objectName(obj); p.Namespace != "" && ns != p.Namespace {
 		return nil
 	}
 	var out []RuleResult
+	var images map[string]any
+	imagesDone := false
 	for i := range p.Rules {
 		rule := &p.Rules[i]
-		if !ruleMatches(rule, u) {
+		if !ruleMatches(rule, obj) {
 			continue
 		}
-		r := evalRule(env, rule, u)
+		if !imagesDone {
+			images, imagesDone = imageInfos(obj), true
+		}
+		r := evalRule(env, rule, obj, images)
 		r.Policy = p.Name
 		r.Rule = rule.Name
 		out = append(out, r)
@@ -172,123 +148,12 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any) []RuleResult 
 	return out
 }
 
-// ruleMatches applies a rule's match and exclude blocks to a resource.
-func ruleMatches(rule *kyvernov1.Rule, u unstructured.Unstructured) bool {
-	m := rule.MatchResources
-	switch {
-	case len(m.Any) > 0:
-		ok := false
-		for _, f := range m.Any {
-			if filterMatches(f.ResourceDescription, u) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	case len(m.All) > 0:
-		for _, f := range m.All {
-			if !filterMatches(f.ResourceDescription, u) {
-				return false
-			}
-		}
-	default:
-		if !filterMatches(m.ResourceDescription, u) {
-			return false
-		}
-	}
-	x := rule.ExcludeResources
-	if x == nil {
-		return true
-	}
-	switch {
-	case len(x.Any) > 0:
-		for _, f := range x.Any {
-			if !f.ResourceDescription.IsEmpty() && filterMatches(f.ResourceDescription, u) {
-				return false
-			}
-		}
-	case len(x.All) > 0:
-		for _, f := range x.All {
-			if f.ResourceDescription.IsEmpty() || !filterMatches(f.ResourceDescription, u) {
-				return true
-			}
-		}
-		return false
-	default:
-		if !x.ResourceDescription.IsEmpty() && filterMatches(x.ResourceDescription, u) {
-			return false
-		}
-	}
-	return true
-}
-
-// filterMatches reports whether every condition a resource description
-// sets holds. User and namespace-label conditions cannot be known offline:
-// users are ignored (as the kyverno CLI does without --userinfo) and
-// namespaces are taken to have no labels.
-func filterMatches(d kyvernov1.ResourceDescription, u unstructured.Unstructured) bool {
-	if d.IsEmpty() {
-		return false
-	}
-	gvk := schema.FromAPIVersionAndKind(u.GetAPIVersion(), u.GetKind())
-	if len(d.Kinds) > 0 && !match.CheckKind(d.Kinds, gvk, "", false) {
-		return false
-	}
-	if d.Name != "" && !match.CheckName(d.Name, u.GetName()) {
-		return false
-	}
-	if len(d.Names) > 0 {
-		ok := false
-		for _, n := range d.Names {
-			if match.CheckName(n, u.GetName()) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	if len(d.Namespaces) > 0 && !match.CheckNameSpace(d.Namespaces, u) {
-		return false
-	}
-	if len(d.Annotations) > 0 && !match.CheckAnnotations(d.Annotations, u.GetAnnotations()) {
-		return false
-	}
-	if d.Selector != nil {
-		ok, err := match.CheckSelector(d.Selector, u.GetLabels())
-		if err != nil || !ok {
-			return false
-		}
-	}
-	if d.NamespaceSelector != nil {
-		ok, err := match.CheckSelector(d.NamespaceSelector, map[string]string{})
-		if err != nil || !ok {
-			return false
-		}
-	}
-	if len(d.Operations) > 0 {
-		ok := false
-		for _, op := range d.Operations {
-			if op == kyvernov1.Create {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // evaluation is the state of one rule on one resource, nested once per
 // foreach level.
 type evaluation struct {
 	env      *kyvernoEnv
-	rule     *kyvernov1.Rule
-	ctx      enginecontext.Interface
+	rule     *KyvernoRule
+	ctx      *evalContext
 	resource map[string]any
 	element  map[string]any // set inside an element-scoped foreach
 	nesting  int
@@ -296,41 +161,33 @@ type evaluation struct {
 
 // spec is the validating part of a rule or of a foreach entry.
 type spec struct {
-	context    []kyvernov1.ContextEntry
+	context    []kyContextEntry
 	conditions any
 	pattern    any
 	anyPattern any
-	deny       *kyvernov1.Deny
-	foreach    []kyvernov1.ForEachValidation
+	deny       *kyDeny
+	foreach    []kyForeach
 	message    string
 }
 
-func evalRule(env *kyvernoEnv, rule *kyvernov1.Rule, u unstructured.Unstructured) RuleResult {
-	ctx := enginecontext.NewContext(env.jp)
-	if err := ctx.AddResource(u.Object); err != nil {
-		return RuleResult{Status: StatusError, Message: err.Error()}
-	}
-	_ = ctx.AddOperation("CREATE")
-	_ = ctx.AddNamespace(u.GetNamespace())
-	_ = ctx.AddImageInfos(&u, env.cfg)
-	e := &evaluation{env: env, rule: rule, ctx: ctx, resource: u.Object}
-
+func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any) RuleResult {
+	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj}
 	switch {
-	case rule.HasValidate():
-		v := rule.Validation
+	case rule.hasValidate():
+		v := rule.Validate
 		if v.PodSecurity != nil {
-			return evalPodSecurity(v.PodSecurity, u)
+			return evalPodSecurity(v.PodSecurity, obj)
 		}
 		if v.CEL != nil {
 			return RuleResult{Status: StatusError, Message: "only pattern, anyPattern, deny, foreach and podSecurity validations are evaluated offline"}
 		}
 		s := spec{
 			context:    rule.Context,
-			conditions: rule.GetAnyAllConditions(),
-			pattern:    v.GetPattern(),
-			anyPattern: v.GetAnyPattern(),
+			conditions: rule.Preconditions,
+			pattern:    v.Pattern,
+			anyPattern: v.AnyPattern,
 			deny:       v.Deny,
-			foreach:    v.ForEachValidation,
+			foreach:    v.Foreach,
 			message:    v.Message,
 		}
 		r := e.run(s)
@@ -338,21 +195,21 @@ func evalRule(env *kyvernoEnv, rule *kyvernov1.Rule, u unstructured.Unstructured
 			return RuleResult{Status: StatusSkip, Message: "no elements to validate"}
 		}
 		return *r
-	case rule.HasMutate(), rule.HasGenerate():
+	case rule.hasMutate(), rule.hasGenerate():
 		// aiden never changes objects; a mutate or generate rule is
 		// reported as applying when it matches and its preconditions hold.
 		if err := e.loadContext(rule.Context); err != nil {
 			return RuleResult{Status: StatusError, Message: err.Error()}
 		}
-		ok, msg, err := e.conditions(rule.GetAnyAllConditions())
+		ok, msg, err := e.conditions(rule.Preconditions)
 		if err != nil {
 			return RuleResult{Status: StatusError, Message: err.Error()}
 		}
 		if !ok {
 			return RuleResult{Status: StatusSkip, Message: joinNonEmpty("preconditions not met", msg)}
 		}
-		if rule.HasMutate() {
-			return evalMutateConditions(rule, u)
+		if rule.hasMutate() {
+			return evalMutateConditions(rule, obj)
 		}
 		return RuleResult{Status: StatusPass, Message: "rule applies"}
 	}
@@ -375,7 +232,7 @@ func (e *evaluation) run(s spec) *RuleResult {
 	}
 	switch {
 	case s.deny != nil:
-		deny, dmsg, err := e.conditions(s.deny.GetAnyAllConditions())
+		deny, dmsg, err := e.conditions(s.deny.Conditions)
 		if err != nil {
 			return &RuleResult{Status: StatusError, Message: "failed to check deny conditions: " + err.Error()}
 		}
@@ -400,11 +257,11 @@ func (e *evaluation) target() map[string]any {
 
 func (e *evaluation) patterns(s spec) *RuleResult {
 	if s.pattern != nil {
-		pat, err := e.substitute(s.pattern)
+		pat, err := e.substituteAll(s.pattern)
 		if err != nil {
 			return &RuleResult{Status: StatusError, Message: "variable substitution failed: " + err.Error()}
 		}
-		err = validate.MatchPattern(e.env.log, e.target(), pat)
+		err = validate.MatchPattern(discardLog, e.target(), pat)
 		if err == nil {
 			return &RuleResult{Status: StatusPass, Message: fmt.Sprintf("validation rule '%s' passed.", e.rule.Name)}
 		}
@@ -419,7 +276,7 @@ func (e *evaluation) patterns(s spec) *RuleResult {
 		}
 		return &RuleResult{Status: StatusError, Message: e.message(s.message, err.Error(), "")}
 	}
-	raw, err := e.substitute(s.anyPattern)
+	raw, err := e.substituteAll(s.anyPattern)
 	if err != nil {
 		return &RuleResult{Status: StatusError, Message: "variable substitution failed: " + err.Error()}
 	}
@@ -430,7 +287,7 @@ func (e *evaluation) patterns(s spec) *RuleResult {
 	var failed, skipped []string
 	firstPath := ""
 	for i, pat := range list {
-		err := validate.MatchPattern(e.env.log, e.target(), pat)
+		err := validate.MatchPattern(discardLog, e.target(), pat)
 		if err == nil {
 			return &RuleResult{Status: StatusPass, Message: fmt.Sprintf("validation rule '%s' anyPattern[%d] passed.", e.rule.Name, i)}
 		}
@@ -459,7 +316,7 @@ func (e *evaluation) patterns(s spec) *RuleResult {
 	return &RuleResult{Status: StatusPass, Message: s.message}
 }
 
-func (e *evaluation) foreachAll(list []kyvernov1.ForEachValidation) *RuleResult {
+func (e *evaluation) foreachAll(list []kyForeach) *RuleResult {
 	applied := 0
 	var listErr error
 	for _, fe := range list {
@@ -487,7 +344,7 @@ func (e *evaluation) foreachAll(list []kyvernov1.ForEachValidation) *RuleResult 
 }
 
 func (e *evaluation) evaluateList(expr string) ([]any, error) {
-	v, err := e.ctx.Query(expr)
+	v, err := e.ctx.query(expr)
 	if err != nil {
 		return nil, err
 	}
@@ -504,18 +361,16 @@ func (e *evaluation) evaluateList(expr string) ([]any, error) {
 	return []any{v}, nil
 }
 
-func (e *evaluation) elements(fe kyvernov1.ForEachValidation, elements []any) (*RuleResult, int) {
-	e.ctx.Checkpoint()
-	defer e.ctx.Restore()
+func (e *evaluation) elements(fe kyForeach, elements []any) (*RuleResult, int) {
+	saved := e.ctx.data
+	defer func() { e.ctx.data = saved }()
 	applied := 0
 	for i, el := range elements {
 		if el == nil {
 			continue
 		}
-		e.ctx.Reset()
-		if err := e.ctx.AddElement(el, i, e.nesting); err != nil {
-			return &RuleResult{Status: StatusError, Message: "failed to process foreach: " + err.Error()}, applied
-		}
+		e.ctx.data = saved
+		e.ctx.addElement(el, i, e.nesting)
 		m, isMap := el.(map[string]any)
 		scoped := isMap
 		if fe.ElementScope != nil {
@@ -530,14 +385,12 @@ func (e *evaluation) elements(fe kyvernov1.ForEachValidation, elements []any) (*
 		}
 		s := spec{
 			context:    fe.Context,
-			pattern:    fe.GetPattern(),
-			anyPattern: fe.GetAnyPattern(),
+			conditions: fe.Preconditions,
+			pattern:    fe.Pattern,
+			anyPattern: fe.AnyPattern,
 			deny:       fe.Deny,
-			foreach:    fe.GetForEachValidation(),
-			message:    e.rule.Validation.Message,
-		}
-		if fe.AnyAllConditions != nil {
-			s.conditions = *fe.AnyAllConditions
+			foreach:    fe.Foreach,
+			message:    e.rule.Validate.Message,
 		}
 		r := child.run(s)
 		if r == nil || r.Status == StatusSkip {
@@ -554,47 +407,39 @@ func (e *evaluation) elements(fe kyvernov1.ForEachValidation, elements []any) (*
 	return &RuleResult{Status: StatusPass}, applied
 }
 
-// conditions evaluates Kyverno conditions (preconditions or deny); no
-// conditions hold trivially.
-func (e *evaluation) conditions(c any) (bool, string, error) {
-	if c == nil {
-		return true, "", nil
-	}
-	return variables.EvaluateConditions(e.env.log, e.ctx, c)
-}
-
 // loadContext adds a rule's variable entries. Entries that need a cluster
 // (ConfigMaps, API calls, registries) cannot be evaluated offline.
-func (e *evaluation) loadContext(entries []kyvernov1.ContextEntry) error {
+func (e *evaluation) loadContext(entries []kyContextEntry) error {
 	for _, c := range entries {
 		if c.Variable == nil {
 			return fmt.Errorf("context entry %q needs a cluster", c.Name)
 		}
 		var value any
 		var err error
-		if v := c.Variable.GetValue(); v != nil {
-			value, err = variables.SubstituteAll(e.env.log, e.ctx, v)
+		if v := c.Variable.Value; v != nil {
+			value, err = e.substituteAll(v)
 			if err != nil {
 				return fmt.Errorf("context variable %q: %w", c.Name, err)
 			}
 		}
 		if c.Variable.JMESPath != "" {
-			p, err := variables.SubstituteAll(e.env.log, e.ctx, c.Variable.JMESPath)
+			p, err := e.substituteAll(c.Variable.JMESPath)
 			if err != nil {
 				return fmt.Errorf("context variable %q: %w", c.Name, err)
 			}
+			expr, _ := p.(string)
 			if value != nil {
-				value, err = e.env.jp.Search(p.(string), value)
+				value, err = e.env.search(expr, value)
 			} else {
-				value, err = e.ctx.Query(p.(string))
+				value, err = e.ctx.query(expr)
 			}
 			if err != nil {
 				value = nil
 			}
 		}
 		if value == nil {
-			if d := c.Variable.GetDefault(); d != nil {
-				value, err = variables.SubstituteAll(e.env.log, e.ctx, d)
+			if d := c.Variable.Default; d != nil {
+				value, err = e.substituteAll(d)
 				if err != nil {
 					return fmt.Errorf("context variable %q: %w", c.Name, err)
 				}
@@ -603,7 +448,7 @@ func (e *evaluation) loadContext(entries []kyvernov1.ContextEntry) error {
 		if value == nil {
 			return fmt.Errorf("context variable %q has no value", c.Name)
 		}
-		if err := e.ctx.AddVariable(c.Name, value); err != nil {
+		if err := e.ctx.addVariable(c.Name, value); err != nil {
 			return fmt.Errorf("context variable %q: %w", c.Name, err)
 		}
 	}
@@ -619,7 +464,7 @@ func (e *evaluation) message(msg, detail, path string) string {
 		}
 		return joinNonEmpty(fmt.Sprintf("validation error: rule %s failed", e.rule.Name), detail)
 	}
-	if s, err := variables.SubstituteAll(e.env.log, e.ctx, msg); err == nil {
+	if s, err := e.substituteAll(msg); err == nil {
 		if str, ok := s.(string); ok {
 			msg = str
 		}
@@ -662,33 +507,4 @@ func LoadKyverno(files []workspace.File, all bool) ([]*KyvernoPolicy, error) {
 		}
 	}
 	return out, nil
-}
-
-// substitute replaces variables and references in a pattern; most
-// patterns have none, and the walk is the costly part of an evaluation.
-func (e *evaluation) substitute(v any) (any, error) {
-	if !hasVars(v) {
-		return v, nil
-	}
-	return variables.SubstituteAll(e.env.log, e.ctx, v)
-}
-
-func hasVars(v any) bool {
-	switch t := v.(type) {
-	case string:
-		return strings.Contains(t, "{{") || strings.Contains(t, "$(")
-	case map[string]any:
-		for k, x := range t {
-			if hasVars(k) || hasVars(x) {
-				return true
-			}
-		}
-	case []any:
-		for _, x := range t {
-			if hasVars(x) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -4,25 +4,23 @@ import (
 	"fmt"
 	"strings"
 
-	kyvernov1 "github.com/kyverno/kyverno/api/kyverno/v1"
 	"github.com/kyverno/kyverno/pkg/engine/validate"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // evalMutateConditions decides whether a strategic-merge mutation would
 // apply: its conditional and global anchors must hold. aiden does not
 // mutate, so the patched object itself is not produced.
-func evalMutateConditions(rule *kyvernov1.Rule, u unstructured.Unstructured) RuleResult {
-	m := rule.Mutation
-	if m == nil || len(m.ForEachMutation) > 0 {
+func evalMutateConditions(rule *KyvernoRule, obj map[string]any) RuleResult {
+	m := rule.Mutate
+	if m == nil || len(m.Foreach) > 0 {
 		return RuleResult{Status: StatusPass, Message: "rule applies"}
 	}
-	patch := m.GetPatchStrategicMerge()
+	patch := m.PatchStrategicMerge
 	if patch == nil {
 		return RuleResult{Status: StatusPass, Message: "rule applies"}
 	}
-	if anchorsHold(patch, u.Object) {
-		if !changes(patch, u.Object) {
+	if anchorsHold(patch, obj) {
+		if !changes(patch, obj) {
 			return RuleResult{Status: StatusSkip, Message: "the patch changes nothing"}
 		}
 		return RuleResult{Status: StatusPass, Message: "mutation applies"}
@@ -66,7 +64,7 @@ func anchorsHold(patch, res any) bool {
 		for k, v := range p {
 			if name, ok := anchorKey(k); ok {
 				val, present := r[name]
-				if !present || validate.MatchPattern(defaultEnv().log, val, v) != nil {
+				if !present || validate.MatchPattern(discardLog, val, v) != nil {
 					return false
 				}
 				continue

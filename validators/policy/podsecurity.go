@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 
-	kyvernov1 "github.com/kyverno/kyverno/api/kyverno/v1"
 	"github.com/kyverno/kyverno/ext/wildcard"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -140,8 +139,8 @@ func checkByID(id psa.CheckID) *pssCheck {
 // evalPodSecurity evaluates a Kyverno podSecurity subrule. An exclusion
 // names a control and, optionally, images: the control is then ignored for
 // containers running those images.
-func evalPodSecurity(ps *kyvernov1.PodSecurity, u unstructured.Unstructured) RuleResult {
-	meta, spec, _, ok := podOf(u.Object)
+func evalPodSecurity(ps *kyPodSecurity, obj map[string]any) RuleResult {
+	meta, spec, _, ok := podOf(obj)
 	if !ok {
 		return RuleResult{Status: StatusSkip, Message: "not a pod or pod controller"}
 	}
@@ -153,7 +152,7 @@ func evalPodSecurity(ps *kyvernov1.PodSecurity, u unstructured.Unstructured) Rul
 		}
 		version = v
 	}
-	lv := psaapi.LevelVersion{Level: ps.Level, Version: version}
+	lv := psaapi.LevelVersion{Level: psaapi.Level(ps.Level), Version: version}
 	var left []string
 	for _, v := range evaluatePSS(meta, spec, lv) {
 		if excluded(v.ID, ps.Exclude, meta, spec, lv) {
@@ -167,7 +166,7 @@ func evalPodSecurity(ps *kyvernov1.PodSecurity, u unstructured.Unstructured) Rul
 	return RuleResult{Status: StatusFail, Message: fmt.Sprintf("Validation rule failed: pod security %s:%s: %s", lv.Level, ps.Version, strings.Join(left, "; "))}
 }
 
-func excluded(id psa.CheckID, excludes []kyvernov1.PodSecurityStandard, meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) bool {
+func excluded(id psa.CheckID, excludes []kyPSSExclusion, meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) bool {
 	for _, x := range excludes {
 		ids := pssControls[x.ControlName]
 		hit := false
