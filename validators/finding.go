@@ -67,6 +67,10 @@ type Finding struct {
 	// Line is the 1-based line in File the finding points at (for a
 	// schema finding, where the object's document starts), or 0.
 	Line int `json:"line,omitempty"`
+	// Column is the 1-based column in Line of the YAML node the finding
+	// is about (the key of the offending field), or 0 when only the line
+	// is known.
+	Column int `json:"column,omitempty"`
 	// Resource names the Kubernetes object as Kind/namespace/name or
 	// Kind/name, when the finding is about one.
 	Resource string `json:"resource,omitempty"`
@@ -92,6 +96,9 @@ func (f Finding) String() string {
 	file := f.File
 	if file != "" && f.Line > 0 {
 		file = fmt.Sprintf("%s:%d", file, f.Line)
+		if f.Column > 0 {
+			file = fmt.Sprintf("%s:%d", file, f.Column)
+		}
 	}
 	for _, part := range []string{file, f.Resource, f.Path} {
 		if part != "" {

@@ -139,6 +139,9 @@ func findingLine(f *aidenv1.Finding) string {
 	file := f.GetFile()
 	if file != "" && f.GetLine() > 0 {
 		file = fmt.Sprintf("%s:%d", file, f.GetLine())
+		if f.GetColumn() > 0 {
+			file = fmt.Sprintf("%s:%d", file, f.GetColumn())
+		}
 	}
 	for _, s := range []string{file, f.GetResource(), f.GetPath()} {
 		if s != "" {

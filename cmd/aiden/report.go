@@ -63,7 +63,8 @@ type sarifArtifact struct {
 }
 
 type sarifRegion struct {
-	StartLine int `json:"startLine"`
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
 }
 
 func sarifLevel(s aidenv1.Severity) string {
@@ -103,7 +104,7 @@ func writeSARIF(w io.Writer, findings []*aidenv1.Finding) error {
 				line = lineOf(f.GetFile())
 			}
 			if line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line, StartColumn: int(f.GetColumn())}
 			}
 			r.Locations = []sarifLocation{loc}
 		}
