@@ -14,17 +14,6 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// fluxCRDs are the modules whose config/crd/bases hold the CRDs of the
-// Flux kinds aiden writes or finds in a GitOps repository (HelmRelease;
-// HelmRepository and the other sources; Kustomization), pinned like the
-// Kubernetes version: the controllers of Flux 2.7.
-const fluxCRDs = "github.com/fluxcd/helm-controller@v1.4.0,github.com/fluxcd/source-controller@v1.7.0,github.com/fluxcd/kustomize-controller@v1.7.0"
-
-// kyvernoCRDs are Kyverno's policy kinds, which GitOps repositories keep
-// beside their manifests; the version is the one aiden's policy engine
-// imports.
-const kyvernoCRDs = "github.com/kyverno/kyverno@v1.19.1:config/crds/kyverno"
-
 // runCRDs writes crds-<name>.json.gz: the openAPIV3Schema of every served
 // version of the CRDs in each module's config/crd/bases, in the bundle
 // format, so that validators/schema can merge it into every Kubernetes
@@ -81,6 +70,7 @@ func runCRDs(modules, name, out string, local map[string]string) error {
 }
 
 type crd struct {
+	Kind string `json:"kind"`
 	Spec struct {
 		Group string `json:"group"`
 		Names struct {
@@ -115,6 +105,9 @@ func addCRDs(b *bundle, raw []byte) error {
 		var c crd
 		if err := sigsyaml.Unmarshal(js, &c); err != nil {
 			return fmt.Errorf("parse crd: %w", err)
+		}
+		if c.Kind != "CustomResourceDefinition" {
+			continue // release manifests may hold other objects too
 		}
 		for _, v := range c.Spec.Versions {
 			if !v.Served || v.Schema.OpenAPIV3Schema == nil {

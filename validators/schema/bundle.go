@@ -16,8 +16,8 @@ import (
 )
 
 // The bundles are written by `go run ./cmd/schemagen`; the crds-*
-// bundles (`go run ./cmd/schemagen -crds flux`) hold custom resources'
-// schemas, merged into every Kubernetes bundle.
+// bundles (`go run ./cmd/schemagen -catalogue all`) hold the catalogue of
+// custom resources' schemas, merged into every Kubernetes bundle.
 //
 //go:embed k8s-*.json.gz crds-*.json.gz
 var bundleFS embed.FS
@@ -26,6 +26,11 @@ var bundleFS embed.FS
 type bundle struct {
 	KubernetesVersion string            `json:"kubernetesVersion"`
 	Source            string            `json:"source"`
+	Name              string            `json:"name"`        // of a CRD set
+	Project           string            `json:"project"`     // of a CRD set
+	Version           string            `json:"version"`     // of a CRD set
+	License           string            `json:"license"`     // of a CRD set
+	Fallback          bool              `json:"fallback"`    // a CRD set that only adds kinds no other set has
 	Kinds             map[string]string `json:"kinds"`       // "apps/v1/Deployment" -> definition name
 	Definitions       map[string]any    `json:"definitions"` // name -> JSON Schema
 	hash              string            // of the compressed file; names the cache folder
@@ -39,6 +44,8 @@ var (
 	bundles     map[string]*bundle // by Kubernetes version, "1.35.4"
 	bundlesErr  error
 	newest      string
+	crdSets     []*bundle          // the catalogue, in merge order
+	kindSet     map[string]*bundle // "group/version/Kind" -> the CRD set its schema comes from
 )
 
 // loadBundles decodes the embedded bundles once per process.
@@ -71,13 +78,16 @@ func loadBundles() (map[string]*bundle, string, error) {
 }
 
 // mergeCRDs adds the kinds of the embedded CRD bundles to every
-// Kubernetes bundle (the Kubernetes definition wins a clash) and folds
-// their hashes into the bundles', which name the cache folders.
+// Kubernetes bundle and folds their hashes into the bundles', which name
+// the cache folders. The Kubernetes definition wins a clash; among CRD
+// sets the first in merge order wins: the sets by name, then the fallback
+// sets (older releases, experimental channels) by name.
 func mergeCRDs(all map[string]*bundle) error {
 	entries, err := bundleFS.ReadDir(".")
 	if err != nil {
 		return fmt.Errorf("load schemas: %w", err)
 	}
+	var sets []*bundle
 	for _, e := range entries {
 		if ok, _ := path.Match("crds-*.json.gz", e.Name()); !ok {
 			continue
@@ -85,6 +95,25 @@ func mergeCRDs(all map[string]*bundle) error {
 		crds, err := readBundle(e.Name())
 		if err != nil {
 			return err
+		}
+		if crds.Name == "" {
+			crds.Name = strings.TrimSuffix(strings.TrimPrefix(e.Name(), "crds-"), ".json.gz")
+		}
+		sets = append(sets, crds)
+	}
+	sort.SliceStable(sets, func(i, j int) bool {
+		if sets[i].Fallback != sets[j].Fallback {
+			return !sets[i].Fallback
+		}
+		return sets[i].Name < sets[j].Name
+	})
+	crdSets = sets
+	kindSet = map[string]*bundle{}
+	for _, crds := range sets {
+		for k := range crds.Kinds {
+			if _, ok := kindSet[k]; !ok {
+				kindSet[k] = crds
+			}
 		}
 		for _, b := range all {
 			for k, def := range crds.Kinds {
