@@ -132,6 +132,10 @@ type Rendered struct {
 	// checks that read HCL (terraform.Parse, then Module.Input for
 	// conftest-style Rego).
 	Terraform []workspace.File
+	// Sources map the path of a rendered file of Objects (a chart's
+	// template, an overlay's build) to what locates its findings in the
+	// files a person edits; plain manifests have none.
+	Sources map[string]Source
 	// Values are the charts' values files (values.yaml, values-*.yaml,
 	// subcharts' too), with repository paths: the policy check scans them
 	// for credentials, which a value no template uses would otherwise hide.
@@ -170,6 +174,7 @@ func (v *Validator) render(ctx context.Context, in inputs, repo []workspace.File
 			}
 			for _, f := range res.Manifests {
 				out.Objects = append(out.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
+				out.addSource(join(root, f.Path), templateSource(root, f, chartFiles))
 			}
 			msgs, err := v.helm.Lint(ctx, chartFiles, res)
 			if err != nil {
@@ -205,6 +210,9 @@ func (v *Validator) render(ctx context.Context, in inputs, repo []workspace.File
 			}
 			if res.Manifest != nil {
 				out.Objects = append(out.Objects, workspace.File{Path: res.Dir, Content: res.Manifest})
+				if src := res.Source(); src != nil {
+					out.addSource(res.Dir, src)
+				}
 			}
 		}
 		check.Status, check.Detail = summarize(findings, len(out.Kustomizations), "overlay")
@@ -297,6 +305,7 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 			return Report{}, err
 		}
 		check, findings := schemaReport(results, v.opts.KubernetesVersion)
+		findings = locate(findings, r)
 		rep.Checks = append(rep.Checks, check)
 		rep.Findings = append(rep.Findings, findings...)
 	}
@@ -305,6 +314,7 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 		if err != nil {
 			return Report{}, err
 		}
+		findings = locate(findings, r)
 		rep.Checks = append(rep.Checks, check)
 		rep.Findings = append(rep.Findings, findings...)
 	}
@@ -562,8 +572,12 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 		case schema.Invalid:
 			invalid++
 			for _, e := range r.Errors {
-				findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(), Path: e.Path,
-					Rule: "schema", Severity: SeverityError, Message: e.Message})
+				f := Finding{File: file, Line: line, Resource: r.Resource(), Path: e.Path,
+					Rule: "schema", Severity: SeverityError, Message: e.Message}
+				if e.Line > 0 {
+					f.Line, f.Column = e.Line, e.Column
+				}
+				findings = append(findings, f)
 			}
 		case schema.Error:
 			errs++

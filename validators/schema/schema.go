@@ -216,6 +216,9 @@ type FieldError struct {
 	Path string
 	// Message says what is wrong with it.
 	Message string
+	// Line and Column are where in the file the offending node is (its
+	// key, or the nearest enclosing node present), or 0 when unknown.
+	Line, Column int
 }
 
 // Result is the outcome for one object (one YAML document, or one item of a
@@ -352,6 +355,11 @@ func (v *Validator) validateOne(d document) Result {
 		}
 		if len(r.Errors) == 0 {
 			r.Errors = []FieldError{{Message: r.Message}}
+		}
+		for i := range r.Errors {
+			if p, ok := locateDoc(d, r.Errors[i].Path, r.Errors[i].Message); ok {
+				r.Errors[i].Line, r.Errors[i].Column = p.Line, p.Column
+			}
 		}
 	case validator.Skipped:
 		r.Status = Skipped
