@@ -559,11 +559,14 @@ func summarize(findings []Finding, n int, noun string) (CheckStatus, string) {
 }
 
 // schemaReport turns per-object results into the "schema" check and its
-// findings. Objects without a schema are counted as skipped, never valid.
+// findings. Objects without a schema are counted as skipped, never valid,
+// and counted per kind in the detail.
 func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 	check := Check{Name: "schema"}
 	var findings []Finding
 	var valid, invalid, errs int
+	missing := map[string]int{}
+	var kinds []string
 	for _, r := range results {
 		file, line := r.File, r.Line
 		switch r.Status {
@@ -589,8 +592,17 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 				Rule: rule, Severity: SeverityError, Message: r.Message})
 		case schema.Skipped:
 			check.Skipped++
+			kind := strings.TrimSpace(r.Kind + " " + r.APIVersion)
+			if missing[kind] == 0 {
+				kinds = append(kinds, kind)
+			}
+			missing[kind]++
 			findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(),
 				Rule: "schema", Severity: SeverityWarning, Message: r.Message})
+		}
+		for _, n := range r.Notes {
+			findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(),
+				Rule: "schema-crd", Severity: SeverityInfo, Message: n})
 		}
 	}
 	check.Checked = valid + invalid + errs
@@ -602,7 +614,12 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 		parts = append(parts, fmt.Sprintf("%d unreadable", errs))
 	}
 	if check.Skipped > 0 {
-		parts = append(parts, fmt.Sprintf("%d without schema", check.Skipped))
+		sort.Strings(kinds)
+		per := make([]string, len(kinds))
+		for i, k := range kinds {
+			per[i] = fmt.Sprintf("%s: %d", k, missing[k])
+		}
+		parts = append(parts, fmt.Sprintf("%d without schema (%s)", check.Skipped, strings.Join(per, ", ")))
 	}
 	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), Plural(len(results), "object"),
 		version, strings.Join(parts, ", "))

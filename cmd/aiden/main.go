@@ -118,6 +118,7 @@ the built-in offline planner writes the files.`,
 		newHistoryCmd(stdout), newShowCmd(stdout),
 		newConfigCmd(stdout),
 		newPolicyCmd(stdout),
+		newSchemasCmd(stdout),
 	)
 	return root
 }

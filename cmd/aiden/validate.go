@@ -33,6 +33,8 @@ type validateFlags struct {
 	server      string
 	k8sVersion  string
 	schemaLocs  []string
+	// requireSchemas is --fail-on-missing-schema (schemas.go).
+	requireSchemas bool
 }
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -67,6 +69,7 @@ pre-merge gate: the exit code is 1 when findings at or above --fail-on remain.`,
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
 	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
+	fl.BoolVar(&f.requireSchemas, "fail-on-missing-schema", false, "make an object whose kind has no schema (built-in, shipped CRD catalogue, repository CRDs, schema locations) an error; also the generation config's failOnMissingSchema: true")
 	return cmd
 }
 
@@ -125,6 +128,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		var reports []validators.Report
 		for _, g := range groups {
 			checked += len(g.files)
+			f.requireSchemas = f.requireSchemas || configRequiresSchemas(g)
 			rep, err := engine.Validate(ctx, g.files, generator.Check{
 				PolicyCheck:       f.policyCheck,
 				KubernetesVersion: f.k8sVersion,
@@ -147,6 +151,9 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 			reports = append(reports, rep)
 		}
 		resp = server.ValidateResponse(merge(reports))
+	}
+	if f.requireSchemas {
+		requireSchemas(resp)
 	}
 	switch f.output {
 	case "json":

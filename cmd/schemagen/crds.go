@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stackgen/aiden/validators/schema"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -120,12 +122,8 @@ func addCRDs(b *bundle, raw []byte) error {
 			}
 			def := strings.Join(parts, ".") + "." + v.Name + "." + c.Spec.Names.Kind
 			b.Kinds[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Kind] = def
-			root := convert(v.Schema.OpenAPIV3Schema, true)
-			// Every object has the standard metadata, whatever the CRD says.
-			if props, ok := root["properties"].(map[string]any); ok {
-				props["metadata"] = map[string]any{"type": []any{"object", "null"}}
-			}
-			b.Definitions[def] = root
+			// The same conversion as for a repository's own CRDs.
+			b.Definitions[def] = schema.CRDDefinition(v.Schema.OpenAPIV3Schema)
 		}
 	}
 }
