@@ -116,6 +116,8 @@ func run(version, spec, out string) error {
 // and returns its directory; the module stays out of go.mod.
 func moduleDir(path, version string) (string, error) {
 	cmd := exec.Command("go", "mod", "download", "-json", path+"@"+version)
+	// Outside the module, so that the download leaves go.mod as it is.
+	cmd.Dir = os.TempDir()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	outb, err := cmd.Output()
