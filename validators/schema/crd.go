@@ -20,11 +20,17 @@ import (
 // catalogue's bundles hold it (cmd/schemagen writes them with it):
 // descriptions and most vendor extensions go, int-or-string becomes a
 // oneOf, optional fields admit null, and every object has the standard
-// metadata whatever the CRD says.
+// metadata, apiVersion and kind whatever the CRD says (the API server
+// accepts them on every object, so a CRD need not list them).
 func CRDDefinition(openAPIV3Schema map[string]any) map[string]any {
 	root := convertNode(openAPIV3Schema, true)
 	if props, ok := root["properties"].(map[string]any); ok {
 		props["metadata"] = map[string]any{"type": []any{"object", "null"}}
+		for _, k := range []string{"apiVersion", "kind"} {
+			if _, ok := props[k]; !ok {
+				props[k] = map[string]any{"type": []any{"string", "null"}}
+			}
+		}
 	}
 	return root
 }
