@@ -43,6 +43,11 @@ var catalogue = []crdSet{
 	{Name: "flux-image-reflector", Project: "Flux image-reflector-controller", Module: "github.com/fluxcd/image-reflector-controller", Version: "v1.2.0", Globs: []string{"config/crd/bases/*.yaml"}, Git: "https://github.com/fluxcd/image-reflector-controller tag v1.2.0"},
 	{Name: "flux-image-automation", Project: "Flux image-automation-controller", Module: "github.com/fluxcd/image-automation-controller", Version: "v1.2.1", Globs: []string{"config/crd/bases/*.yaml"}, Git: "https://github.com/fluxcd/image-automation-controller tag v1.2.1"},
 	{Name: "flux-source-watcher", Project: "Flux source-watcher", Module: "github.com/fluxcd/source-watcher", Version: "v2.2.1", Globs: []string{"config/crd/bases/*.yaml"}, Git: "https://github.com/fluxcd/source-watcher tag v2.2.1"},
+	// Flux 2.7's controllers, for the API versions later releases stopped
+	// serving (HelmRelease v2beta2, the sources' v1beta2).
+	{Name: "flux-2.7-helm", Project: "Flux 2.7 helm-controller", Module: "github.com/fluxcd/helm-controller", Version: "v1.4.0", Globs: []string{"config/crd/bases/*.yaml"}, Git: "https://github.com/fluxcd/helm-controller tag v1.4.0", Fallback: true},
+	{Name: "flux-2.7-source", Project: "Flux 2.7 source-controller", Module: "github.com/fluxcd/source-controller", Version: "v1.7.0", Globs: []string{"config/crd/bases/*.yaml"}, Fallback: true},
+	{Name: "flux-2.7-kustomize", Project: "Flux 2.7 kustomize-controller", Module: "github.com/fluxcd/kustomize-controller", Version: "v1.7.0", Globs: []string{"config/crd/bases/*.yaml"}, Git: "https://github.com/fluxcd/kustomize-controller tag v1.7.0", Fallback: true},
 	{Name: "argo-cd", Project: "Argo CD", Module: "github.com/argoproj/argo-cd/v3", Version: "v3.6.1", Globs: []string{"manifests/crds/*-crd.yaml"}},
 	{Name: "argo-rollouts", Project: "Argo Rollouts", Module: "github.com/argoproj/argo-rollouts", Version: "v1.10.2", Globs: []string{"manifests/crds/*.yaml"}},
 	{Name: "flagger", Project: "Flagger", Module: "github.com/fluxcd/flagger", Version: "v1.36.1", Globs: []string{"artifacts/flagger/crd.yaml"}},

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/stackgen/aiden/validators/yamlpos"
 )
 
@@ -58,7 +60,38 @@ func (t TemplateSource) Locate(line int, pointer, message string) (file string, 
 			}
 		}
 	}
-	return t.File, td.locate(yamlpos.PointerSegments(pointer, message)), true
+	segs := yamlpos.PointerSegments(pointer, message)
+	return t.File, td.locate(segs, itemNames(docs[i].Node, segs)), true
+}
+
+// itemNames returns, for each segment that is a sequence index, the name
+// of that item in the rendered object (its name field), which finds the
+// item in the template when items are written conditionally; "" where
+// there is none.
+func itemNames(obj *yaml.Node, segs []string) []string {
+	names := make([]string, len(segs))
+	n := obj
+	for i, s := range segs {
+		if n == nil {
+			break
+		}
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(n.Content); j += 2 {
+				if n.Content[j].Value == s {
+					next = n.Content[j+1]
+				}
+			}
+		case yaml.SequenceNode:
+			if k, err := strconv.Atoi(s); err == nil && k >= 0 && k < len(n.Content) {
+				next = n.Content[k]
+				names[i] = yamlpos.Field(next, "name")
+			}
+		}
+		n = next
+	}
+	return names
 }
 
 // tline is one line of a template that holds a YAML key.
@@ -66,6 +99,7 @@ type tline struct {
 	n      int    // 1-based line number
 	indent int    // column of the key, 0-based
 	key    string // the key, unquoted
+	value  string // what follows the key on the line, unquoted
 	dash   int    // column of "- " before the key, or -1
 }
 
@@ -104,7 +138,8 @@ func templateDocs(tpl []byte) []tdoc {
 			continue
 		}
 		key := strings.Trim(raw[m[6]:m[7]], `"'`)
-		l := tline{n: i + 1, indent: m[6], key: key, dash: -1}
+		l := tline{n: i + 1, indent: m[6], key: key, dash: -1,
+			value: strings.Trim(strings.TrimSpace(raw[m[1]:]), `"'`)}
 		if m[4] >= 0 {
 			l.dash = m[4]
 		}
@@ -121,7 +156,8 @@ func templateDocs(tpl []byte) []tdoc {
 }
 
 // locate follows the pointer's segments through the document's keys.
-func (d tdoc) locate(segs []string) yamlpos.Position {
+// names[k], when set, is the name of the rendered item segs[k] indexes.
+func (d tdoc) locate(segs, names []string) yamlpos.Position {
 	pos := d.first
 	parent := -1  // column of the current node: its key, or its item's dash
 	item := false // whether the current node is a sequence item
@@ -137,22 +173,19 @@ func (d tdoc) locate(segs []string) yamlpos.Position {
 		}
 		return l.dash < 0 && l.indent <= parent || l.dash >= 0 && l.dash < parent
 	}
-	for _, seg := range segs {
+	for k, seg := range segs {
 		if n, err := strconv.Atoi(seg); err == nil && !item {
 			// The n-th item of a sequence below the current key, when the
 			// template writes the items out; else stay at the key.
-			idx, count, col := -1, 0, -1
-			for j := start; j < len(d.lines) && !ends(j); j++ {
-				l := d.lines[j]
-				if l.dash < 0 || col >= 0 && l.dash != col {
-					continue
-				}
-				col = l.dash
-				if count == n {
-					idx = j
-					break
-				}
-				count++
+			// By the rendered item's name where the template writes it
+			// literally (items may be left out conditionally), else by
+			// position.
+			idx := -1
+			if names[k] != "" {
+				idx = d.item(start, ends, func(j, _ int) bool { return d.itemName(j) == names[k] })
+			}
+			if idx < 0 {
+				idx = d.item(start, ends, func(_, count int) bool { return count == n })
 			}
 			if idx < 0 {
 				return pos
@@ -177,4 +210,42 @@ func (d tdoc) locate(segs []string) yamlpos.Position {
 		parent, item, start = l.indent, false, found+1
 	}
 	return pos
+}
+
+// itemName returns the literal name of the sequence item starting at
+// line j: "- name: x", or a name: key right below the dash.
+func (d tdoc) itemName(j int) string {
+	l := d.lines[j]
+	if l.key == "name" {
+		return l.value
+	}
+	for i := j + 1; i < len(d.lines); i++ {
+		c := d.lines[i]
+		if c.dash >= 0 && c.dash <= l.dash || c.dash < 0 && c.indent <= l.dash {
+			break
+		}
+		if c.key == "name" && c.indent == l.indent && c.dash < 0 {
+			return c.value
+		}
+	}
+	return ""
+}
+
+// item returns the index of the first sequence item, among the lines of
+// the node from start, that match says is the one, or -1; match gets the
+// line and how many items came before it.
+func (d tdoc) item(start int, ends func(int) bool, match func(j, count int) bool) int {
+	count, col := 0, -1
+	for j := start; j < len(d.lines) && !ends(j); j++ {
+		l := d.lines[j]
+		if l.dash < 0 || col >= 0 && l.dash != col {
+			continue
+		}
+		col = l.dash
+		if match(j, count) {
+			return j
+		}
+		count++
+	}
+	return -1
 }
