@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -136,6 +139,20 @@ func writeSet(s crdSet, out string, local map[string]string) error {
 	if len(b.Kinds) == 0 {
 		return fmt.Errorf("%s@%s: no CustomResourceDefinition with a schema in %s", s.Module, s.Version, strings.Join(s.Globs, ", "))
 	}
+	if s.Fallback {
+		// A fallback set only adds what no other set has: leave out the
+		// kinds the other sets' bundles (written before it) define.
+		taken, err := primaryKinds(out)
+		if err != nil {
+			return err
+		}
+		for k, def := range b.Kinds {
+			if taken[k] {
+				delete(b.Kinds, k)
+				delete(b.Definitions, def)
+			}
+		}
+	}
 	b.Source = s.Module + "@" + s.Version + " " + strings.Join(s.Globs, " ")
 	if s.Git != "" {
 		b.Source = s.Git + ": " + strings.Join(s.Globs, " ")
@@ -171,4 +188,33 @@ func readLicense(dir string) (string, error) {
 		return "", fmt.Errorf("%s: licence not recognized (want Apache-2.0 or MIT)", name)
 	}
 	return "", fmt.Errorf("%s: no LICENSE file", dir)
+}
+
+// primaryKinds reads the group/version/kinds of the catalogue's sets that
+// are not fallbacks from their bundles in out.
+func primaryKinds(out string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	for _, s := range catalogue {
+		if s.Fallback {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "crds-"+s.Name+".json.gz"))
+		if err != nil {
+			return nil, fmt.Errorf("fallback sets are written after the others: %w", err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("read crds-%s.json.gz: %w", s.Name, err)
+		}
+		var b struct {
+			Kinds map[string]string `json:"kinds"`
+		}
+		if err := json.NewDecoder(zr).Decode(&b); err != nil {
+			return nil, fmt.Errorf("read crds-%s.json.gz: %w", s.Name, err)
+		}
+		for k := range b.Kinds {
+			taken[k] = true
+		}
+	}
+	return taken, nil
 }
