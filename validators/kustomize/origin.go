@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -123,6 +124,9 @@ type BuildSource struct {
 	output  []byte
 	origins []objectOrigin
 	read    func(p string) ([]byte, bool)
+
+	once sync.Once
+	docs []yamlpos.Document // of output, parsed on first use
 }
 
 // Source returns what locates findings about the objects of the build
@@ -141,7 +145,8 @@ func (r Result) Source() *BuildSource {
 // file holds; a generated object maps to its generator's kustomization.
 // ok is false when the object's origin is unknown.
 func (s *BuildSource) Locate(line int, pointer, message string) (string, yamlpos.Position, bool) {
-	docs := yamlpos.Documents(s.output)
+	s.once.Do(func() { s.docs = yamlpos.Documents(s.output) })
+	docs := s.docs
 	i := yamlpos.DocumentAt(docs, line)
 	if i < 0 || len(docs) != len(s.origins) {
 		return "", yamlpos.Position{}, false
@@ -264,9 +269,21 @@ func patchWrites(d *yaml.Node, kind, pointer string, segs []string) (yamlpos.Pos
 		}
 		return yamlpos.Position{}, false
 	}
-	if yamlpos.Field(d, "kind") != kind || len(segs) == 0 {
+	if yamlpos.Field(d, "kind") != kind || len(segs) == 0 || identity(segs) {
 		return yamlpos.Position{}, false
 	}
 	pos, found := yamlpos.At(d, segs)
 	return pos, found == len(segs)
+}
+
+// identity reports whether segs name a field a strategic merge patch
+// writes to say which object it patches, not to change it.
+func identity(segs []string) bool {
+	switch {
+	case len(segs) == 1:
+		return segs[0] == "apiVersion" || segs[0] == "kind"
+	case len(segs) == 2 && segs[0] == "metadata":
+		return segs[1] == "name" || segs[1] == "namespace"
+	}
+	return false
 }
