@@ -8,12 +8,15 @@ import (
 )
 
 // FindingLine is the one text form of a finding for people, used by the
-// CLI, Slack and MCP: file[:line]: resource: path: message [rule].
+// CLI, Slack and MCP: file[:line[:column]]: resource: path: message [rule].
 func FindingLine(f validators.Finding) string {
 	var parts []string
 	file := f.File
 	if file != "" && f.Line > 0 {
 		file = fmt.Sprintf("%s:%d", file, f.Line)
+		if f.Column > 0 {
+			file = fmt.Sprintf("%s:%d", file, f.Column)
+		}
 	}
 	for _, s := range []string{file, f.Resource, f.Path} {
 		if s != "" {

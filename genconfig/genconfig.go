@@ -60,6 +60,10 @@ type Config struct {
 	Resources map[string]Resources
 	// KubernetesVersion is the version to validate against ("1.35.4").
 	KubernetesVersion string
+	// FailOnMissingSchema makes an object whose kind has no schema (in
+	// Kubernetes, the shipped CRD catalogue or the repository's CRDs) an
+	// error for aiden validate, as --fail-on-missing-schema does.
+	FailOnMissingSchema bool
 	// Charts are preferred upstream Helm charts by component (redis,
 	// postgresql, ...).
 	Charts map[string]Chart

@@ -137,6 +137,12 @@ func Parse(name string, data []byte) (*Config, error) {
 				}
 				cfg.KubernetesVersion = strings.TrimPrefix(s, "v")
 			}
+		case "failOnMissingSchema":
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+				p.errorf(v, key, "want true or false")
+			} else {
+				cfg.FailOnMissingSchema = v.Value == "true"
+			}
 		case "charts":
 			p.charts(v, cfg)
 		case "formats":
@@ -161,7 +167,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"version", "team", "naming", "labels", "annotations", "namespace", "resources", "kubernetesVersion", "charts", "formats", "examples", "policies", "policy"}
+var topKeys = []string{"version", "team", "naming", "labels", "annotations", "namespace", "resources", "kubernetesVersion", "failOnMissingSchema", "charts", "formats", "examples", "policies", "policy"}
 
 var (
 	versionRE   = regexp.MustCompile(`^v?\d+\.\d+(\.\d+)?$`)

@@ -170,6 +170,7 @@ func FindingsToProto(fs []validators.Finding) []*aidenv1.Finding {
 			Fixable:  f.Fixable,
 			Fixed:    f.Fixed,
 			Line:     int32(f.Line),
+			Column:   int32(f.Column),
 		})
 	}
 	return out

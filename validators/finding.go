@@ -67,6 +67,10 @@ type Finding struct {
 	// Line is the 1-based line in File the finding points at (for a
 	// schema finding, where the object's document starts), or 0.
 	Line int `json:"line,omitempty"`
+	// Column is the 1-based column in Line of the YAML node the finding
+	// is about (the key of the offending field), or 0 when only the line
+	// is known.
+	Column int `json:"column,omitempty"`
 	// Resource names the Kubernetes object as Kind/namespace/name or
 	// Kind/name, when the finding is about one.
 	Resource string `json:"resource,omitempty"`
@@ -92,6 +96,9 @@ func (f Finding) String() string {
 	file := f.File
 	if file != "" && f.Line > 0 {
 		file = fmt.Sprintf("%s:%d", file, f.Line)
+		if f.Column > 0 {
+			file = fmt.Sprintf("%s:%d", file, f.Column)
+		}
 	}
 	for _, part := range []string{file, f.Resource, f.Path} {
 		if part != "" {
@@ -177,4 +184,28 @@ func Plural(n int, noun string) string {
 // Count returns n and noun in the plural unless n is 1: "1 file", "3 files".
 func Count(n int, noun string) string {
 	return strconv.Itoa(n) + " " + Plural(n, noun)
+}
+
+// RequireSchemas makes the findings about objects without a schema errors
+// (--fail-on-missing-schema, or the generation config's
+// failOnMissingSchema) and fails the schema check when there are any.
+func (r *Report) RequireSchemas() {
+	n := 0
+	for i, f := range r.Findings {
+		if IsMissingSchema(f.Rule, f.Message) && !f.Fixed {
+			r.Findings[i].Severity = SeverityError
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	for i, c := range r.Checks {
+		if c.Name == "schema" {
+			r.Checks[i].Status = CheckFailed
+			if !strings.HasSuffix(c.Detail, "errors") {
+				r.Checks[i].Detail += "; objects without schema are errors"
+			}
+		}
+	}
 }

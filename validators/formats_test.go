@@ -2,6 +2,7 @@ package validators
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stackgen/aiden/workspace"
@@ -43,14 +44,16 @@ func TestValidateKustomize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var schemaFiles []string
+	// The error is in the base's file, which both overlays build: one
+	// finding, at the field's key there.
+	var schemaAt []string
 	for _, f := range rep.Findings {
 		if f.Rule == "schema" && f.Severity == SeverityError {
-			schemaFiles = append(schemaFiles, f.File)
+			schemaAt = append(schemaAt, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column))
 		}
 	}
-	if len(schemaFiles) != 2 || schemaFiles[0] != "app/overlays/dev" || schemaFiles[1] != "app/overlays/prod" {
-		t.Errorf("schema findings in %q, want one per overlay", schemaFiles)
+	if len(schemaAt) != 1 || schemaAt[0] != "app/base/deployment.yaml:16:15" {
+		t.Errorf("schema findings at %q, want app/base/deployment.yaml:16:15", schemaAt)
 	}
 
 	files[0].Content = []byte("resources:\n  - deployment.yaml\n  - missing.yaml\n")

@@ -141,6 +141,10 @@ type Rendered struct {
 	// checks that read HCL (terraform.Parse, then Module.Input for
 	// conftest-style Rego).
 	Terraform []workspace.File
+	// Sources map the path of a rendered file of Objects (a chart's
+	// template, an overlay's build) to what locates its findings in the
+	// files a person edits; plain manifests have none.
+	Sources map[string]Source
 	// Values are the charts' values files (values.yaml, values-*.yaml,
 	// subcharts' too), with repository paths: the policy check scans them
 	// for credentials, which a value no template uses would otherwise hide.
@@ -248,6 +252,7 @@ func (v *Validator) renderCharts(ctx context.Context, charts map[string][]worksp
 		}
 		for _, f := range res.Manifests {
 			rc.Objects = append(rc.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
+			out.addSource(join(root, f.Path), templateSource(root, f, chartFiles))
 		}
 		out.Objects = append(out.Objects, rc.Objects...)
 		out.Charts = append(out.Charts, rc)
@@ -308,6 +313,9 @@ func (v *Validator) buildKustomize(ctx context.Context, kfiles []workspace.File,
 		}
 		if res.Manifest != nil {
 			out.Objects = append(out.Objects, workspace.File{Path: res.Dir, Content: res.Manifest})
+			if src := res.Source(); src != nil {
+				out.addSource(res.Dir, src)
+			}
 		}
 	}
 	check.Status, check.Detail = summarize(findings, len(out.Kustomizations), "overlay")
@@ -393,6 +401,7 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 			return Report{}, err
 		}
 		check, findings := schemaReport(results, v.opts.KubernetesVersion)
+		findings = locate(findings, r)
 		rep.Checks = append(rep.Checks, check)
 		rep.Findings = append(rep.Findings, findings...)
 	}
@@ -401,6 +410,7 @@ func (v *Validator) Check(ctx context.Context, r Rendered, opts CheckOptions) (R
 		if err != nil {
 			return Report{}, err
 		}
+		findings = locate(findings, r)
 		rep.Checks = append(rep.Checks, check)
 		rep.Findings = append(rep.Findings, findings...)
 	}
@@ -651,11 +661,14 @@ func summarize(findings []Finding, n int, noun string) (CheckStatus, string) {
 }
 
 // schemaReport turns per-object results into the "schema" check and its
-// findings. Objects without a schema are counted as skipped, never valid.
+// findings. Objects without a schema are counted as skipped, never valid,
+// and counted per kind in the detail.
 func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 	check := Check{Name: "schema"}
 	var findings []Finding
 	var valid, invalid, errs int
+	missing := map[string]int{}
+	var kinds []string
 	for _, r := range results {
 		file, line := r.File, r.Line
 		switch r.Status {
@@ -664,8 +677,12 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 		case schema.Invalid:
 			invalid++
 			for _, e := range r.Errors {
-				findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(), Path: e.Path,
-					Rule: "schema", Severity: SeverityError, Message: e.Message})
+				f := Finding{File: file, Line: line, Resource: r.Resource(), Path: e.Path,
+					Rule: "schema", Severity: SeverityError, Message: e.Message}
+				if e.Line > 0 {
+					f.Line, f.Column = e.Line, e.Column
+				}
+				findings = append(findings, f)
 			}
 		case schema.Error:
 			errs++
@@ -677,8 +694,17 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 				Rule: rule, Severity: SeverityError, Message: r.Message})
 		case schema.Skipped:
 			check.Skipped++
+			kind := strings.TrimSpace(r.Kind + " " + r.APIVersion)
+			if missing[kind] == 0 {
+				kinds = append(kinds, kind)
+			}
+			missing[kind]++
 			findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(),
 				Rule: "schema", Severity: SeverityWarning, Message: r.Message})
+		}
+		for _, n := range r.Notes {
+			findings = append(findings, Finding{File: file, Line: line, Resource: r.Resource(),
+				Rule: "schema-crd", Severity: SeverityInfo, Message: n})
 		}
 	}
 	check.Checked = valid + invalid + errs
@@ -690,7 +716,12 @@ func schemaReport(results []schema.Result, version string) (Check, []Finding) {
 		parts = append(parts, fmt.Sprintf("%d unreadable", errs))
 	}
 	if check.Skipped > 0 {
-		parts = append(parts, fmt.Sprintf("%d without schema", check.Skipped))
+		sort.Strings(kinds)
+		per := make([]string, len(kinds))
+		for i, k := range kinds {
+			per[i] = fmt.Sprintf("%s: %d", k, missing[k])
+		}
+		parts = append(parts, fmt.Sprintf("%d without schema (%s)", check.Skipped, strings.Join(per, ", ")))
 	}
 	check.Detail = fmt.Sprintf("%d %s against Kubernetes %s: %s", len(results), Plural(len(results), "object"),
 		version, strings.Join(parts, ", "))

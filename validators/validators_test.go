@@ -41,7 +41,7 @@ spec:
   ports:
     - port: "http"
 `)},
-		workspace.File{Path: "apps/api/cert.yaml", Content: []byte("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: api\n")},
+		workspace.File{Path: "apps/api/widget.yaml", Content: []byte("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: api\n")},
 		workspace.File{Path: "apps/api/README.md", Content: []byte("# api\n")},
 		workspace.File{Path: "apps/values.yaml", Content: []byte("replicas: 3\n")},
 		workspace.File{Path: "apps/broken.yaml", Content: []byte("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: [\n")},
@@ -80,10 +80,11 @@ spec:
 	}
 
 	wantFindings := []Finding{
-		{File: "apps/api/deploy.yaml", Line: 19, Resource: "Service/api", Path: "/spec/ports/0/port",
+		// At the field's key, not the object's first line (19).
+		{File: "apps/api/deploy.yaml", Line: 26, Column: 7, Resource: "Service/api", Path: "/spec/ports/0/port",
 			Rule: "schema", Severity: SeverityError, Message: "got string, want integer"},
-		{File: "apps/api/cert.yaml", Line: 1, Resource: "Certificate/api",
-			Rule: "schema", Severity: SeverityWarning, Message: "no schema for Certificate cert-manager.io/v1"},
+		{File: "apps/api/widget.yaml", Line: 1, Resource: "Widget/api",
+			Rule: "schema", Severity: SeverityWarning, Message: "no schema for Widget example.com/v1"},
 		{File: "apps/broken.yaml", Line: 4, Rule: "yaml", Severity: SeverityError, Message: "did not find expected node content"},
 	}
 	var got []Finding
@@ -97,7 +98,7 @@ spec:
 	}
 	for i, w := range wantFindings {
 		g := got[i]
-		if g.File != w.File || g.Line != w.Line || g.Resource != w.Resource || g.Path != w.Path ||
+		if g.File != w.File || g.Line != w.Line || g.Column != w.Column || g.Resource != w.Resource || g.Path != w.Path ||
 			g.Rule != w.Rule || g.Severity != w.Severity || !strings.Contains(g.Message, w.Message) {
 			t.Errorf("finding %d: got %s, want %s", i, g, w)
 		}

@@ -120,6 +120,7 @@ the built-in offline planner writes the files.`,
 		newPolicyCmd(stdout),
 		newLSPCmd(),
 		newMCPCmd(os.Stdin, stdout),
+		newSchemasCmd(stdout),
 	)
 	return root
 }

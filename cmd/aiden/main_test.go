@@ -204,8 +204,8 @@ func TestGenerateRefusesSymlinkEscape(t *testing.T) {
 	}
 }
 
-// TestSARIFRegion: a finding with a line carries it into SARIF's region,
-// so code scanning annotates the right line.
+// TestSARIFRegion: a finding with a line and column carries them into
+// SARIF's region, so code scanning annotates the right line.
 func TestSARIFRegion(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
@@ -222,7 +222,7 @@ func TestSARIFRegion(t *testing.T) {
 			Results []struct {
 				Locations []struct {
 					PhysicalLocation struct {
-						Region *struct{ StartLine int } `json:"region"`
+						Region *struct{ StartLine, StartColumn int } `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
 			} `json:"results"`
@@ -235,8 +235,8 @@ func TestSARIFRegion(t *testing.T) {
 		t.Fatalf("no result with a location:\n%s", stdout)
 	}
 	r := log.Runs[0].Results[0].Locations[0].PhysicalLocation.Region
-	if r == nil || r.StartLine != 8 {
-		t.Errorf("region = %+v, want startLine 8 (the Service document)", r)
+	if r == nil || r.StartLine != 14 || r.StartColumn != 7 {
+		t.Errorf("region = %+v, want startLine 14, startColumn 7 (the port's key in the Service document)", r)
 	}
 }
 

@@ -126,3 +126,5 @@ func printChecks(w io.Writer, checks []validators.Check, findings []validators.F
 		fmt.Fprintf(w, "  %-7s %s\n", action.SeverityWord(f), action.FindingLine(f))
 	}
 }
+
+// plural returns word, with an s unless n is 1.

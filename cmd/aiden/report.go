@@ -64,7 +64,8 @@ type sarifArtifact struct {
 }
 
 type sarifRegion struct {
-	StartLine int `json:"startLine"`
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
 }
 
 func sarifLevel(s validators.Severity) string {
@@ -104,7 +105,7 @@ func writeSARIF(w io.Writer, findings []validators.Finding) error {
 				line = lineOf(f.File)
 			}
 			if line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line, StartColumn: f.Column}
 			}
 			r.Locations = []sarifLocation{loc}
 		}

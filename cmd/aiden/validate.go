@@ -26,6 +26,8 @@ type validateFlags struct {
 	server      string
 	k8sVersion  string
 	schemaLocs  []string
+	// requireSchemas is --fail-on-missing-schema (schemas.go).
+	requireSchemas bool
 }
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -60,6 +62,7 @@ pre-merge gate: the exit code is 1 when findings at or above --fail-on remain.`,
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
 	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
+	fl.BoolVar(&f.requireSchemas, "fail-on-missing-schema", false, "make an object whose kind has no schema (built-in, shipped CRD catalogue, repository CRDs, schema locations) an error; also the generation config's failOnMissingSchema: true")
 	return cmd
 }
 
@@ -82,6 +85,9 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		if groups, err = action.ReadPaths(paths, f.conventions, f.policyCheck); err != nil {
 			return usageErr("%w", err)
 		}
+		for _, g := range groups {
+			f.requireSchemas = f.requireSchemas || configRequiresSchemas(g)
+		}
 		rep, checked, err = action.Validate{Engine: generator.New(generator.Options{}), Check: generator.Check{
 			PolicyCheck:       f.policyCheck,
 			KubernetesVersion: f.k8sVersion,
@@ -92,6 +98,9 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	}
 	if err != nil {
 		return err
+	}
+	if f.requireSchemas {
+		rep.RequireSchemas()
 	}
 	switch f.output {
 	case "json":

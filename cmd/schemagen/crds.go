@@ -11,19 +11,10 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stackgen/aiden/validators/schema"
 	sigsyaml "sigs.k8s.io/yaml"
 )
-
-// fluxCRDs are the modules whose config/crd/bases hold the CRDs of the
-// Flux kinds aiden writes or finds in a GitOps repository (HelmRelease;
-// HelmRepository and the other sources; Kustomization), pinned like the
-// Kubernetes version: the controllers of Flux 2.7.
-const fluxCRDs = "github.com/fluxcd/helm-controller@v1.4.0,github.com/fluxcd/source-controller@v1.7.0,github.com/fluxcd/kustomize-controller@v1.7.0"
-
-// kyvernoCRDs are Kyverno's policy kinds, which GitOps repositories keep
-// beside their manifests; the version is the one aiden's policy engine
-// imports.
-const kyvernoCRDs = "github.com/kyverno/kyverno@v1.19.1:config/crds/kyverno"
 
 // runCRDs writes crds-<name>.json.gz: the openAPIV3Schema of every served
 // version of the CRDs in each module's config/crd/bases, in the bundle
@@ -81,6 +72,7 @@ func runCRDs(modules, name, out string, local map[string]string) error {
 }
 
 type crd struct {
+	Kind string `json:"kind"`
 	Spec struct {
 		Group string `json:"group"`
 		Names struct {
@@ -116,6 +108,9 @@ func addCRDs(b *bundle, raw []byte) error {
 		if err := sigsyaml.Unmarshal(js, &c); err != nil {
 			return fmt.Errorf("parse crd: %w", err)
 		}
+		if c.Kind != "CustomResourceDefinition" {
+			continue // release manifests may hold other objects too
+		}
 		for _, v := range c.Spec.Versions {
 			if !v.Served || v.Schema.OpenAPIV3Schema == nil {
 				continue
@@ -127,12 +122,8 @@ func addCRDs(b *bundle, raw []byte) error {
 			}
 			def := strings.Join(parts, ".") + "." + v.Name + "." + c.Spec.Names.Kind
 			b.Kinds[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Kind] = def
-			root := convert(v.Schema.OpenAPIV3Schema, true)
-			// Every object has the standard metadata, whatever the CRD says.
-			if props, ok := root["properties"].(map[string]any); ok {
-				props["metadata"] = map[string]any{"type": []any{"object", "null"}}
-			}
-			b.Definitions[def] = root
+			// The same conversion as for a repository's own CRDs.
+			b.Definitions[def] = schema.CRDDefinition(v.Schema.OpenAPIV3Schema)
 		}
 	}
 }

@@ -9,18 +9,21 @@
 //
 //	go run ./cmd/schemagen -version v1.35.4
 //
-// With -crds it instead bundles the openAPIV3Schema of the CRDs that Go
-// modules ship in config/crd/bases (the Flux controllers' by default),
-// which validators/schema merges into every Kubernetes bundle:
+// With -catalogue it instead bundles the openAPIV3Schema of the CRDs that
+// projects release, one file per set of the catalogue (catalogue.go, listed
+// in docs/crds.md), which validators/schema merges into every Kubernetes
+// bundle:
 //
-//	go run ./cmd/schemagen -crds flux
-//	go run ./cmd/schemagen -crds kyverno
+//	go run ./cmd/schemagen -catalogue all
+//	go run ./cmd/schemagen -catalogue cert-manager,gateway-api
 //
-// A module the proxy does not serve can be read from a checkout of its tag
-// instead (the proxy here refuses kustomize-controller):
+// A module the proxy does not serve is read from a checkout of its tag
+// instead (the catalogue says which):
 //
-//	git clone --branch v1.7.0 https://github.com/fluxcd/kustomize-controller /tmp/kc
-//	go run ./cmd/schemagen -crds flux -module-dir github.com/fluxcd/kustomize-controller@v1.7.0=/tmp/kc
+//	git clone --branch v2.2.1 https://github.com/fluxcd/source-watcher /tmp/sw
+//	go run ./cmd/schemagen -catalogue flux-source-watcher -module-dir github.com/fluxcd/source-watcher@v2.2.1=/tmp/sw
+//
+// -crds name=path@version[:folder],... bundles any other modules' CRDs.
 package main
 
 import (
@@ -41,8 +44,9 @@ func main() {
 	version := flag.String("version", "v1.35.4", "k8s.io/kubernetes module version to read the OpenAPI spec from")
 	spec := flag.String("spec", "", "read this swagger.json instead of downloading the module")
 	out := flag.String("out", "validators/schema", "directory to write k8s-<version>.json.gz into")
-	crds := flag.String("crds", "", "instead, write crds-<name>.json.gz from the CRDs in these modules' config/crd/bases or another folder (name=path@version[:folder],...; \"flux\" and \"kyverno\" for the bundles aiden ships)")
-	moduleDirs := flag.String("module-dir", "", "with -crds: read these modules from local folders instead of the module proxy (path@version=dir,...)")
+	crds := flag.String("crds", "", "instead, write crds-<name>.json.gz from the CRDs in these modules' config/crd/bases or another folder (name=path@version[:folder],...)")
+	cat := flag.String("catalogue", "", "instead, write the crds-<name>.json.gz of these sets of the catalogue (comma-separated names, or all)")
+	moduleDirs := flag.String("module-dir", "", "with -crds or -catalogue: read these modules from local folders instead of the module proxy (path@version=dir,...)")
 	flag.Parse()
 	local := map[string]string{}
 	for _, kv := range strings.Split(*moduleDirs, ",") {
@@ -58,17 +62,15 @@ func main() {
 	}
 
 	var err error
-	switch *crds {
-	case "":
+	switch {
+	case *cat != "":
+		err = runCatalogue(*cat, *out, local)
+	case *crds == "":
 		err = run(*version, *spec, *out)
-	case "flux":
-		err = runCRDs(fluxCRDs, "flux", *out, local)
-	case "kyverno":
-		err = runCRDs(kyvernoCRDs, "kyverno", *out, local)
 	default:
 		name, modules, ok := strings.Cut(*crds, "=")
 		if !ok {
-			err = fmt.Errorf("-crds %q: want flux, kyverno or a comma-separated list of name=path@version[:folder]", *crds)
+			err = fmt.Errorf("-crds %q: want a comma-separated list of name=path@version[:folder]", *crds)
 			break
 		}
 		err = runCRDs(modules, name, *out, local)
@@ -114,6 +116,8 @@ func run(version, spec, out string) error {
 // and returns its directory; the module stays out of go.mod.
 func moduleDir(path, version string) (string, error) {
 	cmd := exec.Command("go", "mod", "download", "-json", path+"@"+version)
+	// Outside the module, so that the download leaves go.mod as it is.
+	cmd.Dir = os.TempDir()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	outb, err := cmd.Output()
@@ -137,6 +141,13 @@ func moduleDir(path, version string) (string, error) {
 type bundle struct {
 	KubernetesVersion string `json:"kubernetesVersion"`
 	Source            string `json:"source"`
+	// Name, Project, Version and License describe a CRD set of the
+	// catalogue; Fallback sets only add kinds no other set has.
+	Name     string `json:"name,omitempty"`
+	Project  string `json:"project,omitempty"`
+	Version  string `json:"version,omitempty"`
+	License  string `json:"license,omitempty"`
+	Fallback bool   `json:"fallback,omitempty"`
 	// Kinds maps "apiVersion/kind" (for example "apps/v1/Deployment" or
 	// "v1/Service") to a definition name.
 	Kinds map[string]string `json:"kinds"`

@@ -58,6 +58,8 @@ type Result struct {
 	// Problems say why the build failed: in Dir's kustomization or in one
 	// it builds on.
 	Problems []Problem
+
+	source *BuildSource // where the objects of Manifest come from (origin.go)
 }
 
 // folder is a kustomization folder of the file set.
@@ -302,6 +304,16 @@ func (t *Tree) Roots() []string {
 
 func (fo *folder) component() bool { return fo.k.Kind == types.ComponentKind }
 
+// read returns the content of a file of the tree.
+func (t *Tree) read(p string) ([]byte, bool) {
+	for i := len(t.files) - 1; i >= 0; i-- {
+		if t.files[i].Path == p {
+			return t.files[i].Content, true
+		}
+	}
+	return nil, false
+}
+
 // Build builds each of dirs. A failed build is a Result with problems; the
 // problem names the deepest kustomization that fails to build on its own,
 // so a broken base is reported once, at the base, and not again for every
@@ -316,7 +328,11 @@ func (t *Tree) Build(dirs []string) []Result {
 func (t *Tree) BuildContext(ctx context.Context, dirs []string) []Result {
 	fs := filesys.MakeFsInMemory()
 	for _, f := range t.files {
-		if err := fs.WriteFile("/"+f.Path, f.Content); err != nil {
+		content := f.Content
+		if IsKustomization(f.Path) {
+			content = withTracking(content)
+		}
+		if err := fs.WriteFile("/"+f.Path, content); err != nil {
 			return []Result{{Problems: []Problem{{File: f.Path, Message: fmt.Sprintf("load into memory: %v", err)}}}}
 		}
 	}
@@ -378,6 +394,11 @@ func (b *builder) build(dir string) *Result {
 		res.Problems = fo.problem(clean(err.Error()), false)
 		return res
 	}
+	origins, err := takeOrigins(m, dir, fo.k.BuildMetadata)
+	if err != nil {
+		res.Problems = fo.problem(clean(err.Error()), false)
+		return res
+	}
 	out, err := m.AsYaml()
 	if err != nil {
 		res.Problems = fo.problem(clean(err.Error()), false)
@@ -387,6 +408,7 @@ func (b *builder) build(dir string) *Result {
 		out = []byte{}
 	}
 	res.Manifest = out
+	res.source = &BuildSource{output: out, origins: origins, read: b.t.read}
 	return res
 }
 

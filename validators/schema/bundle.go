@@ -16,8 +16,8 @@ import (
 )
 
 // The bundles are written by `go run ./cmd/schemagen`; the crds-*
-// bundles (`go run ./cmd/schemagen -crds flux`) hold custom resources'
-// schemas, merged into every Kubernetes bundle.
+// bundles (`go run ./cmd/schemagen -catalogue all`) hold the catalogue of
+// custom resources' schemas, merged into every Kubernetes bundle.
 //
 //go:embed k8s-*.json.gz crds-*.json.gz
 var bundleFS embed.FS
@@ -26,12 +26,21 @@ var bundleFS embed.FS
 type bundle struct {
 	KubernetesVersion string            `json:"kubernetesVersion"`
 	Source            string            `json:"source"`
+	Name              string            `json:"name"`        // of a CRD set
+	Project           string            `json:"project"`     // of a CRD set
+	Version           string            `json:"version"`     // of a CRD set
+	License           string            `json:"license"`     // of a CRD set
+	Fallback          bool              `json:"fallback"`    // a CRD set that only adds kinds no other set has
 	Kinds             map[string]string `json:"kinds"`       // "apps/v1/Deployment" -> definition name
 	Definitions       map[string]any    `json:"definitions"` // name -> JSON Schema
 	hash              string            // of the compressed file; names the cache folder
 
 	refsMu sync.Mutex
 	refs   map[string][]string // definition -> definitions it references directly
+
+	file     string    // the embedded file, for a CRD set read lazily
+	defsOnce sync.Once // a CRD set's definitions are decoded on first use
+	defsErr  error
 }
 
 var (
@@ -39,6 +48,9 @@ var (
 	bundles     map[string]*bundle // by Kubernetes version, "1.35.4"
 	bundlesErr  error
 	newest      string
+	crdSets     []*bundle          // the catalogue, in merge order
+	kindSet     map[string]*bundle // "group/version/Kind" -> the CRD set its schema comes from
+	defSet      map[string]*bundle // definition name -> the CRD set that holds it
 )
 
 // loadBundles decodes the embedded bundles once per process.
@@ -71,20 +83,48 @@ func loadBundles() (map[string]*bundle, string, error) {
 }
 
 // mergeCRDs adds the kinds of the embedded CRD bundles to every
-// Kubernetes bundle (the Kubernetes definition wins a clash) and folds
-// their hashes into the bundles', which name the cache folders.
+// Kubernetes bundle and folds their hashes into the bundles', which name
+// the cache folders. The Kubernetes definition wins a clash; among CRD
+// sets the first in merge order wins: the sets by name, then the fallback
+// sets (older releases, experimental channels) by name.
 func mergeCRDs(all map[string]*bundle) error {
 	entries, err := bundleFS.ReadDir(".")
 	if err != nil {
 		return fmt.Errorf("load schemas: %w", err)
 	}
+	var sets []*bundle
 	for _, e := range entries {
 		if ok, _ := path.Match("crds-*.json.gz", e.Name()); !ok {
 			continue
 		}
-		crds, err := readBundle(e.Name())
+		// Only the head (names, kinds): the definitions, most of the
+		// catalogue's bytes, are decoded when a kind of the set is met.
+		crds, err := readHead(e.Name())
 		if err != nil {
 			return err
+		}
+		if crds.Name == "" {
+			crds.Name = strings.TrimSuffix(strings.TrimPrefix(e.Name(), "crds-"), ".json.gz")
+		}
+		sets = append(sets, crds)
+	}
+	sort.SliceStable(sets, func(i, j int) bool {
+		if sets[i].Fallback != sets[j].Fallback {
+			return !sets[i].Fallback
+		}
+		return sets[i].Name < sets[j].Name
+	})
+	crdSets = sets
+	kindSet = map[string]*bundle{}
+	defSet = map[string]*bundle{}
+	for _, crds := range sets {
+		for k, def := range crds.Kinds {
+			if _, ok := kindSet[k]; !ok {
+				kindSet[k] = crds
+			}
+			if _, ok := defSet[def]; !ok {
+				defSet[def] = crds
+			}
 		}
 		for _, b := range all {
 			for k, def := range crds.Kinds {
@@ -92,13 +132,92 @@ func mergeCRDs(all map[string]*bundle) error {
 					b.Kinds[k] = def
 				}
 			}
-			for name, d := range crds.Definitions {
-				if _, ok := b.Definitions[name]; !ok {
-					b.Definitions[name] = d
-				}
-			}
 			sum := sha256.Sum256([]byte(b.hash + crds.hash))
 			b.hash = hex.EncodeToString(sum[:6])
+		}
+	}
+	return nil
+}
+
+// readHead reads a bundle's fields up to its definitions, which the
+// encoder writes last, leaving the rest of the file undecoded.
+func readHead(name string) (*bundle, error) {
+	raw, err := bundleFS.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("load schemas %s: %w", name, err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("load schemas %s: %w", name, err)
+	}
+	b := &bundle{file: name, refs: map[string][]string{}}
+	sum := sha256.Sum256(raw)
+	b.hash = hex.EncodeToString(sum[:6])
+	dec := json.NewDecoder(zr)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("load schemas %s: not a bundle", name)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("load schemas %s: %w", name, err)
+		}
+		key, _ := t.(string)
+		var dst any
+		switch key {
+		case "definitions":
+			return b, nil
+		case "kubernetesVersion":
+			dst = &b.KubernetesVersion
+		case "source":
+			dst = &b.Source
+		case "name":
+			dst = &b.Name
+		case "project":
+			dst = &b.Project
+		case "version":
+			dst = &b.Version
+		case "license":
+			dst = &b.License
+		case "fallback":
+			dst = &b.Fallback
+		case "kinds":
+			dst = &b.Kinds
+		default:
+			dst = new(json.RawMessage)
+		}
+		if err := dec.Decode(dst); err != nil {
+			return nil, fmt.Errorf("load schemas %s: %w", name, err)
+		}
+	}
+	return b, nil
+}
+
+// definitions decodes a lazily read CRD set's definitions once.
+func (b *bundle) definitions() error {
+	b.defsOnce.Do(func() {
+		if b.Definitions != nil || b.file == "" {
+			return
+		}
+		full, err := readBundle(b.file)
+		if err != nil {
+			b.defsErr = err
+			return
+		}
+		b.Definitions = full.Definitions
+	})
+	return b.defsErr
+}
+
+// def returns a definition of the bundle: its own, or a CRD set's,
+// decoding that set on first use.
+func (b *bundle) def(name string) any {
+	if d, ok := b.Definitions[name]; ok {
+		return d
+	}
+	if s := defSet[name]; s != nil && s != b {
+		if s.definitions() == nil {
+			return s.Definitions[name]
 		}
 	}
 	return nil
@@ -182,7 +301,7 @@ func (b *bundle) directRefs(name string) []string {
 			}
 		}
 	}
-	walk(b.Definitions[name])
+	walk(b.def(name))
 	r := make([]string, 0, len(seen))
 	for n := range seen {
 		r = append(r, n)
@@ -201,7 +320,7 @@ func (b *bundle) standalone(apiVersion, kind string, strict bool) (doc []byte, o
 	if !ok {
 		return nil, false, nil
 	}
-	root, _ := b.Definitions[name].(map[string]any)
+	root, _ := b.def(name).(map[string]any)
 	if root == nil {
 		return nil, false, nil
 	}
@@ -219,7 +338,7 @@ func (b *bundle) standalone(apiVersion, kind string, strict bool) (doc []byte, o
 	}
 	defs := make(map[string]any, len(reach))
 	for n := range reach {
-		defs[n] = transform(b.Definitions[n], strict)
+		defs[n] = transform(b.def(n), strict)
 	}
 	top := transform(root, strict).(map[string]any)
 	// The object itself is never null, unlike the same definition met as

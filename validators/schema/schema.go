@@ -61,6 +61,9 @@ type Validator struct {
 	dir    string  // <cache>/<bundle hash>, holding the version folders
 	kc     validator.Validator
 
+	locations []string                       // kubeconform's, in order
+	repo      map[string]validator.Validator // by hash of the repository's CRDs (crd.go)
+
 	remotes []remote     // HTTP locations, mirrored by fetch
 	client  *http.Client // for remotes; redirects are not followed
 
@@ -135,6 +138,7 @@ func New(opts Options) (*Validator, error) {
 		v.remotes = append(v.remotes, r)
 		locations = append(locations, r.local)
 	}
+	v.locations = locations
 	v.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	v.opts = opts
 
@@ -210,12 +214,19 @@ func (s Status) String() string {
 	return "status(" + strconv.Itoa(int(s)) + ")"
 }
 
+// MissingPrefix starts the message of a Skipped result: no schema for
+// the object's kind anywhere.
+const MissingPrefix = "no schema for "
+
 // FieldError is one schema violation inside an object.
 type FieldError struct {
 	// Path is the JSON pointer of the offending value, "/spec/replicas".
 	Path string
 	// Message says what is wrong with it.
 	Message string
+	// Line and Column are where in the file the offending node is (its
+	// key, or the nearest enclosing node present), or 0 when unknown.
+	Line, Column int
 }
 
 // Result is the outcome for one object (one YAML document, or one item of a
@@ -238,6 +249,10 @@ type Result struct {
 	Message string
 	// Unparsable is set when the document is not well-formed YAML or JSON.
 	Unparsable bool
+	// Notes are said about a CustomResourceDefinition of the files whose
+	// schema for a kind differs from the shipped one: the CRD's schema is
+	// used for the kind's objects instead.
+	Notes []string
 }
 
 // Resource names the object as Kind/namespace/name or Kind/name.
@@ -264,6 +279,19 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) ([]Res
 	if err := v.materialize(docs); err != nil {
 		return nil, err
 	}
+	// The CustomResourceDefinitions among the files come before the
+	// shipped schemas for the objects of their kinds.
+	kc := v.kc
+	var notes map[int][]string
+	if v.opts.CacheDir != "" {
+		repo, n, err := v.repoSchemas(docs)
+		if err != nil {
+			return nil, err
+		}
+		if repo != nil {
+			kc, notes = repo, n
+		}
+	}
 
 	results := make([]Result, len(docs))
 	// Validate one object per kind first, so that each schema is compiled
@@ -280,9 +308,12 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) ([]Res
 		}
 	}
 	for _, batch := range [][]int{first, rest} {
-		if err := v.run(ctx, docs, batch, results); err != nil {
+		if err := v.run(ctx, kc, docs, batch, results); err != nil {
 			return nil, err
 		}
+	}
+	for i, n := range notes {
+		results[i].Notes = n
 	}
 
 	out := results[:0]
@@ -295,7 +326,7 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) ([]Res
 }
 
 // run validates docs[i] for i in idx with a bounded number of workers.
-func (v *Validator) run(ctx context.Context, docs []document, idx []int, results []Result) error {
+func (v *Validator) run(ctx context.Context, kc validator.Validator, docs []document, idx []int, results []Result) error {
 	if len(idx) == 0 {
 		return nil
 	}
@@ -307,7 +338,7 @@ func (v *Validator) run(ctx context.Context, docs []document, idx []int, results
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = v.validateOne(docs[i])
+				results[i] = v.validateOne(kc, docs[i])
 			}
 		}()
 	}
@@ -328,8 +359,8 @@ loop:
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
-func (v *Validator) validateOne(d document) Result {
-	kr := v.kc.ValidateResource(d.res)
+func (v *Validator) validateOne(kc validator.Validator, d document) Result {
+	kr := kc.ValidateResource(d.res)
 	r := Result{File: d.file, Line: d.line}
 	if sig, err := kr.Resource.Signature(); sig != nil && (err == nil || sig.Kind != "" || sig.Version != "") {
 		r.APIVersion, r.Kind, r.Namespace, r.Name = sig.Version, sig.Kind, sig.Namespace, sig.Name
@@ -353,10 +384,15 @@ func (v *Validator) validateOne(d document) Result {
 		if len(r.Errors) == 0 {
 			r.Errors = []FieldError{{Message: r.Message}}
 		}
+		for i := range r.Errors {
+			if p, ok := locateDoc(d, r.Errors[i].Path, r.Errors[i].Message); ok {
+				r.Errors[i].Line, r.Errors[i].Column = p.Line, p.Column
+			}
+		}
 	case validator.Skipped:
 		r.Status = Skipped
-		r.Message = fmt.Sprintf("no schema for %s %s in kubernetes %s or the schema locations; not validated",
-			r.Kind, r.APIVersion, v.opts.KubernetesVersion)
+		r.Message = fmt.Sprintf("%s%s %s in kubernetes %s, the shipped CRD catalogue, the repository's CRDs or the schema locations; not validated",
+			MissingPrefix, r.Kind, r.APIVersion, v.opts.KubernetesVersion)
 	default:
 		r.Status = Error
 		if kr.Err != nil {

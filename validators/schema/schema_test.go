@@ -251,8 +251,9 @@ spec:
 	want := []brief{
 		{Line: 2, Resource: "ConfigMap/apps/ok", Status: Valid},
 		{Line: 10, Resource: "Deployment/web", Status: Invalid, Errors: []FieldError{
-			{Path: "/spec/replicas", Message: "got string, want null or integer"},
-			{Path: "/spec/template/spec/containers/0/ports/0", Message: "additional properties 'protocool' not allowed"},
+			{Path: "/spec/replicas", Message: "got string, want null or integer", Line: 15, Column: 3},
+			// At the property named, not the object holding it.
+			{Path: "/spec/template/spec/containers/0/ports/0", Message: "additional properties 'protocool' not allowed", Line: 25, Column: 11},
 		}},
 		{Line: 32, Resource: "", Status: Error},
 	}

@@ -12,6 +12,7 @@ type document struct {
 	file string
 	line int // 1-based line where the document's content starts
 	res  resource.Resource
+	item bool // an item of a List, re-encoded: its bytes are not the file's
 }
 
 // split cuts a file into documents the way kubeconform's stream reader does
@@ -32,7 +33,7 @@ func split(file string, data []byte) []document {
 			docs = append(docs, document{file: file, line: start, res: res})
 		} else {
 			for _, r := range res.Resources() {
-				docs = append(docs, document{file: file, line: start, res: r})
+				docs = append(docs, document{file: file, line: start, res: r, item: !bytes.Equal(r.Bytes, token)})
 			}
 		}
 		line += bytes.Count(data[pos:pos+advance], []byte("\n"))

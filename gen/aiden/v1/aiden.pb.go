@@ -746,7 +746,10 @@ type Finding struct {
 	// Whether aiden already fixed it in the returned files.
 	Fixed bool `protobuf:"varint,8,opt,name=fixed,proto3" json:"fixed,omitempty"`
 	// 1-based line in the file, when known (0 when not).
-	Line          int32 `protobuf:"varint,9,opt,name=line,proto3" json:"line,omitempty"`
+	Line int32 `protobuf:"varint,9,opt,name=line,proto3" json:"line,omitempty"`
+	// 1-based column in that line of the node the finding is about, when
+	// known (0 when not).
+	Column        int32 `protobuf:"varint,10,opt,name=column,proto3" json:"column,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -840,6 +843,13 @@ func (x *Finding) GetFixed() bool {
 func (x *Finding) GetLine() int32 {
 	if x != nil {
 		return x.Line
+	}
+	return 0
+}
+
+func (x *Finding) GetColumn() int32 {
+	if x != nil {
+		return x.Column
 	}
 	return 0
 }
@@ -2357,7 +2367,7 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\x05force\x18\t \x01(\bR\x05force\"7\n" +
 	"\tLeftAlone\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xef\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x87\x02\n" +
 	"\aFinding\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x1a\n" +
 	"\bresource\x18\x02 \x01(\tR\bresource\x12\x12\n" +
@@ -2367,7 +2377,9 @@ const file_aiden_v1_aiden_proto_rawDesc = "" +
 	"\amessage\x18\x06 \x01(\tR\amessage\x12\x18\n" +
 	"\afixable\x18\a \x01(\bR\afixable\x12\x14\n" +
 	"\x05fixed\x18\b \x01(\bR\x05fixed\x12\x12\n" +
-	"\x04line\x18\t \x01(\x05R\x04line\"\x7f\n" +
+	"\x04line\x18\t \x01(\x05R\x04line\x12\x16\n" +
+	"\x06column\x18\n" +
+	" \x01(\x05R\x06column\"\x7f\n" +
 	"\x05Check\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\x12\x18\n" +

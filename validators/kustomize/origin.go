@@ -1,0 +1,289 @@
+package kustomize
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
+
+	"github.com/stackgen/aiden/validators/yamlpos"
+)
+
+// trackedMetadata are the build metadata options the builds turn on so
+// that every object of the output says which file it came from and which
+// kustomizations' transformers changed it (`kustomize build` with
+// buildMetadata: [originAnnotations, transformerAnnotations]). The
+// annotations are taken off the output again unless the kustomization
+// asked for them itself.
+var trackedMetadata = []string{types.OriginAnnotations, types.TransformerAnnotations}
+
+// withTracking returns a kustomization file's content with the tracking
+// build metadata added; content that does not parse is returned as it
+// is, for the build to report.
+func withTracking(content []byte) []byte {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(content, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return content
+	}
+	m := doc.Content[0]
+	var list *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "buildMetadata" {
+			list = m.Content[i+1]
+		}
+	}
+	if list == nil {
+		list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"}, list)
+	}
+	if list.Kind != yaml.SequenceNode {
+		return content
+	}
+	for _, opt := range trackedMetadata {
+		has := false
+		for _, n := range list.Content {
+			has = has || n.Value == opt
+		}
+		if !has {
+			list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: opt})
+		}
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return content
+	}
+	return out
+}
+
+// objectOrigin is where one object of a build output comes from.
+type objectOrigin struct {
+	// file is the repository path of the file that declares it, or ""
+	// when a generator made it.
+	file string
+	// generatedBy is the kustomization file whose generator made it.
+	generatedBy string
+	// patchedBy are the kustomization files whose patches changed it, in
+	// the order they were applied.
+	patchedBy []string
+}
+
+// takeOrigins reads each object's origin and transformations (in the
+// output's order) and removes the annotations the kustomization did not
+// ask for itself.
+func takeOrigins(m resmap.ResMap, dir string, asked []string) ([]objectOrigin, error) {
+	out := make([]objectOrigin, 0, m.Size())
+	for _, r := range m.Resources() {
+		var o objectOrigin
+		org, err := r.GetOrigin()
+		if err != nil {
+			return nil, fmt.Errorf("read origin of %s: %w", r.CurId(), err)
+		}
+		if org != nil && org.Repo == "" {
+			if org.ConfiguredIn != "" {
+				o.generatedBy = path.Join(dir, org.ConfiguredIn)
+			} else if org.Path != "" {
+				o.file = path.Join(dir, org.Path)
+			}
+		}
+		ts, err := r.GetTransformations()
+		if err != nil {
+			return nil, fmt.Errorf("read transformations of %s: %w", r.CurId(), err)
+		}
+		for _, t := range ts {
+			if t == nil || t.Repo != "" || !strings.Contains(t.ConfiguredBy.Kind, "Patch") {
+				continue
+			}
+			if k := path.Join(dir, t.ConfiguredIn); !slices.Contains(o.patchedBy, k) {
+				o.patchedBy = append(o.patchedBy, k)
+			}
+		}
+		out = append(out, o)
+	}
+	if !slices.Contains(asked, types.OriginAnnotations) {
+		if err := m.RemoveOriginAnnotations(); err != nil {
+			return nil, fmt.Errorf("remove origin annotations: %w", err)
+		}
+	}
+	if !slices.Contains(asked, types.TransformerAnnotations) {
+		if err := m.RemoveTransformerAnnotations(); err != nil {
+			return nil, fmt.Errorf("remove transformer annotations: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// BuildSource maps places in an overlay's build output back to the files
+// that set them: the patch that wrote a field, or else the file that
+// declares the object.
+type BuildSource struct {
+	output  []byte
+	origins []objectOrigin
+	read    func(p string) ([]byte, bool)
+
+	once sync.Once
+	docs []yamlpos.Document // of output, parsed on first use
+}
+
+// Source returns what locates findings about the objects of the build
+// output, or nil when the build failed.
+func (r Result) Source() *BuildSource {
+	if r.Manifest == nil || r.source == nil {
+		return nil
+	}
+	return r.source
+}
+
+// Locate maps the node at pointer inside the object of the build output
+// whose document holds line to the file that set it: the last patch
+// (of those that changed the object) that writes the node, else the
+// object's own file, at the node or the deepest part of the pointer the
+// file holds; a generated object maps to its generator's kustomization.
+// ok is false when the object's origin is unknown.
+func (s *BuildSource) Locate(line int, pointer, message string) (string, yamlpos.Position, bool) {
+	s.once.Do(func() { s.docs = yamlpos.Documents(s.output) })
+	docs := s.docs
+	i := yamlpos.DocumentAt(docs, line)
+	if i < 0 || len(docs) != len(s.origins) {
+		return "", yamlpos.Position{}, false
+	}
+	obj, o := docs[i].Node, s.origins[i]
+	kind := yamlpos.Field(obj, "kind")
+	segs := yamlpos.PointerSegments(pointer, message)
+	for j := len(o.patchedBy) - 1; j >= 0; j-- {
+		if file, pos, ok := s.inPatches(o.patchedBy[j], kind, pointer, segs); ok {
+			return file, pos, true
+		}
+	}
+	switch {
+	case o.file != "":
+		content, ok := s.read(o.file)
+		if !ok {
+			return "", yamlpos.Position{}, false
+		}
+		best, bestFound := yamlpos.Position{}, -1
+		for _, d := range yamlpos.Documents(content) {
+			if yamlpos.Field(d.Node, "kind") != kind {
+				continue
+			}
+			pos, found := yamlpos.At(d.Node, segs)
+			if named(d.Node, obj) {
+				found += len(segs) + 1 // the same object: prefer it
+			}
+			if found > bestFound {
+				best, bestFound = pos, found
+			}
+		}
+		if bestFound < 0 {
+			return "", yamlpos.Position{}, false
+		}
+		return o.file, best, true
+	case o.generatedBy != "":
+		content, ok := s.read(o.generatedBy)
+		if !ok {
+			return "", yamlpos.Position{}, false
+		}
+		docs := yamlpos.Documents(content)
+		if len(docs) == 0 {
+			return "", yamlpos.Position{}, false
+		}
+		pos, _ := yamlpos.At(docs[0].Node, []string{strings.ToLower(kind[:1]) + kind[1:] + "Generator"})
+		return o.generatedBy, pos, true
+	}
+	return "", yamlpos.Position{}, false
+}
+
+// named reports whether a source document declares the output object:
+// the same name, or one the build prefixed or suffixed.
+func named(src, out *yaml.Node) bool {
+	name := func(n *yaml.Node) string {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "metadata" {
+				return yamlpos.Field(n.Content[i+1], "name")
+			}
+		}
+		return ""
+	}
+	a, b := name(src), name(out)
+	return a != "" && strings.Contains(b, a)
+}
+
+// inPatches looks through the patches of one kustomization file for one
+// that writes the node: a strategic merge patch of the object's kind
+// that holds every segment, or a JSON 6902 operation on the pointer or a
+// field above it.
+func (s *BuildSource) inPatches(kfile, kind, pointer string, segs []string) (string, yamlpos.Position, bool) {
+	content, ok := s.read(kfile)
+	if !ok {
+		return "", yamlpos.Position{}, false
+	}
+	var k types.Kustomization
+	if err := yaml.Unmarshal(content, &k); err != nil {
+		return "", yamlpos.Position{}, false
+	}
+	dir := path.Dir(kfile)
+	var files []string
+	for _, p := range k.Patches {
+		if p.Path != "" && (p.Target == nil || p.Target.Kind == "" || p.Target.Kind == kind) {
+			files = append(files, path.Join(dir, p.Path))
+		}
+	}
+	//lint:ignore SA1019 still read by kustomize
+	for _, p := range k.PatchesJson6902 {
+		if p.Path != "" && (p.Target == nil || p.Target.Kind == "" || p.Target.Kind == kind) {
+			files = append(files, path.Join(dir, p.Path))
+		}
+	}
+	//lint:ignore SA1019 still read by kustomize
+	for _, p := range k.PatchesStrategicMerge {
+		if ps := string(p); !strings.ContainsAny(ps, "\n:") {
+			files = append(files, path.Join(dir, ps))
+		}
+	}
+	for j := len(files) - 1; j >= 0; j-- {
+		patch, ok := s.read(files[j])
+		if !ok {
+			continue
+		}
+		for _, d := range yamlpos.Documents(patch) {
+			if pos, ok := patchWrites(d.Node, kind, pointer, segs); ok {
+				return files[j], pos, true
+			}
+		}
+	}
+	return "", yamlpos.Position{}, false
+}
+
+// patchWrites reports where one patch document writes the node.
+func patchWrites(d *yaml.Node, kind, pointer string, segs []string) (yamlpos.Position, bool) {
+	if d.Kind == yaml.SequenceNode { // JSON 6902 operations
+		for _, op := range d.Content {
+			p := yamlpos.Field(op, "path")
+			if p != "" && (p == pointer || strings.HasPrefix(pointer, p+"/")) {
+				return yamlpos.Position{Line: op.Line, Column: op.Column}, true
+			}
+		}
+		return yamlpos.Position{}, false
+	}
+	if yamlpos.Field(d, "kind") != kind || len(segs) == 0 || identity(segs) {
+		return yamlpos.Position{}, false
+	}
+	pos, found := yamlpos.At(d, segs)
+	return pos, found == len(segs)
+}
+
+// identity reports whether segs name a field a strategic merge patch
+// writes to say which object it patches, not to change it.
+func identity(segs []string) bool {
+	switch {
+	case len(segs) == 1:
+		return segs[0] == "apiVersion" || segs[0] == "kind"
+	case len(segs) == 2 && segs[0] == "metadata":
+		return segs[1] == "name" || segs[1] == "namespace"
+	}
+	return false
+}

@@ -1,0 +1,67 @@
+package yamlpos
+
+import "testing"
+
+const stream = `# comment
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+data:
+  key: value
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx
+        - name: "side/car"
+          ports:
+            - containerPort: 80
+`
+
+func TestLocateIn(t *testing.T) {
+	for _, tc := range []struct {
+		line             int
+		pointer, message string
+		want             Position
+	}{
+		{2, "/data/key", "", Position{7, 3}},
+		{9, "/spec/template/spec/containers/1/ports/0/containerPort", "", Position{21, 15}},
+		{9, "/spec/template/spec/containers/1", "", Position{19, 11}},
+		// Past what the document holds: the deepest node there is.
+		{9, "/spec/template/spec/containers/0/resources/limits", "", Position{17, 11}},
+		// The property an error names, below the node it points at.
+		{15, "/spec/template/spec/containers/0", "additional properties 'image' not allowed", Position{18, 11}},
+		// The object itself: its first key.
+		{12, "", "missing property 'selector'", Position{9, 1}},
+		// Above the first document: the first document.
+		{1, "/metadata/name", "", Position{5, 3}},
+	} {
+		got, ok := LocateIn([]byte(stream), tc.line, tc.pointer, tc.message)
+		if !ok || got != tc.want {
+			t.Errorf("LocateIn(line %d, %q, %q) = %+v, %v; want %+v", tc.line, tc.pointer, tc.message, got, ok, tc.want)
+		}
+	}
+	if _, ok := LocateIn([]byte("a: [\n"), 1, "/a", ""); ok {
+		t.Error("LocateIn of unparsable YAML: got ok")
+	}
+}
+
+func TestPointerSegments(t *testing.T) {
+	got := PointerSegments("/metadata/annotations/a~1b~0c", "additional properties 'x', 'y' not allowed")
+	want := []string{"metadata", "annotations", "a/b~c", "x"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("segment %d: got %q, want %q", i, got[i], want[i])
+		}
+	}
+}
