@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -166,7 +167,7 @@ func (a *author) names() []string {
 }
 
 // imageWordRE finds image and chart names in an app's files.
-var imageWordRE = lazy(`(?m)^[ \t]*-?[ \t]*(?:image|repository|repo|chart|name):[ \t]*['"]?([A-Za-z0-9._/\-]+)`)
+var imageWordRE = lazyre.New(`(?m)^[ \t]*-?[ \t]*(?:image|repository|repo|chart|name):[ \t]*['"]?([A-Za-z0-9._/\-]+)`)
 
 // templates returns the chart's template files (relative paths) and
 // their text.

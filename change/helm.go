@@ -10,6 +10,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // helm changes a chart: values.yaml (or values-<env>.yaml) for what the
@@ -360,7 +361,7 @@ type helpers struct {
 	fullname string   // the prefix of the fullname helper, when the chart has one
 }
 
-var defineRE = lazy(`define\s+"([^"]+)\.(fullname|labels|selectorLabels|annotations)"`)
+var defineRE = lazyre.New(`define\s+"([^"]+)\.(fullname|labels|selectorLabels|annotations)"`)
 
 // chartHelpers detects the chart's fullname, labels and selectorLabels
 // helpers, or falls back to what its workload template writes.
@@ -505,7 +506,7 @@ func (a *author) helmHPA(o op) error {
 	return nil
 }
 
-var replicasLineRE = lazy(`^(\s*)replicas:\s*\{\{-?\s*\.Values\.(replicaCount|replicas)\s*-?\}\}\s*$`)
+var replicasLineRE = lazyre.New(`^(\s*)replicas:\s*\{\{-?\s*\.Values\.(replicaCount|replicas)\s*-?\}\}\s*$`)
 
 // guardReplicas makes the workload leave the replica count to the HPA
 // while autoscaling is enabled.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // opKind is one operation of the change catalogue.
@@ -95,13 +96,13 @@ const (
 	host  = `([a-z0-9\-]+(?:\.[a-z0-9\-]+)+)`
 )
 
-func rx(s string) *lazyRE { return lazy(`(?i)\b` + s) }
+func rx(s string) *lazyre.RE { return lazyre.New(`(?i)\b` + s) }
 
 var (
 	reEnvName    = rx(`(?:in|for|on|to)\s+(?:the\s+)?(production|prod|staging|stage|dev|development|qa|test|testing|preview|sandbox)(?:\s+(?:overlay|environment|env|cluster))?\b`)
-	reSecretEnv  = lazy(`(?i)\b(?:take|read|get|load|source|set|add|inject|expose)?\s*(?:the\s+)?(?:env(?:ironment)?\s+var(?:iable)?\s+)?` + `([A-Z_][A-Z0-9_]*)` + `\s+(?:from|out\s+of)\s+(?:the\s+)?(?:key\s+([A-Za-z0-9_.\-]+)\s+(?:of|in)\s+(?:the\s+)?)?(secret|config\s?map)\s+` + kname + `(?:,?\s+(?:under\s+)?key\s+([A-Za-z0-9_.\-]+))?`)
-	reEnvLit     = lazy(`(?i)\b(?:set|add|put|define)\s+(?:an?\s+|the\s+)?(?:env(?:ironment)?\s+var(?:iable)?\s+)?` + `([A-Z_][A-Z0-9_]*)` + `\s*(?:=|to\s+|:\s*)("[^"]*"|'[^']*'|\S+)`)
-	reEnvRemove  = lazy(`(?i)\b(?:remove|drop|delete|unset)\s+(?:the\s+)?(?:env(?:ironment)?\s+var(?:iable)?\s+)?` + `([A-Z_][A-Z0-9_]*)\b`)
+	reSecretEnv  = lazyre.New(`(?i)\b(?:take|read|get|load|source|set|add|inject|expose)?\s*(?:the\s+)?(?:env(?:ironment)?\s+var(?:iable)?\s+)?` + `([A-Z_][A-Z0-9_]*)` + `\s+(?:from|out\s+of)\s+(?:the\s+)?(?:key\s+([A-Za-z0-9_.\-]+)\s+(?:of|in)\s+(?:the\s+)?)?(secret|config\s?map)\s+` + kname + `(?:,?\s+(?:under\s+)?key\s+([A-Za-z0-9_.\-]+))?`)
+	reEnvLit     = lazyre.New(`(?i)\b(?:set|add|put|define)\s+(?:an?\s+|the\s+)?(?:env(?:ironment)?\s+var(?:iable)?\s+)?` + `([A-Z_][A-Z0-9_]*)` + `\s*(?:=|to\s+|:\s*)("[^"]*"|'[^']*'|\S+)`)
+	reEnvRemove  = lazyre.New(`(?i)\b(?:remove|drop|delete|unset)\s+(?:the\s+)?(?:env(?:ironment)?\s+var(?:iable)?\s+)?` + `([A-Z_][A-Z0-9_]*)\b`)
 	reHPARemove  = rx(`(?:remove|drop|delete|disable|turn\s+off)\s+(?:the\s+)?(?:hpa|horizontal\s+pod\s+autoscaler|autoscal(?:ing|er))\b`)
 	reHPA        = rx(`(?:hpa|horizontal\s+pod\s+autoscaler|autoscal(?:ing|er|e))\b`)
 	reBetween    = rx(`(?:between|from)\s+(\d+)\s+(?:and|to)\s+(\d+)(?:\s+(?:replicas|pods|instances))?\b`)
@@ -120,7 +121,7 @@ var (
 	reFromLabel  = rx(`(?:from\s+)?(?:pods\s+)?(?:labell?ed|with\s+(?:the\s+)?label)\s+([a-z0-9./\-]+)\s*[=:]\s*([a-z0-9.\-]+)`)
 	reStorage    = rx(`(?:storage|volume|disk|persistence|pvc|persistent\s+volume)(?:\s+size)?\s+(?:to\s+|of\s+|=\s*)?(\d+)\s*(gi|gb|g|mi|mb|ti|tb)\b`)
 	reStorage2   = rx(`(\d+)\s*(gi|gb|g|mi|mb|ti|tb)\s+(?:of\s+)?(?:storage|volume|disk)\b`)
-	reCron       = lazy(`(?i)\b(?:schedule|cron|run)\w*\s+(?:it\s+)?(?:to\s+|at\s+|on\s+|=\s*)?["']?((?:[0-9*/,\-]+\s+){4}[0-9*/,\-]+)["']?`)
+	reCron       = lazyre.New(`(?i)\b(?:schedule|cron|run)\w*\s+(?:it\s+)?(?:to\s+|at\s+|on\s+|=\s*)?["']?((?:[0-9*/,\-]+\s+){4}[0-9*/,\-]+)["']?`)
 	reDaily      = rx(`(?:run\s+(?:it\s+)?|schedule\s+(?:it\s+)?)?(?:every\s+day|daily|nightly)\s+at\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b`)
 	reEveryMin   = rx(`(?:run\s+(?:it\s+)?)?every\s+(\d+)\s+minutes\b`)
 	reHourly     = rx(`(?:run\s+(?:it\s+)?)?(?:hourly|every\s+hour)\b`)
@@ -132,7 +133,7 @@ var (
 	reVersionOn  = rx(`(?:enable|turn\s+on|switch\s+on|add)?\s*(?:object\s+)?versioning\b`)
 	reVersionOff = rx(`(?:disable|turn\s+off|suspend|switch\s+off)\s+(?:object\s+)?versioning\b`)
 	reTags       = rx(`(?:tag(?:s|ged)?|labell?ed)\s+(?:it\s+|them\s+|the\s+\w+\s+|every\s+\w+\s+)?(?:with\s+)?((?:[a-z][a-z0-9_.:/\-]*\s*[=:]\s*[a-z0-9_.:/@\-]+(?:\s*,\s*|\s+and\s+|\s+)?)+)`)
-	reTagPair    = lazy(`(?i)([a-z][a-z0-9_.:/\-]*)\s*[=:]\s*([a-z0-9_.:/@\-]+)`)
+	reTagPair    = lazyre.New(`(?i)([a-z][a-z0-9_.:/\-]*)\s*[=:]\s*([a-z0-9_.:/@\-]+)`)
 	reCPUReq     = rx(`(?:cpu|memory|mem)\s+(request|limit)s?\s+(?:to\s+|of\s+|=\s*|at\s+)?` + qty)
 	reReqCPU     = rx(`(request|limit)s?\s+(?:to\s+|of\s+|=\s*|at\s+)?` + qty + `\s*(?:of\s+)?(cpu|memory|mem|ram)\b`)
 	reLimitCPU   = rx(`(request|limit)s?\s+(?:the\s+)?(cpu|memory|mem|ram)\s+(?:to\s+|of\s+|=\s*|at\s+)?` + qty)
@@ -190,7 +191,7 @@ func contains(list []string, s string) bool {
 }
 
 // find returns the first match of r in what is left, and blanks it.
-func (p *opParser) find(r *lazyRE) []string {
+func (p *opParser) find(r *lazyre.RE) []string {
 	loc := r.FindSubmatchIndex(p.masked)
 	if loc == nil {
 		return nil
@@ -368,7 +369,7 @@ func (p *opParser) rules(known []string) {
 		}
 		p.add(o, "host", o.host+map[bool]string{true: " with TLS", false: ""}[o.tls])
 	}
-	for _, r := range []*lazyRE{reStorage, reStorage2} {
+	for _, r := range []*lazyre.RE{reStorage, reStorage2} {
 		if m := p.find(r); m != nil {
 			s := size(m[1], strings.ToLower(m[2]))
 			p.add(op{kind: opStorage, from: m[0], size: s}, "storage", s)
@@ -398,7 +399,7 @@ func (p *opParser) rules(known []string) {
 		p.add(op{kind: opSchedule, from: m[0], value: "0 * * * *"}, "schedule", "0 * * * *")
 	}
 	p.resources()
-	for _, r := range []*lazyRE{reReplicas2, reReplicas} {
+	for _, r := range []*lazyre.RE{reReplicas2, reReplicas} {
 		if m := p.find(r); m != nil {
 			p.add(op{kind: opReplicas, from: m[0], n: atoi(m[1])}, "replicas", m[1])
 			break
@@ -531,7 +532,7 @@ func size(n, unit string) string {
 	return n + "Gi"
 }
 
-var qtyRE = lazy(`(?i)^(\d+(?:\.\d+)?)\s*([a-z]*)$`)
+var qtyRE = lazyre.New(`(?i)^(\d+(?:\.\d+)?)\s*([a-z]*)$`)
 
 // cpuQty normalises a CPU amount: 500m, 0.5 → 500m, 2 cores → 2.
 func cpuQty(q string) string {
@@ -575,7 +576,7 @@ func memQty(q string) string {
 	return ""
 }
 
-var imageRE = lazy(`^([a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._\-][a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$`)
+var imageRE = lazyre.New(`^([a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._\-][a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$`)
 
 // parseImage reads repository[:tag][@digest].
 func parseImage(s string) (planner.Image, bool) {

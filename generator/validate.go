@@ -58,7 +58,7 @@ func planConventions(files, repo []workspace.File) (*appCheck, error) {
 			workspace.Within(cfg.ExamplesDir(), f.Path) || workspace.Within(cfg.PoliciesDir(), f.Path) {
 			continue
 		}
-		if dir, ok := appFolder(cfg, f.Path); ok {
+		if dir, ok := cfg.AppFolder(f.Path); ok {
 			apps[dir] = append(apps[dir], f)
 		}
 	}
@@ -332,46 +332,6 @@ func (b appBuilds) collect(builtDirs map[string][]byte) map[string][]built {
 		}
 	}
 	return out
-}
-
-// layoutFolders are the folders inside an app that belong to a chart or a
-// Kustomize layout, not to another app.
-var layoutFolders = map[string]bool{"templates": true, "charts": true, "crds": true, "base": true, "overlays": true, "components": true}
-
-// appFolder returns the app folder that holds the file p, as
-// appCheck describes, and false when p lies in none.
-func appFolder(cfg *genconfig.Config, p string) (string, bool) {
-	globbed := false
-	for _, r := range cfg.Formats {
-		prefix, ok := strings.CutSuffix(r.Path, "/**")
-		if !ok {
-			continue
-		}
-		globbed = true
-		if !genconfig.MatchGlob(r.Path, p) {
-			continue
-		}
-		k := strings.Count(prefix, "/") + 1
-		parts := strings.Split(p, "/")
-		if len(parts) <= k+1 {
-			return "", false // beside the apps, not in one
-		}
-		return strings.Join(parts[:k+1], "/"), true
-	}
-	if globbed {
-		return "", false
-	}
-	dir := path.Dir(p)
-	parts := strings.Split(dir, "/")
-	for i := 1; i < len(parts); i++ {
-		if layoutFolders[parts[i]] {
-			return strings.Join(parts[:i], "/"), true
-		}
-	}
-	if dir == "." {
-		return "", false
-	}
-	return dir, true
 }
 
 // globs lists the app folders the config's formats name, for a message.

@@ -268,7 +268,7 @@ func (s *Server) conventionsFix(doc document, open map[string]string) (*protocol
 		return nil, "", fmt.Errorf("fix conventions: %w", err)
 	}
 	rel = filepath.ToSlash(rel)
-	dir, ok := appFolder(cfg, rel)
+	dir, ok := cfg.AppFolder(rel)
 	if !ok {
 		return nil, "", nil
 	}
@@ -353,47 +353,4 @@ func unique(ss []string) []string {
 		}
 	}
 	return out
-}
-
-// layoutFolders are the folders inside an app that belong to a chart or a
-// Kustomize layout, not to another app (as the generator's conventions
-// check reads them).
-var layoutFolders = map[string]bool{"templates": true, "charts": true, "crds": true, "base": true, "overlays": true, "components": true}
-
-// appFolder returns the app folder that holds the file p (relative to the
-// repository root): under the config's format globs ("apps/**": apps/x),
-// else the file's folder above any chart or Kustomize layout folder. It is
-// the generator's conventions check's reading of an app folder.
-func appFolder(cfg *genconfig.Config, p string) (string, bool) {
-	globbed := false
-	for _, r := range cfg.Formats {
-		prefix, ok := strings.CutSuffix(r.Path, "/**")
-		if !ok {
-			continue
-		}
-		globbed = true
-		if !genconfig.MatchGlob(r.Path, p) {
-			continue
-		}
-		k := strings.Count(prefix, "/") + 1
-		parts := strings.Split(p, "/")
-		if len(parts) <= k+1 {
-			return "", false
-		}
-		return strings.Join(parts[:k+1], "/"), true
-	}
-	if globbed {
-		return "", false
-	}
-	dir := path.Dir(p)
-	parts := strings.Split(dir, "/")
-	for i := 1; i < len(parts); i++ {
-		if layoutFolders[parts[i]] {
-			return strings.Join(parts[:i], "/"), true
-		}
-	}
-	if dir == "." {
-		return "", false
-	}
-	return dir, true
 }

@@ -399,8 +399,8 @@ resource "aws_s3_bucket_acl" "site" {
 		line                 uint32
 	}{
 		{"charts/web/templates/service.yaml", "", "schema", "colour", 9},
-		// What the overlay builds is shown on the object's source document.
-		{"clusters/production/api/kustomization.yaml", "base/service.yaml", "schema", "in the build: additional properties 'flavour' not allowed", 4},
+		// What the overlay builds is shown where the object's field comes from.
+		{"clusters/production/api/kustomization.yaml", "base/service.yaml", "schema", "additional properties 'flavour' not allowed", 4},
 		// A Terraform finding is shown on its resource's block.
 		{"infra/main.tf", "", "tf-public-bucket", "public-read", 2},
 	} {

@@ -2,11 +2,13 @@ package secrets
 
 import (
 	"strings"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // exprRE matches unquoted values that start like code: a dotted name
 // followed by an operator, a call or an index.
-var exprRE = lazy(`^[A-Za-z_]\w*(\.\w+)+\s*[-+*/|&?:(\[]`)
+var exprRE = lazyre.New(`^[A-Za-z_]\w*(\.\w+)+\s*[-+*/|&?:(\[]`)
 
 // minGeneric is the shortest value the generic rule reports.
 const minGeneric = 4

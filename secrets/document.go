@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // format is a hint from the file name; detection never depends on it alone.
@@ -103,9 +105,9 @@ func (d *document) keyAt(off int) string {
 
 var (
 	// A Terraform variable block: its default is assigned to the variable's name.
-	tfVariableRE = lazy(`^\s*variable\s+"([^"]+)"`)
-	blockHeadRE  = lazy(`^[|>][-+0-9]*\s*(#.*)?$`)
-	heredocRE    = lazy(`^<<-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$`)
+	tfVariableRE = lazyre.New(`^\s*variable\s+"([^"]+)"`)
+	blockHeadRE  = lazyre.New(`^[|>][-+0-9]*\s*(#.*)?$`)
+	heredocRE    = lazyre.New(`^<<-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$`)
 )
 
 // pairWindow is how many lines may separate "name: X" from its "value: Y".

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // tokenRule finds a credential by its shape alone, wherever it appears.
@@ -80,8 +82,8 @@ func urlPassword(tok []byte) bool {
 }
 
 var (
-	pemBeginRE = lazy(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
-	pemEndRE   = lazy(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
+	pemBeginRE = lazyre.New(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
+	pemEndRE   = lazyre.New(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
 )
 
 // tokenHits runs the shape rules around each occurrence of their hints
@@ -191,7 +193,7 @@ func azureContext(ctx string) bool {
 	return false
 }
 
-var redactedRE = lazy(`<redacted:[a-z0-9-]*>`)
+var redactedRE = lazyre.New(`<redacted:[a-z0-9-]*>`)
 
 // context returns the text that may name a bare token at offset s: its
 // line and the three before it, lowercased, letters and digits only. The

@@ -3,6 +3,8 @@ package secrets
 import (
 	"math"
 	"strings"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // placeholderWords inside a value mark it as a placeholder. "changeme" is one:
@@ -36,16 +38,16 @@ var referencePrefixes = []string{
 
 var (
 	// A lowercase slash path: vault kv paths (secret/data/db#password), store keys.
-	storePathRE = lazy(`^[a-z0-9_.-]+(/[A-Za-z0-9_.#:@-]+)+$`)
+	storePathRE = lazyre.New(`^[a-z0-9_.-]+(/[A-Za-z0-9_.#:@-]+)+$`)
 	// A dotted identifier path: var.db_password, random_password.x.result, .Values.x.
-	dottedRE = lazy(`^\.?[A-Za-z_][\w-]*(\.[\w-]+|\[[^\]]*\])+$`)
+	dottedRE = lazyre.New(`^\.?[A-Za-z_][\w-]*(\.[\w-]+|\[[^\]]*\])+$`)
 	// A Kubernetes-style name or a constant: db-credentials, my_app_secret, OAUTH_TOKEN.
-	nameLikeRE = lazy(`^([a-z][a-z0-9]*([-_.][a-z0-9]+)*|[A-Z][A-Z0-9]*([-_.][A-Z0-9]+)*)$`)
-	numberRE   = lazy(`^[-+]?[0-9][0-9_]*(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
-	printfRE   = lazy(`%[-+# 0-9.]*[sdvqwxT]\b`)
-	testRE     = lazy(`(?i)^test[-_]`)
+	nameLikeRE = lazyre.New(`^([a-z][a-z0-9]*([-_.][a-z0-9]+)*|[A-Z][A-Z0-9]*([-_.][A-Z0-9]+)*)$`)
+	numberRE   = lazyre.New(`^[-+]?[0-9][0-9_]*(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+	printfRE   = lazyre.New(`%[-+# 0-9.]*[sdvqwxT]\b`)
+	testRE     = lazyre.New(`(?i)^test[-_]`)
 	// A function call: jsonencode({, file("key.pem"), lookup(var.x, "y").
-	callRE = lazy(`^[A-Za-z_][\w.]*\(`)
+	callRE = lazyre.New(`^[A-Za-z_][\w.]*\(`)
 )
 
 // isPlaceholder reports whether a value is not a literal secret: empty,

@@ -1,16 +1,14 @@
-package generator
+package genconfig
 
 import (
 	"testing"
-
-	"github.com/stackgen/aiden/genconfig"
 )
 
 func TestAppFolder(t *testing.T) {
-	withFormats := &genconfig.Config{Formats: []genconfig.FormatRule{{Path: "clusters/*/apps/**", Format: "helm"}, {Path: "deploy/*", Format: "kustomize"}}}
-	without := &genconfig.Config{}
+	withFormats := &Config{Formats: []FormatRule{{Path: "clusters/*/apps/**", Format: "helm"}, {Path: "deploy/*", Format: "kustomize"}}}
+	without := &Config{}
 	for _, tc := range []struct {
-		cfg  *genconfig.Config
+		cfg  *Config
 		p    string
 		want string // "" for none
 	}{
@@ -26,9 +24,9 @@ func TestAppFolder(t *testing.T) {
 		{without, "apps/web/deployment.yaml", "apps/web"},
 		{without, "service.yaml", ""},
 	} {
-		got, ok := appFolder(tc.cfg, tc.p)
+		got, ok := tc.cfg.AppFolder(tc.p)
 		if ok != (tc.want != "") || got != tc.want {
-			t.Errorf("appFolder(%s) = %q, %v; want %q", tc.p, got, ok, tc.want)
+			t.Errorf("AppFolder(%s) = %q, %v; want %q", tc.p, got, ok, tc.want)
 		}
 	}
 }
