@@ -23,6 +23,7 @@ $(BUF): package.json
 # Regenerate the Go code from proto/ (buf with the Go plugins pinned in go.mod's tool directive).
 generate: $(BUF)
 	cd proto && ../$(BUF) generate
+	cd editors/vscode && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent generate
 
 # Fails when the committed generated code differs from what buf generates now.
 check-generated: $(BUF)
