@@ -57,6 +57,9 @@ func TestValidateConventions(t *testing.T) {
 		{name: "generated", args: []string{"validate", api}, code: exitOK, says: []string{"ok    conventions 5 objects of 1 app against .stackgen/generation-config.yaml: no errors"}},
 		{name: "broken", args: []string{"validate", shop}, code: exitFindings, says: broken},
 		{name: "broken, through a server", args: []string{"validate", "--server", srv.URL, shop}, code: exitFindings, says: broken},
+		{name: "broken, as SARIF", args: []string{"validate", "--output", "sarif", filepath.Join(shop, "deployment.yaml")}, code: exitFindings,
+			says: []string{`"ruleId": "conventions/naming"`, `"startLine": 27,
+                  "startColumn": 9`}},
 		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 9 objects of 2 apps", "deployment.yaml:27:9: Deployment/shop"}},
 		// Policy checks are on by default: the careless manifests' plaintext
 		// Secret is still an error with the conventions turned off.
