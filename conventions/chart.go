@@ -245,7 +245,33 @@ func renderCheck(ctx context.Context, r *helmchart.Renderer, cfg *genconfig.Conf
 		return nil, 0, false, err
 	}
 	fs, n, err := checkCount(cfg, vars, c.Objects)
+	placeRendered(fs, c.Objects, files)
 	return fs, n, err == nil, nil
+}
+
+// placeRendered points findings about a chart's rendered objects (named
+// after their templates, with lines of the rendered output) at the
+// template line that writes the node they are about, as the chart's other
+// findings are placed (helmchart.TemplateSource): the key spelled out in
+// the template, or the deepest one when toYaml or include writes it. A
+// finding the template cannot place keeps the file without a line, since
+// a rendered line is not a line of the template.
+func placeRendered(fs []validators.Finding, objects, files []workspace.File) {
+	for i := range fs {
+		f := &fs[i]
+		if f.File == "" || f.Line == 0 {
+			continue
+		}
+		tmpl, rendered := content(files, f.File), content(objects, f.File)
+		if tmpl != nil && rendered != nil {
+			src := helmchart.TemplateSource{File: f.File, Template: tmpl, Rendered: rendered}
+			if file, pos, ok := src.Locate(f.Line, f.Path, f.Message); ok {
+				f.File, f.Line, f.Column = file, pos.Line, pos.Column
+				continue
+			}
+		}
+		f.Line, f.Column = 0, 0
+	}
 }
 
 // setValue sets the top-level key of a values file to value (a string, or

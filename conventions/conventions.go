@@ -201,6 +201,7 @@ func CheckRendered(cfg *genconfig.Config, vars genconfig.Vars, files []workspace
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
+		placeRendered(fs, c.Objects, files)
 		out = append(out, fs...)
 	}
 	built, err := checkOverlayBuilds(cfg, vars, files, r.Built)
@@ -257,9 +258,10 @@ func checkCount(cfg *genconfig.Config, vars genconfig.Vars, objects []workspace.
 
 // CheckFiles checks files of one app (paths relative to the repository) as
 // they are, seen the way Apply sees them, without fixing anything: plain
-// manifests in place, each finding with the line its object starts on;
-// charts through the objects they render (named after their templates,
-// without lines, since a rendered line is not a line of the template). It
+// manifests in place, each finding at the node it is about (the name's
+// value, the labels mapping or, when there is none, metadata, the
+// namespace's value); charts through the objects they render, each finding
+// at the template line that writes the node (placeRendered). It
 // returns the findings, rules it could not apply for vars first (as
 // warnings, like Check), and the number of objects checked. Files that do
 // not parse or charts that do not render are left to the other checks.
@@ -319,9 +321,7 @@ func CheckRenderedFiles(cfg *genconfig.Config, vars genconfig.Vars, files []work
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
-		for i := range fs {
-			fs[i].Line = 0
-		}
+		placeRendered(fs, c.Objects, files)
 		findings = append(findings, fs...)
 		n += objects
 	}
@@ -396,8 +396,9 @@ func (e *engine) add(o *object, p, rule, msg string, fixed bool) {
 	if fixed {
 		sev = validators.SeverityWarning
 	}
+	pos := o.at(p)
 	e.findings = append(e.findings, validators.Finding{
-		File: o.file, Line: o.line(), Resource: o.resource(), Path: p, Rule: rule,
+		File: o.file, Line: pos.Line, Column: pos.Column, Resource: o.resource(), Path: p, Rule: rule,
 		Severity: sev, Message: msg, Fixable: fixed, Fixed: fixed,
 	})
 }

@@ -104,8 +104,9 @@ func TestCheckReportsWithoutFixing(t *testing.T) {
 	if len(fs) != 2 {
 		t.Fatalf("got %v, want a naming and a namespace finding", fs)
 	}
-	for _, f := range fs {
-		if f.Fixed || f.Severity != validators.SeverityError || f.Line != 1 || f.File != "chart/templates/svc.yaml" {
+	// Each at the value it is about: the name on line 4, the namespace on line 5.
+	for i, f := range fs {
+		if f.Fixed || f.Severity != validators.SeverityError || f.Line != 4+i || f.Column != 9+5*i || f.File != "chart/templates/svc.yaml" {
 			t.Errorf("finding %+v", f)
 		}
 	}
@@ -173,7 +174,7 @@ func TestUnknownPlaceholderValues(t *testing.T) {
 	want := []string{
 		`.stackgen/generation-config.yaml: naming.pattern uses {env}, which this generation does not know (name it in the intent, the request or the target path): not applied (conventions/naming)`,
 		`.stackgen/generation-config.yaml: labels.environment uses {env}, which this generation does not know (name it in the intent, the request or the target path): not applied (conventions/labels)`,
-		`apps/web/cm.yaml:1: ConfigMap/web: /metadata/labels: labels required by the generation config: missing team="payments"; set (conventions/labels)`,
+		`apps/web/cm.yaml:3:1: ConfigMap/web: /metadata/labels: labels required by the generation config: missing team="payments"; set (conventions/labels)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -184,7 +185,9 @@ func TestUnknownPlaceholderValues(t *testing.T) {
 }
 
 // TestCheckFiles checks files as they sit in a repository: manifests in
-// place with their lines, charts through what they render; nothing is
+// place, each finding at its node (the name's value, metadata where labels
+// are missing, the namespace's value), charts through what they render,
+// each finding at the template line that writes the node; nothing is
 // changed, and what Apply fixed passes.
 func TestCheckFiles(t *testing.T) {
 	cfg := config(t, "naming:\n  pattern: \"{env}-{app}\"\nlabels:\n  team: payments\nnamespace: \"{team}-{env}\"\nteam: payments\n")
@@ -206,9 +209,9 @@ func TestCheckFiles(t *testing.T) {
 			name:  "manifests, with lines",
 			files: []workspace.File{{Path: "apps/web/all.yaml", Content: []byte(manifest)}},
 			want: []string{
-				`apps/web/all.yaml:8: Service/default/web: /metadata/name: name "web" does not follow naming.pattern "{env}-{app}" (want "prod-web" or "prod-web-<suffix>") (conventions/naming)`,
-				`apps/web/all.yaml:8: Service/default/web: /metadata/labels: labels required by the generation config: missing team="payments" (conventions/labels)`,
-				`apps/web/all.yaml:8: Service/default/web: /metadata/namespace: namespace is "default", the generation config wants "payments-prod" (conventions/namespace)`,
+				`apps/web/all.yaml:11:9: Service/default/web: /metadata/name: name "web" does not follow naming.pattern "{env}-{app}" (want "prod-web" or "prod-web-<suffix>") (conventions/naming)`,
+				`apps/web/all.yaml:10:1: Service/default/web: /metadata/labels: labels required by the generation config: missing team="payments" (conventions/labels)`,
+				`apps/web/all.yaml:12:14: Service/default/web: /metadata/namespace: namespace is "default", the generation config wants "payments-prod" (conventions/namespace)`,
 			},
 			objects: 2,
 		},
@@ -216,8 +219,8 @@ func TestCheckFiles(t *testing.T) {
 			name:  "a chart, through its rendered objects",
 			files: chart,
 			want: []string{
-				`apps/web/templates/cm.yaml: ConfigMap/web-config: /metadata/name: name "web-config" does not follow naming.pattern "{env}-{app}" (want "prod-web" or "prod-web-<suffix>") (conventions/naming)`,
-				`apps/web/templates/cm.yaml: ConfigMap/web-config: /metadata/labels: labels required by the generation config: wrong team="payments" (was "") (conventions/labels)`,
+				`apps/web/templates/cm.yaml:4:3: ConfigMap/web-config: /metadata/name: name "web-config" does not follow naming.pattern "{env}-{app}" (want "prod-web" or "prod-web-<suffix>") (conventions/naming)`,
+				`apps/web/templates/cm.yaml:5:3: ConfigMap/web-config: /metadata/labels: labels required by the generation config: wrong team="payments" (was "") (conventions/labels)`,
 			},
 			objects: 1,
 		},

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stackgen/aiden/validators/yamlpos"
 )
 
 // object is one Kubernetes object of a YAML file, kept as a node tree so
@@ -34,8 +36,14 @@ func (o *object) resource() string {
 	return o.kind + "/" + o.name
 }
 
-// line is where the object's document starts.
-func (o *object) line() int { return o.root.Line }
+// at is where the node a finding's pointer names is written in the file
+// as given: the value of a name, namespace or label, the key of a labels
+// or annotations mapping, and, for a field that is missing (or that a fix
+// added), the deepest one written (metadata for missing labels:).
+func (o *object) at(pointer string) yamlpos.Position {
+	pos, _ := yamlpos.Node(o.root, yamlpos.PointerSegments(pointer, ""))
+	return pos
+}
 
 // yamlFile is a parsed multi-document YAML file.
 type yamlFile struct {

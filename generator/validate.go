@@ -149,6 +149,12 @@ func checkApp(cfg *genconfig.Config, dir string, files []workspace.File, r valid
 			v.Env = out.env
 		}
 		one, k, e := conventions.CheckObjects(envFree(cfg, v), v, []workspace.File{out.File})
+		// Named after the folder built, without a line: a line of the build
+		// output is none of a file's, and the base's node a finding is about
+		// (a name the overlay should prefix) is not always where to fix it.
+		for i := range one {
+			one[i].Line, one[i].Column = 0, 0
+		}
 		fs, n, err = append(fs, one...), n+k, errors.Join(err, e)
 		if v.Env == "" {
 			fs = append(fs, noEnvironment())

@@ -92,9 +92,9 @@ func TestValidateConventions(t *testing.T) {
 			status: validators.CheckFailed,
 			detail: "7 objects of 1 app against .stackgen/generation-config.yaml: 23 errors",
 			want: []string{
-				`clusters/production/apps/shop/deployment.yaml:24: Deployment/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop" or "production-shop-<suffix>") (conventions/naming)`,
-				`clusters/production/apps/shop/service.yaml:1: Service/Shop_Web: /metadata/labels: labels required by the generation config: missing team="payments", app.kubernetes.io/part-of="shop", environment="production" (conventions/labels)`,
-				`clusters/production/apps/shop/deployment.yaml:24: Deployment/shop: /spec/template/metadata/annotations: annotations required by the generation config: missing owner="payments@acme.io" (conventions/annotations)`,
+				`clusters/production/apps/shop/deployment.yaml:27:9: Deployment/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop" or "production-shop-<suffix>") (conventions/naming)`,
+				`clusters/production/apps/shop/service.yaml:3:1: Service/Shop_Web: /metadata/labels: labels required by the generation config: missing team="payments", app.kubernetes.io/part-of="shop", environment="production" (conventions/labels)`,
+				`clusters/production/apps/shop/deployment.yaml:36:5: Deployment/shop: /spec/template/metadata/annotations: annotations required by the generation config: missing owner="payments@acme.io" (conventions/annotations)`,
 			},
 		},
 		{
@@ -122,7 +122,7 @@ func TestValidateConventions(t *testing.T) {
 			status: validators.CheckFailed,
 			detail: "8 objects of 1 app against .stackgen/generation-config.yaml: 8 errors",
 			want: []string{
-				`base/shop/overlays/production:1: Deployment/payments-production/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop"`,
+				`base/shop/overlays/production: Deployment/payments-production/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "production-shop"`,
 				`ServiceAccount/payments-staging/shop: /metadata/name: name "shop" does not follow naming.pattern "{env}-{app}" (want "staging-shop"`,
 			},
 		},

@@ -342,6 +342,7 @@ func FindingsFromProto(fs []*aidenv1.Finding) []validators.Finding {
 			Fixable:  f.GetFixable(),
 			Fixed:    f.GetFixed(),
 			Line:     int(f.GetLine()),
+			Column:   int(f.GetColumn()),
 		})
 	}
 	return out

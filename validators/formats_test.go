@@ -67,8 +67,9 @@ func TestValidateKustomize(t *testing.T) {
 			got = append(got, f)
 		}
 	}
-	if len(got) != 1 || got[0].File != "app/base/kustomization.yaml" || got[0].Severity != SeverityError {
-		t.Errorf("got kustomize findings %s, want one error at app/base/kustomization.yaml", findings(got))
+	// At the resources: entry of the missing file, line 3 column 5.
+	if len(got) != 1 || got[0].File != "app/base/kustomization.yaml" || got[0].Severity != SeverityError || got[0].Line != 3 || got[0].Column != 5 {
+		t.Errorf("got kustomize findings %s, want one error at app/base/kustomization.yaml:3:5", findings(got))
 	}
 }
 

@@ -305,7 +305,7 @@ func (v *Validator) buildKustomize(ctx context.Context, kfiles []workspace.File,
 				continue // a broken base is reported once, not per overlay
 			}
 			seen[p] = true
-			f := Finding{File: p.File, Rule: "kustomize", Severity: SeverityError, Message: p.Message}
+			f := Finding{File: p.File, Line: p.Line, Column: p.Column, Rule: "kustomize", Severity: SeverityError, Message: p.Message}
 			if p.Warning {
 				f.Severity = SeverityWarning
 			}

@@ -19,6 +19,7 @@ func TestSchemasCommand(t *testing.T) {
 		{[]string{"schemas", "list", "--json"}, exitOK, []string{`"name": "traefik"`, `"license": "MIT"`}},
 		{[]string{"schemas", "show", "clusterissuer"}, exitOK, []string{"cert-manager.io/v1 ClusterIssuer: cert-manager v1.21.2 (Apache-2.0), from github.com/cert-manager/cert-manager@v1.21.2 deploy/crds/*.yaml"}},
 		{[]string{"schemas", "show", "helm.toolkit.fluxcd.io/v2beta2/HelmRelease", "--json"}, exitOK, []string{`"Set": "flux-2.7-helm"`, `"version": "v1.4.0"`}},
+		{[]string{"schemas", "show", "serviceprofile"}, exitOK, []string{"linkerd.io/v1alpha2 ServiceProfile: Linkerd edge-26.8.3 (Apache-2.0), from https://github.com/linkerd/linkerd2 tag edge-26.8.3 (commit 19a0d90d5a4a): chart charts/linkerd-crds"}},
 		{[]string{"schemas", "show", "Deployment"}, exitOK, []string{"apps/v1 Deployment: Kubernetes v1.35.4"}},
 		{[]string{"schemas", "show", "NoSuchKind"}, exitUsage, []string{`no shipped schema for kind "NoSuchKind"`}},
 	} {

@@ -14,8 +14,10 @@ import (
 
 // TestValidateConventions runs validate in the example repository: what
 // generate wrote passes the conventions check, files that break the naming
-// and labels fail it with their file and line, in-process and through a
-// server, and --conventions=false turns the check off.
+// and labels fail it with their file, line and column (the name's value on
+// line 27, column 9; the metadata of an object without labels on line 31),
+// in-process and through a server, and --conventions=false turns the check
+// off.
 func TestValidateConventions(t *testing.T) {
 	repo := newRepo(t)
 	copyTree(t, "../../examples/gitops", repo)
@@ -41,8 +43,8 @@ func TestValidateConventions(t *testing.T) {
 	srv := httptest.NewServer(server.New(generator.New(generator.Options{}), server.Options{}))
 	defer srv.Close()
 	broken := []string{
-		"clusters/production/apps/shop/deployment.yaml:24: Deployment/shop: /metadata/name: name \"shop\" does not follow naming.pattern \"{env}-{app}\" (want \"production-shop\" or \"production-shop-<suffix>\") [conventions/naming]",
-		"clusters/production/apps/shop/service.yaml:29: PodDisruptionBudget/shop: /metadata/labels: labels required by the generation config: missing team=\"payments\", app.kubernetes.io/part-of=\"shop\", environment=\"production\" [conventions/labels]",
+		"clusters/production/apps/shop/deployment.yaml:27:9: Deployment/shop: /metadata/name: name \"shop\" does not follow naming.pattern \"{env}-{app}\" (want \"production-shop\" or \"production-shop-<suffix>\") [conventions/naming]",
+		"clusters/production/apps/shop/service.yaml:31:1: PodDisruptionBudget/shop: /metadata/labels: labels required by the generation config: missing team=\"payments\", app.kubernetes.io/part-of=\"shop\", environment=\"production\" [conventions/labels]",
 		"FAIL  conventions 7 objects of 1 app against .stackgen/generation-config.yaml: 23 errors",
 	}
 	for _, tc := range []struct {
@@ -55,7 +57,10 @@ func TestValidateConventions(t *testing.T) {
 		{name: "generated", args: []string{"validate", api}, code: exitOK, says: []string{"ok    conventions 5 objects of 1 app against .stackgen/generation-config.yaml: no errors"}},
 		{name: "broken", args: []string{"validate", shop}, code: exitFindings, says: broken},
 		{name: "broken, through a server", args: []string{"validate", "--server", srv.URL, shop}, code: exitFindings, says: broken},
-		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 9 objects of 2 apps", "deployment.yaml:24: Deployment/shop"}},
+		{name: "broken, as SARIF", args: []string{"validate", "--output", "sarif", filepath.Join(shop, "deployment.yaml")}, code: exitFindings,
+			says: []string{`"ruleId": "conventions/naming"`, `"startLine": 27,
+                  "startColumn": 9`}},
+		{name: "both", args: []string{"validate", api, filepath.Join(shop, "deployment.yaml")}, code: exitFindings, says: []string{"FAIL  conventions 9 objects of 2 apps", "deployment.yaml:27:9: Deployment/shop"}},
 		// Policy checks are on by default: the careless manifests' plaintext
 		// Secret is still an error with the conventions turned off.
 		{name: "turned off", args: []string{"validate", "--conventions=false", shop}, code: exitFindings, says: []string{"[secret-plaintext]"}, not: []string{"conventions"}},

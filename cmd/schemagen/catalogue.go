@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,6 +24,10 @@ type crdSet struct {
 	Module, Version string
 	// Globs are the CRD manifests inside the module, slash-separated.
 	Globs []string
+	// Chart, when set, is a Helm chart inside the module whose templates
+	// write the CRDs: it is rendered with its default values and Globs
+	// match its template paths (templates/policy/*.yaml).
+	Chart string
 	// Git is set when the Go module proxy refuses the module: the files
 	// come from a checkout of the release tag (-module-dir), and Git
 	// names the repository and the tag.
@@ -61,6 +67,11 @@ var catalogue = []crdSet{
 	{Name: "opentelemetry-operator", Project: "OpenTelemetry Operator", Module: "github.com/open-telemetry/opentelemetry-operator", Version: "v0.140.0", Globs: []string{"config/crd/bases/*.yaml"}},
 	{Name: "keda", Project: "KEDA", Module: "github.com/kedacore/keda/v2", Version: "v2.21.0", Globs: []string{"config/crd/bases/*.yaml"}},
 	{Name: "istio", Project: "Istio", Module: "istio.io/api", Version: "v1.32.0", Globs: []string{"kubernetes/customresourcedefinitions.gen.yaml"}},
+	// Linkerd's open-source releases are edge releases since stable-2.14.10
+	// (February 2024); its Go module is served only at v0.5.0, and its CRDs
+	// are the templates of the linkerd-crds chart (the Gateway API routes it
+	// can also install are off by default and come from gateway-api).
+	{Name: "linkerd", Project: "Linkerd", Module: "github.com/linkerd/linkerd2", Version: "edge-26.8.3", Chart: "charts/linkerd-crds", Globs: []string{"templates/*.yaml", "templates/policy/*.yaml", "templates/workload/*.yaml"}, Git: "https://github.com/linkerd/linkerd2 tag edge-26.8.3 (commit 19a0d90d5a4a)"},
 	{Name: "traefik", Project: "Traefik", Module: "github.com/traefik/traefik/v3", Version: "v3.7.13", Globs: []string{"docs/content/reference/dynamic-configuration/traefik.io_*.yaml"}},
 	{Name: "cilium", Project: "Cilium", Module: "github.com/cilium/cilium", Version: "v1.20.2", Globs: []string{"pkg/k8s/apis/cilium.io/client/crds/v2/*.yaml", "pkg/k8s/apis/cilium.io/client/crds/v2alpha1/*.yaml"}},
 	{Name: "karpenter", Project: "Karpenter", Module: "sigs.k8s.io/karpenter", Version: "v1.15.0", Globs: []string{"pkg/apis/crds/*.yaml"}},
@@ -118,23 +129,18 @@ func writeSet(s crdSet, out string, local map[string]string) error {
 	}
 	b := &bundle{Kinds: map[string]string{}, Definitions: map[string]any{},
 		Name: s.Name, Project: s.Project, Version: s.Version, License: license, Fallback: s.Fallback}
-	var files []string
-	for _, g := range s.Globs {
-		m, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(g)))
-		if err != nil || len(m) == 0 {
-			return fmt.Errorf("%s@%s: no file matches %s", s.Module, s.Version, g)
-		}
-		files = append(files, m...)
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
+	if s.Chart != "" {
+		rendered, err := renderChart(filepath.Join(dir, filepath.FromSlash(s.Chart)), s.Globs)
 		if err != nil {
-			return fmt.Errorf("read crd: %w", err)
+			return err
 		}
-		if err := addCRDs(b, raw); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Base(f), err)
+		for _, name := range slices.Sorted(maps.Keys(rendered)) {
+			if err := addCRDs(b, rendered[name]); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 		}
+	} else if err := addFiles(b, dir, s); err != nil {
+		return err
 	}
 	if len(b.Kinds) == 0 {
 		return fmt.Errorf("%s@%s: no CustomResourceDefinition with a schema in %s", s.Module, s.Version, strings.Join(s.Globs, ", "))
@@ -153,9 +159,13 @@ func writeSet(s crdSet, out string, local map[string]string) error {
 			}
 		}
 	}
-	b.Source = s.Module + "@" + s.Version + " " + strings.Join(s.Globs, " ")
+	globs := strings.Join(s.Globs, " ")
+	if s.Chart != "" {
+		globs = "chart " + s.Chart + " rendered with its default values: " + globs
+	}
+	b.Source = s.Module + "@" + s.Version + " " + globs
 	if s.Git != "" {
-		b.Source = s.Git + ": " + strings.Join(s.Globs, " ")
+		b.Source = s.Git + ": " + globs
 	}
 	data, err := encode(b)
 	if err != nil {
@@ -217,4 +227,27 @@ func primaryKinds(out string) (map[string]bool, error) {
 		}
 	}
 	return taken, nil
+}
+
+// addFiles adds the CRDs of the files in dir that s's globs match.
+func addFiles(b *bundle, dir string, s crdSet) error {
+	var files []string
+	for _, g := range s.Globs {
+		m, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(g)))
+		if err != nil || len(m) == 0 {
+			return fmt.Errorf("%s@%s: no file matches %s", s.Module, s.Version, g)
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("read crd: %w", err)
+		}
+		if err := addCRDs(b, raw); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(f), err)
+		}
+	}
+	return nil
 }

@@ -46,6 +46,11 @@ type Problem struct {
 	// Warning is set for what does not stop a build elsewhere, such as a
 	// remote resource that cannot be fetched offline.
 	Warning bool
+	// Line and Column (1-based) are where in File the entry the problem
+	// names is written: a missing resource's item of resources:, the
+	// patches: item whose target is not there (see place); 0 when the
+	// message names nothing the file holds.
+	Line, Column int
 }
 
 // Result is the outcome of building one kustomization folder.
@@ -71,6 +76,8 @@ type folder struct {
 	refs      []string // kustomization folders it includes (resources, components, bases)
 	remote    []string // resources that are URLs
 	escapes   []string // entries that lead above the repository root
+	content   []byte   // the kustomization file, to place problems in
+	read      func(p string) ([]byte, bool)
 }
 
 // Tree is the kustomization folders of a file set.
@@ -104,7 +111,7 @@ func Load(files, repo []workspace.File) *Tree {
 		if prev, ok := t.folders[dir]; ok && rank(prev.file) < rank(f.Path) {
 			continue
 		}
-		fo := &folder{dir: dir, file: f.Path, repo: i < len(t.files)-len(files)}
+		fo := &folder{dir: dir, file: f.Path, repo: i < len(t.files)-len(files), content: f.Content, read: t.read}
 		fo.parseErr = yaml.Unmarshal(f.Content, &fo.k)
 		t.folders[dir] = fo
 	}
@@ -462,8 +469,13 @@ func leadsOrLead(n int) string {
 	return "lead"
 }
 
+// problem is a problem of the kustomization, placed at the entry it names.
 func (fo *folder) problem(msg string, warning bool) []Problem {
-	return []Problem{{File: fo.file, Message: msg, Warning: warning}}
+	p := Problem{File: fo.file, Message: msg, Warning: warning}
+	if pos, ok := place(fo.content, fo.dir, msg, fo.read); ok {
+		p.Line, p.Column = pos.Line, pos.Column
+	}
+	return []Problem{p}
 }
 
 // clean removes the in-memory root from the paths in a kustomize error.

@@ -59,12 +59,17 @@ func TestBuildOverlays(t *testing.T) {
 	}
 }
 
+// TestBuildProblemsNameTheFile checks that a failed build names the
+// kustomization at fault and, where the problem names an entry of it,
+// the line and column of that entry.
 func TestBuildProblemsNameTheFile(t *testing.T) {
+	const api = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n"
 	tests := []struct {
-		name     string
-		files    map[string]string
-		wantFile string
-		wantMsg  string
+		name              string
+		files             map[string]string
+		wantFile          string
+		wantMsg           string
+		wantLine, wantCol int
 	}{
 		{
 			name: "missing resource",
@@ -75,17 +80,71 @@ func TestBuildProblemsNameTheFile(t *testing.T) {
 			},
 			wantFile: "a/base/kustomization.yaml",
 			wantMsg:  "service.yaml",
+			wantLine: 3, wantCol: 5,
 		},
 		{
 			name: "patch target not found",
 			files: map[string]string{
 				"a/base/kustomization.yaml":         "resources:\n  - deployment.yaml\n",
 				"a/base/deployment.yaml":            deployment,
-				"a/overlays/dev/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: p.yaml\n",
-				"a/overlays/dev/p.yaml":             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n",
+				"a/overlays/dev/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: replicas.yaml\n  - path: p.yaml\n",
+				"a/overlays/dev/replicas.yaml":      strings.Replace(api, "name: api", "name: web", 1),
+				"a/overlays/dev/p.yaml":             api,
 			},
 			wantFile: "a/overlays/dev/kustomization.yaml",
 			wantMsg:  "api",
+			wantLine: 5, wantCol: 5,
+		},
+		{
+			name: "strategic merge patch target not found",
+			files: map[string]string{
+				"a/kustomization.yaml": "resources:\n  - deployment.yaml\npatchesStrategicMerge:\n  - p.yaml\n",
+				"a/deployment.yaml":    deployment,
+				"a/p.yaml":             api,
+			},
+			wantFile: "a/kustomization.yaml",
+			wantMsg:  "api",
+			wantLine: 4, wantCol: 5,
+		},
+		{
+			name: "missing patch file",
+			files: map[string]string{
+				"a/kustomization.yaml": "resources:\n  - deployment.yaml\npatches:\n  - path: p.yaml\n  - path: nothere.yaml\n",
+				"a/deployment.yaml":    deployment,
+				"a/p.yaml":             strings.Replace(api, "name: api", "name: web", 1),
+			},
+			wantFile: "a/kustomization.yaml",
+			wantMsg:  "nothere.yaml",
+			wantLine: 5, wantCol: 5,
+		},
+		{
+			name: "JSON 6902 path not in the object",
+			files: map[string]string{
+				"a/kustomization.yaml": "resources:\n  - deployment.yaml\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: replace\n        path: /spec/nothing/x\n        value: 3\n",
+				"a/deployment.yaml":    deployment,
+			},
+			wantFile: "a/kustomization.yaml",
+			wantMsg:  "spec/nothing/x",
+			wantLine: 4, wantCol: 5,
+		},
+		{
+			name: "missing generator file",
+			files: map[string]string{
+				"a/kustomization.yaml": "configMapGenerator:\n  - name: settings\n    files:\n      - app.conf=conf.txt\n",
+			},
+			wantFile: "a/kustomization.yaml",
+			wantMsg:  "conf.txt",
+			wantLine: 2, wantCol: 5,
+		},
+		{
+			name: "missing component",
+			files: map[string]string{
+				"a/kustomization.yaml": "resources:\n  - deployment.yaml\ncomponents:\n  - ../comp\n",
+				"a/deployment.yaml":    deployment,
+			},
+			wantFile: "a/kustomization.yaml",
+			wantMsg:  "comp",
+			wantLine: 4, wantCol: 5,
 		},
 		{
 			name: "duplicate names",
@@ -96,6 +155,7 @@ func TestBuildProblemsNameTheFile(t *testing.T) {
 			},
 			wantFile: "a/kustomization.yaml",
 			wantMsg:  "web",
+			wantLine: 3, wantCol: 5,
 		},
 		{
 			name: "remote resource",
@@ -104,6 +164,17 @@ func TestBuildProblemsNameTheFile(t *testing.T) {
 			},
 			wantFile: "a/kustomization.yaml",
 			wantMsg:  "not fetched offline",
+			wantLine: 2, wantCol: 5,
+		},
+		{
+			name: "not YAML",
+			files: map[string]string{
+				"a/kustomization.yaml": "resources:\n  - one.yaml\n\t- two.yaml\n",
+			},
+			wantFile: "a/kustomization.yaml",
+			wantMsg:  "invalid kustomization",
+			wantLine: 3, wantCol: 1, // the line the YAML parser names
+
 		},
 	}
 	for _, tt := range tests {
@@ -116,6 +187,9 @@ func TestBuildProblemsNameTheFile(t *testing.T) {
 			p := res[0].Problems[0]
 			if p.File != tt.wantFile || !strings.Contains(p.Message, tt.wantMsg) {
 				t.Errorf("got %s: %s, want %s: ...%s...", p.File, p.Message, tt.wantFile, tt.wantMsg)
+			}
+			if p.Line != tt.wantLine || p.Column != tt.wantCol {
+				t.Errorf("got %s:%d:%d (%s), want line %d column %d", p.File, p.Line, p.Column, p.Message, tt.wantLine, tt.wantCol)
 			}
 			if strings.Contains(p.Message, "'/a") {
 				t.Errorf("message keeps the in-memory root: %s", p.Message)

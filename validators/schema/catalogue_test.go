@@ -41,6 +41,8 @@ func TestCatalogue(t *testing.T) {
 		"monitoring.coreos.com/v1/ServiceMonitor":               "prometheus-operator",
 		"kafka.strimzi.io/v1/Kafka":                             "strimzi",
 		"kafka.strimzi.io/v1beta2/Kafka":                        "strimzi-0", // Strimzi 1.0 moved to v1
+		"policy.linkerd.io/v1beta3/Server":                      "linkerd",
+		"linkerd.io/v1alpha2/ServiceProfile":                    "linkerd",
 		"apps/v1/Deployment":                                    "kubernetes",
 	} {
 		found, err := FindKind(kind)
@@ -88,5 +90,65 @@ spec:
 	if len(rs) != 2 || rs[0].Status != Valid || rs[1].Status != Invalid ||
 		!strings.Contains(rs[1].Errors[0].Message, "colour") || rs[1].Errors[0].Line != 17 {
 		t.Errorf("got %+v, want a valid v2beta2 HelmRelease and a v1beta2 HelmRepository invalid at line 17", rs)
+	}
+}
+
+// TestLinkerdKinds validates Linkerd objects against the set rendered from
+// the linkerd-crds chart, strictly: a Server and a ServiceProfile as
+// Linkerd's documentation writes them are valid, a Server with a selector
+// of the wrong type and a field Linkerd does not define is not.
+func TestLinkerdKinds(t *testing.T) {
+	v, err := New(Options{Strict: true, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := v.Validate(context.Background(), []workspace.File{{Path: "mesh.yaml", Content: []byte(`apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: web-http, namespace: emojivoto}
+spec:
+  podSelector:
+    matchLabels: {app: web-svc}
+  port: http
+  proxyProtocol: HTTP/1
+---
+apiVersion: linkerd.io/v1alpha2
+kind: ServiceProfile
+metadata: {name: web-svc.emojivoto.svc.cluster.local, namespace: emojivoto}
+spec:
+  routes:
+  - name: GET /api/list
+    condition: {method: GET, pathRegex: /api/list}
+    isRetryable: true
+  retryBudget: {retryRatio: 0.2, minRetriesPerSecond: 10, ttl: 10s}
+---
+apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: broken, namespace: emojivoto}
+spec:
+  podSelector:
+    matchLabels: web-svc
+  port: http
+  protocol: HTTP/1
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("got %d results, want 3", len(rs))
+	}
+	for i, want := range []Status{Valid, Valid, Invalid} {
+		if rs[i].Status != want {
+			t.Errorf("%s: got %s (%s %+v), want %s", rs[i].Resource(), rs[i].Status, rs[i].Message, rs[i].Errors, want)
+		}
+	}
+	var text []string
+	for _, e := range rs[2].Errors {
+		text = append(text, e.Path+" "+e.Message)
+	}
+	all := strings.Join(text, "; ")
+	for _, want := range []string{"/spec/podSelector/matchLabels", "protocol"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("broken Server: no error naming %s; got %s", want, all)
+		}
 	}
 }

@@ -195,3 +195,27 @@ func PointerSegments(pointer, message string) []string {
 	}
 	return segs
 }
+
+// Node returns where the node the segments lead to in obj is written: a
+// scalar's value (a name, a label's value: what a finding about it is
+// about), or the key of a mapping or sequence (labels:). Where a segment
+// is missing, or leads to a node added after parsing (which has no line),
+// it is the key of the deepest node written in the source; found says
+// whether every segment was.
+func Node(obj *yaml.Node, segs []string) (pos Position, found bool) {
+	n, at := obj, obj
+	if obj.Kind == yaml.MappingNode && len(obj.Content) > 0 {
+		at = obj.Content[0]
+	}
+	for _, s := range segs {
+		next, key := child(n, s)
+		if next == nil || key.Line == 0 {
+			return Position{Line: at.Line, Column: at.Column}, false
+		}
+		n, at = next, key
+	}
+	if n.Kind == yaml.ScalarNode && n.Line > 0 && n != at {
+		at = n
+	}
+	return Position{Line: at.Line, Column: at.Column}, true
+}

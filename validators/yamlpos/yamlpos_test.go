@@ -1,6 +1,10 @@
 package yamlpos
 
-import "testing"
+import (
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
 
 const stream = `# comment
 apiVersion: v1
@@ -62,6 +66,36 @@ func TestPointerSegments(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("segment %d: got %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestNode places a name at its value, a mapping at its key, a missing
+// field at the deepest node written, and a node added after parsing (no
+// line) at its parent.
+func TestNode(t *testing.T) {
+	docs := Documents([]byte(stream))
+	if len(docs) != 2 {
+		t.Fatalf("got %d documents, want 2", len(docs))
+	}
+	dep := docs[1].Node
+	added := &yaml.Node{Kind: yaml.ScalarNode, Value: "labels"}
+	meta := dep.Content[5]
+	meta.Content = append(meta.Content, added, &yaml.Node{Kind: yaml.MappingNode})
+	for _, tc := range []struct {
+		segs      []string
+		line, col int
+		wantFound bool
+	}{
+		{[]string{"metadata", "name"}, 12, 9, true},
+		{[]string{"spec", "template"}, 14, 3, true},
+		{[]string{"metadata", "namespace"}, 11, 1, false},
+		{[]string{"metadata", "labels", "app"}, 11, 1, false},
+		{[]string{"spec", "template", "spec", "containers", "1", "name"}, 19, 17, true},
+	} {
+		pos, found := Node(dep, tc.segs)
+		if pos.Line != tc.line || pos.Column != tc.col || found != tc.wantFound {
+			t.Errorf("%v: got %d:%d found %v, want %d:%d found %v", tc.segs, pos.Line, pos.Column, found, tc.line, tc.col, tc.wantFound)
 		}
 	}
 }
