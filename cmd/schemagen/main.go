@@ -38,6 +38,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/aiden/validators/schema"
 )
 
 func main() {
@@ -222,77 +224,9 @@ func build(raw []byte, version string) (*bundle, error) {
 		// A definition can be referenced from an optional field anywhere,
 		// so its own type admits null; validators/schema makes the root of
 		// a kind's schema non-null again.
-		b.Definitions[name] = convert(def, true)
+		b.Definitions[name] = schema.ConvertOpenAPI(def, true)
 	}
 	return b, nil
-}
-
-// convert rewrites one OpenAPI schema node into JSON Schema: descriptions
-// and most vendor extensions go, int-or-string becomes a oneOf, and types
-// admit null unless the node is a required property (openapi2jsonschema's
-// allow_null_optional_fields).
-func convert(node map[string]any, nullable bool) map[string]any {
-	if f, _ := node["format"].(string); f == "int-or-string" || node["x-kubernetes-int-or-string"] == true {
-		return map[string]any{"oneOf": []any{
-			map[string]any{"type": []any{"string", "null"}},
-			map[string]any{"type": []any{"integer", "null"}},
-		}}
-	}
-	out := make(map[string]any, len(node))
-	var required map[string]bool
-	if req, ok := node["required"].([]any); ok {
-		required = make(map[string]bool, len(req))
-		for _, r := range req {
-			if s, ok := r.(string); ok {
-				required[s] = true
-			}
-		}
-	}
-	for k, v := range node {
-		switch {
-		case k == "description", k == "x-kubernetes-group-version-kind":
-			continue
-		case strings.HasPrefix(k, "x-kubernetes-") && k != "x-kubernetes-preserve-unknown-fields":
-			continue
-		case k == "type":
-			if s, ok := v.(string); ok && nullable && s != "null" {
-				out[k] = []any{s, "null"}
-				continue
-			}
-			out[k] = v
-		case k == "properties":
-			props, _ := v.(map[string]any)
-			np := make(map[string]any, len(props))
-			for name, p := range props {
-				if pm, ok := p.(map[string]any); ok {
-					np[name] = convert(pm, !required[name])
-				} else {
-					np[name] = p
-				}
-			}
-			out[k] = np
-		case k == "items", k == "additionalProperties", k == "not":
-			if m, ok := v.(map[string]any); ok {
-				out[k] = convert(m, true)
-			} else {
-				out[k] = v
-			}
-		case k == "allOf", k == "anyOf", k == "oneOf":
-			list, _ := v.([]any)
-			nl := make([]any, len(list))
-			for i, s := range list {
-				if m, ok := s.(map[string]any); ok {
-					nl[i] = convert(m, nullable)
-				} else {
-					nl[i] = s
-				}
-			}
-			out[k] = nl
-		default:
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // encode writes the bundle as gzip-compressed JSON; the gzip header carries

@@ -23,7 +23,7 @@ import (
 // metadata, apiVersion and kind whatever the CRD says (the API server
 // accepts them on every object, so a CRD need not list them).
 func CRDDefinition(openAPIV3Schema map[string]any) map[string]any {
-	root := convertNode(openAPIV3Schema, true)
+	root := ConvertOpenAPI(openAPIV3Schema, true)
 	if props, ok := root["properties"].(map[string]any); ok {
 		props["metadata"] = map[string]any{"type": []any{"object", "null"}}
 		for _, k := range []string{"apiVersion", "kind"} {
@@ -35,9 +35,12 @@ func CRDDefinition(openAPIV3Schema map[string]any) map[string]any {
 	return root
 }
 
-// convertNode rewrites one OpenAPI schema node into JSON Schema
-// (openapi2jsonschema's conversion with allow_null_optional_fields).
-func convertNode(node map[string]any, nullable bool) map[string]any {
+// ConvertOpenAPI rewrites one OpenAPI schema node into JSON Schema:
+// descriptions and most vendor extensions go, int-or-string becomes a
+// oneOf, and types admit null unless the node is a required property
+// (openapi2jsonschema's allow_null_optional_fields). cmd/schemagen uses it
+// for the embedded bundles, the validator for a repository's CRDs.
+func ConvertOpenAPI(node map[string]any, nullable bool) map[string]any {
 	if f, _ := node["format"].(string); f == "int-or-string" || node["x-kubernetes-int-or-string"] == true {
 		return map[string]any{"oneOf": []any{
 			map[string]any{"type": []any{"string", "null"}},
@@ -71,7 +74,7 @@ func convertNode(node map[string]any, nullable bool) map[string]any {
 			np := make(map[string]any, len(props))
 			for name, p := range props {
 				if pm, ok := p.(map[string]any); ok {
-					np[name] = convertNode(pm, !required[name])
+					np[name] = ConvertOpenAPI(pm, !required[name])
 				} else {
 					np[name] = p
 				}
@@ -79,7 +82,7 @@ func convertNode(node map[string]any, nullable bool) map[string]any {
 			out[k] = np
 		case k == "items", k == "additionalProperties", k == "not":
 			if m, ok := v.(map[string]any); ok {
-				out[k] = convertNode(m, true)
+				out[k] = ConvertOpenAPI(m, true)
 			} else {
 				out[k] = v
 			}
@@ -88,7 +91,7 @@ func convertNode(node map[string]any, nullable bool) map[string]any {
 			nl := make([]any, len(list))
 			for i, s := range list {
 				if m, ok := s.(map[string]any); ok {
-					nl[i] = convertNode(m, nullable)
+					nl[i] = ConvertOpenAPI(m, nullable)
 				} else {
 					nl[i] = s
 				}
