@@ -238,6 +238,12 @@ func TestGenerateNeverWritesWithoutWriteAccess(t *testing.T) {
 		jsonrpc.CodeInvalidParams, "invalid_argument", "never writes")
 }
 
+// finding is what the tests read of a finding on the wire.
+type finding struct {
+	File, Rule, Text string
+	Line, Column     int
+}
+
 func TestValidate(t *testing.T) {
 	repo := exampleRepo(t)
 	cs := connect(t, local(repo), nil)
@@ -245,7 +251,7 @@ func TestValidate(t *testing.T) {
 		Checked  int
 		Valid    bool
 		Failed   bool
-		Findings []struct{ File, Rule, Text string }
+		Findings []finding
 	}
 	call(t, cs, "validate", map[string]any{"paths": []string{"base/podinfo"}}, &out)
 	if out.Checked == 0 {
@@ -259,8 +265,9 @@ func TestValidate(t *testing.T) {
 
 	bad := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: three\n"
 	call(t, cs, "validate", map[string]any{"files": []map[string]string{{"path": "apps/web/deploy.yaml", "content": bad}}, "policy_check": false}, &out)
-	if out.Valid || !out.Failed || !slices.ContainsFunc(out.Findings, func(f struct{ File, Rule, Text string }) bool {
-		return f.Rule == "schema" && strings.Contains(f.Text, "apps/web/deploy.yaml") && strings.HasSuffix(f.Text, "[schema]")
+	// replicas is on line 6; the finding carries its line and column.
+	if out.Valid || !out.Failed || !slices.ContainsFunc(out.Findings, func(f finding) bool {
+		return f.Rule == "schema" && f.Line == 6 && f.Column > 0 && strings.Contains(f.Text, "apps/web/deploy.yaml:6:") && strings.HasSuffix(f.Text, "[schema]")
 	}) {
 		t.Errorf("validate of a bad Deployment: %+v", out)
 	}

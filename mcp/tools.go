@@ -28,6 +28,7 @@ type File struct {
 type Finding struct {
 	File     string `json:"file,omitempty" jsonschema:"file the finding is about"`
 	Line     int    `json:"line,omitempty" jsonschema:"1-based line in file, or absent"`
+	Column   int    `json:"column,omitempty" jsonschema:"1-based column in that line of the node the finding is about, or absent"`
 	Resource string `json:"resource,omitempty" jsonschema:"Kubernetes object, Kind/namespace/name"`
 	Path     string `json:"path,omitempty" jsonschema:"JSON path inside the object"`
 	Rule     string `json:"rule" jsonschema:"rule id; explain_finding explains it"`
@@ -381,7 +382,7 @@ func files(fs []workspace.File) []File {
 func findings(fs []validators.Finding) []Finding {
 	out := make([]Finding, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, Finding{File: f.File, Line: f.Line, Resource: f.Resource, Path: f.Path, Rule: f.Rule,
+		out = append(out, Finding{File: f.File, Line: f.Line, Column: f.Column, Resource: f.Resource, Path: f.Path, Rule: f.Rule,
 			Severity: f.Severity.String(), Message: f.Message, Fixable: f.Fixable, Fixed: f.Fixed, Text: action.FindingLine(f)})
 	}
 	return out

@@ -2,13 +2,8 @@ package server_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,31 +16,6 @@ import (
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/server"
 )
-
-// tokens writes a token file that gives each subject its roles, with the
-// token "SUBJECT-token", and returns its authenticator.
-func tokens(t *testing.T, grants map[string][]auth.Role) *auth.TokenFile {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("tokens:\n")
-	for subject, roles := range grants {
-		d := sha256.Sum256([]byte(subject + "-token"))
-		var names []string
-		for _, r := range roles {
-			names = append(names, string(r))
-		}
-		fmt.Fprintf(&b, "  - subject: %s\n    sha256: %s\n    roles: [%s]\n", subject, hex.EncodeToString(d[:]), strings.Join(names, ", "))
-	}
-	path := filepath.Join(t.TempDir(), "tokens.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tf, err := auth.NewTokenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tf
-}
 
 // bearer returns a client like c that sends token on every request.
 func bearer(c *http.Client, token string) *http.Client {
@@ -209,7 +179,7 @@ func TestOIDC(t *testing.T) {
 // TestRoles: each RPC needs its role; a refusal says nothing more.
 func TestRoles(t *testing.T) {
 	st := openStore(t)
-	srv := newRecordingServer(t, st, server.Options{Auth: tokens(t, map[string][]auth.Role{
+	srv := newRecordingServer(t, st, server.Options{Auth: authtest.TokenFile(t, map[string][]auth.Role{
 		"validator": {auth.RoleValidate},
 		"writer":    {auth.RoleGenerate},
 	})})

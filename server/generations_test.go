@@ -22,6 +22,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/stackgen/aiden/auth"
+	"github.com/stackgen/aiden/auth/authtest"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
@@ -65,7 +66,7 @@ func newRecordingServer(t *testing.T, st *store.Store, opts server.Options) *htt
 
 func TestGenerationRecord(t *testing.T) {
 	st := openStore(t)
-	srv := newRecordingServer(t, st, server.Options{Auth: tokens(t, map[string][]auth.Role{"alice": auth.DefaultRoles})})
+	srv := newRecordingServer(t, st, server.Options{Auth: authtest.TokenFile(t, map[string][]auth.Role{"alice": auth.DefaultRoles})})
 	alice := bearer(srv.Client(), "alice-token")
 	ws := []*aidenv1.File{{Path: workspace.ConfigPath, Content: []byte("version: 1\nteam: payments\n")}}
 	for _, p := range protocols {

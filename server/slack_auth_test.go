@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/stackgen/aiden/auth"
+	"github.com/stackgen/aiden/auth/authtest"
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
@@ -28,7 +29,7 @@ func TestSlackUsers(t *testing.T) {
 	t.Cleanup(srv.Close)
 	srv.Config.Handler = server.New(generator.New(generator.Options{}), server.Options{
 		Store: st,
-		Auth:  tokens(t, map[string][]auth.Role{"alice": auth.DefaultRoles}),
+		Auth:  authtest.TokenFile(t, map[string][]auth.Role{"alice": auth.DefaultRoles}),
 		Slack: server.SlackOptions{SigningSecret: signingSecret, Repo: t.TempDir(), PublicURL: srv.URL, Users: map[string]string{"T1/U1": "alice"}, ResponseBases: []string{respURL}},
 	})
 	send := func(user, text string) string {

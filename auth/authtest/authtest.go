@@ -5,14 +5,22 @@ package authtest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/stackgen/aiden/auth"
 )
 
 // Issuer is an OIDC issuer served by an httptest server.
@@ -83,4 +91,29 @@ func (i *Issuer) Token(t testing.TB, subject, audience string, extra map[string]
 		t.Fatalf("sign token: %v", err)
 	}
 	return tok
+}
+
+// TokenFile writes a token file that gives each subject its roles, with
+// the token "SUBJECT-token", and returns its authenticator.
+func TokenFile(t testing.TB, grants map[string][]auth.Role) *auth.TokenFile {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("tokens:\n")
+	for subject, roles := range grants {
+		d := sha256.Sum256([]byte(subject + "-token"))
+		var names []string
+		for _, r := range roles {
+			names = append(names, string(r))
+		}
+		fmt.Fprintf(&b, "  - subject: %s\n    sha256: %s\n    roles: [%s]\n", subject, hex.EncodeToString(d[:]), strings.Join(names, ", "))
+	}
+	path := filepath.Join(t.TempDir(), "tokens.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tf, err := auth.NewTokenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tf
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +16,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/stackgen/aiden/auth"
+	"github.com/stackgen/aiden/auth/authtest"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
@@ -82,31 +80,6 @@ func TestMCPCommand(t *testing.T) {
 	}
 }
 
-// tokenFile writes a token file giving each subject its roles, with the
-// token "SUBJECT-token".
-func tokenFile(t *testing.T, grants map[string][]auth.Role) *auth.TokenFile {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("tokens:\n")
-	for subject, roles := range grants {
-		d := sha256.Sum256([]byte(subject + "-token"))
-		var names []string
-		for _, r := range roles {
-			names = append(names, string(r))
-		}
-		fmt.Fprintf(&b, "  - subject: %s\n    sha256: %s\n    roles: [%s]\n", subject, hex.EncodeToString(d[:]), strings.Join(names, ", "))
-	}
-	path := filepath.Join(t.TempDir(), "tokens.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tf, err := auth.NewTokenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tf
-}
-
 type withToken struct {
 	token string
 	next  http.RoundTripper
@@ -130,7 +103,7 @@ func TestMCPOverHTTP(t *testing.T) {
 	defer st.Close()
 	repo := exampleRepo(t)
 	h := server.New(generator.New(generator.Options{}), server.Options{Store: st,
-		Auth: tokenFile(t, map[string][]auth.Role{"dev": {auth.RoleGenerate, auth.RoleValidate}, "ci": {auth.RoleValidate}, "reader": {auth.RoleReadOwn}})})
+		Auth: authtest.TokenFile(t, map[string][]auth.Role{"dev": {auth.RoleGenerate, auth.RoleValidate}, "ci": {auth.RoleValidate}, "reader": {auth.RoleReadOwn}})})
 	mountMCP(h, repo)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
