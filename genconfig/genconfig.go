@@ -77,6 +77,8 @@ type Config struct {
 	// Policy is the policy: section, kept as raw YAML for the policy engine
 	// (nil when absent).
 	Policy *yaml.Node
+	// Review is the review: section (genconfig/review.go).
+	Review Review
 }
 
 // Naming is the naming rule.
