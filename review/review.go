@@ -38,7 +38,7 @@ type Options struct {
 	// Engine runs the checks.
 	Engine Engine
 	// Dir is a folder in the repository's git work tree; default the
-	// current folder.
+	// folder of the first path, else the current folder.
 	Dir string
 	// Base is the git revision to compare with; empty means the merge
 	// base of HEAD with the default branch.
@@ -104,6 +104,13 @@ type side struct {
 // Run reviews the work tree against the base.
 func Run(ctx context.Context, opts Options) (*Review, error) {
 	dir := opts.Dir
+	if dir == "" && len(opts.Paths) > 0 {
+		// The repository is the one that holds the paths.
+		dir = opts.Paths[0]
+		if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+	}
 	if dir == "" {
 		dir = "."
 	}
@@ -163,7 +170,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Environment < out.Units[j].Environment })
 	out.Findings = diffFindings(base.findings, head.findings)
-	out.Risks = risks(base, head)
+	out.Risks = withoutRepeats(risks(base, head), out.Findings.New)
 	prices := genconfig.DefaultPrices
 	var budgets []genconfig.Budget
 	if head.config != nil {
@@ -258,4 +265,23 @@ func load(ctx context.Context, opts Options, dir string, rels []string, isBase b
 		}
 	}
 	return s, nil
+}
+
+// withoutRepeats drops the unpinned-image risks the policy check's
+// image-tag rule already reports as new, so one problem is said once.
+func withoutRepeats(risks, found []validators.Finding) []validators.Finding {
+	said := map[[2]string]bool{}
+	for _, f := range found {
+		if f.Rule == "image-tag" {
+			said[[2]string{f.Resource, f.Path}] = true
+		}
+	}
+	out := []validators.Finding{}
+	for _, r := range risks {
+		if r.Rule == RuleUnpinned && said[[2]string{r.Resource, r.Path}] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -18,6 +18,8 @@ import (
 type testRepo struct {
 	t   *testing.T
 	dir string
+	// noPolicy turns the policy check off.
+	noPolicy bool
 }
 
 func newRepo(t *testing.T) *testRepo {
@@ -112,7 +114,7 @@ func (r *testRepo) review(base string, paths ...string) *Review {
 		Dir:    r.dir,
 		Base:   base,
 		Paths:  paths,
-		Check:  generator.Check{PolicyCheck: true},
+		Check:  generator.Check{PolicyCheck: !r.noPolicy},
 	})
 	if err != nil {
 		r.t.Fatal(err)
