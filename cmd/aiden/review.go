@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +24,7 @@ type reviewFlags struct {
 	conventions bool
 	k8sVersion  string
 	schemaLocs  []string
+	writes      []string
 }
 
 func newReviewCmd(stdout io.Writer) *cobra.Command {
@@ -45,7 +48,8 @@ or CRD, a chart's major version bump. The exit code is 1 when new findings,
 risks or exceeded budgets at or above --fail-on remain.`,
 		Example: `  aiden review --base origin/main
   aiden review --base main examples/gitops --format comment > comment.md
-  aiden review --format sarif --fail-on warning > review.sarif`,
+  aiden review --format sarif --fail-on warning > review.sarif
+  aiden review --write comment=comment.md --write sarif=review.sarif`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReview(cmd.Context(), f, args, stdout)
 		},
@@ -58,15 +62,18 @@ risks or exceeded budgets at or above --fail-on remain.`,
 	fl.BoolVar(&f.conventions, "conventions", true, "check against the conventions of the .stackgen/generation-config.yaml at or above the paths")
 	fl.BoolVar(&f.allKyverno, "all-kyverno", false, "with --policy-check, apply every Kyverno policy in policies/, not only those annotated stackgen.io/ai-enforce: \"true\"")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
+	fl.StringArrayVar(&f.writes, "write", nil, "also write the review in FORMAT to FILE, as FORMAT=FILE (repeatable): one run for the CI's comment, SARIF and summary")
 	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
 	return cmd
 }
 
 func runReview(ctx context.Context, f reviewFlags, paths []string, stdout io.Writer) error {
-	switch f.format {
-	case "markdown", "comment", "sarif", "junit", "json":
-	default:
+	if !reviewFormat(f.format) {
 		return usageErr("--format %q: want markdown, comment, sarif, junit or json", f.format)
+	}
+	writes, err := parseWrites(f.writes)
+	if err != nil {
+		return err
 	}
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {
@@ -87,18 +94,70 @@ func runReview(ctx context.Context, f reviewFlags, paths []string, stdout io.Wri
 	if err != nil {
 		return usageErr("review: %w", err)
 	}
+	for _, w := range writes {
+		if err := writeReviewFile(w.path, w.format, r, failOn); err != nil {
+			return err
+		}
+	}
+	if err := writeReview(stdout, f.format, r, failOn); err != nil {
+		return err
+	}
+	return findingsExit(r.Gate(), failOn)
+}
+
+// reviewWrite is one --write FORMAT=FILE.
+type reviewWrite struct{ format, path string }
+
+func parseWrites(ws []string) ([]reviewWrite, error) {
+	var out []reviewWrite
+	for _, w := range ws {
+		format, file, ok := strings.Cut(w, "=")
+		if !ok || file == "" || !reviewFormat(format) {
+			return nil, usageErr("--write %q: want FORMAT=FILE, FORMAT one of markdown, comment, sarif, junit, json", w)
+		}
+		out = append(out, reviewWrite{format, file})
+	}
+	return out, nil
+}
+
+func reviewFormat(f string) bool {
+	switch f {
+	case "markdown", "comment", "sarif", "junit", "json":
+		return true
+	}
+	return false
+}
+
+func writeReviewFile(path, format string, r *review.Review, failOn validators.Severity) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--write %s: %w", format, err)
+	}
+	err = writeReview(out, format, r, failOn)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--write %s=%s: %w", format, path, err)
+	}
+	return nil
+}
+
+// writeReview writes the review in one format. SARIF holds what the gate
+// reads (new findings, risks, budgets); JUnit has a suite for the new
+// findings and one for risks and budgets.
+func writeReview(w io.Writer, format string, r *review.Review, failOn validators.Severity) error {
 	gate := r.Gate()
-	switch f.format {
+	switch format {
 	case "json":
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(r); err != nil {
 			return fmt.Errorf("encode the review: %w", err)
 		}
+		return nil
 	case "sarif":
-		if err := writeSARIF(stdout, gate); err != nil {
-			return err
-		}
+		return writeSARIF(w, gate)
 	case "junit":
 		checks := []validators.Check{
 			reviewCheck("findings", len(r.Findings.New), fmt.Sprintf("%d new, %d fixed, %d already there", len(r.Findings.New), len(r.Findings.Fixed), r.Findings.Existing)),
@@ -113,15 +172,9 @@ func runReview(ctx context.Context, f reviewFlags, paths []string, stdout io.Wri
 		}
 		tagged = append(tagged, r.Risks...)
 		tagged = append(tagged, r.Budgets...)
-		if err := writeJUnit(stdout, checks, tagged, failOn); err != nil {
-			return err
-		}
-	default:
-		if err := review.Markdown(stdout, r, review.MarkdownOptions{Comment: f.format == "comment"}); err != nil {
-			return err
-		}
+		return writeJUnit(w, checks, tagged, failOn)
 	}
-	return findingsExit(gate, failOn)
+	return review.Markdown(w, r, review.MarkdownOptions{Comment: format == "comment"})
 }
 
 func reviewCheck(name string, n int, detail string) validators.Check {

@@ -59,9 +59,16 @@ func TestReviewFormats(t *testing.T) {
 		t.Errorf("terminal markdown carries the comment's marker or collapsed sections")
 	}
 
-	code, stdout, _ = aiden(t, "review", "--base", "main", "--format", "comment", "--fail-on", "none", repo)
+	written := filepath.Join(t.TempDir(), "review.json")
+	code, stdout, _ = aiden(t, "review", "--base", "main", "--format", "comment", "--fail-on", "none", "--write", "json="+written, repo)
 	if code != exitOK || !strings.HasPrefix(stdout, "<!-- aiden-review -->\n") || !strings.Contains(stdout, "<details><summary>`clusters/production/apps` (kustomize): 1 changed</summary>") {
 		t.Errorf("comment: exit %d\n%s", code, stdout)
+	}
+	if b, err := os.ReadFile(written); err != nil || !json.Valid(b) || !strings.Contains(string(b), `"baseCommit"`) {
+		t.Errorf("--write json=%s: %v\n%s", written, err, b)
+	}
+	if code, _, stderr := aiden(t, "review", "--write", "pdf=x.pdf", repo); code != exitUsage || !strings.Contains(stderr, `--write "pdf=x.pdf": want FORMAT=FILE`) {
+		t.Errorf("bad --write: exit %d, %s", code, stderr)
 	}
 
 	code, stdout, _ = aiden(t, "review", "--base", "main", "--format", "sarif", repo)
