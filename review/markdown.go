@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"strconv"
 	"strings"
@@ -146,7 +147,8 @@ func markdown(r *Review, comment bool, level int) string {
 				continue
 			}
 			if comment {
-				fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", summary)
+				// Markdown is not read inside <summary>: HTML there.
+				fmt.Fprintf(&b, "<details><summary><code>%s</code> (%s): %s</summary>\n\n", html.EscapeString(u.Path), u.Kind, counts(u.Objects))
 			} else {
 				fmt.Fprintf(&b, "%s\n\n", summary)
 			}

@@ -16,13 +16,13 @@ import (
 
 // testRepo is a real git repository made with the git CLI.
 type testRepo struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	// noPolicy turns the policy check off.
 	noPolicy bool
 }
 
-func newRepo(t *testing.T) *testRepo {
+func newRepo(t testing.TB) *testRepo {
 	t.Helper()
 	dir, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {

@@ -61,7 +61,7 @@ func TestReviewFormats(t *testing.T) {
 
 	written := filepath.Join(t.TempDir(), "review.json")
 	code, stdout, _ = aiden(t, "review", "--base", "main", "--format", "comment", "--fail-on", "none", "--write", "json="+written, repo)
-	if code != exitOK || !strings.HasPrefix(stdout, "<!-- aiden-review -->\n") || !strings.Contains(stdout, "<details><summary>`clusters/production/apps` (kustomize): 1 changed</summary>") {
+	if code != exitOK || !strings.HasPrefix(stdout, "<!-- aiden-review -->\n") || !strings.Contains(stdout, "<details><summary><code>clusters/production/apps</code> (kustomize): 1 changed</summary>") {
 		t.Errorf("comment: exit %d\n%s", code, stdout)
 	}
 	if b, err := os.ReadFile(written); err != nil || !json.Valid(b) || !strings.Contains(string(b), `"baseCommit"`) {
