@@ -107,8 +107,16 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if dir == "" && len(opts.Paths) > 0 {
 		// The repository is the one that holds the paths.
 		dir = opts.Paths[0]
-		if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-			dir = filepath.Dir(dir)
+		for {
+			fi, err := os.Stat(dir)
+			if err == nil && fi.IsDir() {
+				break
+			}
+			if parent := filepath.Dir(dir); parent != dir {
+				dir = parent // a file, or a folder the change deletes
+				continue
+			}
+			break
 		}
 	}
 	if dir == "" {
@@ -130,6 +138,13 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, rel := range rels {
+		if _, err := os.Stat(filepath.Join(r.top, filepath.FromSlash(rel))); err != nil {
+			if _, gerr := git(ctx, r.top, "cat-file", "-e", commit+":"+rel); gerr != nil && rel != "." {
+				return nil, fmt.Errorf("path %s is neither in the work tree nor at the base", rel)
+			}
+		}
+	}
 	tmp, err := os.MkdirTemp("", "aiden-review-base-")
 	if err != nil {
 		return nil, fmt.Errorf("materialize the base: %w", err)
@@ -143,11 +158,11 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err := os.WriteFile(filepath.Join(tmp, ".git"), nil, 0o644); err != nil {
 		return nil, fmt.Errorf("materialize the base: %w", err)
 	}
-	base, err := load(ctx, opts, tmp, rels, true)
+	base, err := load(ctx, opts, tmp, rels)
 	if err != nil {
 		return nil, fmt.Errorf("review the base %s: %w", name, err)
 	}
-	head, err := load(ctx, opts, r.top, rels, false)
+	head, err := load(ctx, opts, r.top, rels)
 	if err != nil {
 		return nil, fmt.Errorf("review the work tree: %w", err)
 	}
@@ -191,11 +206,13 @@ func scope(top string, paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
-		if err == nil {
-			abs, err = filepath.EvalSymlinks(abs)
-		}
 		if err != nil {
 			return nil, fmt.Errorf("path %s: %w", p, err)
+		}
+		if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = resolved
+		} else if resolved, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			abs = filepath.Join(resolved, filepath.Base(abs)) // deleted by the change
 		}
 		rel, err := filepath.Rel(top, abs)
 		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
@@ -206,15 +223,15 @@ func scope(top string, paths []string) ([]string, error) {
 	return out, nil
 }
 
-// load renders and checks the paths rels in the tree at dir. At the
-// base, a path the base does not hold is left out (the change adds it).
-func load(ctx context.Context, opts Options, dir string, rels []string, isBase bool) (*side, error) {
+// load renders and checks the paths rels in the tree at dir; a path the
+// tree does not hold is left out (the change adds or deletes it).
+func load(ctx context.Context, opts Options, dir string, rels []string) (*side, error) {
 	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}}
 	var paths []string
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) && isBase {
-			continue
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			continue // added or deleted by the change: absent on this side
 		}
 		paths = append(paths, p)
 	}

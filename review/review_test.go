@@ -58,13 +58,6 @@ func (r *testRepo) write(files map[string]string) {
 	}
 }
 
-func (r *testRepo) remove(p string) {
-	r.t.Helper()
-	if err := os.RemoveAll(filepath.Join(r.dir, filepath.FromSlash(p))); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
 // edit replaces old with new in the file at p, which must hold old.
 func (r *testRepo) edit(p, old, new string) {
 	r.t.Helper()
@@ -390,7 +383,9 @@ func TestReplicasInProductionCostDelta(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.write(map[string]string{cfg: string(c) + `
+	// The example's own review: key, replaced.
+	base, _, _ := strings.Cut(string(c), "\nreview:")
+	r.write(map[string]string{cfg: base + `
 review:
   prices: {cpu: 20, memory: 4, storage: 0.1, currency: "$"}
   budgets:
@@ -459,5 +454,22 @@ func TestSelectorChangeFlagged(t *testing.T) {
 	if f.Path != "/spec/selector" || f.Resource != "Deployment/release-name-web" || f.Severity != validators.SeverityError ||
 		f.File != "charts/web/templates/deployment.yaml" || f.Line != 9 {
 		t.Errorf("risk = %+v", f)
+	}
+}
+
+// A chart the change deletes, reviewed by its path: its objects are
+// removed; a path on neither side is an error naming it.
+func TestDeletedPath(t *testing.T) {
+	r := chartRepo(t)
+	if err := os.RemoveAll(filepath.Join(r.dir, "charts/web")); err != nil {
+		t.Fatal(err)
+	}
+	rev := r.review("HEAD", filepath.Join(r.dir, "charts/web"))
+	if len(rev.Units) != 1 || len(rev.Units[0].Objects) != 1 || rev.Units[0].Objects[0].Object != "Deployment/release-name-web" || rev.Units[0].Objects[0].Change != Removed {
+		t.Errorf("units = %+v", rev.Units)
+	}
+	_, err := Run(context.Background(), Options{Engine: generator.New(generator.Options{}), Dir: r.dir, Base: "HEAD", Paths: []string{filepath.Join(r.dir, "charts/none")}})
+	if err == nil || !strings.Contains(err.Error(), "path charts/none is neither in the work tree nor at the base") {
+		t.Errorf("missing path: %v", err)
 	}
 }
