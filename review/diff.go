@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/aiden/secrets"
 )
 
 // Object changes.
@@ -84,7 +86,8 @@ func diffUnit(base, head map[string]*object) []ObjectChange {
 }
 
 // diffFields lists the leaves that differ between two versions of an
-// object, a Secret's data and stringData values hidden.
+// object, a Secret's data and stringData values hidden, and any value
+// that looks like a credential (secrets.Spans) on either side.
 func diffFields(b, h *object) []FieldChange {
 	bf, hf := map[string]string{}, map[string]string{}
 	flatten("", b.body, bf)
@@ -104,7 +107,8 @@ func diffFields(b, h *object) []FieldChange {
 		if inB && inH && before == after {
 			continue
 		}
-		if secret && (strings.HasPrefix(k, "/data/") || strings.HasPrefix(k, "/stringData/")) {
+		if secret && (strings.HasPrefix(k, "/data/") || strings.HasPrefix(k, "/stringData/")) ||
+			credential(b.body, k, before) || credential(h.body, k, after) {
 			if inB {
 				before = Hidden
 			}
@@ -170,4 +174,43 @@ func scalar(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// credential reports whether the JSON value v at pointer p of body looks
+// like a credential, read as the assignment a person would write: the
+// field's key, or for an env entry's value the variable's name, then v.
+func credential(body map[string]any, p, v string) bool {
+	s, err := strconv.Unquote(v)
+	if err != nil || s == "" {
+		return false // not a string: numbers and booleans are no secrets
+	}
+	segs := strings.Split(p, "/")
+	key := segs[len(segs)-1]
+	if key == "value" && len(segs) >= 3 && segs[len(segs)-3] == "env" {
+		if item, ok := at(body, segs[:len(segs)-1]).(map[string]any); ok && str(item, "name") != "" {
+			key = str(item, "name")
+		}
+	}
+	line, _ := json.Marshal(s)
+	return len(secrets.Spans([]byte(key+": "+string(line)+"\n"))) > 0
+}
+
+// at returns the value at the pointer segments (the first empty).
+func at(v any, segs []string) any {
+	for _, seg := range segs[1:] {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		switch t := v.(type) {
+		case map[string]any:
+			v = t[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(t) {
+				return nil
+			}
+			v = t[i]
+		default:
+			return nil
+		}
+	}
+	return v
 }

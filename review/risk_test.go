@@ -200,3 +200,26 @@ func TestCommentFitsLimit(t *testing.T) {
 		t.Errorf("comment does not say what it left out:\n%s", c[:2000])
 	}
 }
+
+// A value that looks like a credential is hidden wherever it is: an env
+// variable's value in a Deployment, read with the variable's name.
+func TestCredentialHiddenInDiff(t *testing.T) {
+	r := newRepo(t)
+	r.noPolicy = true
+	dep := riskDeployment + "          env:\n            - name: DB_PASSWORD\n              value: s3cr3t-Old-value-1\n            - name: LOG_LEVEL\n              value: info\n"
+	r.write(map[string]string{"apps/shop/deployment.yaml": dep})
+	r.commit("base")
+	dep = strings.Replace(dep, "s3cr3t-Old-value-1", "n3w-Secret-value-2", 1)
+	r.write(map[string]string{"apps/shop/deployment.yaml": strings.Replace(dep, "value: info", "value: debug", 1)})
+	rev := r.review("main")
+	if len(rev.Units) != 1 || len(rev.Units[0].Objects) != 1 {
+		t.Fatalf("units = %+v", rev.Units)
+	}
+	o := rev.Units[0].Objects[0]
+	if f := fieldOf(t, o, "/spec/template/spec/containers/0/env/0/value"); f.Before != Hidden || f.After != Hidden {
+		t.Errorf("password field = %+v, want hidden", f)
+	}
+	if f := fieldOf(t, o, "/spec/template/spec/containers/0/env/1/value"); f.Before != `"info"` || f.After != `"debug"` {
+		t.Errorf("log level field = %+v, want shown", f)
+	}
+}
