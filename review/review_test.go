@@ -473,3 +473,108 @@ func TestDeletedPath(t *testing.T) {
 		t.Errorf("missing path: %v", err)
 	}
 }
+
+// A change to a Component reaches the overlays that use it, and only
+// those: production's, not staging's.
+func TestComponentReachesItsOverlays(t *testing.T) {
+	r := newRepo(t)
+	r.copyTree("../examples/gitops")
+	r.commit("base")
+	r.edit("components/monitoring/kustomization.yaml", `prometheus.io/scrape: "true"`, `prometheus.io/scrape: "true"
+              prometheus.io/port: "9898"`)
+	rev := r.review("main")
+	if len(rev.Units) != 1 || rev.Units[0].Path != "clusters/production/apps" {
+		t.Fatalf("units = %+v, want production's apps alone", rev.Units)
+	}
+	o := rev.Units[0].Objects[0]
+	if f := fieldOf(t, o, "/spec/template/metadata/annotations/prometheus.io~1port"); f.Before != "" || f.After != `"9898"` || len(o.Fields) != 1 {
+		t.Errorf("fields = %+v", o.Fields)
+	}
+}
+
+const statefulSet = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: shop
+  labels: {app.kubernetes.io/name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+        - name: db
+          image: example.com/db:16.4
+          resources:
+            requests: {cpu: "1", memory: 2Gi}
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources:
+          requests: {storage: 10Gi}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: backups
+  namespace: shop
+  labels: {app.kubernetes.io/name: db}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests: {storage: 50Gi}
+`
+
+const autoscaler = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: db
+  namespace: shop
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}
+  minReplicas: 2
+  maxReplicas: 5
+`
+
+// Storage counts claims and claim templates times replicas; an added
+// autoscaler raises the maximum replicas and the cost at the maximum,
+// not the cost at the replicas set.
+func TestStorageAndAutoscalerCapacity(t *testing.T) {
+	r := newRepo(t)
+	r.noPolicy = true
+	r.write(map[string]string{"clusters/prod/db/db.yaml": statefulSet})
+	r.commit("base")
+	r.write(map[string]string{"clusters/prod/db/hpa.yaml": autoscaler})
+	rev := r.review("main")
+	if len(rev.Capacity) != 1 {
+		t.Fatalf("capacity = %+v", rev.Capacity)
+	}
+	c := rev.Capacity[0]
+	if c.Environment != "clusters/prod" || c.App != "db" {
+		t.Errorf("capacity of %s/%s", c.Environment, c.App)
+	}
+	// 2 replicas of 1 core and 2 GiB; 2×10 GiB of claims and 50 GiB.
+	// Default prices: 2×(23+2×3) + 70×0.10 = 65; at 5 replicas
+	// 5×29 + (70+30)×0.10 = 155.
+	want := Capacity{CPU: 2, Memory: 4, Storage: 70, Replicas: 2, MaxReplicas: 2, Monthly: 65, MonthlyMax: 65}
+	if c.Before != want {
+		t.Errorf("before = %+v, want %+v", c.Before, want)
+	}
+	want.MaxReplicas, want.MonthlyMax = 5, 155
+	if c.After != want {
+		t.Errorf("after = %+v, want %+v", c.After, want)
+	}
+	var md strings.Builder
+	if err := Markdown(&md, rev, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| clusters/prod | db | 2 (max 2 → 5) | 2 | 4 | 70 | $65.00 | $65.00 → $155.00 (+$90.00) |") {
+		t.Errorf("markdown lacks the row:\n%s", md.String())
+	}
+}
