@@ -21,14 +21,14 @@ type Review struct {
 // Prices are monthly unit prices of requested capacity.
 type Prices struct {
 	// CPU is the price of one requested CPU core for a month.
-	CPU float64
+	CPU float64 `json:"cpu"`
 	// Memory is the price of one requested GiB of memory for a month.
-	Memory float64
+	Memory float64 `json:"memory"`
 	// Storage is the price of one requested GiB of persistent storage
 	// for a month.
-	Storage float64
+	Storage float64 `json:"storage"`
 	// Currency is the symbol or code shown with amounts ("$", "EUR").
-	Currency string
+	Currency string `json:"currency"`
 }
 
 // DefaultPrices are the prices used when the config sets none: roughly
