@@ -58,8 +58,9 @@ type Review struct {
 	Base string `json:"base"`
 	// BaseCommit is the commit the base resolved to.
 	BaseCommit string `json:"baseCommit"`
-	// ChangedFiles are the files that differ between the base and the
-	// work tree, relative to the repository's top.
+	// ChangedFiles are the files under the paths reviewed that differ
+	// between the base and the work tree, relative to the repository's
+	// top.
 	ChangedFiles []string `json:"changedFiles"`
 	// Units are the units whose rendered objects differ, sorted by
 	// environment and path.
@@ -158,18 +159,24 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err := os.WriteFile(filepath.Join(tmp, ".git"), nil, 0o644); err != nil {
 		return nil, fmt.Errorf("materialize the base: %w", err)
 	}
-	base, err := load(ctx, opts, tmp, rels)
-	if err != nil {
-		return nil, fmt.Errorf("review the base %s: %w", name, err)
+	// Both sides render and check at once: the engine is safe for
+	// concurrent use, and the trees are apart.
+	var base *side
+	var baseErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		base, baseErr = load(ctx, opts, tmp, rels)
+	}()
+	head, headErr := load(ctx, opts, r.top, rels)
+	<-done
+	if baseErr != nil {
+		return nil, fmt.Errorf("review the base %s: %w", name, baseErr)
 	}
-	head, err := load(ctx, opts, r.top, rels)
-	if err != nil {
-		return nil, fmt.Errorf("review the work tree: %w", err)
+	if headErr != nil {
+		return nil, fmt.Errorf("review the work tree: %w", headErr)
 	}
-	out := &Review{Base: name, BaseCommit: commit, ChangedFiles: changed, Checks: head.checks}
-	if out.ChangedFiles == nil {
-		out.ChangedFiles = []string{}
-	}
+	out := &Review{Base: name, BaseCommit: commit, ChangedFiles: inScope(changed, rels), Checks: head.checks}
 	all := map[unitKey]bool{}
 	for k := range base.units {
 		all[k] = true
@@ -299,6 +306,20 @@ func withoutRepeats(risks, found []validators.Finding) []validators.Finding {
 			continue
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// inScope keeps the files under the paths reviewed.
+func inScope(files, rels []string) []string {
+	out := []string{}
+	for _, f := range files {
+		for _, rel := range rels {
+			if workspace.Within(rel, f) {
+				out = append(out, f)
+				break
+			}
+		}
 	}
 	return out
 }

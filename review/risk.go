@@ -77,7 +77,10 @@ func objectRisks(k unitKey, b, h *object) []validators.Finding {
 	var out []validators.Finding
 	if h == nil {
 		removed := func(rule string, sev validators.Severity, msg string) {
-			out = append(out, validators.Finding{File: k.path, Resource: b.id, Rule: rule, Severity: sev, Message: msg})
+			// The file that declared it at the base; its line there
+			// says nothing of the head.
+			file, _, _ := b.locate("")
+			out = append(out, validators.Finding{File: file, Resource: b.id, Rule: rule, Severity: sev, Message: msg})
 		}
 		switch b.kind {
 		case "PodDisruptionBudget":

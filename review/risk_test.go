@@ -130,8 +130,8 @@ func TestRisks(t *testing.T) {
 			t.Errorf("%s: %v, want one about %s", rule, got, resource)
 			continue
 		}
-		if got[0].File == "" {
-			t.Errorf("%s: no file", rule)
+		if want := "apps/shop/objects.yaml"; got[0].File != want && (resource != "Deployment/shop/api" || got[0].File != "apps/shop/deployment.yaml") {
+			t.Errorf("%s: file %q, want the one that declared it", rule, got[0].File)
 		}
 	}
 	if len(rev.Risks) != 7 {
