@@ -25,10 +25,16 @@ type UnitDiff struct {
 	// Environment is the environment folder the unit lies in
 	// (clusters/production).
 	Environment string `json:"environment"`
-	// Kind is chart, kustomize or manifests.
+	// Kind is chart, kustomize, manifests or helmrelease.
 	Kind string `json:"kind"`
-	// Path is the unit's folder, relative to the repository's top.
+	// Path is the unit's folder, relative to the repository's top; for a
+	// helmrelease unit, the folder of the unit that holds the HelmRelease.
 	Path string `json:"path"`
+	// Release is the HelmRelease (Kind/namespace/name) of a helmrelease
+	// unit.
+	Release string `json:"release,omitempty"`
+	// Chart is the chart folder a helmrelease unit renders.
+	Chart string `json:"chart,omitempty"`
 	// Objects are the objects added, removed or changed, by id.
 	Objects []ObjectChange `json:"objects"`
 }

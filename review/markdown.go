@@ -142,13 +142,21 @@ func markdown(r *Review, comment bool, level int) string {
 				fmt.Fprintf(&b, "#### %s\n\n", env)
 			}
 			summary := fmt.Sprintf("`%s` (%s): %s", u.Path, u.Kind, counts(u.Objects))
+			if u.Release != "" {
+				summary = fmt.Sprintf("`%s` in `%s` (chart `%s`): %s", u.Release, u.Path, u.Chart, counts(u.Objects))
+			}
 			if level >= levelCounts {
 				fmt.Fprintf(&b, "- %s\n", summary)
 				continue
 			}
 			if comment {
 				// Markdown is not read inside <summary>: HTML there.
-				fmt.Fprintf(&b, "<details><summary><code>%s</code> (%s): %s</summary>\n\n", html.EscapeString(u.Path), u.Kind, counts(u.Objects))
+				if u.Release != "" {
+					fmt.Fprintf(&b, "<details><summary><code>%s</code> in <code>%s</code> (chart <code>%s</code>): %s</summary>\n\n",
+						html.EscapeString(u.Release), html.EscapeString(u.Path), html.EscapeString(u.Chart), counts(u.Objects))
+				} else {
+					fmt.Fprintf(&b, "<details><summary><code>%s</code> (%s): %s</summary>\n\n", html.EscapeString(u.Path), u.Kind, counts(u.Objects))
+				}
 			} else {
 				fmt.Fprintf(&b, "%s\n\n", summary)
 			}

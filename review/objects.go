@@ -17,8 +17,9 @@ const (
 	UnitManifests = "manifests" // a folder of plain manifests
 )
 
-// unitKey names a unit: its kind and its folder (repository path).
-type unitKey struct{ kind, path string }
+// unitKey names a unit: its kind and its folder (repository path); for
+// a HelmRelease's render, the HelmRelease's id and the chart's folder.
+type unitKey struct{ kind, path, release, chart string }
 
 // object is one rendered Kubernetes object.
 type object struct {
@@ -66,7 +67,7 @@ func units(r validators.Rendered, root string) map[unitKey]map[string]*object {
 	}
 	inChart := map[string]bool{}
 	for _, c := range r.Charts {
-		k := unitKey{UnitChart, join(root, c.Root)}
+		k := unitKey{kind: UnitChart, path: join(root, c.Root)}
 		out[k] = map[string]*object{}
 		for _, f := range c.Objects {
 			inChart[f.Path] = true
@@ -77,14 +78,14 @@ func units(r validators.Rendered, root string) map[unitKey]map[string]*object {
 	for _, d := range r.Kustomizations {
 		isRoot[d] = true
 		if b, ok := r.Built[d]; ok {
-			add(unitKey{UnitKustomize, join(root, d)}, d, b)
+			add(unitKey{kind: UnitKustomize, path: join(root, d)}, d, b)
 		}
 	}
 	for _, f := range r.Objects {
 		if inChart[f.Path] || isRoot[f.Path] {
 			continue
 		}
-		add(unitKey{UnitManifests, join(root, path.Dir(f.Path))}, f.Path, f.Content)
+		add(unitKey{kind: UnitManifests, path: join(root, path.Dir(f.Path))}, f.Path, f.Content)
 	}
 	return out
 }
@@ -192,7 +193,10 @@ func sortedUnits(m map[unitKey]bool) []unitKey {
 		if keys[i].path != keys[j].path {
 			return keys[i].path < keys[j].path
 		}
-		return keys[i].kind < keys[j].kind
+		if keys[i].kind != keys[j].kind {
+			return keys[i].kind < keys[j].kind
+		}
+		return keys[i].release < keys[j].release
 	})
 	return keys
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -50,6 +52,8 @@ type Options struct {
 	// Check says which checks run (policy, conventions, Kubernetes
 	// version, schema locations); Repository and Named are filled by Run.
 	Check generator.Check
+
+	releases *releaseRenderer // set by Run
 }
 
 // Review is the outcome of a review.
@@ -159,6 +163,17 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err := os.WriteFile(filepath.Join(tmp, ".git"), nil, 0o644); err != nil {
 		return nil, fmt.Errorf("materialize the base: %w", err)
 	}
+	kube := opts.Check.KubernetesVersion
+	if kube == "" {
+		if kube, err = schema.Version(); err != nil {
+			return nil, err
+		}
+	}
+	helm, err := helmchart.New(helmchart.Options{KubeVersion: kube})
+	if err != nil {
+		return nil, fmt.Errorf("create chart renderer: %w", err)
+	}
+	opts.releases = &releaseRenderer{helm: helm}
 	// Both sides render and check at once: the engine is safe for
 	// concurrent use, and the trees are apart.
 	var base *side
@@ -187,7 +202,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	out.Units = []UnitDiff{}
 	for _, k := range sortedUnits(all) {
 		if objs := diffUnit(base.units[k], head.units[k]); len(objs) > 0 {
-			out.Units = append(out.Units, UnitDiff{Environment: environment(k.path), Kind: k.kind, Path: k.path, Objects: objs})
+			out.Units = append(out.Units, UnitDiff{Environment: environment(k.path), Kind: k.kind, Path: k.path, Release: k.release, Chart: k.chart, Objects: objs})
 		}
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Environment < out.Units[j].Environment })
@@ -272,7 +287,18 @@ func load(ctx context.Context, opts Options, dir string, rels []string) (*side, 
 			s.findings = append(s.findings, f)
 		}
 		s.checks = append(s.checks, rep.Checks...)
-		for k, v := range units(rendered, root) {
+		us := units(rendered, root)
+		releases, installed, err := opts.releases.helmReleases(ctx, us, append(append([]workspace.File{}, files...), g.Repository()...), root)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range us {
+			if k.kind == UnitChart && installed[k.path] {
+				continue // what clusters receive is the releases' render
+			}
+			s.units[k] = v
+		}
+		for k, v := range releases {
 			s.units[k] = v
 		}
 		for _, f := range files {

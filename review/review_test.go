@@ -578,3 +578,92 @@ func TestStorageAndAutoscalerCapacity(t *testing.T) {
 		t.Errorf("markdown lacks the row:\n%s", md.String())
 	}
 }
+
+func helmRelease(env string, replicas int) string {
+	return fmt.Sprintf(`apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 10m
+  targetNamespace: shop-%s
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef: {kind: GitRepository, name: flux-system}
+  values:
+    replicaCount: %d
+`, env, replicas)
+}
+
+// A chart of the repository that Flux HelmReleases install is rendered
+// as each installs it — its release name and namespace, its values over
+// the chart's — so a HelmRelease's values change shows in what its
+// cluster receives, and a change to the chart's defaults in every
+// release; the chart's own render, which no cluster receives, is left
+// out.
+func TestHelmReleaseOfLocalChart(t *testing.T) {
+	r := newRepo(t)
+	r.noPolicy = true
+	r.write(map[string]string{
+		"charts/web/Chart.yaml":                       chartYAML,
+		"charts/web/values.yaml":                      chartValues,
+		"charts/web/templates/deployment.yaml":        chartDeployment,
+		"clusters/production/apps/kustomization.yaml": "resources: [web.yaml]\n",
+		"clusters/production/apps/web.yaml":           helmRelease("production", 3),
+		"clusters/staging/apps/kustomization.yaml":    "resources: [web.yaml]\n",
+		"clusters/staging/apps/web.yaml":              helmRelease("staging", 1),
+	})
+	r.commit("base")
+	r.edit("clusters/production/apps/web.yaml", "replicaCount: 3", "replicaCount: 6")
+
+	rev := r.review("main")
+	var release *UnitDiff
+	for i, u := range rev.Units {
+		switch {
+		case u.Kind == UnitChart:
+			t.Errorf("the chart's own render is in the review: %+v", u)
+		case u.Kind == UnitHelmRelease:
+			release = &rev.Units[i]
+		}
+	}
+	if len(rev.Units) != 2 || release == nil {
+		t.Fatalf("units = %+v, want production's overlay and its release", rev.Units)
+	}
+	if release.Path != "clusters/production/apps" || release.Release != "HelmRelease/flux-system/web" || release.Chart != "charts/web" || release.Environment != "clusters/production" {
+		t.Errorf("release unit = %+v", release)
+	}
+	if len(release.Objects) != 1 || release.Objects[0].Object != "Deployment/shop-production-web-web" {
+		t.Fatalf("release objects = %+v", release.Objects)
+	}
+	if f := fieldOf(t, release.Objects[0], "/spec/replicas"); f.Before != "3" || f.After != "6" || len(release.Objects[0].Fields) != 1 {
+		t.Errorf("fields = %+v", release.Objects[0].Fields)
+	}
+	if len(rev.Capacity) != 1 || rev.Capacity[0].Environment != "clusters/production" || rev.Capacity[0].Before.CPU != 0.3 || rev.Capacity[0].After.CPU != 0.6 {
+		t.Errorf("capacity = %+v", rev.Capacity)
+	}
+	var md strings.Builder
+	if err := Markdown(&md, rev, MarkdownOptions{Comment: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "<details><summary><code>HelmRelease/flux-system/web</code> in <code>clusters/production/apps</code> (chart <code>charts/web</code>): 1 changed</summary>") {
+		t.Errorf("comment lacks the release's section:\n%s", md.String())
+	}
+
+	r.commit("scale production")
+	r.edit("charts/web/values.yaml", "nginx:1.27.1", "nginx:1.27.2")
+	rev = r.review("HEAD")
+	if len(rev.Units) != 2 {
+		t.Fatalf("units = %+v, want both releases", rev.Units)
+	}
+	for _, u := range rev.Units {
+		if u.Kind != UnitHelmRelease || len(u.Objects) != 1 {
+			t.Errorf("unit = %+v", u)
+			continue
+		}
+		if f := fieldOf(t, u.Objects[0], "/spec/template/spec/containers/0/image"); f.After != `"nginx:1.27.2"` {
+			t.Errorf("%s: image field = %+v", u.Path, f)
+		}
+	}
+}
