@@ -12,20 +12,75 @@ import (
 	"github.com/stackgen/aiden/workspace"
 )
 
-// UnitHelmRelease is a chart of the repository as a Flux HelmRelease
-// installs it: rendered as its release, with its values.
+// UnitHelmRelease is a chart of the repository as a Flux HelmRelease or
+// an Argo CD Application installs it: rendered as its release, with its
+// values.
 const UnitHelmRelease = "helmrelease"
+
+// install is how a HelmRelease or an Application installs a chart.
+type install struct {
+	chart           string // the chart's folder, from the repository's top
+	name, namespace string // the release
+	values          map[string]any
+}
+
+// installOf reads how o installs a chart folder of the repository: a
+// Flux HelmRelease whose spec.chart.spec.chart is a path from a
+// GitRepository, named spec.releaseName, else [targetNamespace-]name, in
+// spec.targetNamespace, else its own namespace, with spec.values; an
+// Argo CD Application whose spec.source has a path and helm settings,
+// named helm.releaseName, else the Application's name, in
+// spec.destination.namespace, with helm.valuesObject, else helm.values.
+func installOf(o *object) (install, bool) {
+	api := str(o.body, "apiVersion")
+	meta := asMap(o.body["metadata"])
+	spec := asMap(o.body["spec"])
+	switch {
+	case o.kind == "HelmRelease" && strings.HasPrefix(api, "helm.toolkit.fluxcd.io/"):
+		cs := asMap(dig(spec, "chart", "spec"))
+		if str(asMap(cs["sourceRef"]), "kind") != "GitRepository" || str(cs, "chart") == "" {
+			return install{}, false
+		}
+		in := install{chart: str(cs, "chart"), name: str(spec, "releaseName"), namespace: str(spec, "targetNamespace"), values: asMap(spec["values"])}
+		if in.name == "" {
+			in.name = str(meta, "name")
+			if in.namespace != "" {
+				in.name = in.namespace + "-" + in.name
+			}
+		}
+		if in.namespace == "" {
+			in.namespace = str(meta, "namespace")
+		}
+		return in, true
+	case o.kind == "Application" && strings.HasPrefix(api, "argoproj.io/"):
+		src := asMap(spec["source"])
+		helm := asMap(src["helm"])
+		if str(src, "path") == "" || str(src, "chart") != "" {
+			return install{}, false
+		}
+		in := install{chart: str(src, "path"), name: str(helm, "releaseName"), namespace: str(asMap(spec["destination"]), "namespace"), values: asMap(helm["valuesObject"])}
+		if in.name == "" {
+			in.name = str(meta, "name")
+		}
+		if in.values == nil && str(helm, "values") != "" {
+			var v map[string]any
+			if yaml.Unmarshal([]byte(str(helm, "values")), &v) == nil {
+				in.values = v
+			}
+		}
+		return in, true
+	}
+	return install{}, false
+}
 
 // releaseRenderer renders the charts HelmReleases install.
 type releaseRenderer struct {
 	helm *helmchart.Renderer
 }
 
-// helmReleases renders, for each Flux HelmRelease among a group's units
-// whose chart is a folder of the repository (spec.chart.spec.chart a path,
-// from a GitRepository), that chart as the release installs it: named
-// spec.releaseName (else [targetNamespace-]name), in spec.targetNamespace
-// (else the HelmRelease's namespace), with spec.values over the chart's
+// helmReleases renders, for each Flux HelmRelease or Argo CD Application
+// among a group's units that installs a chart folder of the repository
+// (installOf), that chart as it installs it, its values over the chart's
 // values.yaml. It returns the new units and the chart folders installed,
 // whose own render (default values) no cluster receives.
 func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[string]*object, files []workspace.File, root string) (map[unitKey]map[string]*object, map[string]bool, error) {
@@ -36,14 +91,11 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 			continue
 		}
 		for _, o := range objs {
-			if o.kind != "HelmRelease" || !strings.HasPrefix(str(o.body, "apiVersion"), "helm.toolkit.fluxcd.io/") {
+			in, ok := installOf(o)
+			if !ok {
 				continue
 			}
-			cs := asMap(dig(o.body, "spec", "chart", "spec"))
-			if str(asMap(cs["sourceRef"]), "kind") != "GitRepository" {
-				continue
-			}
-			dir := path.Clean(strings.TrimPrefix(str(cs, "chart"), "./"))
+			dir := path.Clean(strings.TrimPrefix(in.chart, "./"))
 			if root != "." && strings.HasPrefix(dir, root+"/") {
 				dir = strings.TrimPrefix(dir, root+"/") // from the git top, not the group's root
 			}
@@ -52,22 +104,10 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 				continue
 			}
 			var err error
-			if chart, err = withValues(chart, asMap(dig(o.body, "spec", "values"))); err != nil {
+			if chart, err = withValues(chart, in.values); err != nil {
 				return nil, nil, fmt.Errorf("%s in %s: %w", o.id, k.path, err)
 			}
-			meta := asMap(o.body["metadata"])
-			target := str(asMap(o.body["spec"]), "targetNamespace")
-			name := str(asMap(o.body["spec"]), "releaseName")
-			if name == "" {
-				name = str(meta, "name")
-				if target != "" {
-					name = target + "-" + name
-				}
-			}
-			ns := target
-			if ns == "" {
-				ns = str(meta, "namespace")
-			}
+			name, ns := in.name, in.namespace
 			res, err := rr.helm.As(name, ns).Render(ctx, chart)
 			if err != nil {
 				return nil, nil, err

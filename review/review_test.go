@@ -667,3 +667,59 @@ func TestHelmReleaseOfLocalChart(t *testing.T) {
 		}
 	}
 }
+
+// An Argo CD Application whose source is a chart folder of the
+// repository is rendered as it installs it: helm.valuesObject, or the
+// helm.values string, over the chart's values, in its destination
+// namespace.
+func TestArgoApplicationOfLocalChart(t *testing.T) {
+	r := newRepo(t)
+	r.noPolicy = true
+	app := func(env, helm string) string {
+		return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/gitops.git
+    targetRevision: main
+    path: charts/web
+    helm:
+` + helm + `
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: shop-` + env + `
+`
+	}
+	r.write(map[string]string{
+		"charts/web/Chart.yaml":                chartYAML,
+		"charts/web/values.yaml":               chartValues,
+		"charts/web/templates/deployment.yaml": chartDeployment,
+		"argocd/production/web.yaml":           app("production", "      valuesObject: {replicaCount: 4}"),
+		"argocd/staging/web.yaml":              app("staging", "      releaseName: web-staging\n      values: |\n        replicaCount: 1"),
+	})
+	r.commit("base")
+	r.edit("argocd/production/web.yaml", "replicaCount: 4", "replicaCount: 5")
+	r.edit("argocd/staging/web.yaml", "replicaCount: 1", "replicaCount: 2")
+	rev := r.review("main")
+	got := map[string]string{}
+	for _, u := range rev.Units {
+		if u.Kind != UnitHelmRelease {
+			continue
+		}
+		for _, o := range u.Objects {
+			f := fieldOf(t, o, "/spec/replicas")
+			got[u.Path+" "+o.Object] = f.Before + "→" + f.After
+		}
+	}
+	want := map[string]string{
+		"argocd/production Deployment/web-web":      "4→5",
+		"argocd/staging Deployment/web-staging-web": "1→2",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("release changes = %v, want %v", got, want)
+	}
+}
