@@ -31,8 +31,9 @@ fi
 args=(review --format markdown --fail-on "${AIDEN_FAIL_ON:-error}"
 	--write "comment=$out/comment.md" --write "sarif=$out/review.sarif" --write "junit=$out/review.xml")
 if [ -n "$base" ]; then
-	args+=(--base "$base")
+	args+=("--base=$base")
 fi
+args+=(--)
 while IFS= read -r p; do
 	if [ -n "$p" ]; then
 		args+=("$p")

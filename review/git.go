@@ -66,7 +66,10 @@ func (r *repo) resolve(ctx context.Context, base string) (commit, name string, e
 		c := strings.TrimSpace(out)
 		return c, "merge base with " + branch, nil
 	}
-	out, err := git(ctx, r.top, "rev-parse", "--verify", "--quiet", base+"^{commit}")
+	if strings.HasPrefix(base, "-") {
+		return "", "", fmt.Errorf("--base %q is not a git revision", base)
+	}
+	out, err := git(ctx, r.top, "rev-parse", "--verify", "--quiet", "--end-of-options", base+"^{commit}")
 	if err != nil {
 		return "", "", fmt.Errorf("--base %q is not a commit in %s", base, r.top)
 	}
