@@ -108,26 +108,7 @@ type side struct {
 
 // Run reviews the work tree against the base.
 func Run(ctx context.Context, opts Options) (*Review, error) {
-	dir := opts.Dir
-	if dir == "" && len(opts.Paths) > 0 {
-		// The repository is the one that holds the paths.
-		dir = opts.Paths[0]
-		for {
-			fi, err := os.Stat(dir)
-			if err == nil && fi.IsDir() {
-				break
-			}
-			if parent := filepath.Dir(dir); parent != dir {
-				dir = parent // a file, or a folder the change deletes
-				continue
-			}
-			break
-		}
-	}
-	if dir == "" {
-		dir = "."
-	}
-	r, err := openRepo(ctx, dir)
+	r, err := openRepo(ctx, repoDir(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +198,29 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	out.Capacity = capacityChanges(base, head, prices)
 	out.Budgets = overBudget(base, head, prices, budgets)
 	return out, nil
+}
+
+// repoDir is the folder whose repository Run reviews: Dir, else the
+// nearest existing folder of the first path (a path may be a file, or a
+// folder the change deletes), else the current folder.
+func repoDir(opts Options) string {
+	if opts.Dir != "" {
+		return opts.Dir
+	}
+	if len(opts.Paths) == 0 {
+		return "."
+	}
+	dir := opts.Paths[0]
+	for {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return dir
+		}
+		dir = parent
+	}
 }
 
 // scope turns the paths given into paths relative to the top; none is
