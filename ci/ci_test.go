@@ -16,7 +16,24 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stackgen/aiden/review"
 )
+
+// script returns the absolute path of a script of this folder, read
+// first so that go test's cache knows the test depends on it (bash reads
+// it in another process).
+func script(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := os.ReadFile(name); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
 
 // need skips the test when a tool the scripts call is missing; .ci/run
 // installs them.
@@ -133,11 +150,12 @@ func others(n int) []comment {
 	for i := range n {
 		cs = append(cs, comment{ID: i + 1, Body: fmt.Sprintf("looks good %d", i)})
 	}
-	cs[3].Body = "why does the <!-- aiden-review --> comment say so?"
+	cs[3].Body = "why does the " + review.Marker + " comment say so?"
 	return cs
 }
 
-// reviewed builds aiden, makes an origin repository holding the example
+// reviewed builds aiden (the test imports package review, so that a
+// change to it runs the test again rather than reuse a cached result), makes an origin repository holding the example
 // GitOps repository and a clone with a change on a branch, and runs
 // review.sh there as the action does; it returns the output folder.
 func reviewed(t *testing.T) (out string, outputs map[string]string, summary string) {
@@ -175,7 +193,7 @@ func reviewed(t *testing.T) (out string, outputs map[string]string, summary stri
 
 	out = filepath.Join(tmp, "review")
 	summaryFile, outputsFile := filepath.Join(tmp, "summary.md"), filepath.Join(tmp, "outputs")
-	abs, _ := filepath.Abs("review.sh")
+	abs := script(t, "review.sh")
 	got, err := run(t, work, []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "AIDEN_OUT=" + out, "AIDEN_TARGET_BRANCH=main",
 		"AIDEN_SUMMARY=" + summaryFile, "AIDEN_OUTPUTS=" + outputsFile, "AIDEN_BASE=", "AIDEN_PATHS=", "AIDEN_FAIL_ON=error"}, "bash", abs)
 	if err != nil {
@@ -230,7 +248,7 @@ func TestGitHubAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"GITHUB_API_URL=" + srv.URL, "GITHUB_REPOSITORY=acme/gitops", "GITHUB_TOKEN=t0ken", "AIDEN_PR=7", "AIDEN_COMMENT_FILE=" + outputs["comment-file"]}
-	if got, err := run(t, ".", env, "bash", "github-comment.sh"); err != nil || !strings.Contains(got, "comment on pull request 7: done") {
+	if got, err := run(t, ".", env, "bash", script(t, "github-comment.sh")); err != nil || !strings.Contains(got, "comment on pull request 7: done") {
 		t.Fatalf("first run: %v\n%s", err, got)
 	}
 	want := []string{
@@ -256,7 +274,7 @@ func TestGitHubAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	env = append(env[:3], "AIDEN_PR=", "GITHUB_EVENT_PATH="+event, "AIDEN_COMMENT_FILE="+outputs["comment-file"])
-	if got, err := run(t, ".", env, "bash", "github-comment.sh"); err != nil || !strings.Contains(got, "update comment 1001 on pull request 7: done") {
+	if got, err := run(t, ".", env, "bash", script(t, "github-comment.sh")); err != nil || !strings.Contains(got, "update comment 1001 on pull request 7: done") {
 		t.Fatalf("second run: %v\n%s", err, got)
 	}
 	want = []string{
@@ -273,7 +291,7 @@ func TestGitHubAction(t *testing.T) {
 
 	// A fork's read-only token: a warning, not a failed job.
 	api.forbid = true
-	if got, err := run(t, ".", env, "bash", "github-comment.sh"); err != nil || !strings.Contains(got, "::warning::update comment 1001 on pull request 7: HTTP 403") {
+	if got, err := run(t, ".", env, "bash", script(t, "github-comment.sh")); err != nil || !strings.Contains(got, "::warning::update comment 1001 on pull request 7: HTTP 403") {
 		t.Errorf("read-only token: %v\n%s", err, got)
 	}
 	// A file that is not a review comment is refused before any request.
@@ -282,7 +300,7 @@ func TestGitHubAction(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("hello\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := run(t, ".", append(env, "AIDEN_COMMENT_FILE="+bad), "bash", "github-comment.sh"); err == nil || !strings.Contains(got, "does not start with <!-- aiden-review -->") || len(api.take()) != 0 {
+	if got, err := run(t, ".", append(env, "AIDEN_COMMENT_FILE="+bad), "bash", script(t, "github-comment.sh")); err == nil || !strings.Contains(got, "does not start with <!-- aiden-review -->") || len(api.take()) != 0 {
 		t.Errorf("not a comment: %v\n%s", err, got)
 	}
 }
@@ -302,13 +320,13 @@ func TestGitLabNote(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	env := []string{"CI_API_V4_URL=" + srv.URL + "/api/v4", "CI_PROJECT_ID=42", "CI_MERGE_REQUEST_IID=7", "AIDEN_GITLAB_TOKEN=glpat-x", "AIDEN_COMMENT_FILE=" + file}
-	if got, err := run(t, ".", env, "bash", "gitlab-note.sh"); err != nil || !strings.Contains(got, "note on merge request !7: done") {
+	if got, err := run(t, ".", env, "bash", script(t, "gitlab-note.sh")); err != nil || !strings.Contains(got, "note on merge request !7: done") {
 		t.Fatalf("first run: %v\n%s", err, got)
 	}
 	if err := os.WriteFile(file, []byte("<!-- aiden-review -->\n## aiden review\n\nsecond\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := run(t, ".", env, "bash", "gitlab-note.sh"); err != nil || !strings.Contains(got, "update note 1001 on merge request !7: done") {
+	if got, err := run(t, ".", env, "bash", script(t, "gitlab-note.sh")); err != nil || !strings.Contains(got, "update note 1001 on merge request !7: done") {
 		t.Fatalf("second run: %v\n%s", err, got)
 	}
 	want := []string{
@@ -329,7 +347,7 @@ func TestGitLabNote(t *testing.T) {
 		}
 	}
 	// Without a token the job says why and posts nothing.
-	if got, err := run(t, ".", append(env, "AIDEN_GITLAB_TOKEN="), "bash", "gitlab-note.sh"); err != nil || !strings.Contains(got, "AIDEN_GITLAB_TOKEN is not set") || len(api.take()) != 0 {
+	if got, err := run(t, ".", append(env, "AIDEN_GITLAB_TOKEN="), "bash", script(t, "gitlab-note.sh")); err != nil || !strings.Contains(got, "AIDEN_GITLAB_TOKEN is not set") || len(api.take()) != 0 {
 		t.Errorf("no token: %v\n%s", err, got)
 	}
 }
