@@ -58,6 +58,8 @@ type guard struct {
 	next   http.Handler
 	errors *connect.ErrorWriter
 	log    *slog.Logger
+	// refused counts a refusal (metrics.go); nil counts nothing.
+	refused func(r *http.Request, code connect.Code)
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +91,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // refuse answers in the request's protocol, saying no more than the code.
 func (g *guard) refuse(w http.ResponseWriter, r *http.Request, code connect.Code) {
+	if g.refused != nil {
+		g.refused(r, code)
+	}
 	if !strings.HasPrefix(r.URL.Path, patchPrefix) && g.errors.IsSupported(r) {
 		_ = g.errors.Write(w, r, connect.NewError(code, errors.New(code.String())))
 		return

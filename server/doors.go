@@ -87,7 +87,7 @@ func (h *Handler) Generate(ctx context.Context, req generator.Request, progress 
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.rec.run(ctx, id, req, progress)
+	res, err := h.rec.run(ctx, id, metricsDoorMCP, req, progress)
 	if err != nil {
 		return nil, Error(err)
 	}
