@@ -149,6 +149,11 @@ func (r *recorder) run(ctx context.Context, id, door string, req generator.Reque
 	mu.Unlock()
 	g.FinishTime = time.Time{}
 	outcome(g, req, res, err)
+	if err != nil && ctx.Err() != nil && r.work != nil && r.work.stopping() {
+		// Cancelled by a stop past its shutdown timeout (Handler.Drain).
+		g.Status = store.StatusInterrupted
+		g.Error = redactText("interrupted: the server stopped before the generation finished: " + err.Error())
+	}
 	if ferr := r.store.Finish(context.WithoutCancel(ctx), g); ferr != nil {
 		countStoreError(r.metrics, "finish", ferr)
 		r.log.Error("record generation", "id", id, "error", ferr)

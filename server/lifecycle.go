@@ -193,6 +193,13 @@ func (t *tracker) close() {
 	t.mu.Unlock()
 }
 
+// stopping reports whether the tracker was closed: the server is stopping.
+func (t *tracker) stopping() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
+}
+
 func (t *tracker) wait(ctx context.Context) error {
 	for {
 		t.mu.Lock()
