@@ -78,7 +78,7 @@ func (h *Handler) Generate(ctx context.Context, req generator.Request, progress 
 	}
 	ctx, cancel := h.timeout(ctx)
 	defer cancel()
-	release, err := h.limit.acquireKey(doorCaller(ctx))
+	release, err := h.limit.acquireKey(ctx, doorCaller(ctx))
 	if err != nil {
 		return nil, err
 	}

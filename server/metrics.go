@@ -190,7 +190,8 @@ func countStoreError(m *telemetry.Metrics, operation string, err error) {
 }
 
 // WatchDatabase checks the record database every interval until ctx
-// ends: while it does not answer, health (readiness) is NOT_SERVING, so
+// ends (and forgets the shared rate buckets that have refilled): while it
+// does not answer, health (readiness) is NOT_SERVING, so
 // that a load balancer sends requests to the replicas that can record
 // them; it turns SERVING again when the database answers, unless the
 // server is draining. Without a store it returns at once.
@@ -220,6 +221,13 @@ func (h *Handler) WatchDatabase(ctx context.Context, interval time.Duration) {
 		h.metrics.DatabaseUp(up)
 		if h.setDatabaseUp(up) {
 			h.rec.log.Warn("record database", "up", up, "error", err)
+		}
+		if up && h.limit != nil && h.limit.shared != nil {
+			// Buckets refilled since are full: forgetting them changes nothing.
+			full := time.Duration(float64(h.limit.limit.Burst) / (h.limit.limit.PerMinute / 60) * float64(time.Second))
+			if _, err := h.limit.shared.ExpireBuckets(ctx, time.Now().Add(-full-time.Minute)); err != nil && ctx.Err() == nil {
+				h.metrics.StoreError("expire")
+			}
 		}
 	}
 }

@@ -83,6 +83,9 @@ func New(engine Engine, opts Options) *Handler {
 	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work, metrics: opts.Metrics,
 		beat: cmp.Or(opts.Heartbeat, DefaultHeartbeat)}
 	limit := newLimiter(opts.Limits)
+	if limit != nil && opts.Store != nil && opts.Store.Shared() {
+		limit.shared = opts.Store
+	}
 	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: limit}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
