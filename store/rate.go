@@ -67,4 +67,3 @@ func (s *Store) ExpireBuckets(ctx context.Context, before time.Time) (int64, err
 	n, _ := r.RowsAffected()
 	return n, nil
 }
-
