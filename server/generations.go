@@ -100,6 +100,7 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 	if r.work != nil {
 		r.work.begin(id)
 	}
+	telemetry.SetGeneration(ctx, id)
 	return id, nil
 }
 
@@ -129,7 +130,7 @@ func (r *recorder) run(ctx context.Context, id, door string, req generator.Reque
 		if ev.Stage != generator.StageDone {
 			if err := r.store.Progress(context.WithoutCancel(ctx), id, string(ev.Stage)); err != nil {
 				countStoreError(r.metrics, "progress", err)
-				r.log.Warn("record progress", "id", id, "error", err)
+				r.log.WarnContext(ctx, "record progress", "id", id, "error", err)
 			}
 		}
 		if progress != nil {
@@ -141,7 +142,7 @@ func (r *recorder) run(ctx context.Context, id, door string, req generator.Reque
 	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
 	if gerr != nil {
 		countStoreError(r.metrics, "get", gerr)
-		r.log.Error("record generation", "id", id, "error", gerr)
+		r.log.ErrorContext(ctx, "record generation", "id", id, "error", gerr)
 		return res, err
 	}
 	mu.Lock()
@@ -156,7 +157,7 @@ func (r *recorder) run(ctx context.Context, id, door string, req generator.Reque
 	}
 	if ferr := r.store.Finish(context.WithoutCancel(ctx), g); ferr != nil {
 		countStoreError(r.metrics, "finish", ferr)
-		r.log.Error("record generation", "id", id, "error", ferr)
+		r.log.ErrorContext(ctx, "record generation", "id", id, "error", ferr)
 	}
 	return res, err
 }
@@ -175,7 +176,7 @@ func (r *recorder) heartbeat(ctx context.Context, id string) func() {
 			case <-t.C:
 				if err := r.store.Heartbeat(context.WithoutCancel(ctx), id); err != nil {
 					countStoreError(r.metrics, "heartbeat", err)
-					r.log.Warn("heartbeat", "id", id, "error", err)
+					r.log.WarnContext(ctx, "heartbeat", "id", id, "error", err)
 				}
 			}
 		}

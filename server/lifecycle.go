@@ -56,6 +56,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.metrics.Handler().ServeHTTP(w, r)
 		return
 	}
+	r = withRequestID(w, r)
 	if _, procedure := h.route(r.URL.Path); !procedure && h.metrics != nil {
 		h.countHTTP(w, r, h.serveAPI)
 		return

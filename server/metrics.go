@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
+	"connectrpc.com/otelconnect"
 
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/telemetry"
@@ -254,4 +256,32 @@ func (h *Handler) setHealthLocked() {
 	for _, s := range h.services {
 		h.health.SetStatus(s, status)
 	}
+}
+
+// rpcTracing is the interceptor making a span of every RPC, or nil when
+// tracing is off.
+func rpcTracing(t *telemetry.Tracing, log *slog.Logger) connect.Interceptor {
+	if t == nil || !t.Enabled {
+		return nil
+	}
+	i, err := otelconnect.NewInterceptor(otelconnect.WithTracerProvider(t.Provider),
+		otelconnect.WithPropagator(t.Propagator), otelconnect.WithoutMetrics())
+	if err != nil {
+		// Only a bad option fails, and the options are fixed here.
+		log.Error("rpc tracing off", "error", err)
+		return nil
+	}
+	return i
+}
+
+// HeaderRequestID carries the id of every request but health checks in
+// its response, as the log's request_id.
+const HeaderRequestID = "Aiden-Request-Id"
+
+// withRequestID gives r an id, in its context (for the log) and in the
+// response's headers.
+func withRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
+	id := telemetry.NewRequestID()
+	w.Header().Set(HeaderRequestID, id)
+	return r.WithContext(telemetry.WithRequest(r.Context(), id))
 }

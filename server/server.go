@@ -56,6 +56,10 @@ type Options struct {
 	// empty, serves them there to anyone, like health checks.
 	Metrics     *telemetry.Metrics
 	MetricsPath string
+	// Tracing, when not nil and enabled, traces every RPC
+	// (connectrpc.com/otelconnect); the engine's Observer adds the spans
+	// of stages and model calls.
+	Tracing *telemetry.Tracing
 	// Heartbeat is how often a running generation's record is marked
 	// alive; 0 means DefaultHeartbeat. A record not marked for
 	// StaleFactor heartbeats is taken for one whose process died.
@@ -73,6 +77,9 @@ func New(engine Engine, opts Options) *Handler {
 	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
 	if opts.Metrics != nil {
 		handlerOpts = append(handlerOpts, connect.WithInterceptors(metricsInterceptor{opts.Metrics}))
+	}
+	if i := rpcTracing(opts.Tracing, opts.Logger); i != nil {
+		handlerOpts = append(handlerOpts, connect.WithInterceptors(i))
 	}
 	if t := cmp.Or(opts.Limits.RequestTimeout, DefaultRequestTimeout); t > 0 {
 		handlerOpts = append(handlerOpts, connect.WithInterceptors(deadline(t)))

@@ -20,6 +20,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/telemetry"
 	"github.com/stackgen/aiden/validators/helmchart"
 )
 
@@ -47,11 +48,11 @@ other address unless --insecure-no-auth is given. See docs/security.md.`,
     -H 'Content-Type: application/json' -d '{"intent":"Deploy a Redis cluster with 3 replicas in production","targetPath":"apps/redis"}'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := slog.New(slog.NewTextHandler(stderr, nil))
-			if err := sf.check(cmd.Context(), addr, log); err != nil {
+			if err := ff.check(); err != nil {
 				return err
 			}
-			if err := ff.check(); err != nil {
+			log := telemetry.NewLogger(stderr, ff.logFormat)
+			if err := sf.check(cmd.Context(), addr, log); err != nil {
 				return err
 			}
 			ms, err := mf.resolve(cmd.Flags(), os.Getenv)
@@ -94,9 +95,15 @@ func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, l
 	slackOpts.Users = ms.slackUsers
 	slackOpts.ResponseBases = lf.slackResponseBases()
 	metrics := ff.metrics()
-	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations, Observer: observer(metrics)})
+	tracing, err := ff.tracing(ctx, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer ff.stopTracing(tracing, log)
+	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations, Observer: observer(metrics, tracing)})
 	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn, Limits: lf.limits(ms.opts.Provider != nil),
-		Metrics: metrics, MetricsPath: ff.metricsPath(), Heartbeat: ff.heartbeat})
+		Metrics: metrics, MetricsPath: ff.metricsPath(), Heartbeat: ff.heartbeat, Tracing: tracing})
 	mountMCP(h, rf.repo)
 	if err := ff.start(ctx, h); err != nil {
 		ln.Close()

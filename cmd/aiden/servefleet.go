@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,7 @@ type fleetFlags struct {
 	noMetrics     bool
 	heartbeat     time.Duration
 	databaseCheck time.Duration
+	logFormat     string
 }
 
 func (f *fleetFlags) bind(cmd *cobra.Command) {
@@ -32,12 +34,16 @@ func (f *fleetFlags) bind(cmd *cobra.Command) {
 	fl.BoolVar(&f.noMetrics, "no-metrics", false, "serve no /metrics")
 	fl.DurationVar(&f.heartbeat, "heartbeat-interval", server.DefaultHeartbeat,
 		fmt.Sprintf("how often a running generation's record is marked alive; another replica marks it interrupted after %d missed heartbeats", server.StaleFactor))
+	fl.StringVar(&f.logFormat, "log-format", "text", "log lines as text or json; lines about a request carry its request_id, generation_id and trace_id")
 	fl.DurationVar(&f.databaseCheck, "database-check-interval", 10*time.Second, "how often the record database is checked; while it does not answer, health (readiness) is NOT_SERVING")
 }
 
 func (f *fleetFlags) check() error {
 	if f.heartbeat <= 0 {
 		return usageErr("--heartbeat-interval must be positive, got %s", f.heartbeat)
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return usageErr("--log-format must be text or json, got %q", f.logFormat)
 	}
 	if f.databaseCheck <= 0 {
 		return usageErr("--database-check-interval must be positive, got %s", f.databaseCheck)
@@ -96,10 +102,37 @@ func (f *fleetFlags) start(ctx context.Context, h *server.Handler) error {
 }
 
 // observer is what the engine tells of its stages and model calls: the
-// metrics, when on.
-func observer(m *telemetry.Metrics) generator.Observer {
-	if m == nil {
-		return nil
+// metrics and the tracing, when on.
+func observer(m *telemetry.Metrics, t *telemetry.Tracing) generator.Observer {
+	var obs []generator.Observer
+	if m != nil {
+		obs = append(obs, m)
 	}
-	return m
+	if t.Enabled {
+		obs = append(obs, t.Observer())
+	}
+	return telemetry.Observers(obs...)
+}
+
+// tracing sets up OpenTelemetry tracing from the standard environment
+// variables (OTEL_EXPORTER_OTLP_ENDPOINT and the rest): off without an
+// endpoint.
+func (f *fleetFlags) tracing(ctx context.Context, log *slog.Logger) (*telemetry.Tracing, error) {
+	t, err := telemetry.NewTracing(ctx, os.Getenv, versionString())
+	if err != nil {
+		return nil, usageErr("tracing: %w", err)
+	}
+	if t.Enabled {
+		log.Info("tracing", "exporter", "otlp")
+	}
+	return t, nil
+}
+
+// stopTracing exports the spans still buffered.
+func (f *fleetFlags) stopTracing(t *telemetry.Tracing, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		log.Warn("tracing", "error", err)
+	}
 }
