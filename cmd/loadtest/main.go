@@ -275,7 +275,7 @@ func load(c config, dir, modelURL string) error {
 			mu.Lock()
 			n := len(latencies)
 			mu.Unlock()
-			samples = append(samples, sample{time.Since(start).Round(time.Second), rss, n})
+			samples = append(samples, sample{time.Since(start).Truncate(time.Second), rss, n})
 		}
 	}
 	tick.Stop()
