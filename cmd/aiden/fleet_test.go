@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -424,4 +425,40 @@ func history(t *testing.T, r *replica) []*aidenv1.Generation {
 		t.Fatalf("ListGenerations on %s: %v", r.url, err)
 	}
 	return resp.Msg.GetGenerations()
+}
+
+// TestServeMetricsAddr: with --metrics-addr the metrics are served on a
+// port of their own and not on the API's; without it, on the API's port.
+func TestServeMetricsAddr(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	// get waits until url answers (the metrics listener and the
+	// database check start just after the API's listener).
+	get := func(url string) (int, string) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			resp, err := http.Get(url)
+			if err == nil {
+				defer resp.Body.Close()
+				var b strings.Builder
+				_, _ = io.Copy(&b, resp.Body)
+				if resp.StatusCode != http.StatusOK || strings.Contains(b.String(), "aiden_database_up 1") || time.Now().After(deadline) {
+					return resp.StatusCode, b.String()
+				}
+			} else if time.Now().After(deadline) {
+				t.Fatal(err)
+			}
+		}
+	}
+	metricsAddr := freeAddr(t)
+	addr, _, _ := startServe(t, "--metrics-addr", metricsAddr)
+	if code, body := get("http://" + metricsAddr + "/metrics"); code != http.StatusOK || !strings.Contains(body, "aiden_generations_in_flight") {
+		t.Errorf("GET /metrics on --metrics-addr: %d\n%.300s", code, body)
+	}
+	if code, body := get("http://" + addr + "/metrics"); code == http.StatusOK {
+		t.Errorf("GET /metrics on the API's port with --metrics-addr: %d\n%.300s", code, body)
+	}
+	addr, _, _ = startServe(t)
+	if code, body := get("http://" + addr + "/metrics"); code != http.StatusOK || !strings.Contains(body, "aiden_database_up 1") {
+		t.Errorf("GET /metrics on the API's port: %d\n%.300s", code, body)
+	}
 }
