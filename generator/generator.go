@@ -251,6 +251,8 @@ type Options struct {
 	// Model configures model-backed generation; without a provider the
 	// built-in planner writes the files.
 	Model ModelOptions
+	// Observer, when not nil, is told of each stage and model call.
+	Observer Observer
 }
 
 // Engine runs generations. It is safe for concurrent use.

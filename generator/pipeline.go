@@ -33,6 +33,7 @@ var pipeline = []func(*run, context.Context) error{
 
 // run is the state one request carries through the pipeline.
 type run struct {
+	ctx       context.Context // the request's, for the Observer
 	e         *Engine
 	req       Request
 	progress  func(Event)
@@ -64,7 +65,7 @@ type run struct {
 // result, not as errors; a model that produced nothing usable is a
 // *ModelError.
 func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)) (*Result, error) {
-	r := &run{e: e, req: req, progress: progress, streaming: progress != nil, start: time.Now(),
+	r := &run{ctx: ctx, e: e, req: req, progress: progress, streaming: progress != nil, start: time.Now(),
 		res: &Result{Provenance: Provenance{Generator: "planner"}}}
 	if r.progress == nil {
 		r.progress = func(Event) {}
@@ -85,6 +86,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 // event and timing of a generation comes from here.
 func (r *run) stage(s Stage, msg string) {
 	d := time.Since(r.start)
+	r.observeStage(s, r.start, d)
 	r.res.Provenance.Stages = append(r.res.Provenance.Stages, StageTiming{Stage: s, Elapsed: d})
 	r.progress(Event{Stage: s, Message: msg, Elapsed: d})
 	r.start = time.Now()
@@ -198,6 +200,7 @@ func (r *run) patch(context.Context) error {
 	if r.key != "" {
 		r.e.cache.put(r.key, r.res)
 	}
+	r.observeStage(StagePatch, r.start, time.Since(r.start))
 	r.progress(Event{Stage: StageDone, Message: doneLine(r.res)})
 	return nil
 }
