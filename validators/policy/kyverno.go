@@ -55,6 +55,10 @@ type RuleResult struct {
 	Message string
 	// Path is the JSON path a pattern failed at, when known.
 	Path string
+	// Annotations are a CEL policy's audit annotations.
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// Patched is the object a mutation produced, when it applies.
+	Patched map[string]any `json:"-"`
 }
 
 // ParseKyverno reads every kyverno.io ClusterPolicy and Policy in a YAML
@@ -80,12 +84,18 @@ func ParseKyverno(file string, content []byte) ([]*KyvernoPolicy, error) {
 		if head.Kind == "Policy" {
 			ns = cmp.Or(p.Metadata.Namespace, "default")
 		}
+		rules := autogenRules(p.Spec.Rules, p.Metadata.Annotations)
+		for i := range rules {
+			if rules[i].Validate != nil && rules[i].Validate.CEL != nil {
+				rules[i].cel, rules[i].celErr = celRule(p.Metadata.Name, &rules[i])
+			}
+		}
 		out = append(out, &KyvernoPolicy{
 			Name:       p.Metadata.Name,
 			Namespace:  ns,
 			File:       file,
 			Enforced:   strings.EqualFold(p.Metadata.Annotations[EnforceAnnotation], "true"),
-			Rules:      autogenRules(p.Spec.Rules, p.Metadata.Annotations),
+			Rules:      rules,
 			action:     p.Spec.ValidationFailureAction,
 			background: p.Spec.Background == nil || *p.Spec.Background,
 		})
@@ -122,10 +132,16 @@ var discardLog = logr.Discard()
 // as an admission CREATE would, offline. Rules that do not match the
 // object yield no result.
 func (p *KyvernoPolicy) Apply(obj map[string]any) []RuleResult {
-	return p.apply(defaultEnv(), obj)
+	return p.apply(defaultEnv(), obj, nil)
 }
 
-func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any) []RuleResult {
+// ApplyIn is Apply with what is known of the cluster (namespaces, params,
+// user); nil knows nothing.
+func (p *KyvernoPolicy) ApplyIn(obj map[string]any, c *Cluster) []RuleResult {
+	return p.apply(defaultEnv(), obj, c)
+}
+
+func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) []RuleResult {
 	if _, ns := objectName(obj); p.Namespace != "" && ns != p.Namespace {
 		return nil
 	}
@@ -140,7 +156,7 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any) []RuleResult 
 		if !imagesDone {
 			images, imagesDone = imageInfos(obj), true
 		}
-		r := evalRule(env, rule, obj, images)
+		r := evalRule(env, rule, obj, images, c)
 		r.Policy = p.Name
 		r.Rule = rule.Name
 		out = append(out, r)
@@ -170,7 +186,7 @@ type spec struct {
 	message    string
 }
 
-func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any) RuleResult {
+func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any, c *Cluster) RuleResult {
 	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj}
 	switch {
 	case rule.hasValidate():
@@ -179,7 +195,7 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 			return evalPodSecurity(v.PodSecurity, obj)
 		}
 		if v.CEL != nil {
-			return RuleResult{Status: StatusError, Message: "only pattern, anyPattern, deny, foreach and podSecurity validations are evaluated offline"}
+			return evalCELRule(rule, obj, c)
 		}
 		s := spec{
 			context:    rule.Context,

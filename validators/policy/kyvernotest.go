@@ -32,18 +32,57 @@ func (e Expectation) Met() bool { return e.Want == e.Got }
 // kyvernoTest is the subset of cli.kyverno.io/v1alpha1 Test that offline
 // evaluation uses.
 type kyvernoTest struct {
-	Policies  []string `json:"policies"`
-	Resources []string `json:"resources"`
-	Results   []struct {
-		Policy    string   `json:"policy"`
-		Rule      string   `json:"rule"`
-		Resource  string   `json:"resource"`
-		Resources []string `json:"resources"`
-		Kind      string   `json:"kind"`
-		Namespace string   `json:"namespace"`
-		Result    Status   `json:"result"`
-		Status    Status   `json:"status"`
-	} `json:"results"`
+	Policies         []string     `json:"policies"`
+	Resources        []string     `json:"resources"`
+	ParamResources   []string     `json:"paramResources"`
+	ClusterResources []string     `json:"clusterResources"`
+	Variables        string       `json:"variables"`
+	Values           *kyValues    `json:"values"`
+	UserInfo         string       `json:"userinfo"`
+	Exceptions       []string     `json:"exceptions"`
+	Results          []kyTestCase `json:"results"`
+}
+
+// kyTestCase is one entry of a test's results.
+type kyTestCase struct {
+	Policy           string   `json:"policy"`
+	Rule             string   `json:"rule"`
+	Resource         string   `json:"resource"`
+	Resources        []string `json:"resources"`
+	Kind             string   `json:"kind"`
+	Namespace        string   `json:"namespace"`
+	Result           Status   `json:"result"`
+	Status           Status   `json:"status"`
+	PatchedResources string   `json:"patchedResources"`
+	// The policy kind flags of the results.
+	IsValidatingAdmissionPolicy bool `json:"isValidatingAdmissionPolicy"`
+	IsMutatingAdmissionPolicy   bool `json:"isMutatingAdmissionPolicy"`
+	IsValidatingPolicy          bool `json:"isValidatingPolicy"`
+	IsMutatingPolicy            bool `json:"isMutatingPolicy"`
+	IsImageValidatingPolicy     bool `json:"isImageValidatingPolicy"`
+	IsGeneratingPolicy          bool `json:"isGeneratingPolicy"`
+	IsDeletingPolicy            bool `json:"isDeletingPolicy"`
+}
+
+// kyValues is a cli.kyverno.io/v1alpha1 Value (a test's variables file).
+type kyValues struct {
+	GlobalValues map[string]any `json:"globalValues"`
+	Policies     []struct {
+		Name  string `json:"name"`
+		Rules []struct {
+			Name   string         `json:"name"`
+			Values map[string]any `json:"values"`
+		} `json:"rules"`
+		Resources []struct {
+			Name   string         `json:"name"`
+			Values map[string]any `json:"values"`
+		} `json:"resources"`
+	} `json:"policies"`
+	NamespaceSelectors []struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"namespaceSelector"`
+	Namespaces []map[string]any `json:"namespaces"`
 }
 
 // FindKyvernoTests returns the kyverno-test.yaml files in paths (files or
@@ -77,9 +116,13 @@ func FindKyvernoTests(paths ...string) ([]string, error) {
 }
 
 // RunKyvernoTest runs one kyverno-test.yaml file offline, the way `kyverno
-// test` does: it applies the named policies to the named resources and
-// compares each expected result with aiden's. A rule that does not match
-// a resource counts as skip.
+// test` does: it applies the named policies (Kyverno ClusterPolicy and
+// Policy, ValidatingPolicy, MutatingPolicy, ValidatingAdmissionPolicy with
+// its bindings, ...) to the named resources and compares each expected
+// result with aiden's. A rule that does not match a resource counts as
+// skip. The test's values file gives namespace labels, its userinfo file
+// the requesting user, and its param and cluster resources the objects
+// policies take as params.
 func RunKyvernoTest(file string) ([]Expectation, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -90,37 +133,126 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		return nil, fmt.Errorf("parse %s: %w", file, err)
 	}
 	dir := filepath.Dir(file)
-	var policies []*KyvernoPolicy
-	for _, p := range t.Policies {
+	read := func(p string) ([]byte, error) {
 		b, err := os.ReadFile(filepath.Join(dir, p))
 		if err != nil {
-			return nil, fmt.Errorf("run kyverno test: %w", err)
+			return nil, fmt.Errorf("run kyverno test %s: %w", file, err)
+		}
+		return b, nil
+	}
+	var policies []*KyvernoPolicy
+	var cels []*CELPolicy
+	var bindings []*CELBinding
+	for _, p := range t.Policies {
+		b, err := read(p)
+		if err != nil {
+			return nil, err
 		}
 		ps, err := ParseKyverno(p, b)
 		if err != nil {
 			return nil, err
 		}
 		policies = append(policies, ps...)
-	}
-	got := map[resultKey]RuleResult{}
-	for _, r := range t.Resources {
-		b, err := os.ReadFile(filepath.Join(dir, r))
+		cs, bs, err := ParseCEL(p, b)
 		if err != nil {
-			return nil, fmt.Errorf("run kyverno test: %w", err)
+			return nil, err
+		}
+		cels, bindings = append(cels, cs...), append(bindings, bs...)
+	}
+	LinkBindings(cels, bindings)
+	cluster := &Cluster{Namespaces: map[string]map[string]string{}}
+	values := t.Values
+	if t.Variables != "" {
+		b, err := read(t.Variables)
+		if err != nil {
+			return nil, err
+		}
+		values = &kyValues{}
+		if err := yaml.Unmarshal(b, values); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", t.Variables, err)
+		}
+	}
+	if values != nil {
+		for _, ns := range values.NamespaceSelectors {
+			cluster.Namespaces[ns.Name] = ns.Labels
+		}
+		for _, ns := range values.Namespaces {
+			addNamespace(cluster, ns)
+		}
+	}
+	if t.UserInfo != "" {
+		b, err := read(t.UserInfo)
+		if err != nil {
+			return nil, err
+		}
+		var ui struct {
+			UserInfo     UserInfo `json:"userInfo"`
+			Roles        []string `json:"roles"`
+			ClusterRoles []string `json:"clusterRoles"`
+		}
+		if err := yaml.Unmarshal(b, &ui); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", t.UserInfo, err)
+		}
+		cluster.User = ui.UserInfo
+		cluster.User.Roles, cluster.User.ClusterRoles = ui.Roles, ui.ClusterRoles
+	}
+	var objects []Object
+	for _, r := range t.Resources {
+		b, err := read(r)
+		if err != nil {
+			return nil, err
 		}
 		objs, err := DecodeObjects(r, b)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range objs {
-			kind, _ := o.Content["kind"].(string)
-			name, ns := objectName(o.Content)
-			for _, p := range policies {
-				for _, rr := range p.Apply(o.Content) {
-					got[resultKey{p.Name, rr.Rule, kind, name}] = rr
-					if ns != "" {
-						got[resultKey{p.Name, rr.Rule, kind, ns + "/" + name}] = rr
-					}
+		objects = append(objects, objs...)
+	}
+	for _, list := range [][]string{t.ParamResources, t.ClusterResources} {
+		for _, r := range list {
+			b, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			objs, err := DecodeObjects(r, b)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range objs {
+				cluster.Objects = append(cluster.Objects, o.Content)
+			}
+		}
+	}
+	for _, o := range objects {
+		cluster.Objects = append(cluster.Objects, o.Content)
+		if o.Content["kind"] == "Namespace" {
+			addNamespace(cluster, o.Content)
+		}
+	}
+	got := map[resultKey]RuleResult{}
+	put := func(k resultKey, ns string, rr RuleResult) {
+		if old, ok := got[k]; ok && statusRank(old.Status) >= statusRank(rr.Status) {
+			return
+		}
+		got[k] = rr
+		if ns != "" {
+			k.name = ns + "/" + k.name
+			got[k] = rr
+		}
+	}
+	for _, o := range objects {
+		kind, _ := o.Content["kind"].(string)
+		name, ns := objectName(o.Content)
+		for _, p := range policies {
+			for _, rr := range p.ApplyIn(o.Content, cluster) {
+				put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
+			}
+		}
+		for _, p := range cels {
+			for _, rr := range p.Apply(o.Content, cluster) {
+				put(resultKey{p.Name, "", kind, name}, ns, rr)
+				if rr.Rule != "" {
+					put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
 				}
 			}
 		}
@@ -142,6 +274,9 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			for _, rule := range []string{r.Rule, "autogen-" + r.Rule, "autogen-cronjob-" + r.Rule} {
 				if rr, ok := lookup(got, r.Policy, rule, r.Kind, n); ok {
 					e.Got, e.Message = rr.Status, rr.Message
+					if r.PatchedResources != "" && rr.Patched != nil && rr.Status == StatusPass {
+						e.Got, e.Message = comparePatched(read, r.PatchedResources, rr.Patched)
+					}
 					break
 				}
 			}
@@ -149,6 +284,104 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		}
 	}
 	return out, nil
+}
+
+// statusRank orders the results of one policy on one resource when
+// several bindings or rules report under the same key: the worst wins.
+func statusRank(s Status) int {
+	switch s {
+	case StatusFail:
+		return 4
+	case StatusError:
+		return 3
+	case StatusNeedsCluster:
+		return 2
+	case StatusPass:
+		return 1
+	}
+	return 0
+}
+
+// addNamespace records a Namespace object's labels.
+func addNamespace(c *Cluster, ns map[string]any) {
+	name, _ := objectName(ns)
+	in := &celInput{object: ns}
+	if c.Namespaces[name] == nil {
+		c.Namespaces[name] = map[string]string{}
+	}
+	for k, v := range in.objectLabels() {
+		c.Namespaces[name][k] = v
+	}
+}
+
+// comparePatched compares a mutation's result with the test's expected
+// patched resource of the same kind and name: pass when equal, fail
+// naming the first difference.
+func comparePatched(read func(string) ([]byte, error), file string, patched map[string]any) (Status, string) {
+	b, err := read(file)
+	if err != nil {
+		return StatusError, err.Error()
+	}
+	objs, err := DecodeObjects(file, b)
+	if err != nil {
+		return StatusError, err.Error()
+	}
+	name, _ := objectName(patched)
+	for _, o := range objs {
+		if n, _ := objectName(o.Content); n != name || o.Content["kind"] != patched["kind"] {
+			continue
+		}
+		if d := firstDiff("", celNative(o.Content), celNative(patched)); d != "" {
+			return StatusFail, "patched resource differs from " + file + " at " + d
+		}
+		return StatusPass, "patched resource matches " + file
+	}
+	return StatusFail, "no resource " + name + " in " + file
+}
+
+// firstDiff returns the path of the first difference between two decoded
+// objects, or "".
+func firstDiff(path string, want, got any) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return cmpOr(path, "/")
+		}
+		for _, k := range sortedKeys(w) {
+			if d := firstDiff(path+"/"+k, w[k], g[k]); d != "" {
+				return d
+			}
+		}
+		for _, k := range sortedKeys(g) {
+			if _, ok := w[k]; !ok {
+				return path + "/" + k
+			}
+		}
+		return ""
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return cmpOr(path, "/")
+		}
+		for i := range w {
+			if d := firstDiff(fmt.Sprintf("%s/%d", path, i), w[i], g[i]); d != "" {
+				return d
+			}
+		}
+		return ""
+	}
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		return cmpOr(path, "/")
+	}
+	return ""
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func objectName(obj map[string]any) (name, namespace string) {

@@ -1,0 +1,43 @@
+package policy
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestKyvernoCLIConformance runs every kyverno-test.yaml of Kyverno's own
+// CLI tests (testdata/kyverno-cli, see SOURCE there), prints the count of
+// expectations met and lists each unmet one with aiden's reason.
+func TestKyvernoCLIConformance(t *testing.T) {
+	files, err := FindKyvernoTests(filepath.Join("testdata", "kyverno-cli"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	met, total, broken := 0, 0, 0
+	for _, f := range files {
+		rel := strings.TrimPrefix(filepath.ToSlash(filepath.Dir(f)), "testdata/kyverno-cli/")
+		exps, err := RunKyvernoTest(f)
+		if err != nil {
+			broken++
+			t.Logf("not run: %s: %v", rel, err)
+			continue
+		}
+		for _, e := range exps {
+			total++
+			if e.Met() {
+				met++
+				continue
+			}
+			t.Logf("unmet: %s: policy %s rule %s %s/%s: want %s, got %s (%s)", rel, e.Policy, e.Rule, e.Kind, e.Resource, e.Want, e.Got, e.Message)
+		}
+	}
+	t.Logf("kyverno CLI tests: %d files (%d not run), %d/%d expectations met", len(files), broken, met, total)
+	if met < minKyvernoCLIMet {
+		t.Errorf("met %d expectations, want at least %d", met, minKyvernoCLIMet)
+	}
+}
+
+// minKyvernoCLIMet is the count of expectations met when this test was
+// last raised; a change that meets fewer is a regression.
+const minKyvernoCLIMet = 233
