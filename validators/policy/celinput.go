@@ -37,6 +37,8 @@ type Cluster struct {
 	User UserInfo
 	// Operation is the admission operation; default CREATE.
 	Operation string
+	// Values are a Kyverno test's values; nil outside tests.
+	Values *Values
 }
 
 // clusterScoped are the built-in kinds that have no namespace.

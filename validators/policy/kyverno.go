@@ -86,6 +86,7 @@ func ParseKyverno(file string, content []byte) ([]*KyvernoPolicy, error) {
 		}
 		rules := autogenRules(p.Spec.Rules, p.Metadata.Annotations)
 		for i := range rules {
+			rules[i].policy = p.Metadata.Name
 			if rules[i].Validate != nil && rules[i].Validate.CEL != nil {
 				rules[i].cel, rules[i].celErr = celRule(p.Metadata.Name, &rules[i])
 			}
@@ -150,7 +151,7 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) [
 	imagesDone := false
 	for i := range p.Rules {
 		rule := &p.Rules[i]
-		if !ruleMatches(rule, obj) {
+		if !ruleMatches(rule, obj, c) {
 			continue
 		}
 		if !imagesDone {
@@ -173,6 +174,9 @@ type evaluation struct {
 	resource map[string]any
 	element  map[string]any // set inside an element-scoped foreach
 	nesting  int
+	// values are a test's values for the rule and resource; a context
+	// entry they name is answered by them.
+	values map[string]any
 }
 
 // spec is the validating part of a rule or of a foreach entry.
@@ -188,6 +192,15 @@ type spec struct {
 
 func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any, c *Cluster) RuleResult {
 	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj}
+	if c != nil {
+		e.values = c.ruleValues(rule.policy, rule.Name, obj)
+		e.ctx.setUser(c)
+		for _, k := range sortedKeys(e.values) {
+			if err := e.ctx.addVariable(k, e.values[k]); err != nil {
+				return RuleResult{Status: StatusError, Message: fmt.Sprintf("value %q: %v", k, err)}
+			}
+		}
+	}
 	switch {
 	case rule.hasValidate():
 		v := rule.Validate
@@ -395,7 +408,7 @@ func (e *evaluation) elements(fe kyForeach, elements []any) (*RuleResult, int) {
 			}
 			scoped = *fe.ElementScope
 		}
-		child := &evaluation{env: e.env, rule: e.rule, ctx: e.ctx, resource: e.resource, element: e.element, nesting: e.nesting + 1}
+		child := &evaluation{env: e.env, rule: e.rule, ctx: e.ctx, resource: e.resource, element: e.element, nesting: e.nesting + 1, values: e.values}
 		if scoped {
 			child.element = m
 		}
@@ -427,6 +440,9 @@ func (e *evaluation) elements(fe kyForeach, elements []any) (*RuleResult, int) {
 // (ConfigMaps, API calls, registries) cannot be evaluated offline.
 func (e *evaluation) loadContext(entries []kyContextEntry) error {
 	for _, c := range entries {
+		if answered(e.values, c.Name) {
+			continue
+		}
 		if c.Variable == nil {
 			return fmt.Errorf("context entry %q needs a cluster", c.Name)
 		}

@@ -85,6 +85,20 @@ type kyValues struct {
 	Namespaces []map[string]any `json:"namespaces"`
 }
 
+// values indexes a Values file by policy, rule and resource.
+func (v *kyValues) values() *Values {
+	out := &Values{Global: v.GlobalValues, Rules: map[string]map[string]any{}, Resources: map[string]map[string]any{}}
+	for _, p := range v.Policies {
+		for _, r := range p.Rules {
+			out.Rules[p.Name+"/"+r.Name] = r.Values
+		}
+		for _, r := range p.Resources {
+			out.Resources[p.Name+"/"+r.Name] = r.Values
+		}
+	}
+	return out
+}
+
 // FindKyvernoTests returns the kyverno-test.yaml files in paths (files or
 // folders, searched recursively), sorted.
 func FindKyvernoTests(paths ...string) ([]string, error) {
@@ -173,6 +187,7 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		}
 	}
 	if values != nil {
+		cluster.Values = values.values()
 		for _, ns := range values.NamespaceSelectors {
 			cluster.Namespaces[ns.Name] = ns.Labels
 		}
@@ -223,7 +238,9 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			}
 		}
 	}
-	for _, o := range objects {
+	for i, o := range objects {
+		objects[i].Content = defaultNamespace(o.Content)
+		o = objects[i]
 		cluster.Objects = append(cluster.Objects, o.Content)
 		if o.Content["kind"] == "Namespace" {
 			addNamespace(cluster, o.Content)
@@ -300,6 +317,27 @@ func statusRank(s Status) int {
 		return 1
 	}
 	return 0
+}
+
+// defaultNamespace places a namespaced object without a namespace in
+// "default", as the kyverno CLI does.
+func defaultNamespace(obj map[string]any) map[string]any {
+	kind, _ := obj["kind"].(string)
+	if _, ns := objectName(obj); ns != "" || clusterScoped[kind] {
+		return obj
+	}
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		out[k] = v
+	}
+	md, _ := obj["metadata"].(map[string]any)
+	m2 := make(map[string]any, len(md)+1)
+	for k, v := range md {
+		m2[k] = v
+	}
+	m2["namespace"] = "default"
+	out["metadata"] = m2
+	return out
 }
 
 // addNamespace records a Namespace object's labels.

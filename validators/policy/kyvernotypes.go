@@ -51,6 +51,8 @@ type KyvernoRule struct {
 	// celErr says why it could not be read.
 	cel    *CELPolicy
 	celErr error
+	// policy is the name of the policy the rule belongs to.
+	policy string
 }
 
 // kyMatch is a match or exclude block.
