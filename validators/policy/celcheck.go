@@ -22,7 +22,7 @@ func paramObjects(files []workspace.File) []map[string]any {
 		for _, o := range objs {
 			av, _ := o.Content["apiVersion"].(string)
 			kind, _ := o.Content["kind"].(string)
-			if isCELKind(av, kind) || strings.HasPrefix(av, "kyverno.io/") {
+			if isCELKind(av, kind) || strings.HasPrefix(av, "kyverno.io/") || kind == "PolicyException" {
 				continue
 			}
 			out = append(out, o.Content)
@@ -34,7 +34,7 @@ func paramObjects(files []workspace.File) []map[string]any {
 // cluster is what the checked objects tell of their cluster: the labels
 // of the Namespaces among them, and the objects CEL params may name.
 func (e *Engine) cluster(objs []Object) *Cluster {
-	c := &Cluster{Namespaces: map[string]map[string]string{}}
+	c := &Cluster{Namespaces: map[string]map[string]string{}, Exceptions: e.except}
 	c.Objects = append(c.Objects, e.params...)
 	for _, o := range objs {
 		c.Objects = append(c.Objects, o.Content)

@@ -84,6 +84,11 @@ func (p *CELPolicy) Apply(obj map[string]any, c *Cluster) []RuleResult {
 		if !matchResources(cs.spec.MatchConstraints, in, true) {
 			continue
 		}
+		for _, x := range in.cluster.Exceptions {
+			if x.exemptsCEL(p, in) {
+				return []RuleResult{{Policy: p.Name, Status: StatusSkip, Message: "skipped due to policy exception " + x.Name}}
+			}
+		}
 		return p.applySpec(cs, in)
 	}
 	return nil

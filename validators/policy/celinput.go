@@ -39,6 +39,8 @@ type Cluster struct {
 	Operation string
 	// Values are a Kyverno test's values; nil outside tests.
 	Values *Values
+	// Exceptions are the PolicyExceptions in force.
+	Exceptions []*PolicyException
 }
 
 // clusterScoped are the built-in kinds that have no namespace.

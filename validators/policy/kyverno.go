@@ -157,12 +157,30 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) [
 		if !imagesDone {
 			images, imagesDone = imageInfos(obj), true
 		}
+		if x := exemptedBy(env, p, rule, obj, c); x != "" {
+			out = append(out, RuleResult{Policy: p.Name, Rule: rule.Name, Status: StatusSkip, Message: "rule skipped due to policy exception " + x})
+			continue
+		}
 		r := evalRule(env, rule, obj, images, c)
 		r.Policy = p.Name
 		r.Rule = rule.Name
 		out = append(out, r)
 	}
 	return out
+}
+
+// exemptedBy names the PolicyException that exempts the object from the
+// rule, or "".
+func exemptedBy(env *kyvernoEnv, p *KyvernoPolicy, rule *KyvernoRule, obj map[string]any, c *Cluster) string {
+	if c == nil {
+		return ""
+	}
+	for _, x := range c.Exceptions {
+		if x.exempts(env, p, rule, obj, c) {
+			return x.Name
+		}
+	}
+	return ""
 }
 
 // evaluation is the state of one rule on one resource, nested once per

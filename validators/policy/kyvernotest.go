@@ -223,6 +223,17 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		}
 		objects = append(objects, objs...)
 	}
+	for _, x := range t.Exceptions {
+		b, err := read(x)
+		if err != nil {
+			return nil, err
+		}
+		xs, err := ParseExceptions(x, b)
+		if err != nil {
+			return nil, err
+		}
+		cluster.Exceptions = append(cluster.Exceptions, xs...)
+	}
 	for _, list := range [][]string{t.ParamResources, t.ClusterResources} {
 		for _, r := range list {
 			b, err := read(r)

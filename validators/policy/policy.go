@@ -94,6 +94,7 @@ type Engine struct {
 	kyverno []*KyvernoPolicy
 	cel     []*CELPolicy
 	params  []map[string]any // objects of the policies folder, for paramRefs
+	except  []*PolicyException
 	rego    *Rego
 }
 
@@ -121,11 +122,15 @@ func New(ctx context.Context, ws []workspace.File, opts Options) (*Engine, error
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
+	exc, err := LoadExceptions(pf)
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
 	rg, err := LoadRego(ctx, pf, cfg.RegoNamespaces)
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
-	return &Engine{cfg: cfg, kyverno: ky, cel: cel, params: paramObjects(pf), rego: rg}, nil
+	return &Engine{cfg: cfg, kyverno: ky, cel: cel, params: paramObjects(pf), except: exc, rego: rg}, nil
 }
 
 // inFolder reports whether p lies in folder, at the repository root or
