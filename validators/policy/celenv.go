@@ -37,7 +37,7 @@ var celVariables = []string{"object", "oldObject", "request", "params", "namespa
 
 // celClusterNames are identifiers whose use means the expression needs a
 // cluster or a registry to be evaluated.
-var celClusterNames = []string{"authorizer", "resource", "http", "globalContext", "imagedata", "image", "exceptions", "generator", "gctx"}
+var celClusterNames = []string{"authorizer", "http", "globalContext", "imagedata", "image", "exceptions", "generator", "gctx"}
 
 var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 	opts := []cel.EnvOption{
@@ -69,6 +69,7 @@ var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 		library.SemverLib(library.SemverVersion(1)),
 		library.Lists(library.ListsVersion(1)),
 		library.JSONPatch(),
+		celResourceLib(),
 	}
 	for _, v := range celVariables {
 		if v == "variables" {
@@ -180,6 +181,7 @@ func newActivation(in *celInput, params map[string]any, vars []celVariable) *cel
 		"request":         celNative(in.request()),
 		"params":          nil,
 		"namespaceObject": nil,
+		"resource":        &resourceVal{cluster: in.cluster},
 	}}
 	if in.oldObject != nil {
 		act.vars["oldObject"] = celNative(in.oldObject)

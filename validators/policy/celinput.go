@@ -39,6 +39,9 @@ type Cluster struct {
 	Operation string
 	// Values are a Kyverno test's values; nil outside tests.
 	Values *Values
+	// Complete says Objects are the whole cluster (a test's), so that a
+	// list of them is an answer rather than a live lookup.
+	Complete bool
 	// Exceptions are the PolicyExceptions in force.
 	Exceptions []*PolicyException
 }

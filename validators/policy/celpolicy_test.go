@@ -83,7 +83,7 @@ spec:
       operations: [CREATE]
       resources: [pods]
   validations:
-  - expression: "resource.Get('v1', 'configmaps', 'x', 'y').data.ok == 'true'"
+  - expression: "resource.get('v1', 'configmaps', 'x', 'y').data.ok == 'true'"
 `
 
 func celDeployment(name, ns string, replicas int, labels map[string]any) map[string]any {

@@ -195,6 +195,9 @@ type evaluation struct {
 	// values are a test's values for the rule and resource; a context
 	// entry they name is answered by them.
 	values map[string]any
+	// cluster answers configMap and apiCall context entries when it holds
+	// the objects they name; nil knows nothing.
+	cluster *Cluster
 }
 
 // spec is the validating part of a rule or of a foreach entry.
@@ -209,7 +212,7 @@ type spec struct {
 }
 
 func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any, c *Cluster) RuleResult {
-	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj}
+	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj, cluster: c}
 	if c != nil {
 		e.values = c.ruleValues(rule.policy, rule.Name, obj)
 		e.ctx.setUser(c)
@@ -268,6 +271,9 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 // result means nothing was evaluated (a foreach over no elements).
 func (e *evaluation) run(s spec) *RuleResult {
 	if err := e.loadContext(s.context); err != nil {
+		if strings.Contains(err.Error(), "needs a cluster") {
+			return &RuleResult{Status: StatusNeedsCluster, Message: "failed to load context: " + err.Error()}
+		}
 		return &RuleResult{Status: StatusError, Message: "failed to load context: " + err.Error()}
 	}
 	ok, msg, err := e.conditions(s.conditions)
@@ -426,7 +432,7 @@ func (e *evaluation) elements(fe kyForeach, elements []any) (*RuleResult, int) {
 			}
 			scoped = *fe.ElementScope
 		}
-		child := &evaluation{env: e.env, rule: e.rule, ctx: e.ctx, resource: e.resource, element: e.element, nesting: e.nesting + 1, values: e.values}
+		child := &evaluation{env: e.env, rule: e.rule, ctx: e.ctx, resource: e.resource, element: e.element, nesting: e.nesting + 1, values: e.values, cluster: e.cluster}
 		if scoped {
 			child.element = m
 		}
@@ -462,7 +468,14 @@ func (e *evaluation) loadContext(entries []kyContextEntry) error {
 			continue
 		}
 		if c.Variable == nil {
-			return fmt.Errorf("context entry %q needs a cluster", c.Name)
+			value, err := e.lookupContext(c)
+			if err != nil {
+				return err
+			}
+			if err := e.ctx.addVariable(c.Name, value); err != nil {
+				return fmt.Errorf("context entry %q: %w", c.Name, err)
+			}
+			continue
 		}
 		var value any
 		var err error

@@ -40,6 +40,7 @@ type kyvernoTest struct {
 	Values           *kyValues    `json:"values"`
 	UserInfo         string       `json:"userinfo"`
 	Exceptions       []string     `json:"exceptions"`
+	Context          string       `json:"context"`
 	Results          []kyTestCase `json:"results"`
 }
 
@@ -174,7 +175,7 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		cels, bindings = append(cels, cs...), append(bindings, bs...)
 	}
 	LinkBindings(cels, bindings)
-	cluster := &Cluster{Namespaces: map[string]map[string]string{}}
+	cluster := &Cluster{Namespaces: map[string]map[string]string{}, Complete: true}
 	values := t.Values
 	if t.Variables != "" {
 		b, err := read(t.Variables)
@@ -234,19 +235,36 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		}
 		cluster.Exceptions = append(cluster.Exceptions, xs...)
 	}
-	for _, list := range [][]string{t.ParamResources, t.ClusterResources} {
-		for _, r := range list {
-			b, err := read(r)
-			if err != nil {
-				return nil, err
+	extra := append(append([]string(nil), t.ParamResources...), t.ClusterResources...)
+	if t.Context != "" {
+		extra = append(extra, t.Context)
+	}
+	for _, r := range extra {
+		b, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := DecodeObjects(r, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			// cli.kyverno.io ClusterResource and Context files list their
+			// objects under spec.resources.
+			if av, _ := o.Content["apiVersion"].(string); strings.HasPrefix(av, "cli.kyverno.io/") {
+				spec, _ := o.Content["spec"].(map[string]any)
+				list, _ := spec["resources"].([]any)
+				for _, x := range list {
+					if m, ok := x.(map[string]any); ok {
+						cluster.Objects = append(cluster.Objects, m)
+						if m["kind"] == "Namespace" {
+							addNamespace(cluster, m)
+						}
+					}
+				}
+				continue
 			}
-			objs, err := DecodeObjects(r, b)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range objs {
-				cluster.Objects = append(cluster.Objects, o.Content)
-			}
+			cluster.Objects = append(cluster.Objects, o.Content)
 		}
 	}
 	for i, o := range objects {
