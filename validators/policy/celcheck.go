@@ -52,8 +52,9 @@ func (e *Engine) cluster(objs []Object) *Cluster {
 func (e *Engine) checkCEL(o Object, c *Cluster) ([]Finding, int) {
 	var out []Finding
 	needs := 0
+	in := newCELInput(o.Content, c)
 	for _, p := range e.cel {
-		for _, r := range p.Apply(o.Content, c) {
+		for _, r := range p.apply(in) {
 			sev := e.cfg.KyvernoSeverity
 			if sev == "" {
 				sev = Error

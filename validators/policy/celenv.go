@@ -176,9 +176,9 @@ type celVariable struct {
 // first use, as Kubernetes does.
 func newActivation(in *celInput, params map[string]any, vars []celVariable) *celActivation {
 	act := &celActivation{vars: map[string]any{
-		"object":          celNative(in.object),
+		"object":          in.celObject(),
 		"oldObject":       nil,
-		"request":         celNative(in.request()),
+		"request":         in.celRequest(),
 		"params":          nil,
 		"namespaceObject": nil,
 		"resource":        &resourceVal{cluster: in.cluster},

@@ -76,7 +76,10 @@ func (p *CELPolicy) programs() []*celCompiled {
 // request would: nothing when the policy does not match, else one result
 // per binding (one for a policy without bindings).
 func (p *CELPolicy) Apply(obj map[string]any, c *Cluster) []RuleResult {
-	in := newCELInput(obj, c)
+	return p.apply(newCELInput(obj, c))
+}
+
+func (p *CELPolicy) apply(in *celInput) []RuleResult {
 	if p.Namespace != "" && in.ns != p.Namespace {
 		return nil
 	}

@@ -64,6 +64,23 @@ type celInput struct {
 	gvk       schema.GroupVersionKind
 	gvr       schema.GroupVersionResource
 	name, ns  string
+	// obj and req are the object and request as CEL sees them, built once
+	// for every policy applied to the object.
+	obj, req map[string]any
+}
+
+func (in *celInput) celObject() map[string]any {
+	if in.obj == nil {
+		in.obj, _ = celNative(in.object).(map[string]any)
+	}
+	return in.obj
+}
+
+func (in *celInput) celRequest() map[string]any {
+	if in.req == nil {
+		in.req = in.request()
+	}
+	return in.req
 }
 
 func newCELInput(obj map[string]any, c *Cluster) *celInput {
