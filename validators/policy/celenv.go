@@ -60,6 +60,7 @@ var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 		ext.Strings(ext.StringsVersion(2)),
 		ext.Lists(ext.ListsVersion(3)),
 		ext.TwoVarComprehensions(),
+		ext.Regex(ext.RegexVersion(1)),
 		library.URLs(),
 		library.Regex(),
 		library.Quantity(),
@@ -183,6 +184,9 @@ func newActivation(in *celInput, params map[string]any, vars []celVariable) *cel
 		"namespaceObject": nil,
 		"resource":        &resourceVal{cluster: in.cluster},
 	}}
+	if in.object == nil {
+		act.vars["object"] = nil
+	}
 	if in.oldObject != nil {
 		act.vars["oldObject"] = celNative(in.oldObject)
 	}

@@ -30,6 +30,9 @@ type UserInfo struct {
 type Cluster struct {
 	// Namespaces maps a namespace name to its labels.
 	Namespaces map[string]map[string]string
+	// NamespaceObjects maps a namespace name to its Namespace object, when
+	// one is given (annotations and all).
+	NamespaceObjects map[string]map[string]any
 	// Objects are other objects (ConfigMaps, custom resources) policies
 	// may take as params.
 	Objects []map[string]any
@@ -70,7 +73,7 @@ type celInput struct {
 }
 
 func (in *celInput) celObject() map[string]any {
-	if in.obj == nil {
+	if in.obj == nil && in.object != nil {
 		in.obj, _ = celNative(in.object).(map[string]any)
 	}
 	return in.obj
@@ -88,6 +91,9 @@ func newCELInput(obj map[string]any, c *Cluster) *celInput {
 		c = &Cluster{}
 	}
 	in := &celInput{object: obj, cluster: c}
+	if strings.EqualFold(c.Operation, "DELETE") {
+		in.object, in.oldObject = nil, obj
+	}
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	gv, _ := schema.ParseGroupVersion(apiVersion)
@@ -152,12 +158,25 @@ func (in *celInput) namespaceObject() map[string]any {
 	for k, v := range in.nsLabels(in.ns) {
 		lbls[k] = v
 	}
-	return map[string]any{"apiVersion": "v1", "kind": "Namespace",
-		"metadata": map[string]any{"name": in.ns, "labels": lbls}}
+	md := map[string]any{"name": in.ns, "labels": lbls}
+	if o := in.cluster.NamespaceObjects[in.ns]; o != nil {
+		if m, ok := o["metadata"].(map[string]any); ok {
+			for k, v := range m {
+				if k != "labels" && k != "name" {
+					md[k] = v
+				}
+			}
+		}
+	}
+	return map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": md}
 }
 
 func (in *celInput) objectLabels() map[string]string {
-	md, _ := in.object["metadata"].(map[string]any)
+	o := in.object
+	if o == nil {
+		o = in.oldObject
+	}
+	md, _ := o["metadata"].(map[string]any)
 	raw, _ := md["labels"].(map[string]any)
 	out := map[string]string{}
 	for k, v := range raw {

@@ -214,6 +214,13 @@ type spec struct {
 func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any, c *Cluster) RuleResult {
 	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj, cluster: c}
 	if c != nil {
+		if op := strings.ToUpper(c.Operation); op != "" && op != "CREATE" {
+			e.ctx.set(op, false, "request", "operation")
+			if op == "DELETE" {
+				e.ctx.set(obj, false, "request", "oldObject")
+				e.ctx.set(map[string]any{}, false, "request", "object")
+			}
+		}
 		e.values = c.ruleValues(rule.policy, rule.Name, obj)
 		e.ctx.setUser(c)
 		for _, k := range sortedKeys(e.values) {

@@ -54,6 +54,7 @@ type kyTestCase struct {
 	Namespace        string   `json:"namespace"`
 	Result           Status   `json:"result"`
 	Status           Status   `json:"status"`
+	Operation        string   `json:"operation"`
 	PatchedResources string   `json:"patchedResources"`
 	// The policy kind flags of the results.
 	IsValidatingAdmissionPolicy bool `json:"isValidatingAdmissionPolicy"`
@@ -275,6 +276,52 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			addNamespace(cluster, o.Content)
 		}
 	}
+	// Results are computed once per admission operation the expectations
+	// name (CREATE when they name none).
+	ops := map[string]bool{"": true}
+	for _, r := range t.Results {
+		ops[strings.ToUpper(r.Operation)] = true
+	}
+	got := map[string]map[resultKey]RuleResult{}
+	for op := range ops {
+		c := *cluster
+		c.Operation = op
+		got[op] = applyAll(objects, policies, cels, &c)
+	}
+	var out []Expectation
+	for _, r := range t.Results {
+		want := r.Result
+		if want == "" {
+			want = r.Status
+		}
+		names := r.Resources
+		if r.Resource != "" {
+			names = append(names, r.Resource)
+		}
+		for _, n := range names {
+			e := Expectation{Test: file, Policy: r.Policy, Rule: r.Rule, Kind: r.Kind, Resource: n, Want: want, Got: StatusSkip, Message: "rule did not match the resource"}
+			// As kyverno test does, a Pod rule's expectation on a controller
+			// is looked up under the rule's autogen names too.
+			// A CEL policy has no rules: its result answers whatever rule
+			// the expectation names.
+			for _, rule := range []string{r.Rule, "autogen-" + r.Rule, "autogen-cronjob-" + r.Rule, ""} {
+				if rr, ok := lookup(got[strings.ToUpper(r.Operation)], r.Policy, rule, r.Kind, n); ok {
+					e.Got, e.Message = rr.Status, rr.Message
+					if r.PatchedResources != "" && rr.Patched != nil && rr.Status == StatusPass {
+						e.Got, e.Message = comparePatched(read, r.PatchedResources, rr.Patched)
+					}
+					break
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// applyAll applies the policies to the objects and indexes the results
+// by policy, rule, kind and name (and namespace/name).
+func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cluster *Cluster) map[resultKey]RuleResult {
 	got := map[resultKey]RuleResult{}
 	put := func(k resultKey, ns string, rr RuleResult) {
 		if old, ok := got[k]; ok && statusRank(old.Status) >= statusRank(rr.Status) {
@@ -303,33 +350,7 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			}
 		}
 	}
-	var out []Expectation
-	for _, r := range t.Results {
-		want := r.Result
-		if want == "" {
-			want = r.Status
-		}
-		names := r.Resources
-		if r.Resource != "" {
-			names = append(names, r.Resource)
-		}
-		for _, n := range names {
-			e := Expectation{Test: file, Policy: r.Policy, Rule: r.Rule, Kind: r.Kind, Resource: n, Want: want, Got: StatusSkip, Message: "rule did not match the resource"}
-			// As kyverno test does, a Pod rule's expectation on a controller
-			// is looked up under the rule's autogen names too.
-			for _, rule := range []string{r.Rule, "autogen-" + r.Rule, "autogen-cronjob-" + r.Rule} {
-				if rr, ok := lookup(got, r.Policy, rule, r.Kind, n); ok {
-					e.Got, e.Message = rr.Status, rr.Message
-					if r.PatchedResources != "" && rr.Patched != nil && rr.Status == StatusPass {
-						e.Got, e.Message = comparePatched(read, r.PatchedResources, rr.Patched)
-					}
-					break
-				}
-			}
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return got
 }
 
 // statusRank orders the results of one policy on one resource when
@@ -373,6 +394,10 @@ func defaultNamespace(obj map[string]any) map[string]any {
 func addNamespace(c *Cluster, ns map[string]any) {
 	name, _ := objectName(ns)
 	in := &celInput{object: ns}
+	if c.NamespaceObjects == nil {
+		c.NamespaceObjects = map[string]map[string]any{}
+	}
+	c.NamespaceObjects[name] = ns
 	if c.Namespaces[name] == nil {
 		c.Namespaces[name] = map[string]string{}
 	}
