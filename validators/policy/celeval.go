@@ -106,7 +106,7 @@ func (p *CELPolicy) applySpec(cs *celCompiled, in *celInput) []RuleResult {
 		return []RuleResult{{Policy: p.Name, Status: StatusSkip,
 			Message: p.Kind + " acts on a cluster after admission; not evaluated offline"}}
 	}
-	if p.Kind != KindValidatingAdmissionPolicy || len(p.Bindings) == 0 {
+	if (p.Kind != KindValidatingAdmissionPolicy && p.Kind != KindMutatingAdmissionPolicy) || len(p.Bindings) == 0 {
 		r := p.evalWithParams(cs, in, cs.spec.ParamRef)
 		if r == nil {
 			return nil
@@ -222,7 +222,7 @@ func (p *CELPolicy) eval(cs *celCompiled, in *celInput, params map[string]any) *
 			return nil
 		}
 	}
-	if p.Kind == KindMutatingPolicy {
+	if p.Kind == KindMutatingPolicy || p.Kind == KindMutatingAdmissionPolicy {
 		return p.mutate(cs, act, errResult)
 	}
 	var failed []string

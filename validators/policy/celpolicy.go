@@ -19,6 +19,8 @@ import (
 const (
 	KindValidatingAdmissionPolicy        = "ValidatingAdmissionPolicy"
 	KindValidatingAdmissionPolicyBinding = "ValidatingAdmissionPolicyBinding"
+	KindMutatingAdmissionPolicy          = "MutatingAdmissionPolicy"
+	KindMutatingAdmissionPolicyBinding   = "MutatingAdmissionPolicyBinding"
 	KindValidatingPolicy                 = "ValidatingPolicy"
 	KindNamespacedValidatingPolicy       = "NamespacedValidatingPolicy"
 	KindMutatingPolicy                   = "MutatingPolicy"
@@ -53,10 +55,13 @@ type CELPolicy struct {
 	compiled []*celCompiled
 }
 
-// CELBinding is a ValidatingAdmissionPolicyBinding.
+// CELBinding is a ValidatingAdmissionPolicyBinding or a
+// MutatingAdmissionPolicyBinding.
 type CELBinding struct {
 	// Name is the binding's metadata.name.
 	Name string
+	// Kind is the binding's kind.
+	Kind string
 	// File is the file the binding came from.
 	File string
 	spec admv1.ValidatingAdmissionPolicyBindingSpec
@@ -117,7 +122,8 @@ func isCELKind(apiVersion, kind string) bool {
 	group, _, _ := strings.Cut(apiVersion, "/")
 	switch group {
 	case "admissionregistration.k8s.io":
-		return kind == KindValidatingAdmissionPolicy || kind == KindValidatingAdmissionPolicyBinding
+		return kind == KindValidatingAdmissionPolicy || kind == KindValidatingAdmissionPolicyBinding ||
+			kind == KindMutatingAdmissionPolicy || kind == KindMutatingAdmissionPolicyBinding
 	case "policies.kyverno.io":
 		switch kind {
 		case KindValidatingPolicy, KindNamespacedValidatingPolicy, KindMutatingPolicy, KindImageValidatingPolicy,
@@ -147,8 +153,8 @@ func ParseCEL(file string, content []byte) ([]*CELPolicy, []*CELBinding, error) 
 		if err := yaml.Unmarshal(doc, &d); err != nil {
 			return nil, nil, fmt.Errorf("parse %s %s: %w", head.Kind, file, err)
 		}
-		if head.Kind == KindValidatingAdmissionPolicyBinding {
-			b := &CELBinding{Name: d.Metadata.Name, File: file}
+		if head.Kind == KindValidatingAdmissionPolicyBinding || head.Kind == KindMutatingAdmissionPolicyBinding {
+			b := &CELBinding{Name: d.Metadata.Name, Kind: head.Kind, File: file}
 			if err := json.Unmarshal(d.Spec, &b.spec); err != nil {
 				return nil, nil, fmt.Errorf("parse binding %s in %s: %w", d.Metadata.Name, file, err)
 			}
@@ -181,7 +187,7 @@ func ParseCEL(file string, content []byte) ([]*CELPolicy, []*CELBinding, error) 
 func LinkBindings(ps []*CELPolicy, bs []*CELBinding) {
 	for _, b := range bs {
 		for _, p := range ps {
-			if p.Kind == KindValidatingAdmissionPolicy && p.Name == b.spec.PolicyName {
+			if p.Kind+"Binding" == b.Kind && p.Name == b.spec.PolicyName {
 				p.Bindings = append(p.Bindings, b)
 			}
 		}
