@@ -2,8 +2,8 @@ package policy
 
 import (
 	"fmt"
-	"maps"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
