@@ -340,6 +340,10 @@ func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cl
 		for _, p := range policies {
 			for _, rr := range p.ApplyIn(o.Content, cluster) {
 				put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
+				if p.Namespace != "" {
+					// a namespaced Policy is named namespace/name in results
+					put(resultKey{p.Namespace + "/" + p.Name, rr.Rule, kind, name}, ns, rr)
+				}
 			}
 		}
 		for _, p := range cels {
