@@ -270,6 +270,9 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 		}
 		return RuleResult{Status: StatusPass, Message: "rule applies"}
 	}
+	if len(rule.VerifyImages) > 0 {
+		return RuleResult{Status: StatusNeedsCluster, Message: "image verification checks signatures and attestations in a registry: needs a cluster"}
+	}
 	return RuleResult{Status: StatusError, Message: "rule type is not evaluated offline"}
 }
 

@@ -15,8 +15,9 @@ func TestKyvernoCLIConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	met, total, broken := 0, 0, 0
-	type count struct{ met, total int }
+	type count struct{ met, total, cluster int }
 	byFolder := map[string]*count{}
+	byKind := map[string]*count{}
 	for _, f := range files {
 		rel := strings.TrimPrefix(filepath.ToSlash(filepath.Dir(f)), "testdata/kyverno-cli/")
 		top, _, _ := strings.Cut(rel, "/")
@@ -32,16 +33,29 @@ func TestKyvernoCLIConformance(t *testing.T) {
 		for _, e := range exps {
 			total++
 			byFolder[top].total++
+			k := byKind[e.PolicyKind]
+			if k == nil {
+				k = &count{}
+				byKind[e.PolicyKind] = k
+			}
+			k.total++
 			if e.Met() {
 				met++
 				byFolder[top].met++
+				k.met++
 				continue
+			}
+			if e.Got == StatusNeedsCluster {
+				k.cluster++
 			}
 			t.Logf("unmet: %s: policy %s rule %s %s/%s: want %s, got %s (%s)", rel, e.Policy, e.Rule, e.Kind, e.Resource, e.Want, e.Got, e.Message)
 		}
 	}
 	for _, k := range sortedKeys(byFolder) {
 		t.Logf("folder %s: %d/%d met", k, byFolder[k].met, byFolder[k].total)
+	}
+	for _, k := range sortedKeys(byKind) {
+		t.Logf("kind %s: %d/%d met, %d unmet need a cluster", k, byKind[k].met, byKind[k].total, byKind[k].cluster)
 	}
 	t.Logf("kyverno CLI tests: %d files (%d not run), %d/%d expectations met", len(files), broken, met, total)
 	if met < minKyvernoCLIMet {

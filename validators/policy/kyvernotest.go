@@ -25,6 +25,9 @@ type Expectation struct {
 	Want, Got Status
 	// Message is aiden's message for the rule on the resource.
 	Message string
+	// PolicyKind is the kind of policy the expectation is about, from the
+	// result's is...Policy flag: ClusterPolicy for classic Kyverno rules.
+	PolicyKind string
 }
 
 // Met reports whether aiden's result is the expected one.
@@ -65,6 +68,26 @@ type kyTestCase struct {
 	IsImageValidatingPolicy     bool `json:"isImageValidatingPolicy"`
 	IsGeneratingPolicy          bool `json:"isGeneratingPolicy"`
 	IsDeletingPolicy            bool `json:"isDeletingPolicy"`
+}
+
+func (r kyTestCase) policyKind() string {
+	switch {
+	case r.IsValidatingAdmissionPolicy:
+		return KindValidatingAdmissionPolicy
+	case r.IsMutatingAdmissionPolicy:
+		return KindMutatingAdmissionPolicy
+	case r.IsValidatingPolicy:
+		return KindValidatingPolicy
+	case r.IsMutatingPolicy:
+		return KindMutatingPolicy
+	case r.IsImageValidatingPolicy:
+		return KindImageValidatingPolicy
+	case r.IsGeneratingPolicy:
+		return KindGeneratingPolicy
+	case r.IsDeletingPolicy:
+		return KindDeletingPolicy
+	}
+	return "ClusterPolicy"
 }
 
 // kyValues is a cli.kyverno.io/v1alpha1 Value (a test's variables file).
@@ -300,7 +323,8 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			names = append(names, r.Resource)
 		}
 		for _, n := range names {
-			e := Expectation{Test: file, Policy: r.Policy, Rule: r.Rule, Kind: r.Kind, Resource: n, Want: want, Got: StatusSkip, Message: "rule did not match the resource"}
+			e := Expectation{Test: file, Policy: r.Policy, Rule: r.Rule, Kind: r.Kind, Resource: n, Want: want, Got: StatusSkip,
+				Message: "rule did not match the resource", PolicyKind: r.policyKind()}
 			// As kyverno test does, a Pod rule's expectation on a controller
 			// is looked up under the rule's autogen names too.
 			// A CEL policy has no rules: its result answers whatever rule
