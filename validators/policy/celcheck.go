@@ -54,6 +54,9 @@ func (e *Engine) checkCEL(o Object, c *Cluster) ([]Finding, int) {
 	needs := 0
 	in := newCELInput(o.Content, c)
 	for _, p := range e.cel {
+		if p.Kind == KindDeletingPolicy || p.Kind == KindGeneratingPolicy || p.Kind == KindMutatingPolicy || p.Kind == KindMutatingAdmissionPolicy {
+			continue // they do not admit or refuse an object
+		}
 		for _, r := range p.apply(in) {
 			sev := e.cfg.KyvernoSeverity
 			if sev == "" {

@@ -22,6 +22,7 @@ type celCompiled struct {
 	validations     []celValidation
 	audit           []celVariable
 	mutations       []*celProgram
+	conditions      []celVariable
 }
 
 type celValidation struct {
@@ -44,6 +45,9 @@ func compileSpec(s *celSpec) *celCompiled {
 			cv.message = compileCEL(v.MessageExpression)
 		}
 		c.validations = append(c.validations, cv)
+	}
+	for _, m := range s.Conditions {
+		c.conditions = append(c.conditions, celVariable{name: m.Name, prg: compileCEL(m.Expression)})
 	}
 	for _, a := range s.AuditAnnotations {
 		c.audit = append(c.audit, celVariable{name: a.Key, prg: compileCEL(a.ValueExpression)})
@@ -102,9 +106,9 @@ func (p *CELPolicy) applySpec(cs *celCompiled, in *celInput) []RuleResult {
 	case KindImageValidatingPolicy:
 		return []RuleResult{{Policy: p.Name, Status: StatusNeedsCluster,
 			Message: "image signatures and attestations are verified against a registry: needs a cluster"}}
-	case KindGeneratingPolicy, KindDeletingPolicy:
+	case KindGeneratingPolicy:
 		return []RuleResult{{Policy: p.Name, Status: StatusSkip,
-			Message: p.Kind + " acts on a cluster after admission; not evaluated offline"}}
+			Message: "GeneratingPolicy creates resources in a cluster; the generated resources are not produced offline"}}
 	}
 	if (p.Kind != KindValidatingAdmissionPolicy && p.Kind != KindMutatingAdmissionPolicy) || len(p.Bindings) == 0 {
 		r := p.evalWithParams(cs, in, cs.spec.ParamRef)
@@ -224,6 +228,20 @@ func (p *CELPolicy) eval(cs *celCompiled, in *celInput, params map[string]any) *
 	}
 	if p.Kind == KindMutatingPolicy || p.Kind == KindMutatingAdmissionPolicy {
 		return p.mutate(cs, act, errResult)
+	}
+	if p.Kind == KindDeletingPolicy {
+		// As the kyverno CLI reports a DeletingPolicy: pass when every
+		// condition holds (the object would be deleted), fail otherwise.
+		for _, c := range cs.conditions {
+			v, err := c.prg.eval(act)
+			if err != nil {
+				return errResult(c.prg, err)
+			}
+			if b, ok := v.Value().(bool); !ok || !b {
+				return &RuleResult{Policy: p.Name, Status: StatusFail, Message: fmt.Sprintf("condition %q does not hold: the object would not be deleted", c.name)}
+			}
+		}
+		return &RuleResult{Policy: p.Name, Status: StatusPass, Message: "every condition holds: the object would be deleted"}
 	}
 	var failed []string
 	path := ""

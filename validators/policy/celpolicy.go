@@ -79,6 +79,8 @@ type celSpec struct {
 	AuditAnnotations  []admv1.AuditAnnotation  `json:"auditAnnotations,omitempty"`
 	FailurePolicy     *admv1.FailurePolicyType `json:"failurePolicy,omitempty"`
 	ValidationActions []string                 `json:"validationActions,omitempty"`
+	// Conditions are a DeletingPolicy's.
+	Conditions []admv1.MatchCondition `json:"conditions,omitempty"`
 	// Mutations are a MutatingPolicy's.
 	Mutations []celMutation `json:"mutations,omitempty"`
 	// Autogen is Kyverno's autogen configuration.
