@@ -37,7 +37,7 @@ var celVariables = []string{"object", "oldObject", "request", "params", "namespa
 
 // celClusterNames are identifiers whose use means the expression needs a
 // cluster or a registry to be evaluated.
-var celClusterNames = []string{"authorizer", "http", "globalContext", "imagedata", "image", "exceptions", "generator", "gctx"}
+var celClusterNames = []string{"authorizer", "http", "globalContext", "imagedata", "exceptions", "generator", "gctx"}
 
 var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 	opts := []cel.EnvOption{
@@ -71,6 +71,7 @@ var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 		library.Lists(library.ListsVersion(1)),
 		library.JSONPatch(),
 		celResourceLib(),
+		cel.Lib(imageDataLib{}),
 	}
 	for _, v := range celVariables {
 		if v == "variables" {
@@ -183,6 +184,7 @@ func newActivation(in *celInput, params map[string]any, vars []celVariable) *cel
 		"params":          nil,
 		"namespaceObject": nil,
 		"resource":        &resourceVal{cluster: in.cluster},
+		"image":           &imageDataVal{cluster: in.cluster},
 	}}
 	if in.object == nil {
 		act.vars["object"] = nil

@@ -42,6 +42,9 @@ type Cluster struct {
 	Operation string
 	// Values are a Kyverno test's values; nil outside tests.
 	Values *Values
+	// Images is image data (a test context's spec.images: image,
+	// manifest, config) that image.GetMetadata answers from.
+	Images []map[string]any
 	// Complete says Objects are the whole cluster (a test's), so that a
 	// list of them is an answer rather than a live lookup.
 	Complete bool

@@ -122,3 +122,73 @@ func (r *resourceVal) Type() ref.Type { return celResourceType }
 
 // Value implements ref.Val.
 func (r *resourceVal) Value() any { return r.cluster }
+
+// Kyverno's image data library, answered offline from the image data a
+// test's context gives (spec.images: image, manifest, config, ...):
+// image.GetMetadata(ref) returns that data. An image it does not give
+// needs a registry.
+
+var celImageDataType = cel.OpaqueType("kyverno.ImageData")
+
+type imageDataLib struct{}
+
+// CompileOptions implements cel.Library.
+func (imageDataLib) CompileOptions() []cel.EnvOption {
+	return []cel.EnvOption{
+		cel.Variable("image", celImageDataType),
+		cel.Function("GetMetadata", cel.MemberOverload("kyverno_image_getmetadata",
+			[]*cel.Type{celImageDataType, cel.StringType}, cel.DynType,
+			cel.BinaryBinding(func(lhs, rhs ref.Val) ref.Val {
+				d, ok := lhs.(*imageDataVal)
+				if !ok {
+					return types.NewErr("image.GetMetadata: no image data")
+				}
+				return d.get(rhs.Value().(string))
+			}))),
+	}
+}
+
+// ProgramOptions implements cel.Library.
+func (imageDataLib) ProgramOptions() []cel.ProgramOption { return nil }
+
+// imageDataVal is the value of `image`: the image data known offline.
+type imageDataVal struct {
+	cluster *Cluster
+}
+
+func (d *imageDataVal) get(ref string) ref.Val {
+	for _, im := range d.cluster.Images {
+		if im["image"] == ref {
+			out := map[string]any{}
+			for k, v := range im {
+				if k != "image" {
+					out[k] = v
+				}
+			}
+			return types.DefaultTypeAdapter.NativeToValue(celNative(out))
+		}
+	}
+	return types.NewErr("%s: image.GetMetadata(%s) reads a registry", celNeedsCluster, ref)
+}
+
+// ConvertToNative implements ref.Val.
+func (d *imageDataVal) ConvertToNative(reflect.Type) (any, error) {
+	return nil, fmt.Errorf("image data cannot be converted")
+}
+
+// ConvertToType implements ref.Val.
+func (d *imageDataVal) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return celImageDataType
+	}
+	return types.NewErr("image data cannot be converted to %s", t.TypeName())
+}
+
+// Equal implements ref.Val.
+func (d *imageDataVal) Equal(other ref.Val) ref.Val { return types.Bool(other == d) }
+
+// Type implements ref.Val.
+func (d *imageDataVal) Type() ref.Type { return celImageDataType }
+
+// Value implements ref.Val.
+func (d *imageDataVal) Value() any { return d.cluster }

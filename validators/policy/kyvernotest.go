@@ -278,6 +278,12 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			// objects under spec.resources.
 			if av, _ := o.Content["apiVersion"].(string); strings.HasPrefix(av, "cli.kyverno.io/") {
 				spec, _ := o.Content["spec"].(map[string]any)
+				imgs, _ := spec["images"].([]any)
+				for _, x := range imgs {
+					if m, ok := x.(map[string]any); ok {
+						cluster.Images = append(cluster.Images, m)
+					}
+				}
 				list, _ := spec["resources"].([]any)
 				for _, x := range list {
 					if m, ok := x.(map[string]any); ok {
