@@ -268,7 +268,7 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 		if rule.hasMutate() {
 			return evalMutateConditions(rule, obj)
 		}
-		return RuleResult{Status: StatusPass, Message: "rule applies"}
+		return RuleResult{Status: StatusPass, Message: "rule applies (the generated resource is not produced offline)"}
 	}
 	if len(rule.VerifyImages) > 0 {
 		return RuleResult{Status: StatusNeedsCluster, Message: "image verification checks signatures and attestations in a registry: needs a cluster"}
