@@ -37,7 +37,7 @@ var celVariables = []string{"object", "oldObject", "request", "params", "namespa
 
 // celClusterNames are identifiers whose use means the expression needs a
 // cluster or a registry to be evaluated.
-var celClusterNames = []string{"authorizer", "http", "globalContext", "imagedata", "exceptions", "generator", "gctx"}
+var celClusterNames = []string{"authorizer", "imagedata", "exceptions", "generator", "gctx"}
 
 var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 	opts := []cel.EnvOption{
@@ -72,6 +72,7 @@ var celBaseEnv = sync.OnceValues(func() (*cel.Env, error) {
 		library.JSONPatch(),
 		celResourceLib(),
 		cel.Lib(imageDataLib{}),
+		cel.Lib(mockLib{}),
 	}
 	for _, v := range celVariables {
 		if v == "variables" {
@@ -185,6 +186,8 @@ func newActivation(in *celInput, params map[string]any, vars []celVariable) *cel
 		"namespaceObject": nil,
 		"resource":        &resourceVal{cluster: in.cluster},
 		"image":           &imageDataVal{cluster: in.cluster},
+		"http":            &mockVal{cluster: in.cluster, typ: celHTTPType},
+		"globalContext":   &mockVal{cluster: in.cluster, typ: celGlobalType},
 	}}
 	if in.object == nil {
 		act.vars["object"] = nil

@@ -45,6 +45,11 @@ type Cluster struct {
 	// Images is image data (a test context's spec.images: image,
 	// manifest, config) that image.GetMetadata answers from.
 	Images []map[string]any
+	// HTTP are canned responses to HTTP calls (a test's apiCallResponses).
+	HTTP []HTTPResponse
+	// Global are global context entries by name (a test's
+	// globalContextEntries): their data, or their projections by name.
+	Global map[string]any
 	// Complete says Objects are the whole cluster (a test's), so that a
 	// list of them is an answer rather than a live lookup.
 	Complete bool

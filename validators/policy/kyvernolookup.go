@@ -54,12 +54,47 @@ func (e *evaluation) lookupContext(c kyContextEntry) (any, error) {
 			}
 		}
 		return nil, fmt.Errorf("context entry %q needs a cluster: ConfigMap %s/%s is not among the given objects", c.Name, ref.Namespace, ref.Name)
+	case c.GlobalReference != nil:
+		var ref struct {
+			Name     string `json:"name"`
+			JMESPath string `json:"jmesPath"`
+		}
+		if err := decode(c.GlobalReference, &ref); err != nil {
+			return nil, err
+		}
+		v, ok := e.cluster.Global[ref.Name]
+		if !ok {
+			return nil, fmt.Errorf("context entry %q needs a cluster: global context entry %q is not given", c.Name, ref.Name)
+		}
+		if ref.JMESPath != "" {
+			return e.env.search(ref.JMESPath, v)
+		}
+		return v, nil
 	case c.APICall != nil:
 		var call kyAPICall
 		if err := decode(c.APICall, &call); err != nil {
 			return nil, err
 		}
-		if call.Service != nil || (call.Method != "" && !strings.EqualFold(call.Method, "GET")) || call.URLPath == "" {
+		method := call.Method
+		if method == "" {
+			method = "GET"
+		}
+		url := call.URLPath
+		if svc, ok := call.Service.(map[string]any); ok {
+			url, _ = svc["url"].(string)
+		}
+		if r := e.cluster.response(method, url); r != nil {
+			var v any = r.Body
+			if call.JMESPath != "" {
+				out, err := e.env.search(call.JMESPath, v)
+				if err != nil {
+					return nil, fmt.Errorf("context entry %q: %w", c.Name, err)
+				}
+				v = out
+			}
+			return v, nil
+		}
+		if call.Service != nil || !strings.EqualFold(method, "GET") || call.URLPath == "" {
 			return nil, needs
 		}
 		v, err := e.apiGet(rv, call.URLPath)

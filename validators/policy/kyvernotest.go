@@ -45,6 +45,25 @@ type kyvernoTest struct {
 	UserInfo         string       `json:"userinfo"`
 	Exceptions       []string     `json:"exceptions"`
 	Context          string       `json:"context"`
+	APICallResponses []struct {
+		URL      string `json:"url"`
+		URLPath  string `json:"urlPath"`
+		Method   string `json:"method"`
+		Response struct {
+			StatusCode int `json:"statusCode"`
+			Body       any `json:"body"`
+		} `json:"response"`
+	} `json:"apiCallResponses"`
+	GlobalContextEntries []struct {
+		Name          string           `json:"name"`
+		Data          any              `json:"data"`
+		Resources     []map[string]any `json:"resources"`
+		ResourceFiles []string         `json:"resourceFiles"`
+		Projections   []struct {
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"projections"`
+	} `json:"globalContextEntries"`
 	Results          []kyTestCase `json:"results"`
 }
 
@@ -248,6 +267,48 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 			return nil, err
 		}
 		objects = append(objects, objs...)
+	}
+	for _, r := range t.APICallResponses {
+		cluster.HTTP = append(cluster.HTTP, HTTPResponse{URL: r.URL, URLPath: r.URLPath, Method: r.Method,
+			StatusCode: r.Response.StatusCode, Body: r.Response.Body})
+	}
+	for _, g := range t.GlobalContextEntries {
+		if cluster.Global == nil {
+			cluster.Global = map[string]any{}
+		}
+		var value any = g.Data
+		if value == nil {
+			list := []any{}
+			for _, r := range g.Resources {
+				list = append(list, r)
+			}
+			for _, f := range g.ResourceFiles {
+				b, err := read(f)
+				if err != nil {
+					return nil, err
+				}
+				objs, err := DecodeObjects(f, b)
+				if err != nil {
+					return nil, err
+				}
+				for _, o := range objs {
+					list = append(list, o.Content)
+				}
+			}
+			value = list
+		}
+		if len(g.Projections) > 0 {
+			proj := map[string]any{}
+			for _, p := range g.Projections {
+				v, err := defaultEnv().search(p.Path, value)
+				if err != nil {
+					return nil, fmt.Errorf("global context entry %s projection %s: %w", g.Name, p.Name, err)
+				}
+				proj[p.Name] = v
+			}
+			value = proj
+		}
+		cluster.Global[g.Name] = value
 	}
 	for _, x := range t.Exceptions {
 		b, err := read(x)
