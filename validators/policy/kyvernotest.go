@@ -36,15 +36,15 @@ func (e Expectation) Met() bool { return e.Want == e.Got }
 // kyvernoTest is the subset of cli.kyverno.io/v1alpha1 Test that offline
 // evaluation uses.
 type kyvernoTest struct {
-	Policies         []string     `json:"policies"`
-	Resources        []string     `json:"resources"`
-	ParamResources   []string     `json:"paramResources"`
-	ClusterResources []string     `json:"clusterResources"`
-	Variables        string       `json:"variables"`
-	Values           *kyValues    `json:"values"`
-	UserInfo         string       `json:"userinfo"`
-	Exceptions       []string     `json:"exceptions"`
-	Context          string       `json:"context"`
+	Policies         []string  `json:"policies"`
+	Resources        []string  `json:"resources"`
+	ParamResources   []string  `json:"paramResources"`
+	ClusterResources []string  `json:"clusterResources"`
+	Variables        string    `json:"variables"`
+	Values           *kyValues `json:"values"`
+	UserInfo         string    `json:"userinfo"`
+	Exceptions       []string  `json:"exceptions"`
+	Context          string    `json:"context"`
 	APICallResponses []struct {
 		URL      string `json:"url"`
 		URLPath  string `json:"urlPath"`
@@ -64,7 +64,7 @@ type kyvernoTest struct {
 			Path string `json:"path"`
 		} `json:"projections"`
 	} `json:"globalContextEntries"`
-	Results          []kyTestCase `json:"results"`
+	Results []kyTestCase `json:"results"`
 }
 
 // kyTestCase is one entry of a test's results.
