@@ -83,7 +83,42 @@ func (p *CELPolicy) Apply(obj map[string]any, c *Cluster) []RuleResult {
 	return p.apply(newCELInput(obj, c))
 }
 
+// jsonMode reports whether the policy validates JSON payloads
+// (evaluation.mode JSON) rather than Kubernetes objects.
+func (p *CELPolicy) jsonMode() bool {
+	return p.spec.Evaluation != nil && strings.EqualFold(p.spec.Evaluation.Mode, "JSON")
+}
+
+// ApplyJSON evaluates a policy in JSON mode (or one without match
+// constraints) on a payload (any JSON document, a Terraform plan for
+// one): its match conditions, variables and validations or conditions,
+// with the payload as object.
+func (p *CELPolicy) ApplyJSON(payload any, c *Cluster) []RuleResult {
+	if !p.jsonMode() && p.spec.MatchConstraints != nil {
+		return nil // a policy for Kubernetes objects
+	}
+	if c == nil {
+		c = &Cluster{}
+	}
+	obj, _ := payload.(map[string]any)
+	in := &celInput{object: obj, cluster: c, req: map[string]any{}}
+	cs := p.programs()[0]
+	for _, x := range c.Exceptions {
+		if x.exemptsCEL(p, in) {
+			return []RuleResult{{Policy: p.Name, Status: StatusSkip, Message: "skipped due to policy exception " + x.Name}}
+		}
+	}
+	r := p.eval(cs, in, nil)
+	if r == nil {
+		return nil
+	}
+	return []RuleResult{*r}
+}
+
 func (p *CELPolicy) apply(in *celInput) []RuleResult {
+	if p.jsonMode() {
+		return nil
+	}
 	if p.Namespace != "" && in.ns != p.Namespace {
 		return nil
 	}

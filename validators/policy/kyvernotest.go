@@ -64,7 +64,9 @@ type kyvernoTest struct {
 			Path string `json:"path"`
 		} `json:"projections"`
 	} `json:"globalContextEntries"`
-	Results []kyTestCase `json:"results"`
+	Results      []kyTestCase `json:"results"`
+	JSONPayload  string       `json:"jsonPayload"`
+	JSONPayloads []string     `json:"jsonPayloads"`
 }
 
 // kyTestCase is one entry of a test's results.
@@ -187,10 +189,23 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run kyverno test: %w", err)
 	}
-	var t kyvernoTest
-	if err := yaml.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", file, err)
+	// A file may hold several tests, one per YAML document.
+	var out []Expectation
+	for _, doc := range splitYAML(b) {
+		var t kyvernoTest
+		if err := yaml.Unmarshal(doc, &t); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", file, err)
+		}
+		exps, err := runKyvernoTest(file, &t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exps...)
 	}
+	return out, nil
+}
+
+func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 	dir := filepath.Dir(file)
 	read := func(p string) ([]byte, error) {
 		b, err := os.ReadFile(filepath.Join(dir, p))
@@ -379,6 +394,26 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		c.Operation = op
 		got[op] = applyAll(objects, policies, cels, &c)
 	}
+	// JSON payloads (evaluation.mode JSON) are named by their file.
+	payloads := t.JSONPayloads
+	if t.JSONPayload != "" {
+		payloads = append(payloads, t.JSONPayload)
+	}
+	for _, f := range payloads {
+		b, err := read(f)
+		if err != nil {
+			return nil, err
+		}
+		var payload any
+		if err := yaml.Unmarshal(b, &payload); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		for _, p := range cels {
+			for _, rr := range p.ApplyJSON(payload, cluster) {
+				got[""][resultKey{p.Name, "", "", f}] = rr
+			}
+		}
+	}
 	var out []Expectation
 	for _, r := range t.Results {
 		want := r.Result
@@ -388,6 +423,9 @@ func RunKyvernoTest(file string) ([]Expectation, error) {
 		names := r.Resources
 		if r.Resource != "" {
 			names = append(names, r.Resource)
+		}
+		if len(names) == 0 && r.Kind == "" {
+			names = payloads // a result for JSON payloads names none: all of them
 		}
 		for _, n := range names {
 			e := Expectation{Test: file, Policy: r.Policy, Rule: r.Rule, Kind: r.Kind, Resource: n, Want: want, Got: StatusSkip,
