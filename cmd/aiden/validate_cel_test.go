@@ -11,7 +11,8 @@ import (
 // TestValidateCELPolicies: a chart that violates a Kyverno
 // ValidatingPolicy and a Kubernetes ValidatingAdmissionPolicy (with its
 // binding and a ConfigMap param) in the repository's policies/ gets both
-// as findings with file, object, path and message, in JSON and SARIF.
+// as findings with file, object, path and message, in JSON, SARIF and
+// JUnit.
 func TestValidateCELPolicies(t *testing.T) {
 	ctx := context.Background()
 	chart := "testdata/celrepo/charts/web"
@@ -51,6 +52,14 @@ func TestValidateCELPolicies(t *testing.T) {
 	for _, id := range []string{`"ruleId": "kyverno/require-team-label"`, `"ruleId": "vap/max-replicas/max-replicas-binding"`} {
 		if !strings.Contains(out.String(), id) {
 			t.Errorf("sarif lacks %s", id)
+		}
+	}
+
+	out.Reset()
+	run(ctx, []string{"validate", chart, "--policy-check", "--output", "junit"}, &out, &errOut)
+	for _, s := range []string{"kyverno/require-team-label", "vap/max-replicas/max-replicas-binding", "replicas must be at most 3"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("junit lacks %s", s)
 		}
 	}
 }
