@@ -72,7 +72,7 @@ func filterMatches(d *kyResource, obj map[string]any, c *Cluster) bool {
 	kind, _ := obj["kind"].(string)
 	name, ns := objectName(obj)
 	meta, _ := obj["metadata"].(map[string]any)
-	if len(d.Kinds) > 0 && !kindMatches(d.Kinds, apiVersion, kind) {
+	if len(d.Kinds) > 0 && !kindMatches(d.Kinds, apiVersion, kind) && !subresourceMatches(d.Kinds, kind, c) {
 		return false
 	}
 	if d.Name != "" && !wildcard.Match(d.Name, name) {
@@ -215,6 +215,31 @@ func kindMatches(kinds []string, apiVersion, kind string) bool {
 		g, v, kd, sub := parseKindSelector(k)
 		if wildcard.Match(g, group) && wildcard.Match(v, version) && wildcard.Match(kd, kind) && wildcard.Match(sub, "") {
 			return true
+		}
+	}
+	return false
+}
+
+// subresourceMatches reports whether an object is a subresource (a test's
+// values map PodExecOptions to pods/exec of Pod, Scale to
+// deployments/scale of Deployment) that a kinds entry Parent/sub names.
+func subresourceMatches(kinds []string, kind string, c *Cluster) bool {
+	if c == nil || c.Values == nil {
+		return false
+	}
+	for _, sr := range c.Values.Subresources {
+		if sr.Kind != kind {
+			continue
+		}
+		_, sub, ok := strings.Cut(sr.Name, "/")
+		if !ok {
+			continue
+		}
+		for _, k := range kinds {
+			_, _, kd, ksub := parseKindSelector(k)
+			if wildcard.Match(kd, sr.ParentKind) && ksub != "" && wildcard.Match(ksub, sub) {
+				return true
+			}
 		}
 	}
 	return false

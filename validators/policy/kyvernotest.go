@@ -129,12 +129,24 @@ type kyValues struct {
 		Name   string            `json:"name"`
 		Labels map[string]string `json:"labels"`
 	} `json:"namespaceSelector"`
-	Namespaces []map[string]any `json:"namespaces"`
+	Namespaces   []map[string]any `json:"namespaces"`
+	Subresources []struct {
+		ParentResource struct {
+			Kind string `json:"kind"`
+		} `json:"parentResource"`
+		Subresource struct {
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+		} `json:"subresource"`
+	} `json:"subresources"`
 }
 
 // values indexes a Values file by policy, rule and resource.
 func (v *kyValues) values() *Values {
 	out := &Values{Global: v.GlobalValues, Rules: map[string]map[string]any{}, Resources: map[string]map[string]any{}}
+	for _, sr := range v.Subresources {
+		out.Subresources = append(out.Subresources, Subresource{Kind: sr.Subresource.Kind, Name: sr.Subresource.Name, ParentKind: sr.ParentResource.Kind})
+	}
 	for _, p := range v.Policies {
 		for _, r := range p.Rules {
 			out.Rules[p.Name+"/"+r.Name] = r.Values

@@ -15,6 +15,17 @@ type Values struct {
 	Rules map[string]map[string]any
 	// Resources maps "policy/resource name" to its values.
 	Resources map[string]map[string]any
+	// Subresources map a subresource's kind to its parent's.
+	Subresources []Subresource
+}
+
+// Subresource is a subresource kind (PodExecOptions, Scale) and the
+// resource it belongs to (pods/exec of Pod).
+type Subresource struct {
+	// Kind is the subresource's kind; Name its resource path ("pods/exec").
+	Kind, Name string
+	// ParentKind is the kind of the resource it belongs to.
+	ParentKind string
 }
 
 // ruleValues merges the values of a rule on a resource: global values,
