@@ -149,8 +149,16 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) [
 	var out []RuleResult
 	var images map[string]any
 	imagesDone := false
+	base := c
 	for i := range p.Rules {
 		rule := &p.Rules[i]
+		c := base
+		if op := valuesOperation(c, p.Name, rule.Name, obj); op != "" {
+			// a test's values may set the operation (request.operation)
+			cc := *c
+			cc.Operation = op
+			c = &cc
+		}
 		if !ruleMatches(rule, obj, c) {
 			continue
 		}

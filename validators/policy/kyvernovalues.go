@@ -82,3 +82,13 @@ func (c *evalContext) setUser(cl *Cluster) {
 	c.set(roles, false, "request", "roles")
 	c.set(croles, false, "request", "clusterRoles")
 }
+
+// valuesOperation is the admission operation a test's values set for a
+// rule on an object (request.operation), or "".
+func valuesOperation(c *Cluster, policy, rule string, obj map[string]any) string {
+	if c == nil || c.Values == nil {
+		return ""
+	}
+	op, _ := c.ruleValues(policy, rule, obj)["request.operation"].(string)
+	return strings.ToUpper(op)
+}
