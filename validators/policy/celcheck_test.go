@@ -99,3 +99,43 @@ spec: {replicas: 1}
 		t.Errorf("team %d, signed %d, summary %+v; want 1, 2, 2 needing a cluster, 2 CEL policies:\n%+v", team, signed, sum, fs)
 	}
 }
+
+// TestEngineUnscoredKyvernoPolicy: a failure of a policy annotated
+// policies.kyverno.io/scored: "false" is a warning, as Kyverno reports it.
+func TestEngineUnscoredKyvernoPolicy(t *testing.T) {
+	ws := []workspace.File{{Path: "policies/p.yaml", Content: []byte(`apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-latest
+  annotations: {stackgen.io/ai-enforce: "true", policies.kyverno.io/scored: "false"}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: no-latest
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: no latest
+      pattern: {spec: {containers: [{image: "!*:latest"}]}}
+`)}}
+	eng, err := New(context.Background(), ws, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := []workspace.File{{Path: "pod.yaml", Content: []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: 'nginx:latest'}]\n")}}
+	fs, _, err := eng.Check(context.Background(), objs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range fs {
+		if f.Rule == "kyverno/no-latest/no-latest" {
+			n++
+			if f.Severity != Warning {
+				t.Errorf("unscored failure severity %s, want warning", f.Severity)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d no-latest findings, want 1: %+v", n, fs)
+	}
+}

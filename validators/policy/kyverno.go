@@ -27,6 +27,9 @@ const (
 	StatusFail  Status = "fail"
 	StatusSkip  Status = "skip"  // the rule matched but did not apply (preconditions, conditional anchors)
 	StatusError Status = "error" // the rule could not be evaluated offline
+	// StatusWarn is a failure of a policy annotated
+	// policies.kyverno.io/scored: "false", which Kyverno reports as a warning.
+	StatusWarn Status = "warn"
 )
 
 // KyvernoPolicy is a parsed kyverno.io/v1 ClusterPolicy or Policy with its
@@ -45,6 +48,7 @@ type KyvernoPolicy struct {
 
 	background bool
 	action     string
+	unscored   bool // policies.kyverno.io/scored: "false"
 }
 
 // RuleResult is one rule's outcome on one resource.
@@ -99,6 +103,7 @@ func ParseKyverno(file string, content []byte) ([]*KyvernoPolicy, error) {
 			Rules:      rules,
 			action:     p.Spec.ValidationFailureAction,
 			background: p.Spec.Background == nil || *p.Spec.Background,
+			unscored:   p.Metadata.Annotations["policies.kyverno.io/scored"] == "false",
 		})
 	}
 	return out, nil
@@ -170,6 +175,9 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) [
 			continue
 		}
 		r := evalRule(env, rule, obj, images, c)
+		if r.Status == StatusFail && p.unscored {
+			r.Status = StatusWarn
+		}
 		r.Policy = p.Name
 		r.Rule = rule.Name
 		out = append(out, r)

@@ -171,7 +171,7 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 		sum.NeedsCluster += nc
 		for _, p := range e.kyverno {
 			for _, r := range p.ApplyIn(o.Content, cluster) {
-				if r.Status != StatusFail && r.Status != StatusError && r.Status != StatusNeedsCluster {
+				if r.Status != StatusFail && r.Status != StatusError && r.Status != StatusNeedsCluster && r.Status != StatusWarn {
 					continue
 				}
 				sev := e.cfg.KyvernoSeverity
@@ -187,6 +187,9 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 				}
 				if r.Status == StatusNeedsCluster {
 					sum.NeedsCluster++
+					sev = Warning
+				}
+				if r.Status == StatusWarn {
 					sev = Warning
 				}
 				findings = append(findings, Finding{File: o.File, Line: o.Line, Resource: resourceName(o.Content),
