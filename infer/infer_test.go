@@ -1,0 +1,73 @@
+package infer
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// readTree reads every file under dir as repository files.
+func readTree(t *testing.T, dir string) []workspace.File {
+	t.Helper()
+	var out []workspace.File
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, workspace.File{Path: filepath.ToSlash(rel), Content: b})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const fluxExample = "../validators/testdata/trees/flux2-kustomize-helm-example"
+
+func TestInferFluxKustomizeHelm(t *testing.T) {
+	p := Infer(readTree(t, fluxExample))
+	t.Logf("\n%s", p.YAML())
+	for _, e := range p.Evidence {
+		t.Log(e)
+	}
+	cfg, err := genconfig.Parse(genconfig.Path, p.YAML())
+	if err != nil {
+		t.Fatalf("the proposal does not parse: %v\n%s", err, p.YAML())
+	}
+	l := cfg.Layout
+	want := genconfig.Layout{Delivery: "flux-helmrelease", Apps: "apps/base/{app}", Overlays: "apps/{env}", Patches: "apps/{env}/{app}-values.yaml", Clusters: "clusters/{env}", NamespaceObject: true}
+	if l.Delivery != want.Delivery || l.Apps != want.Apps || l.Overlays != want.Overlays || l.Patches != want.Patches || l.Clusters != want.Clusters || !l.NamespaceObject {
+		t.Errorf("layout = %+v, want %+v", l, want)
+	}
+	if strings.Join(l.Environments, ",") != "production,staging" {
+		t.Errorf("environments = %v", l.Environments)
+	}
+	if l.Files["HelmRelease"] != "release.yaml" || l.Files["HelmRepository"] != "repository.yaml" || l.Files["Namespace"] != "namespace.yaml" {
+		t.Errorf("files = %v", l.Files)
+	}
+	if cfg.Namespace.Pattern != "{app}" || cfg.Naming.Pattern != "{app}" {
+		t.Errorf("namespace %q naming %q, want {app} for both", cfg.Namespace.Pattern, cfg.Naming.Pattern)
+	}
+	if c := cfg.Charts["podinfo"]; c.Repository != "https://stefanprodan.github.io/podinfo" || c.Version != ">=1.0.0" {
+		t.Errorf("charts = %+v", cfg.Charts)
+	}
+	if len(cfg.Labels) != 0 {
+		t.Errorf("labels %v: only the Namespace carries one, not (nearly) every object", cfg.Labels)
+	}
+	if len(p.Examples) != 1 || p.Examples[0].Dir != "apps/base/podinfo" {
+		t.Errorf("examples = %v", p.Examples)
+	}
+	if got := strings.Join(p.Listed["apps/production"], ","); got != "podinfo" {
+		t.Errorf("apps/production lists %q", got)
+	}
+}
