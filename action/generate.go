@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/generator/planner"
@@ -66,7 +68,8 @@ func FindPlace(output string) (Place, error) {
 }
 
 // Load reads into p.Files what a generation of format needs from the
-// repository, within the workspace limits.
+// repository, within the workspace limits, and in a repository without a
+// generation config the manifests its conventions are inferred from.
 func (p *Place) Load(format generator.Format) error {
 	// Outside a repository the root (the folder's parent) may not exist
 	// yet: then there is nothing to read.
@@ -77,24 +80,38 @@ func (p *Place) Load(format generator.Format) error {
 	if err != nil {
 		return err
 	}
+	// Without a generation config, what the repository does is inferred
+	// from its manifests (package infer).
+	if files, err = gitops.WithManifests(workspace.DefaultLimits(), p.Root, files); err != nil {
+		return err
+	}
 	p.Files = files
 	return nil
 }
 
 // Write puts a generation's files in place at p, in one transaction:
 // everything inside the target folder, and nothing outside it but the
-// registration of the new folder in its parent's kustomization.yaml.
+// registrations of the new folder: a kustomization.yaml that lists it
+// (its parent's, or an environment overlay's) and files beside such a
+// kustomization (the app's values patch for that environment).
 // deleted are repository paths the generation removes.
 func (p Place) Write(files []workspace.File, deleted []string) error {
 	root, target := p.Root, p.Target
 	parent := path.Dir(target)
-	var inside, registration []workspace.File
+	registering := map[string]bool{}
+	for _, f := range files {
+		if kustomize.IsKustomization(f.Path) && !workspace.Within(target, f.Path) {
+			registering[path.Dir(f.Path)] = true
+		}
+	}
+	var inside []workspace.File
+	registration := map[string][]workspace.File{}
 	for _, f := range files {
 		switch {
 		case workspace.Within(target, f.Path):
 			inside = append(inside, f)
-		case kustomize.IsKustomization(f.Path) && path.Dir(f.Path) == parent:
-			registration = append(registration, f)
+		case registering[path.Dir(f.Path)]:
+			registration[path.Dir(f.Path)] = append(registration[path.Dir(f.Path)], f)
 		default:
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
 		}
@@ -107,15 +124,20 @@ func (p Place) Write(files []workspace.File, deleted []string) error {
 		return err
 	}
 	if prefix != "" {
-		target, parent = path.Join(prefix, target), path.Join(prefix, parent)
-		inside, registration = under(prefix, inside), under(prefix, registration)
+		target = path.Join(prefix, target)
+		inside = under(prefix, inside)
 		for i, d := range deleted {
 			deleted[i] = path.Join(prefix, d)
 		}
 	}
-	return workspace.WriteAll(base,
-		workspace.Change{Dir: target, Files: inside, Remove: deleted},
-		workspace.Change{Dir: parent, Files: registration})
+	changes := []workspace.Change{{Dir: target, Files: inside, Remove: deleted}}
+	if len(registration) == 0 {
+		registration[parent] = nil
+	}
+	for _, dir := range slices.Sorted(maps.Keys(registration)) {
+		changes = append(changes, workspace.Change{Dir: path.Join(prefix, dir), Files: under(prefix, registration[dir])})
+	}
+	return workspace.WriteAll(base, changes...)
 }
 
 // existing returns the nearest existing folder at or above dir, and dir's

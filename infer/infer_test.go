@@ -71,3 +71,36 @@ func TestInferFluxKustomizeHelm(t *testing.T) {
 		t.Errorf("apps/production lists %q", got)
 	}
 }
+
+// Cached infers once per repository state.
+func TestCached(t *testing.T) {
+	files := readTree(t, fluxExample)
+	a, b := Cached(files), Cached(append([]workspace.File{}, files...))
+	if a != b {
+		t.Error("the same files were inferred twice")
+	}
+	changed := append([]workspace.File{}, files...)
+	for i, f := range changed {
+		if f.Path == "apps/base/podinfo/kustomization.yaml" {
+			changed[i].Content = []byte(strings.Replace(string(f.Content), "namespace: podinfo", "namespace: shared", 1))
+		}
+	}
+	c := Cached(changed)
+	if c == a {
+		t.Fatal("a changed repository got the proposal of the old one")
+	}
+	if c.Config.Namespace.Pattern == "{app}" {
+		t.Errorf("namespace %q after the app moved to namespace shared", c.Config.Namespace.Pattern)
+	}
+}
+
+// A repository with no app says nothing: no layout, no conventions.
+func TestInferNothing(t *testing.T) {
+	p := Infer([]workspace.File{{Path: "README.md", Content: []byte("# hi\n")}, {Path: "x/cm.yaml", Content: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")}})
+	if p.Found() {
+		t.Errorf("found %+v", p.Config)
+	}
+	if _, err := genconfig.Parse(genconfig.Path, p.YAML()); err != nil {
+		t.Errorf("the empty proposal does not parse: %v", err)
+	}
+}

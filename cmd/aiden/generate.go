@@ -71,6 +71,9 @@ summary lists every file left alone and why. Writes are all or nothing.`,
 				}
 				f.setup = setup
 			}
+			if !cmd.Flags().Changed("format") {
+				f.format = "" // the config, written or inferred (aiden init), picks it by path; else helm
+			}
 			return runGenerate(cmd.Context(), f, stdout, stderr)
 		},
 	}
@@ -105,6 +108,9 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	format, err := generator.ParseFormat(f.format)
 	if err != nil {
 		return usageErr("--format: %w", err)
+	}
+	if f.format == "" {
+		format = "" // not given: the engine reads it from the config, else helm
 	}
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {

@@ -121,6 +121,7 @@ the built-in offline planner writes the files.`,
 		newLSPCmd(),
 		newMCPCmd(os.Stdin, stdout),
 		newSchemasCmd(stdout),
+		newInitCmd(stdout, stderr),
 	)
 	return root
 }
