@@ -116,6 +116,7 @@ func Infer(files []workspace.File) *Proposal {
 		p.charts(r)
 		return p
 	}
+	r.built = map[string][]object{}
 	p.delivery(r)
 	p.files(r)
 	p.naming(r)
@@ -123,7 +124,7 @@ func Infer(files []workspace.File) *Proposal {
 	p.metadata(r)
 	p.charts(r)
 	p.formats()
-	p.examples()
+	p.examples(r)
 	sortEvidence(p.Evidence)
 	return p
 }
@@ -140,6 +141,13 @@ func sortEvidence(ev []Evidence) {
 }
 
 func (p *Proposal) add(e Evidence) {
+	var files []string
+	for _, f := range e.Files {
+		if !slices.Contains(files, f) {
+			files = append(files, f)
+		}
+	}
+	e.Files = files
 	if len(e.Files) > 3 {
 		e.Files = e.Files[:3]
 	}
@@ -230,16 +238,16 @@ func withEnv(dir string, i int) (string, string) {
 	return strings.Join(parts, "/"), env
 }
 
-// apps finds the repository's apps and the layout they follow: bases
+// apps finds the repository's apps and the layout they follow: app
+// folders listed per environment (clusters/<env>/apps/<app>); else bases
 // listed by per-environment overlays (Flux's kustomize-helm and
-// multi-tenancy examples); else app folders listed per environment
-// (clusters/<env>/apps/<app>); else folders holding one HelmRelease,
-// chart folders, or Argo CD Applications.
+// multi-tenancy examples); else Argo CD Applications, folders holding
+// one HelmRelease, or chart folders.
 func (r *repo) apps(p *Proposal) ([]App, genconfig.Layout) {
-	if apps, l, ok := r.overlayBases(p); ok {
+	if apps, l, ok := r.envFolders(p); ok {
 		return apps, l
 	}
-	if apps, l, ok := r.envFolders(p); ok {
+	if apps, l, ok := r.overlayBases(p); ok {
 		return apps, l
 	}
 	if apps, l, ok := r.argoApps(p); ok {
@@ -420,7 +428,7 @@ func (r *repo) envFolders(p *Proposal) ([]App, genconfig.Layout, bool) {
 	for _, dir := range sortedKeys(r.kusts) {
 		for _, e := range r.kusts[dir].Resources {
 			c, ok := resolve(dir, e)
-			if !ok || path.Dir(c) != dir || r.kusts[c] == nil {
+			if !ok || path.Dir(c) != dir || r.kusts[c] == nil || !r.appLike(c) {
 				continue
 			}
 			parents[dir] = append(parents[dir], c)
@@ -486,6 +494,27 @@ func (r *repo) envFolders(p *Proposal) ([]App, genconfig.Layout, bool) {
 		p.add(Evidence{Key: "layout.clusters", Value: l.Clusters, Count: len(groups[best]), Total: len(groups[best]), What: "environments under clusters/", Files: clusterFiles})
 	}
 	return apps, l, true
+}
+
+// workloads are the kinds that make a folder an app rather than
+// infrastructure.
+var workloads = map[string]bool{"HelmRelease": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true, "CronJob": true, "Job": true, "Application": true}
+
+// appLike reports whether the kustomization folder dir is an app: not
+// Flux's own, and building on a base elsewhere or holding a workload.
+func (r *repo) appLike(dir string) bool {
+	if path.Base(dir) == "flux-system" {
+		return false
+	}
+	if refersOutside(r.kusts[dir]) {
+		return true
+	}
+	for _, o := range r.appObjects(dir) {
+		if workloads[o.Kind] {
+			return true
+		}
+	}
+	return false
 }
 
 // envFrom returns the value of {env} in dir under pattern.
@@ -712,12 +741,12 @@ func (p *Proposal) naming(r *repo) {
 	var files []string
 	total := 0
 	for _, a := range p.Apps {
-		m, ok := mainObject(r.appObjects(a.Dir))
+		m, ok := mainObject(r.objectsOf(a))
 		if !ok || m.Name == "" {
 			continue
 		}
 		total++
-		for _, pat := range namePatterns(m.Name, a.Name, a.Environments) {
+		if pat := placeholders(m.Name, a); strings.Contains(pat, "{app}") {
 			count[pat]++
 		}
 		files = append(files, m.File)
@@ -734,21 +763,34 @@ func (p *Proposal) naming(r *repo) {
 	}
 }
 
-// namePatterns are the naming patterns name fits for app.
-func namePatterns(name, app string, envs []string) []string {
-	var out []string
-	if name == app {
-		out = append(out, "{app}")
+// placeholders writes v with the app's name and environment as the
+// placeholders {app} and {env}, where they stand as whole words
+// (between the ends and - or .): "production-podinfo" is "{env}-{app}".
+func placeholders(v string, a App) string {
+	v = replaceWord(v, a.Name, "{app}")
+	if len(a.Environments) == 1 {
+		v = replaceWord(v, a.Environments[0], "{env}")
 	}
-	for _, env := range envs {
-		if name == env+"-"+app {
-			out = append(out, "{env}-{app}")
-		}
-		if name == app+"-"+env {
-			out = append(out, "{app}-{env}")
-		}
+	return v
+}
+
+// replaceWord replaces each whole-word occurrence of w in s by with.
+func replaceWord(s, w, with string) string {
+	if w == "" {
+		return s
 	}
-	return out
+	boundary := func(i int) bool { return i < 0 || i >= len(s) || s[i] == '-' || s[i] == '.' }
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], w) && boundary(i-1) && boundary(i+len(w)) {
+			b.WriteString(with)
+			i += len(w)
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
 }
 
 // namespace finds the namespace rule and whether apps bring their
@@ -758,7 +800,7 @@ func (p *Proposal) namespace(r *repo) {
 	total, withObject := 0, 0
 	var files, objFiles []string
 	for _, a := range p.Apps {
-		objs := r.appObjects(a.Dir)
+		objs := r.objectsOf(a)
 		ns := ""
 		if k := r.kusts[a.Dir]; k != nil && k.Namespace != "" {
 			ns = k.Namespace
@@ -771,11 +813,7 @@ func (p *Proposal) namespace(r *repo) {
 			continue
 		}
 		total++
-		if ns == a.Name {
-			count["{app}"]++
-		} else {
-			count[ns]++
-		}
+		count[placeholders(ns, a)]++
 		for _, o := range objs {
 			if o.Kind == "Namespace" && o.group() == "" && o.Name == ns {
 				withObject++
@@ -809,10 +847,10 @@ func (p *Proposal) namespace(r *repo) {
 // the apps, with values that are the same everywhere or the app's name.
 func (p *Proposal) metadata(r *repo) {
 	var objs []object
-	appOf := map[int]string{}
+	appOf := map[int]App{}
 	for _, a := range p.Apps {
-		for _, o := range r.appObjects(a.Dir) {
-			appOf[len(objs)] = a.Name
+		for _, o := range r.objectsOf(a) {
+			appOf[len(objs)] = a
 			objs = append(objs, o)
 		}
 	}
@@ -832,9 +870,7 @@ func (p *Proposal) metadata(r *repo) {
 				if _, ok := values[k]; !ok {
 					keys = append(keys, k)
 				}
-				if v == appOf[i] {
-					v = "{app}"
-				}
+				v = placeholders(v, appOf[i])
 				values[k] = append(values[k], v)
 				files[k] = append(files[k], o.File)
 			}
@@ -966,8 +1002,9 @@ func (p *Proposal) formats() {
 }
 
 // examples picks up to three apps as few-shot examples: those with the
-// most objects, then by name.
-func (p *Proposal) examples() {
+// most objects, then by name. An app whose kustomization builds on files
+// elsewhere is copied as what it builds (<app>.yaml), which stands alone.
+func (p *Proposal) examples(r *repo) {
 	apps := slices.Clone(p.Apps)
 	sort.SliceStable(apps, func(i, j int) bool {
 		if len(apps[i].Files) != len(apps[j].Files) {
@@ -984,6 +1021,10 @@ func (p *Proposal) examples() {
 			continue
 		}
 		seen[a.Name] = true
+		r.objectsOf(a)
+		if m, ok := r.manifests[a.Dir]; ok {
+			a.Files = []workspace.File{{Path: a.Dir + "/" + a.Name + ".yaml", Content: m}}
+		}
 		p.Examples = append(p.Examples, a)
 	}
 	if len(p.Examples) == 0 {

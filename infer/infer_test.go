@@ -104,3 +104,19 @@ func TestInferNothing(t *testing.T) {
 		t.Errorf("the empty proposal does not parse: %v", err)
 	}
 }
+
+func TestInferSeedLayout(t *testing.T) {
+	var files []workspace.File
+	for _, f := range readTree(t, "../examples/gitops") {
+		if !strings.HasPrefix(f.Path, ".stackgen/") {
+			files = append(files, f)
+		}
+	}
+	p := Infer(files)
+	t.Logf("\n%s", p.YAML())
+}
+
+func TestInferMultiTenancy(t *testing.T) {
+	p := Infer(readTree(t, "testdata/layouts/flux2-multi-tenancy"))
+	t.Logf("\n%s", p.YAML())
+}

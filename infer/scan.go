@@ -77,6 +77,54 @@ type repo struct {
 	kusts   map[string]*kustomization // by folder
 	patches map[string]bool           // files used as patches
 	charts  []string                  // folders holding a Chart.yaml
+	built   map[string][]object       // app folder -> its objects (objectsOf)
+	// manifests are what kustomize built of the app folders that build on
+	// files elsewhere.
+	manifests map[string][]byte
+}
+
+// objectsOf returns the objects an app deploys: those of its folder as
+// written, or, for a Kustomize folder that builds on files elsewhere (a
+// base, Components) or has none of its own, what kustomize builds of it,
+// each named after the folder's kustomization file.
+func (r *repo) objectsOf(a App) []object {
+	if objs, ok := r.built[a.Dir]; ok {
+		return objs
+	}
+	objs := r.appObjects(a.Dir)
+	if k := r.kusts[a.Dir]; k != nil && (len(objs) == 0 || refersOutside(k)) {
+		var files []workspace.File
+		for _, p := range r.paths {
+			files = append(files, workspace.File{Path: p, Content: r.files[p]})
+		}
+		res := kustomize.Load(files, nil).Build([]string{a.Dir})
+		if len(res) == 1 && res[0].Manifest != nil {
+			if r.manifests == nil {
+				r.manifests = map[string][]byte{}
+			}
+			r.manifests[a.Dir] = res[0].Manifest
+			objs = objects(k.File, res[0].Manifest)
+			for i := range objs {
+				objs[i].Line = 0
+			}
+		}
+	}
+	if r.built == nil {
+		r.built = map[string][]object{}
+	}
+	r.built[a.Dir] = objs
+	return objs
+}
+
+// refersOutside reports whether a kustomization builds on files outside
+// its folder.
+func refersOutside(k *kustomization) bool {
+	for _, e := range k.Resources {
+		if strings.HasPrefix(strings.TrimPrefix(e, "./"), "../") {
+			return true
+		}
+	}
+	return false
 }
 
 // read parses files: every YAML object outside chart templates, every
