@@ -47,9 +47,11 @@ func shapeApp(cfg *genconfig.Config, vars genconfig.Vars, target string, files [
 	if cfg.Namespace.Pattern != "" && len(cfg.Unset(cfg.Namespace.Pattern, vars)) == 0 {
 		ns = cfg.Expand(cfg.Namespace.Pattern, vars)
 	}
-	if cfg.Layout.Delivery == genconfig.DeliveryFluxHelmRelease {
-		// A chart of its own (no catalogue chart for the component) is
-		// installed by a HelmRelease beside it, as the layout's apps are.
+	switch cfg.Layout.Delivery {
+	case genconfig.DeliveryFluxHelmRelease, genconfig.DeliveryKustomize:
+		// The overlays list app folders: a chart of its own (no catalogue
+		// chart for the component) is installed by a HelmRelease beside
+		// it, a base and overlays through a kustomization.yaml.
 		files = append(files, gitops.Wrap(target, files, gitops.Source{}, gitops.Release{Namespace: ns, Environment: vars.Env})...)
 	}
 	return gitops.Shape(cfg.Layout, target, ns, files)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,15 +76,23 @@ func Shape(l genconfig.Layout, target, namespace string, files []workspace.File)
 	if yaml.Unmarshal(out[kust].Content, &k) != nil {
 		return out
 	}
+	keep := false // a kustomization that does more than list the folder's files
 	for key := range k.Rest {
-		if key != "apiVersion" && key != "kind" && key != "namespace" {
-			return out // a kustomization that does more than list files
-		}
+		keep = keep || key != "apiVersion" && key != "kind" && key != "namespace"
 	}
 	for _, r := range k.Resources {
-		if strings.Contains(r, "/") {
-			return out
+		keep = keep || strings.Contains(r, "/")
+	}
+	if keep {
+		// It lists the app's Namespace too.
+		for name, kind := range own {
+			if kind == "Namespace" && !slices.ContainsFunc(k.Resources, func(r string) bool { return same(r, name) }) {
+				if c, changed, err := addResource(out[kust].Content, name); err == nil && changed {
+					out[kust].Content = c
+				}
+			}
 		}
+		return out
 	}
 	names := make([]string, 0, len(own))
 	for n := range own {

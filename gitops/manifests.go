@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"errors"
 	"path"
 	"regexp"
 	"slices"
@@ -29,9 +30,32 @@ func WithManifests(lim workspace.Limits, root string, files []workspace.File) ([
 	if err != nil {
 		return nil, err
 	}
-	out := append(slices.Clone(files), more...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, nil
+	return withCharts(lim, root, append(slices.Clone(files), more...))
+}
+
+// withCharts adds to files the whole folder of each chart among them (its
+// Chart.yaml read), so that the chart can be rendered: templates, helpers
+// and values. Charts that do not fit in lim beside files are left as they
+// are (inference then reads no objects of them).
+func withCharts(lim workspace.Limits, root string, files []workspace.File) ([]workspace.File, error) {
+	var charts []string
+	for _, f := range files {
+		if path.Base(f.Path) == "Chart.yaml" {
+			charts = append(charts, path.Dir(f.Path))
+		}
+	}
+	if len(charts) > 0 {
+		more, err := lim.More(root, files, nil, charts...)
+		switch {
+		case errors.Is(err, workspace.ErrLimit):
+		case err != nil:
+			return nil, err
+		default:
+			files = append(files, more...)
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
 }
 
 // topKind matches a top-level kind line.
@@ -51,8 +75,8 @@ func manifestContent(rel string, content []byte) bool {
 
 // LoadRepository reads, within lim, what repository inference reads of
 // the repository at root: kustomization files, every YAML file with a
-// top-level kind line and every Chart.yaml (workspace.Limits.Scan: best
-// effort; what does not fit is left out).
+// top-level kind line, and every chart's folder (workspace.Limits.Scan
+// and More: best effort; what does not fit is left out).
 func LoadRepository(lim workspace.Limits, root string) ([]workspace.File, error) {
 	files, err := lim.Scan(root, nil, manifestName, func(rel string, content []byte) bool {
 		return isKustomizationName(path.Base(rel)) || manifestContent(rel, content)
@@ -60,6 +84,5 @@ func LoadRepository(lim workspace.Limits, root string) ([]workspace.File, error)
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	return files, nil
+	return withCharts(lim, root, files)
 }

@@ -94,8 +94,10 @@ func (p *Proposal) Found() bool {
 	return !c.Layout.IsZero() || c.Naming.Pattern != "" || c.Namespace.Pattern != "" || len(c.Labels) > 0 || len(c.Annotations) > 0 || len(c.Charts) > 0
 }
 
-// threshold is the share of things that must agree for a line to be
-// proposed: "(nearly) every".
+// threshold is the share of things that must agree for a line of the
+// layout to be proposed: "(nearly) every". Conventions (naming, labels,
+// annotations, namespace), which aiden validate holds every object to,
+// are proposed only when every app already follows them.
 const threshold = 0.8
 
 func agrees(count, total int) bool {
@@ -667,7 +669,12 @@ func (p *Proposal) delivery(r *repo) {
 				d = genconfig.DeliveryKustomize
 			}
 		}
-		if m, ok := mainObject(objs); ok && p.Apps[i].Main == "" {
+		if d == genconfig.DeliveryHelmChart {
+			files[d] = append(files[d], path.Join(a.Dir, "Chart.yaml"))
+			if m, ok := mainObject(r.objectsOf(a)); ok {
+				p.Apps[i].Main = m.Kind + "/" + m.Name
+			}
+		} else if m, ok := mainObject(objs); ok && p.Apps[i].Main == "" {
 			p.Apps[i].Main = m.Kind + "/" + m.Name
 			files[d] = append(files[d], m.File)
 		} else if len(a.Files) > 0 {
@@ -735,17 +742,17 @@ func (p *Proposal) files(r *repo) {
 	}
 }
 
-// naming finds the rule for the name of an app's main object.
+// naming finds the rule for the names of an app's objects: the main
+// object's name as a pattern, which (nearly) every object of the apps
+// must follow, as it is or with a -suffix (the conventions check's rule).
 func (p *Proposal) naming(r *repo) {
 	count := map[string]int{}
 	var files []string
-	total := 0
 	for _, a := range p.Apps {
 		m, ok := mainObject(r.objectsOf(a))
 		if !ok || m.Name == "" {
 			continue
 		}
-		total++
 		if pat := placeholders(m.Name, a); strings.Contains(pat, "{app}") {
 			count[pat]++
 		}
@@ -757,10 +764,36 @@ func (p *Proposal) naming(r *repo) {
 			best = pat
 		}
 	}
-	if best != "" && agrees(count[best], total) {
-		p.Config.Naming.Pattern = best
-		p.add(Evidence{Key: "naming.pattern", Value: best, Count: count[best], Total: total, What: "apps' main objects", Files: files})
+	if best == "" {
+		return
 	}
+	follow, total := 0, 0
+	var off []string
+	for _, a := range p.Apps {
+		env := ""
+		if len(a.Environments) == 1 {
+			env = a.Environments[0]
+		}
+		want := strings.NewReplacer("{app}", a.Name, "{env}", env).Replace(best)
+		for _, o := range r.objectsOf(a) {
+			if o.Name == "" {
+				continue
+			}
+			total++
+			if o.Name == want || strings.HasPrefix(o.Name, want+"-") {
+				follow++
+			} else {
+				off = append(off, o.Kind+"/"+o.Name)
+			}
+		}
+	}
+	// The conventions check holds every object to the pattern: only one
+	// every object of the apps already follows is proposed.
+	if count[best] != len(p.Apps) || follow != total {
+		return
+	}
+	p.Config.Naming.Pattern = best
+	p.add(Evidence{Key: "naming.pattern", Value: best, Count: follow, Total: total, What: "objects of the apps named after the main object's pattern", Files: files})
 }
 
 // placeholders writes v with the app's name and environment as the
@@ -796,6 +829,9 @@ func replaceWord(s, w, with string) string {
 // namespace finds the namespace rule and whether apps bring their
 // Namespace.
 func (p *Proposal) namespace(r *repo) {
+	if p.Config.Layout.Delivery == genconfig.DeliveryHelmChart {
+		return // a chart's namespace is its release's, not the repository's
+	}
 	count := map[string]int{}
 	total, withObject := 0, 0
 	var files, objFiles []string
@@ -828,8 +864,8 @@ func (p *Proposal) namespace(r *repo) {
 			best = v
 		}
 	}
-	if best == "" || !agrees(count[best], len(p.Apps)) {
-		return
+	if best == "" || count[best] != len(p.Apps) {
+		return // the conventions check holds every app to the rule
 	}
 	p.Config.Namespace.Pattern = best
 	what := "apps in a namespace named after the app"
@@ -837,7 +873,9 @@ func (p *Proposal) namespace(r *repo) {
 		what = "apps in namespace " + best
 	}
 	p.add(Evidence{Key: "namespace", Value: best, Count: count[best], Total: len(p.Apps), What: what, Files: files})
-	if agrees(withObject, total) {
+	if strings.Contains(best, "{app}") && agrees(withObject, total) {
+		// Each app brings its own namespace; a shared one is not created
+		// again by every app.
 		p.Config.Layout.NamespaceObject = true
 		p.add(Evidence{Key: "layout.namespaceObject", Value: "true", Count: withObject, Total: total, What: "apps bringing their Namespace", Files: objFiles})
 	}
@@ -861,7 +899,19 @@ func (p *Proposal) metadata(r *repo) {
 		values := map[string][]string{}
 		var keys []string
 		files := map[string][]string{}
+		// Labels and annotations are required on pod templates too: each
+		// counts as one more thing that must carry them.
+		items := make([]object, 0, len(objs))
+		itemApp := map[int]App{}
 		for i, o := range objs {
+			itemApp[len(items)] = appOf[i]
+			items = append(items, o)
+			if tmpl, ok := podTemplate(o); ok {
+				itemApp[len(items)] = appOf[i]
+				items = append(items, object{File: o.File, Labels: stringMap(tmpl["labels"]), Annotations: stringMap(tmpl["annotations"])})
+			}
+		}
+		for i, o := range items {
 			m := o.Annotations
 			if label {
 				m = o.Labels
@@ -870,7 +920,7 @@ func (p *Proposal) metadata(r *repo) {
 				if _, ok := values[k]; !ok {
 					keys = append(keys, k)
 				}
-				v = placeholders(v, appOf[i])
+				v = placeholders(v, itemApp[i])
 				values[k] = append(values[k], v)
 				files[k] = append(files[k], o.File)
 			}
@@ -878,7 +928,9 @@ func (p *Proposal) metadata(r *repo) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			vs := values[k]
-			if !agrees(len(vs), len(objs)) {
+			// The conventions check requires a label on every object and
+			// pod template: only one every app already has is proposed.
+			if len(vs) != len(items) {
 				continue
 			}
 			same := true
@@ -886,6 +938,10 @@ func (p *Proposal) metadata(r *repo) {
 				same = same && v == vs[0]
 			}
 			if !same {
+				continue
+			}
+			if label && p.Config.Layout.Delivery == genconfig.DeliveryHelmChart && helmLabels[k] {
+				p.add(Evidence{Key: "(labels." + k + ")", Value: vs[0] + ", not proposed: every chart sets it through its release", Count: len(vs), Total: len(items), What: "objects and pod templates of the apps", Files: files[k]})
 				continue
 			}
 			key := "annotations." + k
@@ -903,9 +959,32 @@ func (p *Proposal) metadata(r *repo) {
 				p.Config.Annotations[k] = vs[0]
 				p.Config.AnnotationKeys = append(p.Config.AnnotationKeys, k)
 			}
-			p.add(Evidence{Key: key, Value: vs[0], Count: len(vs), Total: len(objs), What: "objects of the apps", Files: files[k]})
+			p.add(Evidence{Key: key, Value: vs[0], Count: len(vs), Total: len(items), What: "objects and pod templates of the apps", Files: files[k]})
 		}
 	}
+}
+
+// helmLabels are the labels Helm's chart conventions (helm create, and
+// aiden's own charts) set from the release on every object.
+var helmLabels = map[string]bool{"app.kubernetes.io/name": true, "app.kubernetes.io/instance": true, "app.kubernetes.io/managed-by": true,
+	"app.kubernetes.io/version": true, "helm.sh/chart": true}
+
+// podTemplate returns the pod template's metadata of a workload.
+func podTemplate(o object) (map[string]any, bool) {
+	spec, _ := o.Body["spec"].(map[string]any)
+	if o.Kind == "CronJob" {
+		jt, _ := spec["jobTemplate"].(map[string]any)
+		spec, _ = jt["spec"].(map[string]any)
+	}
+	tmpl, ok := spec["template"].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	md, _ := tmpl["metadata"].(map[string]any)
+	if md == nil {
+		md = map[string]any{}
+	}
+	return md, true
 }
 
 var chartNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)

@@ -120,3 +120,8 @@ func TestInferMultiTenancy(t *testing.T) {
 	p := Infer(readTree(t, "testdata/layouts/flux2-multi-tenancy"))
 	t.Logf("\n%s", p.YAML())
 }
+
+func TestInferHelmMonorepo(t *testing.T) {
+	p := Infer(readTree(t, "testdata/layouts/prometheus-community-helm-charts"))
+	t.Logf("\n%s", p.YAML())
+}

@@ -2,14 +2,17 @@ package infer
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/kustomize"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -92,7 +95,9 @@ func (r *repo) objectsOf(a App) []object {
 		return objs
 	}
 	objs := r.appObjects(a.Dir)
-	if k := r.kusts[a.Dir]; k != nil && (len(objs) == 0 || refersOutside(k)) {
+	if slices.Contains(r.charts, a.Dir) {
+		objs = r.renderChart(a)
+	} else if k := r.kusts[a.Dir]; k != nil && (len(objs) == 0 || refersOutside(k)) {
 		var files []workspace.File
 		for _, p := range r.paths {
 			files = append(files, workspace.File{Path: p, Content: r.files[p]})
@@ -114,6 +119,33 @@ func (r *repo) objectsOf(a App) []object {
 	}
 	r.built[a.Dir] = objs
 	return objs
+}
+
+// renderChart renders the chart of app folder a with its default values,
+// as a release named after the app, the way helm template would; its
+// objects are named after the templates that made them. A chart that
+// does not render has none.
+func (r *repo) renderChart(a App) []object {
+	rd, err := helmchart.New(helmchart.Options{ReleaseName: a.Name, Namespace: a.Name})
+	if err != nil {
+		return nil
+	}
+	var files []workspace.File
+	for _, f := range a.Files {
+		files = append(files, workspace.File{Path: strings.TrimPrefix(f.Path, a.Dir+"/"), Content: f.Content})
+	}
+	res, err := rd.Render(context.Background(), files)
+	if err != nil {
+		return nil
+	}
+	var out []object
+	for _, m := range res.Manifests {
+		for _, o := range objects(path.Join(a.Dir, m.Path), m.Content) {
+			o.Line = 0
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // refersOutside reports whether a kustomization builds on files outside
