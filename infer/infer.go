@@ -395,7 +395,7 @@ func (r *repo) clusters(p *Proposal, l *genconfig.Layout, overlays []string, idx
 	}
 	var dirs, files []string
 	for _, o := range r.objects {
-		if !o.is("kustomize.toolkit.fluxcd.io", "Kustomization") {
+		if !o.is("kustomize.toolkit.fluxcd.io", "Kustomization") || r.patches[o.File] || slices.Contains(overlays, path.Dir(o.File)) {
 			continue
 		}
 		// The path of an overlay, or of an artifact made of it (Flux's
@@ -484,6 +484,7 @@ func (r *repo) envFolders(p *Proposal) ([]App, genconfig.Layout, bool) {
 		}
 	}
 	p.add(Evidence{Key: "layout.apps", Value: l.Apps, Count: len(apps), Total: len(apps), What: "app folders listed per environment", Files: files})
+	p.add(Evidence{Key: "layout.overlays", Value: l.Overlays, Count: len(groups[best]), Total: len(groups[best]), What: "kustomizations listing an environment's app folders", Files: kustFiles(r, groups[best])})
 	p.add(Evidence{Key: "layout.environments", Value: strings.Join(l.Environments, ", "), Count: len(groups[best]), Total: len(groups[best]), What: "folders listing apps", Files: kustFiles(r, groups[best])})
 	var clusterFiles []string
 	for _, o := range r.objects {
