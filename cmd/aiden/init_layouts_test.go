@@ -36,7 +36,7 @@ func layoutRepo(t *testing.T, dir string) string {
 // app, as kustomize builds or Helm renders both.
 func TestInitLayouts(t *testing.T) {
 	for _, tc := range []struct {
-		layout, dir string
+		layout, dir    string
 		intent, output string
 		// check builds or renders the new app and an existing one and
 		// returns, for each, its main object.
