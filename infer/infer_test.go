@@ -125,3 +125,37 @@ func TestInferHelmMonorepo(t *testing.T) {
 	p := Infer(readTree(t, "testdata/layouts/prometheus-community-helm-charts"))
 	t.Logf("\n%s", p.YAML())
 }
+
+// Argo CD Applications written as manifests name their apps' folders.
+func TestInferArgoApplications(t *testing.T) {
+	app := func(name string) workspace.File {
+		return workspace.File{Path: "argocd/apps/" + name + ".yaml", Content: []byte(`apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ` + name + `
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/gitops.git
+    path: workloads/` + name + `
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: ` + name + `
+`)}
+	}
+	deploy := func(name string) workspace.File {
+		return workspace.File{Path: "workloads/" + name + "/deployment.yaml", Content: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n  labels:\n    team: payments\nspec:\n  template:\n    metadata:\n      labels:\n        team: payments\n")}
+	}
+	p := Infer([]workspace.File{app("api"), app("web"), deploy("api"), deploy("web")})
+	l := p.Config.Layout
+	if l.Delivery != genconfig.DeliveryArgoApplication || l.Apps != "workloads/{app}" {
+		t.Errorf("layout = %+v", l)
+	}
+	if p.Config.Labels["team"] != "payments" || p.Config.Naming.Pattern != "{app}" {
+		t.Errorf("labels %v, naming %q", p.Config.Labels, p.Config.Naming.Pattern)
+	}
+	if len(p.Config.Formats) != 0 {
+		t.Errorf("formats %v for Argo CD apps", p.Config.Formats)
+	}
+}
