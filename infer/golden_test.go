@@ -25,7 +25,7 @@ var Layouts = []struct{ Name, Dir string }{
 
 // withoutConfig reads a fixture as a repository without a generation
 // config (the seed layout ships one: init is to find it again).
-func withoutConfig(t *testing.T, dir string) []workspace.File {
+func withoutConfig(t testing.TB, dir string) []workspace.File {
 	var out []workspace.File
 	for _, f := range readTree(t, dir) {
 		if !strings.HasPrefix(f.Path, ".stackgen/") {
@@ -89,5 +89,19 @@ func TestSeedProposalMatchesItsConfig(t *testing.T) {
 		if got.Annotations[k] != v {
 			t.Errorf("annotation %s: own %q, proposed %q", k, v, got.Annotations[k])
 		}
+	}
+}
+
+// BenchmarkInfer measures one inference of each layout (what aiden init
+// and a config-less generation pay once per repository state).
+func BenchmarkInfer(b *testing.B) {
+	for _, l := range Layouts {
+		b.Run(l.Name, func(b *testing.B) {
+			files := withoutConfig(b, l.Dir)
+			b.ReportAllocs()
+			for b.Loop() {
+				Infer(files)
+			}
+		})
 	}
 }

@@ -119,6 +119,7 @@ func Infer(files []workspace.File) *Proposal {
 		return p
 	}
 	r.built = map[string][]object{}
+	r.build(apps)
 	p.delivery(r)
 	p.files(r)
 	p.naming(r)

@@ -11,7 +11,7 @@ import (
 )
 
 // readTree reads every file under dir as repository files.
-func readTree(t *testing.T, dir string) []workspace.File {
+func readTree(t testing.TB, dir string) []workspace.File {
 	t.Helper()
 	var out []workspace.File
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {

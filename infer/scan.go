@@ -97,21 +97,10 @@ func (r *repo) objectsOf(a App) []object {
 	objs := r.appObjects(a.Dir)
 	if slices.Contains(r.charts, a.Dir) {
 		objs = r.renderChart(a)
-	} else if k := r.kusts[a.Dir]; k != nil && (len(objs) == 0 || refersOutside(k)) {
-		var files []workspace.File
-		for _, p := range r.paths {
-			files = append(files, workspace.File{Path: p, Content: r.files[p]})
-		}
-		res := kustomize.Load(files, nil).Build([]string{a.Dir})
-		if len(res) == 1 && res[0].Manifest != nil {
-			if r.manifests == nil {
-				r.manifests = map[string][]byte{}
-			}
-			r.manifests[a.Dir] = res[0].Manifest
-			objs = objects(k.File, res[0].Manifest)
-			for i := range objs {
-				objs[i].Line = 0
-			}
+	} else if m, ok := r.manifests[a.Dir]; ok {
+		objs = objects(r.kusts[a.Dir].File, m)
+		for i := range objs {
+			objs[i].Line = 0
 		}
 	}
 	if r.built == nil {
@@ -119,6 +108,35 @@ func (r *repo) objectsOf(a App) []object {
 	}
 	r.built[a.Dir] = objs
 	return objs
+}
+
+// build builds, in one kustomize run, the app folders whose objects are
+// what kustomize builds of them: Kustomize folders that build on files
+// elsewhere or have none of their own (objectsOf).
+func (r *repo) build(apps []App) {
+	var dirs []string
+	for _, a := range apps {
+		k := r.kusts[a.Dir]
+		if k == nil || slices.Contains(r.charts, a.Dir) || slices.Contains(dirs, a.Dir) {
+			continue
+		}
+		if len(r.appObjects(a.Dir)) == 0 || refersOutside(k) {
+			dirs = append(dirs, a.Dir)
+		}
+	}
+	if len(dirs) == 0 {
+		return
+	}
+	files := make([]workspace.File, 0, len(r.paths))
+	for _, p := range r.paths {
+		files = append(files, workspace.File{Path: p, Content: r.files[p]})
+	}
+	r.manifests = map[string][]byte{}
+	for _, res := range kustomize.Load(files, nil).Build(dirs) {
+		if res.Manifest != nil {
+			r.manifests[res.Dir] = res.Manifest
+		}
+	}
 }
 
 // renderChart renders the chart of app folder a with its default values,
