@@ -34,6 +34,21 @@ func inferConfig(ws []workspace.File) (*genconfig.Config, *infer.Proposal) {
 	return p.Config, p
 }
 
+// withInferred returns ws with the proposal's config and examples at
+// their places (.stackgen/), so that a model's prompt holds the
+// repository's conventions and apps as if they were written. Nothing is
+// written there: the result only ever holds the generated files.
+func withInferred(ws []workspace.File, p *infer.Proposal) []workspace.File {
+	out := make([]workspace.File, 0, len(ws)+len(p.Examples)*4+1)
+	out = append(out, ws...)
+	for _, f := range p.Files() {
+		if !exists(ws, f.Path) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // shapeApp lays the files of a new app in target out as the layout keeps
 // its apps (gitops.Shape), when target is one of its app folders.
 func shapeApp(cfg *genconfig.Config, vars genconfig.Vars, target string, files []workspace.File) []workspace.File {

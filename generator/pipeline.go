@@ -117,6 +117,7 @@ func (r *run) context(context.Context) error {
 	}
 	if inferred, p := inferConfig(req.Workspace); inferred != nil {
 		cfg, r.inferred = inferred, p // no config: what the repository does (inferred.go)
+		req.Workspace = withInferred(req.Workspace, p)
 	}
 	r.cfg = infer.WithCatalog(cfg)
 	if strings.TrimSpace(string(req.Format)) == "" {
