@@ -70,7 +70,7 @@ spec:
   interval: 5m
   url: https://charts.bitnami.com/bitnami
 `,
-		"namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: redis\n",
+		"namespace.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: redis\n",
 		"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: redis\nresources:\n  - namespace.yaml\n  - repository.yaml\n  - release.yaml\n",
 	})
 	srv := providertest.OpenAI(t, providertest.Step{Text: answer})
