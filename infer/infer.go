@@ -792,6 +792,10 @@ func (p *Proposal) naming(r *repo) {
 	// The conventions check holds every object to the pattern: only one
 	// every object of the apps already follows is proposed.
 	if count[best] != len(p.Apps) || follow != total {
+		if len(off) > 0 {
+			p.add(Evidence{Key: "(naming.pattern)", Value: best + ", not proposed: named otherwise " + strings.Join(off[:min(len(off), 3)], ", "),
+				Count: follow, Total: total, What: "objects of the apps named after the main object's pattern", Files: files})
+		}
 		return
 	}
 	p.Config.Naming.Pattern = best

@@ -29,8 +29,10 @@ func newInitCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init [PATH]",
 		Short: "Propose a generation config from what the repository already does",
-		Long: `Init reads the repository that holds PATH (default: the current folder) and
-proposes the generation config that describes what it already does: how objects
+		Long: `Init reads the folder PATH as a repository (default: the repository that holds the
+current folder; a GitOps repository kept in a folder of a larger one gets its own
+config, which aiden finds walking up from an output folder) and proposes the
+generation config that describes what it already does: how objects
 are named, the labels and annotations (nearly) every object carries, the
 namespace rule, how apps are delivered (Flux HelmRelease, Argo CD Application,
 charts, Kustomize bases), where app folders, per-environment overlays and
@@ -47,14 +49,17 @@ is committed, aiden generate infers the same on every run. See docs/init.md.`,
   aiden init path/to/repo --write`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p := "."
-			if len(args) == 1 {
-				p = args[0]
-			}
 			if f.write && f.patch {
 				return usageErr("--write and --patch: choose one")
 			}
-			return runInit(p, f, stdout, stderr)
+			if len(args) == 1 {
+				return runInit(args[0], f, stdout, stderr)
+			}
+			root, _, err := workspace.FindRoot(".")
+			if err != nil {
+				return usageErr("%w", err)
+			}
+			return runInit(root, f, stdout, stderr)
 		},
 	}
 	cmd.Flags().BoolVar(&f.write, "write", false, "write .stackgen/generation-config.yaml and .stackgen/examples/")
@@ -68,9 +73,9 @@ func runInit(p string, f initFlags, stdout, stderr io.Writer) error {
 		return usageErr("%s: %w", p, err)
 	}
 	if !info.IsDir() {
-		return usageErr("%s is not a folder: name the repository (or a folder inside it)", p)
+		return usageErr("%s is not a folder: name the repository's folder", p)
 	}
-	root, _, err := workspace.FindRoot(p)
+	root, err := filepath.Abs(p)
 	if err != nil {
 		return usageErr("%s: %w", p, err)
 	}

@@ -185,3 +185,20 @@ func TestInitOnFluxExample(t *testing.T) {
 		t.Errorf("second init --write: exit %d, %s", code, stderr)
 	}
 }
+
+// init on a folder with nothing to infer proposes the defaults and says
+// so; a file is not a repository.
+func TestInitNothingToInfer(t *testing.T) {
+	repo := newRepo(t)
+	writeFile(t, filepath.Join(repo, "README.md"), "# notes\n")
+	code, stdout, stderr := aiden(t, "init", repo)
+	if code != exitOK || !strings.Contains(stdout, "Found no app folder, layout or convention to propose") || !strings.Contains(stdout, "version: 1\n") {
+		t.Errorf("init: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := aiden(t, "init", filepath.Join(repo, "README.md")); code != exitUsage || !strings.Contains(stderr, "is not a folder") {
+		t.Errorf("init on a file: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := aiden(t, "init", "--write", "--patch", repo); code != exitUsage || !strings.Contains(stderr, "choose one") {
+		t.Errorf("init --write --patch: exit %d, %s", code, stderr)
+	}
+}
