@@ -10,6 +10,9 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/generator/planner"
@@ -91,27 +94,35 @@ func (p *Place) Load(format generator.Format) error {
 
 // Write puts a generation's files in place at p, in one transaction:
 // everything inside the target folder, and nothing outside it but the
-// registrations of the new folder: a kustomization.yaml that lists it
-// (its parent's, or an environment overlay's) and files beside such a
-// kustomization (the app's values patch for that environment).
-// deleted are repository paths the generation removes.
+// registrations of the new folder: a kustomization file that lists it
+// in its resources (its parent's, or an environment overlay's), and a
+// file beside such a kustomization that it names as a patch (the app's
+// values for that environment). deleted are repository paths the
+// generation removes.
 func (p Place) Write(files []workspace.File, deleted []string) error {
 	root, target := p.Root, p.Target
 	parent := path.Dir(target)
-	registering := map[string]bool{}
+	registering := map[string]registration{}
 	for _, f := range files {
-		if kustomize.IsKustomization(f.Path) && !workspace.Within(target, f.Path) {
-			registering[path.Dir(f.Path)] = true
+		if workspace.Within(target, f.Path) || !kustomize.IsKustomization(f.Path) {
+			continue
 		}
+		reg, ok := registers(f, target)
+		if !ok {
+			return fmt.Errorf("%s lies outside %s and does not list it", f.Path, target)
+		}
+		registering[path.Dir(f.Path)] = reg
 	}
 	var inside []workspace.File
-	registration := map[string][]workspace.File{}
+	registered := map[string][]workspace.File{}
 	for _, f := range files {
+		dir := path.Dir(f.Path)
+		reg, ok := registering[dir]
 		switch {
 		case workspace.Within(target, f.Path):
 			inside = append(inside, f)
-		case registering[path.Dir(f.Path)]:
-			registration[path.Dir(f.Path)] = append(registration[path.Dir(f.Path)], f)
+		case ok && (kustomize.IsKustomization(f.Path) || reg.patches[path.Base(f.Path)]):
+			registered[dir] = append(registered[dir], f)
 		default:
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
 		}
@@ -131,13 +142,47 @@ func (p Place) Write(files []workspace.File, deleted []string) error {
 		}
 	}
 	changes := []workspace.Change{{Dir: target, Files: inside, Remove: deleted}}
-	if len(registration) == 0 {
-		registration[parent] = nil
+	if len(registered) == 0 {
+		registered[parent] = nil
 	}
-	for _, dir := range slices.Sorted(maps.Keys(registration)) {
-		changes = append(changes, workspace.Change{Dir: path.Join(prefix, dir), Files: under(prefix, registration[dir])})
+	for _, dir := range slices.Sorted(maps.Keys(registered)) {
+		changes = append(changes, workspace.Change{Dir: path.Join(prefix, dir), Files: under(prefix, registered[dir])})
 	}
 	return workspace.WriteAll(base, changes...)
+}
+
+// registration is what a kustomization outside the target that lists it
+// may bring beside it: the patch files it names.
+type registration struct {
+	patches map[string]bool
+}
+
+// registers reports whether the kustomization f lists the folder target
+// among its resources, and returns the files of its folder it names as
+// patches.
+func registers(f workspace.File, target string) (registration, bool) {
+	var k struct {
+		Resources []string `yaml:"resources"`
+		Patches   []struct {
+			Path string `yaml:"path"`
+		} `yaml:"patches"`
+	}
+	if yaml.Unmarshal(f.Content, &k) != nil {
+		return registration{}, false
+	}
+	dir := path.Dir(f.Path)
+	reg := registration{patches: map[string]bool{}}
+	for _, p := range k.Patches {
+		if p.Path != "" && !strings.Contains(p.Path, "/") {
+			reg.patches[p.Path] = true
+		}
+	}
+	for _, r := range k.Resources {
+		if path.Join(dir, r) == target {
+			return reg, true
+		}
+	}
+	return registration{}, false
 }
 
 // existing returns the nearest existing folder at or above dir, and dir's

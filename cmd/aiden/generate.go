@@ -51,7 +51,10 @@ contains it. It reads the workspace (generation config, examples, policies, file
 already in DIR) from that repository, runs the engine in-process (or on the
 server named by --server), validates the result and prints what it understood,
 what it ignored, which checks ran and what they found. It writes only inside DIR
-(and registers a new app in its parent folder's kustomization.yaml).
+(and registers a new app in its parent folder's kustomization.yaml, or in the
+environment overlay the repository's layout names, with the app's values patch
+there). In a repository without a generation config, the conventions and layout
+are inferred from the repository first (as aiden init proposes them).
 
 When DIR already holds an app, the intent changes it; --replace regenerates it
 from scratch instead. aiden keeps a record of the files it wrote
