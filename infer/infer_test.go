@@ -105,27 +105,6 @@ func TestInferNothing(t *testing.T) {
 	}
 }
 
-func TestInferSeedLayout(t *testing.T) {
-	var files []workspace.File
-	for _, f := range readTree(t, "../examples/gitops") {
-		if !strings.HasPrefix(f.Path, ".stackgen/") {
-			files = append(files, f)
-		}
-	}
-	p := Infer(files)
-	t.Logf("\n%s", p.YAML())
-}
-
-func TestInferMultiTenancy(t *testing.T) {
-	p := Infer(readTree(t, "testdata/layouts/flux2-multi-tenancy"))
-	t.Logf("\n%s", p.YAML())
-}
-
-func TestInferHelmMonorepo(t *testing.T) {
-	p := Infer(readTree(t, "testdata/layouts/prometheus-community-helm-charts"))
-	t.Logf("\n%s", p.YAML())
-}
-
 // Argo CD Applications written as manifests name their apps' folders.
 func TestInferArgoApplications(t *testing.T) {
 	app := func(name string) workspace.File {
