@@ -79,6 +79,9 @@ type Config struct {
 	Policy *yaml.Node
 	// Review is the review: section (genconfig/review.go).
 	Review Review
+	// Layout says where the repository keeps its apps and how it deploys
+	// them (layout.go).
+	Layout Layout
 }
 
 // Naming is the naming rule.

@@ -10,6 +10,7 @@ import (
 	"github.com/stackgen/aiden/change"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/gitops"
+	"github.com/stackgen/aiden/infer"
 	"github.com/stackgen/aiden/patch"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
@@ -53,6 +54,10 @@ type run struct {
 	author author
 	land   func(ctx context.Context, d draft) (landing, error)
 	key    string // the cache key, when the model writes a new app
+
+	// inferred is the proposal cfg was inferred from, when the workspace
+	// holds no config (inferred.go).
+	inferred *infer.Proposal
 }
 
 // Generate runs the pipeline: check the request, read the context, write
@@ -112,7 +117,11 @@ func (r *run) context(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
-	r.cfg = cfg
+	if inferred, p := inferConfig(req.Workspace); inferred != nil {
+		cfg, r.inferred = inferred, p // no config: what the repository does (inferred.go)
+		req.Workspace = withInferred(req.Workspace, p)
+	}
+	r.cfg = infer.WithCatalog(cfg)
 	if strings.TrimSpace(string(req.Format)) == "" {
 		if f := cfg.FormatFor(r.target); f != "" {
 			r.format = Format(f)
@@ -186,6 +195,17 @@ func (r *run) register(context.Context) error {
 	if ok {
 		r.res.Files = append(r.res.Files, parent)
 	}
+	more, facts, err := r.registerLayout()
+	if err != nil {
+		return fmt.Errorf("register %s: %w", r.target, err)
+	}
+	r.res.Files = replaceFiles(r.res.Files, more)
+	prov := &r.res.Provenance
+	if r.inferred != nil {
+		prov.Summary += "; layout and conventions " + r.inferred.Summary()
+		facts = append(inferredFacts(r.inferred), facts...)
+	}
+	prov.Understood = append(prov.Understood, facts...)
 	return nil
 }
 

@@ -122,6 +122,7 @@ the built-in offline planner writes the files.`,
 		newMCPCmd(os.Stdin, stdout),
 		newSchemasCmd(stdout),
 		newReviewCmd(stdout),
+		newInitCmd(stdout, stderr),
 	)
 	return root
 }
