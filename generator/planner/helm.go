@@ -2,6 +2,7 @@ package planner
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -116,7 +117,7 @@ func (p *Plan) Helm() ([]workspace.File, error) {
 		}
 	}
 
-	data := valuesData{Plan: p, Summary: p.Summary(), UID: 10001, Secret: p.App + "-auth", Database: strings.ReplaceAll(p.App, "-", "_"), HealthPort: p.Port}
+	data := valuesData{Plan: p, Summary: p.Summary(), UID: 10001, Secret: cmp.Or(p.AuthSecret, p.App+"-auth"), Database: strings.ReplaceAll(p.App, "-", "_"), HealthPort: p.Port}
 	switch p.Blueprint {
 	case BlueprintRedis, BlueprintRedisSentinel, BlueprintPostgreSQL:
 		// The redis and postgres user of the official Debian images.

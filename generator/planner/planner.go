@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/stackgen/aiden/catalog"
 )
 
 // ErrNotCovered is wrapped by Parse when the intent asks for something the
@@ -33,6 +35,8 @@ const (
 	BlueprintWorker        = "worker"
 	BlueprintCronJob       = "cronjob"
 	BlueprintImage         = "image"
+	// BlueprintChart installs a catalogue entry's upstream chart.
+	BlueprintChart = "chart"
 )
 
 // Images the catalog components are pinned to: the newest patch release of
@@ -74,6 +78,10 @@ type Hints struct {
 	// repository's overlays for its environment list, and those the intent
 	// names ("with monitoring"); TargetPath must be set to place them.
 	Components []Component
+	// Flux says the repository deploys with Flux (it holds Flux objects):
+	// catalogue charts become a HelmRelease and its source rather than a
+	// wrapper chart. See WorkspaceGitOps.
+	Flux bool
 }
 
 // Fact is one thing understood from the intent.
@@ -184,6 +192,22 @@ type Plan struct {
 	Components map[string][]string
 	// Terraform holds the parameters of a Terraform blueprint.
 	Terraform *Terraform
+
+	// Chart is the catalogue entry of a "chart" blueprint: well-known
+	// software installed from its upstream chart.
+	Chart *catalog.Chart
+	// ChartValues are the values that carry the plan into Chart, checked
+	// against its values schema.
+	ChartValues map[string]any
+	// AuthSecret is the existing Secret credentials come from.
+	AuthSecret string
+	// Version is the software version the intent asked for ("16", "7.2").
+	Version string
+
+	// refusals are requirements of the intent the plan cannot honour.
+	refusals []string
+	// flux is Hints.Flux.
+	flux bool
 }
 
 // Summary says in one line what the plan is.
@@ -205,6 +229,8 @@ func (p *Plan) Summary() string {
 		parts = append(parts, "Worker "+p.Image.String())
 	case BlueprintCronJob:
 		parts = append(parts, "Cron job "+p.Image.String())
+	case BlueprintChart:
+		parts = append(parts, fmt.Sprintf("%s (upstream chart %s %s, %s %s)", p.Chart.Title, p.Chart.Chart, p.Chart.Version, p.Chart.Title, p.Chart.AppVersion))
 	default:
 		parts = append(parts, p.Blueprint+" "+p.Image.String())
 	}

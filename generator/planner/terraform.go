@@ -93,6 +93,17 @@ var tfRules = []rule{
 	{re(`(?:public(?:ly)?(?:[- ]read(?:able)?| readable| accessible)?|world[- ]readable|anonymous(?: read)?(?: access)?) (?:s3 |gcs )?(?:buckets?|website|objects?|access)`),
 		func(p *parser, m match) bool { p.tf.public = m.from; return true }},
 
+	// Versions: "PostgreSQL 16", "engine version 16.4".
+	{re(`(?:(?:postgres(?:ql)?|pg)(?: engine)?|engine)(?: version)? v?(\d{1,2}(?:\.\d+)?)`),
+		func(p *parser, m match) bool {
+			p.version, p.versionFrom = m.groups[1], m.from
+			p.fact("version", m.groups[1], m.from)
+			if !strings.HasPrefix(m.groups[0], "engine") {
+				p.component(BlueprintRDSPostgreSQL, m.from)
+			}
+			return true
+		}},
+
 	// Components.
 	{re(`(?:(?:aws|amazon) )?rds(?: for)?(?: (?:postgres(?:ql)?|pg))?(?: (?:database|db|instance|server|cluster))?`),
 		func(p *parser, m match) bool {
@@ -238,11 +249,19 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 	}
 	p.pos = len(p.orig) + 1
 	plan := &Plan{}
+	var unknown []string
 	for _, t := range p.tokens {
 		w := asciiLower(t.text)
-		if !t.used && !stopWords[w] && !terraformStopWords[w] {
+		switch {
+		case t.used || stopWords[w]:
+		case terraformStopWords[w] || isFiller(w):
 			plan.Ignored = append(plan.Ignored, t.text)
+		default:
+			unknown = append(unknown, t.text)
 		}
+	}
+	if len(p.uncovered) == 0 && len(unknown) > 0 {
+		return nil, p.decline(h, fmt.Sprintf("the built-in planner does not understand %s, which may carry a requirement, so it writes nothing rather than leave it out", quoteList(unknown)), unknown)
 	}
 	t, err := tfBlueprint(p, plan)
 	if err != nil {
@@ -271,6 +290,9 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 	}
 	if err := tfSizes(p, plan, t); err != nil {
 		return nil, err
+	}
+	if len(plan.refusals) > 0 {
+		return nil, p.decline(h, strings.Join(plan.refusals, "; "), nil)
 	}
 	plan.Understood = p.sortedFacts()
 	return plan, nil
@@ -344,9 +366,10 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 	def := func(key, value string) { p.fact(key, value, "(default)") }
 	notApplicable := func(what string, present bool) {
 		if present {
-			plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
+			plan.refuse(fmt.Sprintf("%s does not apply to %s", what, plan.Blueprint))
 		}
 	}
+	notApplicable("a version ("+p.versionFrom+")", p.version != "" && plan.Blueprint != BlueprintRDSPostgreSQL)
 	switch plan.Blueprint {
 	case BlueprintS3Bucket, BlueprintGCSBucket:
 		if len(t.Name) < 3 {
@@ -360,7 +383,14 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 		notApplicable("backup retention", p.tf.backupDays != 0)
 	case BlueprintRDSPostgreSQL:
 		t.EngineVersion = strings.SplitN(PostgresTag, ".", 2)[0]
-		def("engine version", t.EngineVersion)
+		switch v := p.version; {
+		case v == "":
+			def("engine version", t.EngineVersion)
+		case builtinVersions[BlueprintPostgreSQL][strings.SplitN(v, ".", 2)[0]] != "":
+			t.EngineVersion = v
+		default:
+			plan.refuse(fmt.Sprintf("PostgreSQL %s on RDS: the catalog's modules take the major versions 13 to 17", v))
+		}
 		t.InstanceClass = p.tf.instanceClass
 		if t.InstanceClass == "" {
 			t.InstanceClass = "db.t4g.medium"

@@ -117,7 +117,7 @@ func TestTerraformNotCovered(t *testing.T) {
 		{intent: "a Cloud SQL PostgreSQL database on GCP", want: ErrNotCovered, words: "Cloud SQL"},
 		{intent: "an Azure storage account", want: ErrNotCovered, words: "Azure"},
 		{intent: "a VPC and an RDS PostgreSQL database", want: ErrNotCovered, words: "one component"},
-		{intent: "make it fast", want: ErrNotCovered, words: "names nothing"},
+		{intent: "make it fast", want: ErrNotCovered, words: "does not understand \"fast\""},
 		{intent: "a PostgreSQL database on GCP", want: ErrNotCovered, words: "gcp"},
 	}
 	for _, tt := range tests {
