@@ -83,7 +83,10 @@ func persistence(v values, prefix string, f Facts) {
 	}
 }
 
-// bitnamiIngress writes the ingress block Bitnami charts share.
+// bitnamiIngress writes the ingress block Bitnami charts share. Their
+// ingress.tls only takes effect with a cert-manager annotation, a
+// self-signed certificate or certificates in values, so TLS is written as
+// extraTls naming the Secret that holds the certificate.
 func bitnamiIngress(v values, block string, f Facts) {
 	if f.Host == "" {
 		return
@@ -91,7 +94,7 @@ func bitnamiIngress(v values, block string, f Facts) {
 	v.set(block+".enabled", true)
 	v.set(block+".hostname", f.Host)
 	if f.TLS {
-		v.set(block+".tls", true)
+		v.set(block+".extraTls", []any{map[string]any{"hosts": []any{f.Host}, "secretName": tlsSecret(f.Host)}})
 	}
 }
 
@@ -241,18 +244,21 @@ var mappers = map[string]mapper{
 	"memcached": func(v values, f Facts) error {
 		if err := refuse("memcached", f, map[string]string{"host": noHost,
 			"storage":     "memcached is a cache and keeps no data worth a volume",
-			"persistence": "memcached is a cache and keeps no data worth a volume"}); err != nil {
+			"persistence": "memcached is a cache and keeps no data worth a volume",
+			"auth":        "the chart takes the SASL user name in its values, not from the Secret, and needs a writable root filesystem for it"}); err != nil {
 			return err
 		}
-		if f.Replicas != 0 {
+		switch {
+		case f.Replicas > 1:
+			// The standalone architecture runs one pod only.
+			v.set("architecture", "high-availability")
 			v.set("replicaCount", f.Replicas)
+		case f.Replicas == 1:
+			v.set("architecture", "standalone")
+			v.set("replicaCount", 1)
 		}
 		if hasResources(f) {
 			v.set("resources", resources(f))
-		}
-		if f.AuthSecret != "" {
-			v.set("auth.enabled", true)
-			v.set("auth.existingPasswordSecret", f.AuthSecret)
 		}
 		return nil
 	},

@@ -314,7 +314,7 @@ func checkProperty(plan *Plan, files []workspace.File, docs []map[string]any, e 
 			return "no host " + val
 		}
 	case "tls":
-		if !anyPair(docs, "tls", func(v any) bool {
+		if !anyPair(docs, "tls extraTls", func(v any) bool {
 			switch x := v.(type) {
 			case bool:
 				return x
