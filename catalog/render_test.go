@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,6 +37,16 @@ var renderCases = []struct {
 	{"memcached with 3 replicas and 1Gi memory", []string{"StatefulSet/replicas=3", "StatefulSet/memory=1Gi"}},
 	{"memcached", []string{"Deployment"}},
 	{"nginx web server with 2 replicas exposed at www.example.com with TLS", []string{"Deployment/replicas=2", "Ingress/host=www.example.com", "Ingress/tls=www-example-com-tls"}},
+	{"MongoDB with 3 replicas, 20Gi of storage and the root password from the secret mongo-root",
+		[]string{"StatefulSet/replicas=3", "StatefulSet/storage=20Gi", "StatefulSet/secret=mongo-root"}},
+	{"a single mongodb", []string{"Deployment/replicas=1"}},
+	{"RabbitMQ with 3 replicas, 8Gi persistent storage and the password from the secret rabbit-auth exposed at rabbit.example.com with TLS",
+		[]string{"StatefulSet/replicas=3", "StatefulSet/storage=8Gi", "StatefulSet/secret=rabbit-auth", "Ingress/host=rabbit.example.com", "Ingress/tls=rabbit-example-com-tls"}},
+	{"Keycloak with 2 replicas and the admin password from the secret keycloak-admin exposed at auth.example.com with TLS",
+		[]string{"StatefulSet/replicas=2", "StatefulSet/secret=keycloak-admin", "Ingress/host=auth.example.com", "Ingress/tls=auth-example-com-tls"}},
+	{"a Kafka cluster with 3 brokers, 20Gi of storage and 1Gi memory", []string{"StatefulSet/replicas=3", "StatefulSet/storage=20Gi", "StatefulSet/memory=1Gi"}},
+	{"MinIO with 50Gi of storage exposed at s3.example.com with TLS", []string{"Deployment/replicas=1", "PersistentVolumeClaim/storage=50Gi", "Ingress/host=s3.example.com", "Ingress/tls=s3-example-com-tls"}},
+	{"MinIO with 4 replicas and 100Gi of storage", []string{"StatefulSet/replicas=4", "StatefulSet/storage=100Gi"}},
 	{"grafana with 2 replicas, 10Gi persistent storage and the admin password from the secret grafana-admin exposed at grafana.example.com with TLS",
 		[]string{"Deployment/replicas=2", "PersistentVolumeClaim/storage=10Gi", "Deployment/secret=grafana-admin", "Ingress/host=grafana.example.com", "Ingress/tls=grafana-example-com-tls"}},
 }
@@ -168,7 +179,7 @@ func objects(t *testing.T, files []workspace.File) []map[string]any {
 func holds(objs []map[string]any, want string) bool {
 	kind, check, _ := strings.Cut(want, "/")
 	field, value, _ := strings.Cut(check, "=")
-	keys := map[string]string{"replicas": "replicas", "host": "host", "storage": "storage", "cpu": "cpu", "memory": "memory", "secret": "name", "tls": "secretName"}
+	keys := map[string]string{"replicas": "replicas", "host": "host", "storage": "storage", "cpu": "cpu", "memory": "memory", "secret": "name secretName", "tls": "secretName"}
 	for _, o := range objs {
 		if o["kind"] != kind {
 			continue
@@ -182,7 +193,7 @@ func holds(objs []map[string]any, want string) bool {
 			switch x := v.(type) {
 			case map[string]any:
 				for k, sub := range x {
-					if k == keys[field] && fmt.Sprint(sub) == value {
+					if slices.Contains(strings.Fields(keys[field]), k) && fmt.Sprint(sub) == value {
 						found = true
 					}
 					walk(sub)

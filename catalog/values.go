@@ -314,8 +314,9 @@ var mappers = map[string]mapper{
 		if f.AuthSecret != "" {
 			v.set("auth.existingSecret", f.AuthSecret)
 		}
-		// The host serves MinIO's S3 API.
-		bitnamiIngress(v, "apiIngress", f)
+		// The host serves MinIO's S3 API (the chart's ingress; the console
+		// has its own).
+		bitnamiIngress(v, "ingress", f)
 		return nil
 	},
 	"ingress-nginx": func(v values, f Facts) error {
