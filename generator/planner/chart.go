@@ -74,6 +74,80 @@ var catalogRules = sync.OnceValue(func() []rule {
 				p.component(name, m.from)
 				return true
 			}},
+		// "DATABASE_URL from the secret shop-db", "LOG_LEVEL from the
+		// configmap api-config key level": one variable.
+		{re(`(?:and |with )?([a-z_][a-z0-9_]*) (?:from|in|out of) (?:the )?(?:existing )?(secret|configmap|config map|config-map|sealed ?secret|external ?secret) (?:called |named )?([a-z0-9][a-z0-9.-]*[a-z0-9])(?: (?:key|under key|under) ([a-z0-9_.-]+))?`),
+			func(p *parser, m match) bool {
+				name := m.orig(1)
+				if strings.ToUpper(name) != name || !strings.ContainsAny(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+					return false
+				}
+				key := name
+				if m.groups[4] != "" {
+					key = m.orig(4)
+				}
+				e := EnvRef{Name: name, Kind: envKind(m.groups[2]), Ref: m.groups[3], Key: key}
+				p.env = append(p.env, e)
+				p.fact("env", fmt.Sprintf("%s from %s %s key %s", name, e.Kind, e.Ref, key), m.from)
+				return true
+			}},
+		// "with env vars from the configmap api-settings": all its keys.
+		{re(`(?:and |with )?(?:its |all )?(?:env|environment|env vars|environment variables|variables|settings|config|configuration) (?:from|in) (?:the )?(?:existing )?(secret|configmap|config map|config-map|sealed ?secret|external ?secret) (?:called |named )?([a-z0-9][a-z0-9.-]*[a-z0-9])`),
+			func(p *parser, m match) bool {
+				e := EnvRef{Kind: envKind(m.groups[1]), Ref: m.groups[2]}
+				p.envFrom = append(p.envFrom, e)
+				p.fact("env", fmt.Sprintf("every key of %s %s", e.Kind, e.Ref), m.from)
+				return true
+			}},
+		// "with settings LOG_LEVEL=debug and CACHE_TTL=60".
+		{re(`(?:with |and )?(?:a |the )?(?:configmap|config map|settings|config)(?: (?:for its|for the|of) settings)?(?: of| with|:)? ((?:[a-z_][a-z0-9_]*=[^\s,]+(?:,? (?:and )?| |$))+)`),
+			func(p *parser, m match) bool {
+				pairs := strings.FieldsFunc(m.orig(1), func(r rune) bool { return r == ',' || r == ' ' })
+				if p.settings == nil {
+					p.settings = map[string]string{}
+				}
+				for _, kv := range pairs {
+					if kv == "and" {
+						continue
+					}
+					k, v, _ := strings.Cut(kv, "=")
+					p.settings[k] = v
+				}
+				p.fact("settings", strings.Join(pairs, " "), m.from)
+				return true
+			}},
+		// "with a ConfigMap for its settings" names none: asked, but empty.
+		{re(`(?:with |and )?(?:a |its )?(?:configmap|config map)(?: (?:for its|for the|of) (?:settings|config|configuration))?`),
+			func(p *parser, m match) bool { p.settingsAsked = m.from; return true }},
+		// "with a NetworkPolicy that only allows traffic from the api
+		// namespace", "only reachable from pods labelled app=frontend".
+		{re(`(?:with )?(?:a |an )?(?:network ?polic(?:y|ies)|netpol)?(?: that| which)?(?: only)? (?:allow(?:s|ing)?|accept(?:s|ing)?|admit(?:s|ting)?|reachable|accessible)(?: only)?(?: (?:traffic|connections|requests|ingress))?(?: only)? from (?:the )?(?:([a-z0-9][a-z0-9-]*) namespace|namespace ([a-z0-9][a-z0-9-]*)|pods? (?:labell?ed|with (?:the )?label) ([a-z0-9][a-z0-9./-]*)=([a-z0-9][a-z0-9._-]*))`),
+			func(p *parser, m match) bool {
+				if p.netpol == nil {
+					p.netpol = &NetworkPolicy{}
+				}
+				switch ns := m.groups[1] + m.groups[2]; {
+				case ns != "":
+					p.netpol.Namespaces = append(p.netpol.Namespaces, ns)
+					p.fact("network-policy", "from namespace "+ns, m.from)
+				default:
+					if p.netpol.PodLabels == nil {
+						p.netpol.PodLabels = map[string]string{}
+					}
+					p.netpol.PodLabels[m.orig(3)] = m.orig(4)
+					p.fact("network-policy", "from pods "+m.orig(3)+"="+m.orig(4), m.from)
+				}
+				return true
+			}},
+		{re(`(?:with )?(?:a |an )?(?:network ?polic(?:y|ies)|netpol)`),
+			func(p *parser, m match) bool { p.netpolAsked = m.from; return true }},
+		// What a job's image does: "that runs database migrations".
+		{re(`(?:that|which|to) (?:runs?|applies|apply|performs?|does|executes?) (?:the |our )?(?:database |db |schema )?(migrations?|backups?|cleanups?|seeding|seeds?|reindexing|data imports?|imports?)`),
+			func(p *parser, m match) bool { p.fact("purpose", m.groups[1], m.from); return true }},
+		// "a DaemonSet", "on every node".
+		{re(`(?:as )?(?:a |an )?(?:daemon ?sets?|(?:on|to|across) (?:every|each|all(?: the)?) nodes?|per node|node agent)`),
+			func(p *parser, m match) bool { p.component(BlueprintDaemonSet, m.from); return true }},
+
 		// "with the password from the existing secret shop-db".
 		{re(`(?:(?:with |and )?(?:the |its )?(?:admin |root )?(?:credentials|password|passwords|auth|authentication|user and password) )?(?:(?:read |taken |coming )?(?:from|in|using|stored in) )(?:the |an |a )?(?:existing )?(?:kubernetes )?secret (?:called |named )?([a-z0-9][a-z0-9.-]*[a-z0-9])`),
 			func(p *parser, m match) bool {
@@ -351,3 +425,36 @@ var (
 	fluxAPI = lazyRE(`(?m)^apiVersion:\s*["']?[a-z]+\.toolkit\.fluxcd\.io/`)
 	argoAPI = lazyRE(`(?m)^apiVersion:\s*["']?argoproj\.io/`)
 )
+
+// envKind reads "secret", "sealed secret", "configmap", ... as the kind of
+// object a variable comes from: a SealedSecret or ExternalSecret makes a
+// Secret of the same name.
+func envKind(w string) string {
+	if strings.Contains(w, "config") {
+		return "configmap"
+	}
+	return "secret"
+}
+
+// fillWorkload sets what a workload takes besides its image: variables
+// from Secrets and ConfigMaps, settings, a NetworkPolicy. The built-in
+// database charts take none of them.
+func (p *parser) fillWorkload(plan *Plan) error {
+	switch plan.Blueprint {
+	case BlueprintRedis, BlueprintRedisSentinel, BlueprintPostgreSQL:
+		notApplicable(plan, "environment variables from Secrets or ConfigMaps", len(p.env)+len(p.envFrom) > 0)
+		notApplicable(plan, "settings in a ConfigMap", p.settings != nil || p.settingsAsked != "")
+		notApplicable(plan, "a NetworkPolicy", p.netpol != nil || p.netpolAsked != "")
+		return nil
+	case BlueprintJob:
+		notApplicable(plan, "a port", p.port != 0)
+	}
+	if p.settingsAsked != "" && len(p.settings) == 0 {
+		return fmt.Errorf("%w: %q names no settings; give them as KEY=value (\"with settings LOG_LEVEL=debug and CACHE_TTL=60\")", ErrIncomplete, p.settingsAsked)
+	}
+	if p.netpolAsked != "" && p.netpol == nil {
+		return fmt.Errorf("%w: %q says not who may reach the app; name a namespace or pods (\"that only allows traffic from the api namespace\", \"from pods labelled app=frontend\")", ErrIncomplete, p.netpolAsked)
+	}
+	plan.Env, plan.EnvFrom, plan.Settings, plan.NetworkPolicy = p.env, p.envFrom, p.settings, p.netpol
+	return nil
+}

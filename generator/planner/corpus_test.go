@@ -353,6 +353,11 @@ func checkProperty(plan *Plan, files []workspace.File, docs []map[string]any, e 
 		if !valueIn(plan, docs, p, want) {
 			return fmt.Sprintf("no values with %s = %s", p, want)
 		}
+	case "field":
+		k, v, _ := strings.Cut(val, "=")
+		if !anyPair(docs, k, equals(v)) {
+			return "no field " + k + " = " + v
+		}
 	case "file":
 		for _, f := range files {
 			if f.Path == val {

@@ -59,16 +59,20 @@ func plainYAML(s string) string {
 func (p *Plan) layers() (dirs []string, values string, err error) {
 	switch p.Blueprint {
 	case BlueprintWeb:
-		return []string{"deployment", "web"}, "web", nil
+		return []string{"deployment", "web", "workload"}, "web", nil
 	case BlueprintWorker:
-		return []string{"deployment", "worker"}, "worker", nil
+		return []string{"deployment", "worker", "workload"}, "worker", nil
 	case BlueprintImage:
 		if p.Port != 0 {
-			return []string{"deployment", "web"}, "web", nil
+			return []string{"deployment", "web", "workload"}, "web", nil
 		}
-		return []string{"deployment", "worker"}, "worker", nil
+		return []string{"deployment", "worker", "workload"}, "worker", nil
 	case BlueprintCronJob:
-		return []string{"cronjob"}, "cronjob", nil
+		return []string{"cronjob", "workload"}, "cronjob", nil
+	case BlueprintJob:
+		return []string{"job", "workload"}, "job", nil
+	case BlueprintDaemonSet:
+		return []string{"daemonset", "workload"}, "daemonset", nil
 	case BlueprintRedis, BlueprintRedisSentinel:
 		return []string{"redis"}, "redis", nil
 	case BlueprintPostgreSQL:

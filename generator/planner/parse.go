@@ -91,6 +91,11 @@ type parser struct {
 	version       string // the software version asked for ("16")
 	versionFrom   string
 	authSecret    string // the existing Secret credentials come from
+	env, envFrom  []EnvRef
+	settings      map[string]string
+	settingsAsked string // "a ConfigMap for its settings", naming none
+	netpol        *NetworkPolicy
+	netpolAsked   string // "a NetworkPolicy", saying from where
 }
 
 func newParser(intent string) *parser {
@@ -633,10 +638,11 @@ var rules = []rule{
 		func(p *parser, m match) bool { p.component(BlueprintWorker, m.from); return true }},
 	{re(`(?:web ?(?:service|server|app|application|site|frontend|backend|api)|website|web|(?:rest |http |graphql |grpc |json )?apis?(?: (?:service|server|gateway|backend))?|http (?:service|server)|frontend|backend(?: service)?|microservices?|(?:stateless )?service)`),
 		func(p *parser, m match) bool { p.component(BlueprintWeb, m.from); return true }},
-	{re(`jobs?`),
+	{re(`(?:(?:one-off|one-time|migration|batch|kubernetes) )?jobs?(?: that runs once)?`),
 		func(p *parser, m match) bool {
 			if p.schedule == nil {
-				return false
+				p.component(BlueprintJob, m.from)
+				return true
 			}
 			p.component(BlueprintCronJob, m.from)
 			return true
@@ -1009,7 +1015,13 @@ func (p *parser) fill(plan *Plan) error {
 		return err
 	}
 	if plan.Blueprint == BlueprintChart {
+		notApplicable(plan, "environment variables from Secrets or ConfigMaps", len(p.env)+len(p.envFrom) > 0)
+		notApplicable(plan, "settings in a ConfigMap", p.settings != nil || p.settingsAsked != "")
+		notApplicable(plan, "a NetworkPolicy", p.netpol != nil || p.netpolAsked != "")
 		return nil
+	}
+	if err := p.fillWorkload(plan); err != nil {
+		return err
 	}
 	if p.version != "" && plan.Blueprint != BlueprintRedis && plan.Blueprint != BlueprintRedisSentinel && plan.Blueprint != BlueprintPostgreSQL {
 		plan.refuse("a version (" + p.versionFrom + ") does not apply to " + describe(plan.Blueprint) + "; give the image tag")
@@ -1029,7 +1041,7 @@ func (p *parser) fill(plan *Plan) error {
 	p.fillAutoscaling(plan)
 	if plan.Replicas == 0 {
 		switch {
-		case plan.Blueprint == BlueprintCronJob:
+		case plan.Blueprint == BlueprintCronJob, plan.Blueprint == BlueprintJob, plan.Blueprint == BlueprintDaemonSet:
 		case plan.Autoscaling != nil:
 			plan.Replicas = plan.Autoscaling.Min
 		case web && plan.Environment == "production":
@@ -1045,7 +1057,12 @@ func (p *parser) fill(plan *Plan) error {
 			}
 		}
 	}
-	if plan.Blueprint == BlueprintCronJob {
+	if plan.Blueprint == BlueprintJob || plan.Blueprint == BlueprintDaemonSet {
+		notApplicable(plan, "replicas (a "+describe(plan.Blueprint)+" runs "+map[string]string{BlueprintJob: "once", BlueprintDaemonSet: "one pod per node"}[plan.Blueprint]+")", p.replicas != 0)
+		notApplicable(plan, "autoscaling", p.autoscaling != nil)
+		notApplicable(plan, "a schedule", p.schedule != nil)
+		plan.Replicas = 0
+	} else if plan.Blueprint == BlueprintCronJob {
 		notApplicable(plan, "replicas", p.replicas != 0)
 		plan.Replicas = 0
 		if p.schedule == nil {
@@ -1121,7 +1138,7 @@ func (p *parser) fillBlueprint(plan *Plan) error {
 		plan.Persistence = true
 		p.storageDefault(plan, "10Gi")
 		notApplicable(plan, "a port", p.port != 0)
-	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage:
+	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage, BlueprintJob, BlueprintDaemonSet:
 		if p.image == nil {
 			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))
 		}

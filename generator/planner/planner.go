@@ -37,7 +37,31 @@ const (
 	BlueprintImage         = "image"
 	// BlueprintChart installs a catalogue entry's upstream chart.
 	BlueprintChart = "chart"
+	// BlueprintJob runs an image once, to completion (a Job).
+	BlueprintJob = "job"
+	// BlueprintDaemonSet runs an image on every node (a DaemonSet).
+	BlueprintDaemonSet = "daemonset"
 )
+
+// EnvRef is an environment variable, or a set of them, taken from a
+// Secret or ConfigMap the repository already has (or that an
+// ExternalSecret or SealedSecret makes).
+type EnvRef struct {
+	// Name is the variable; empty for every key of the object (envFrom).
+	Name string
+	// Kind is "secret" or "configmap".
+	Kind string
+	// Ref is the object's name, Key the key in it (the variable's name
+	// unless the intent names another).
+	Ref, Key string
+}
+
+// NetworkPolicy admits traffic to the app from these namespaces and pods
+// only.
+type NetworkPolicy struct {
+	Namespaces []string
+	PodLabels  map[string]string
+}
 
 // Images the catalog components are pinned to: the newest patch release of
 // a supported minor line, which carries the security fixes (7.4.6 fixes
@@ -203,6 +227,13 @@ type Plan struct {
 	AuthSecret string
 	// Version is the software version the intent asked for ("16", "7.2").
 	Version string
+	// Env are variables from Secrets and ConfigMaps; EnvFrom whole
+	// Secrets and ConfigMaps.
+	Env, EnvFrom []EnvRef
+	// Settings become a ConfigMap the container reads as variables.
+	Settings map[string]string
+	// NetworkPolicy, when set, limits who may reach the app.
+	NetworkPolicy *NetworkPolicy
 
 	// refusals are requirements of the intent the plan cannot honour.
 	refusals []string
@@ -229,12 +260,16 @@ func (p *Plan) Summary() string {
 		parts = append(parts, "Worker "+p.Image.String())
 	case BlueprintCronJob:
 		parts = append(parts, "Cron job "+p.Image.String())
+	case BlueprintJob:
+		parts = append(parts, "Job "+p.Image.String())
+	case BlueprintDaemonSet:
+		parts = append(parts, "DaemonSet "+p.Image.String()+" on every node")
 	case BlueprintChart:
 		parts = append(parts, fmt.Sprintf("%s (upstream chart %s %s, %s %s)", p.Chart.Title, p.Chart.Chart, p.Chart.Version, p.Chart.Title, p.Chart.AppVersion))
 	default:
 		parts = append(parts, p.Blueprint+" "+p.Image.String())
 	}
-	if p.Blueprint != BlueprintCronJob {
+	if p.Blueprint != BlueprintCronJob && p.Blueprint != BlueprintJob && p.Blueprint != BlueprintDaemonSet {
 		if p.Autoscaling != nil {
 			parts = append(parts, fmt.Sprintf("autoscaling %d-%d replicas at %d%% CPU", p.Autoscaling.Min, p.Autoscaling.Max, p.Autoscaling.CPU))
 		} else {
@@ -260,6 +295,26 @@ func (p *Plan) Summary() string {
 			s += " with TLS"
 		}
 		parts = append(parts, s)
+	}
+	for _, e := range append(append([]EnvRef{}, p.Env...), p.EnvFrom...) {
+		if e.Name != "" {
+			parts = append(parts, fmt.Sprintf("%s from %s %s", e.Name, e.Kind, e.Ref))
+		} else {
+			parts = append(parts, fmt.Sprintf("environment from %s %s", e.Kind, e.Ref))
+		}
+	}
+	if len(p.Settings) > 0 {
+		parts = append(parts, fmt.Sprintf("%d settings in a ConfigMap", len(p.Settings)))
+	}
+	if np := p.NetworkPolicy; np != nil {
+		var from []string
+		for _, n := range np.Namespaces {
+			from = append(from, "namespace "+n)
+		}
+		for _, k := range sortedKeys(np.PodLabels) {
+			from = append(from, "pods "+k+"="+np.PodLabels[k])
+		}
+		parts = append(parts, "reachable only from "+strings.Join(from, " and "))
 	}
 	if p.Team != "" {
 		parts = append(parts, "team "+p.Team)
