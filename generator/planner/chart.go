@@ -144,6 +144,15 @@ var catalogRules = sync.OnceValue(func() []rule {
 		// What a job's image does: "that runs database migrations".
 		{re(`(?:that|which|to) (?:runs?|applies|apply|performs?|does|executes?) (?:the |our )?(?:database |db |schema )?(migrations?|backups?|cleanups?|seeding|seeds?|reindexing|data imports?|imports?)`),
 			func(p *parser, m match) bool { p.fact("purpose", m.groups[1], m.from); return true }},
+		// "a StatefulSet", and where its volume is mounted.
+		{re(`(?:as )?(?:a |an )?stateful ?sets?`),
+			func(p *parser, m match) bool { p.component(BlueprintStatefulSet, m.from); return true }},
+		{lazyRE(`(?:^|\s)((?:(?:mounted|mount it|mount) )(?:at|on|in) (/[a-z0-9._/-]*))(?:\s|$)`),
+			func(p *parser, m match) bool {
+				p.mountPath = m.orig(2)
+				p.fact("mount path", p.mountPath, m.from)
+				return true
+			}},
 		// "a DaemonSet", "on every node".
 		{re(`(?:as )?(?:a |an )?(?:daemon ?sets?|(?:on|to|across) (?:every|each|all(?: the)?) nodes?|per node|node agent)`),
 			func(p *parser, m match) bool { p.component(BlueprintDaemonSet, m.from); return true }},

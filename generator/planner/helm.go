@@ -73,6 +73,11 @@ func (p *Plan) layers() (dirs []string, values string, err error) {
 		return []string{"job", "workload"}, "job", nil
 	case BlueprintDaemonSet:
 		return []string{"daemonset", "workload"}, "daemonset", nil
+	case BlueprintStatefulSet:
+		if p.Port != 0 {
+			return []string{"statefulset", "web", "workload"}, "web", nil
+		}
+		return []string{"statefulset", "worker", "workload"}, "worker", nil
 	case BlueprintRedis, BlueprintRedisSentinel:
 		return []string{"redis"}, "redis", nil
 	case BlueprintPostgreSQL:

@@ -96,6 +96,8 @@ type parser struct {
 	settingsAsked string // "a ConfigMap for its settings", naming none
 	netpol        *NetworkPolicy
 	netpolAsked   string // "a NetworkPolicy", saying from where
+	statefulWeb   bool   // a web service that runs as a StatefulSet
+	mountPath     string // where a StatefulSet's volume is mounted
 }
 
 func newParser(intent string) *parser {
@@ -938,16 +940,34 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 		components = []string{BlueprintImage}
 		p.fact("component", BlueprintImage, "(an image to run)")
 	}
-	switch len(components) {
-	case 0:
+	if len(components) == 0 {
 		return nil, p.decline(h, fmt.Sprintf("%q names nothing to deploy", p.intent), nil)
-	case 1:
-	default:
+	}
+	if len(components) == 2 && slices.Contains(components, BlueprintStatefulSet) {
+		// "a statefulset running the web service ...": the kind, and what
+		// runs in it.
+		other := components[0]
+		if other == BlueprintStatefulSet {
+			other = components[1]
+		}
+		switch other {
+		case BlueprintWeb, BlueprintWorker, BlueprintImage:
+			p.statefulWeb = other == BlueprintWeb
+			components = []string{BlueprintStatefulSet}
+		}
+	}
+	if len(components) > 1 {
 		return nil, p.decline(h, fmt.Sprintf("one component per request, and %q names %s", p.intent, strings.Join(components, " and ")), nil)
 	}
 	plan.Blueprint = components[0]
 	if c, ok := catalog.Lookup(plan.Blueprint); ok && plan.Blueprint != BlueprintRedis && plan.Blueprint != BlueprintPostgreSQL {
 		plan.Blueprint, plan.Chart = BlueprintChart, &c
+	}
+	if (p.storage != "" || p.persistence != nil && *p.persistence) && p.schedule == nil &&
+		(plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintWorker || plan.Blueprint == BlueprintWeb) {
+		plan.note(fmt.Sprintf("storage was asked, so the %s runs as a StatefulSet with a volume per pod", describe(plan.Blueprint)))
+		p.statefulWeb = plan.Blueprint == BlueprintWeb
+		plan.Blueprint = BlueprintStatefulSet
 	}
 	if p.schedule != nil && (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintWorker) {
 		plan.note(fmt.Sprintf("a schedule was given, so the %s runs as a cron job", plan.Blueprint))
@@ -1026,8 +1046,8 @@ func (p *parser) fill(plan *Plan) error {
 	if p.version != "" && plan.Blueprint != BlueprintRedis && plan.Blueprint != BlueprintRedisSentinel && plan.Blueprint != BlueprintPostgreSQL {
 		plan.refuse("a version (" + p.versionFrom + ") does not apply to " + describe(plan.Blueprint) + "; give the image tag")
 	}
-	web := plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintImage && plan.Port != 0
-	if plan.Blueprint == BlueprintImage && plan.Port == 0 && p.ingress != nil {
+	web := plan.Blueprint == BlueprintWeb || (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintStatefulSet) && plan.Port != 0
+	if (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintStatefulSet) && plan.Port == 0 && p.ingress != nil {
 		return fmt.Errorf("%w: exposing %s at a host needs the port it listens on (\"on port 8080\")", ErrIncomplete, plan.Image)
 	}
 	if web {
@@ -1138,6 +1158,29 @@ func (p *parser) fillBlueprint(plan *Plan) error {
 		plan.Persistence = true
 		p.storageDefault(plan, "10Gi")
 		notApplicable(plan, "a port", p.port != 0)
+	case BlueprintStatefulSet:
+		if p.image == nil {
+			return fmt.Errorf("%w: a StatefulSet needs an image to run; say which (\"image ghcr.io/acme/db:1.0.0\")", ErrIncomplete)
+		}
+		plan.Image = *p.image
+		notApplicable(plan, "credentials from a Secret ("+p.authSecret+")", p.authSecret != "")
+		notApplicable(plan, "failover", p.failover)
+		notApplicable(plan, "autoscaling (a StatefulSet's pods each own a volume)", p.autoscaling != nil)
+		if p.persistence != nil && !*p.persistence {
+			plan.refuse("a StatefulSet without persistence")
+		}
+		plan.Persistence = true
+		p.storageDefault(plan, "10Gi")
+		plan.MountPath = p.mountPath
+		if plan.MountPath == "" {
+			plan.MountPath = "/data"
+			p.def("mount path", "/data")
+		}
+		if p.statefulWeb && p.port == 0 {
+			p.port = 8080
+			p.def("port", "8080")
+		}
+		plan.Port = p.port
 	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage, BlueprintJob, BlueprintDaemonSet:
 		if p.image == nil {
 			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))

@@ -41,6 +41,9 @@ const (
 	BlueprintJob = "job"
 	// BlueprintDaemonSet runs an image on every node (a DaemonSet).
 	BlueprintDaemonSet = "daemonset"
+	// BlueprintStatefulSet runs an image with a volume per pod (a
+	// StatefulSet); a web one (with a port) gets a Service and ingress.
+	BlueprintStatefulSet = "statefulset"
 )
 
 // EnvRef is an environment variable, or a set of them, taken from a
@@ -194,6 +197,8 @@ type Plan struct {
 	// Persistence asks for a PersistentVolumeClaim of Storage.
 	Persistence bool
 	Storage     string
+	// MountPath is where a StatefulSet's volume is mounted.
+	MountPath string
 	Failover    bool
 	Resources   Resources
 	Ingress     *Ingress
@@ -264,6 +269,8 @@ func (p *Plan) Summary() string {
 		parts = append(parts, "Job "+p.Image.String())
 	case BlueprintDaemonSet:
 		parts = append(parts, "DaemonSet "+p.Image.String()+" on every node")
+	case BlueprintStatefulSet:
+		parts = append(parts, "StatefulSet "+p.Image.String())
 	case BlueprintChart:
 		parts = append(parts, fmt.Sprintf("%s (upstream chart %s %s, %s %s)", p.Chart.Title, p.Chart.Chart, p.Chart.Version, p.Chart.Title, p.Chart.AppVersion))
 	default:
