@@ -198,7 +198,7 @@ type Plan struct {
 	Persistence bool
 	Storage     string
 	// MountPath is where a StatefulSet's volume is mounted.
-	MountPath string
+	MountPath   string
 	Failover    bool
 	Resources   Resources
 	Ingress     *Ingress
