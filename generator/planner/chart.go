@@ -144,6 +144,27 @@ var catalogRules = sync.OnceValue(func() []rule {
 		// What a job's image does: "that runs database migrations".
 		{re(`(?:that|which|to) (?:runs?|applies|apply|performs?|does|executes?) (?:the |our )?(?:database |db |schema )?(migrations?|backups?|cleanups?|seeding|seeds?|reindexing|data imports?|imports?)`),
 			func(p *parser, m match) bool { p.fact("purpose", m.groups[1], m.from); return true }},
+		// "a canary release sending 10% of traffic", "canary in 20% steps
+		// up to 60%".
+		// (Bounded by spaces rather than \b, which a closing % defeats.)
+		{lazyRE(`(?:^|\s)((?:as |with |using )?(?:a |an )?(?:flagger )?canar(?:y|ies)(?: (?:release|deployment|rollout|analysis))?(?:(?: (?:sending|shifting|moving|routing|with|of|at|in steps of|stepping|by))? (\d{1,2}) ?%(?: (?:steps?|increments?))?(?: (?:of )?(?:the )?(?:traffic|requests))?(?: (?:at a time|per step|each step|every minute))?)?(?: up to (\d{1,3}) ?%)?)(?:\s|$)`),
+			func(p *parser, m match) bool {
+				c := &Canary{StepWeight: 10, MaxWeight: 50}
+				if m.groups[2] != "" {
+					c.StepWeight = atoi(m.groups[2])
+				} else {
+					p.def("canary", "steps of 10%")
+				}
+				if m.groups[3] != "" {
+					c.MaxWeight = atoi(m.groups[3])
+				}
+				if c.StepWeight < 1 || c.MaxWeight > 100 || c.StepWeight > c.MaxWeight {
+					return false
+				}
+				p.canary, p.canaryFrom = c, m.from
+				p.fact("canary", fmt.Sprintf("steps of %d%% up to %d%%", c.StepWeight, c.MaxWeight), m.from)
+				return true
+			}},
 		// "a StatefulSet", and where its volume is mounted.
 		{re(`(?:as )?(?:a |an )?stateful ?sets?`),
 			func(p *parser, m match) bool { p.component(BlueprintStatefulSet, m.from); return true }},
@@ -451,6 +472,7 @@ func envKind(w string) string {
 func (p *parser) fillWorkload(plan *Plan) error {
 	switch plan.Blueprint {
 	case BlueprintRedis, BlueprintRedisSentinel, BlueprintPostgreSQL:
+		notApplicable(plan, "a canary", p.canary != nil)
 		notApplicable(plan, "environment variables from Secrets or ConfigMaps", len(p.env)+len(p.envFrom) > 0)
 		notApplicable(plan, "settings in a ConfigMap", p.settings != nil || p.settingsAsked != "")
 		notApplicable(plan, "a NetworkPolicy", p.netpol != nil || p.netpolAsked != "")
@@ -465,5 +487,13 @@ func (p *parser) fillWorkload(plan *Plan) error {
 		return fmt.Errorf("%w: %q says not who may reach the app; name a namespace or pods (\"that only allows traffic from the api namespace\", \"from pods labelled app=frontend\")", ErrIncomplete, p.netpolAsked)
 	}
 	plan.Env, plan.EnvFrom, plan.Settings, plan.NetworkPolicy = p.env, p.envFrom, p.settings, p.netpol
+	if p.canary != nil {
+		web := plan.Blueprint == BlueprintWeb || (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintStatefulSet) && p.port != 0
+		if !web {
+			plan.refuse(fmt.Sprintf("a canary (%s) needs a web service with a port: Flagger shifts its traffic", p.canaryFrom))
+		}
+		plan.Canary = p.canary
+		plan.note("the canary needs Flagger, and a service mesh or ingress controller Flagger supports, in the cluster")
+	}
 	return nil
 }

@@ -96,6 +96,8 @@ type parser struct {
 	settingsAsked string // "a ConfigMap for its settings", naming none
 	netpol        *NetworkPolicy
 	netpolAsked   string // "a NetworkPolicy", saying from where
+	canary        *Canary
+	canaryFrom    string
 	statefulWeb   bool   // a web service that runs as a StatefulSet
 	mountPath     string // where a StatefulSet's volume is mounted
 }
@@ -1038,6 +1040,7 @@ func (p *parser) fill(plan *Plan) error {
 		notApplicable(plan, "environment variables from Secrets or ConfigMaps", len(p.env)+len(p.envFrom) > 0)
 		notApplicable(plan, "settings in a ConfigMap", p.settings != nil || p.settingsAsked != "")
 		notApplicable(plan, "a NetworkPolicy", p.netpol != nil || p.netpolAsked != "")
+		notApplicable(plan, "a canary", p.canary != nil)
 		return nil
 	}
 	if err := p.fillWorkload(plan); err != nil {

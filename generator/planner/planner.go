@@ -59,6 +59,12 @@ type EnvRef struct {
 	Ref, Key string
 }
 
+// Canary is a Flagger canary rollout: traffic moves to a new version
+// StepWeight percent at a time, up to MaxWeight.
+type Canary struct {
+	StepWeight, MaxWeight int
+}
+
 // NetworkPolicy admits traffic to the app from these namespaces and pods
 // only.
 type NetworkPolicy struct {
@@ -239,6 +245,8 @@ type Plan struct {
 	Settings map[string]string
 	// NetworkPolicy, when set, limits who may reach the app.
 	NetworkPolicy *NetworkPolicy
+	// Canary, when set, rolls new versions out with Flagger.
+	Canary *Canary
 
 	// refusals are requirements of the intent the plan cannot honour.
 	refusals []string
@@ -309,6 +317,9 @@ func (p *Plan) Summary() string {
 		} else {
 			parts = append(parts, fmt.Sprintf("environment from %s %s", e.Kind, e.Ref))
 		}
+	}
+	if p.Canary != nil {
+		parts = append(parts, fmt.Sprintf("Flagger canary in steps of %d%% up to %d%%", p.Canary.StepWeight, p.Canary.MaxWeight))
 	}
 	if len(p.Settings) > 0 {
 		parts = append(parts, fmt.Sprintf("%d settings in a ConfigMap", len(p.Settings)))
