@@ -29,9 +29,10 @@ func (a *plannerAuthor) finish(*Result) error { return nil }
 
 func (a *plannerAuthor) write(context.Context, int, *outcome) (draft, error) {
 	r, cfg := a.r, a.r.cfg
-	flux, _ := planner.WorkspaceGitOps(r.req.Workspace)
+	flux, argo := planner.WorkspaceGitOps(r.req.Workspace)
 	plan, err := planner.Parse(r.req.Intent, planner.Hints{
 		Flux:         flux,
+		ArgoCD:       argo,
 		Environment:  r.req.Environment,
 		TargetPath:   r.target,
 		Format:       string(r.format),

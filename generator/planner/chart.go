@@ -497,3 +497,41 @@ func (p *parser) fillWorkload(plan *Plan) error {
 	}
 	return nil
 }
+
+// ArgoCD is where Argo CD runs and reads Applications from.
+const ArgoCDNamespace = "argocd"
+
+// ArgoApplication returns an Argo CD Application that installs the
+// catalogue chart at its pinned version with the plan's values, into a
+// namespace of the app's name, and a kustomization.yaml listing it.
+func (p *Plan) ArgoApplication() ([]workspace.File, error) {
+	c := p.Chart
+	if c == nil {
+		return nil, fmt.Errorf("plan has no catalogue chart")
+	}
+	values, err := p.valuesYAML("")
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(p.header())
+	fmt.Fprintf(&b, "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: %s\n  namespace: %s\n", p.App, ArgoCDNamespace)
+	fmt.Fprintf(&b, "  finalizers:\n    - resources-finalizer.argocd.argoproj.io\nspec:\n  project: default\n  source:\n")
+	// Argo CD names a Helm chart in an OCI registry by the registry path
+	// without the scheme.
+	fmt.Fprintf(&b, "    repoURL: %s\n    chart: %s\n    targetRevision: %s\n", strings.TrimPrefix(c.Repository, "oci://"), c.Chart, quoteYAML(c.Version))
+	fmt.Fprintf(&b, "    helm:\n      releaseName: %s\n", p.App)
+	if len(p.ChartValues) > 0 {
+		fmt.Fprintf(&b, "      valuesObject:\n")
+		for _, l := range strings.Split(strings.TrimSuffix(string(values), "\n"), "\n") {
+			fmt.Fprintf(&b, "        %s\n", l)
+		}
+	}
+	fmt.Fprintf(&b, "  destination:\n    server: https://kubernetes.default.svc\n    namespace: %s\n", p.App)
+	fmt.Fprintf(&b, "  syncPolicy:\n    automated:\n      prune: true\n      selfHeal: true\n    syncOptions:\n      - CreateNamespace=true\n      - ServerSideApply=true\n")
+	files := []workspace.File{
+		{Path: "application.yaml", Content: b.Bytes()},
+		{Path: "kustomization.yaml", Content: []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - application.yaml\n")},
+	}
+	return files, checkYAML(files)
+}

@@ -26,8 +26,9 @@ import (
 // must hold.
 type corpusLine struct {
 	line   int
-	format string // helm, kustomize, terraform; +flux: the repository has Flux
+	format string // helm, kustomize, terraform; +flux or +argo: the repository has Flux or Argo CD
 	flux   bool
+	argo   bool
 	intent string
 	expect []string
 }
@@ -50,7 +51,7 @@ func TestIntentCorpus(t *testing.T) {
 		t.Run(fmt.Sprintf("%03d", c.line), func(t *testing.T) {
 			t.Logf("%s | %s", c.format, c.intent)
 			decl, ok := declineWant(c.expect)
-			plan, err := Parse(c.intent, Hints{Format: c.format, Flux: c.flux})
+			plan, err := Parse(c.intent, Hints{Format: c.format, Flux: c.flux, ArgoCD: c.argo})
 			var files []workspace.File
 			if err == nil {
 				files, err = plan.Files(c.format)
@@ -119,6 +120,7 @@ func readCorpus(t *testing.T, name string) []corpusLine {
 		}
 		c := corpusLine{line: n, format: strings.TrimSpace(parts[0]), intent: strings.TrimSpace(parts[1])}
 		c.format, c.flux = strings.CutSuffix(c.format, "+flux")
+		c.format, c.argo = strings.CutSuffix(c.format, "+argo")
 		c.expect = splitExpect(parts[2])
 		out = append(out, c)
 	}
@@ -391,6 +393,12 @@ func chartPinned(docs []map[string]any, name, version string) bool {
 					return true
 				}
 			}
+		case "Application":
+			spec, _ := d["spec"].(map[string]any)
+			src, _ := spec["source"].(map[string]any)
+			if src["chart"] == name && fmt.Sprint(src["targetRevision"]) == version {
+				return true
+			}
 		case "OCIRepository":
 			spec, _ := d["spec"].(map[string]any)
 			ref, _ := spec["ref"].(map[string]any)
@@ -419,6 +427,11 @@ func valueIn(plan *Plan, docs []map[string]any, dotted, want string) bool {
 		if d["kind"] == "HelmRelease" {
 			spec, _ := d["spec"].(map[string]any)
 			vals = spec["values"]
+		} else if d["kind"] == "Application" {
+			spec, _ := d["spec"].(map[string]any)
+			src, _ := spec["source"].(map[string]any)
+			helm, _ := src["helm"].(map[string]any)
+			vals = helm["valuesObject"]
 		} else {
 			vals = d
 		}

@@ -16,6 +16,9 @@ func (p *Plan) Files(format string) ([]workspace.File, error) {
 	if p.Blueprint == BlueprintChart {
 		switch format {
 		case "", "helm":
+			if p.argo && !p.flux {
+				return p.ArgoApplication()
+			}
 			return p.ChartFiles(p.flux, ChartSource{})
 		case "kustomize":
 			if !p.flux {

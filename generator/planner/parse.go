@@ -1019,7 +1019,7 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 	if plan.App == "" {
 		return nil, fmt.Errorf("%w: no usable app name; name it (\"called checkout\") or give a target path", ErrIncomplete)
 	}
-	plan.flux = h.Flux
+	plan.flux, plan.argo = h.Flux, h.ArgoCD
 	plan.Understood = p.sortedFacts()
 	return plan, nil
 }

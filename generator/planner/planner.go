@@ -115,6 +115,10 @@ type Hints struct {
 	// catalogue charts become a HelmRelease and its source rather than a
 	// wrapper chart. See WorkspaceGitOps.
 	Flux bool
+	// ArgoCD says the repository deploys with Argo CD (it holds
+	// argoproj.io objects): without Flux, catalogue charts become an Argo
+	// CD Application.
+	ArgoCD bool
 }
 
 // Fact is one thing understood from the intent.
@@ -250,8 +254,8 @@ type Plan struct {
 
 	// refusals are requirements of the intent the plan cannot honour.
 	refusals []string
-	// flux is Hints.Flux.
-	flux bool
+	// flux and argo are Hints.Flux and Hints.ArgoCD.
+	flux, argo bool
 }
 
 // Summary says in one line what the plan is.
