@@ -74,6 +74,26 @@ var catalogRules = sync.OnceValue(func() []rule {
 				p.component(name, m.from)
 				return true
 			}},
+		// "DATABASE_URL from the secret store vault at key shop/db": an
+		// ExternalSecret copies it into a Secret the variable reads.
+		{re(`(?:and |with )?([a-z_][a-z0-9_]*) (?:from|in) (?:the )?(cluster )?(?:secret ?store|external secrets? store|store) ([a-z0-9][a-z0-9.-]*[a-z0-9]) (?:at |under |in )?(?:(?:the )?(?:key|path) )?([a-z0-9][a-z0-9/_.-]*[a-z0-9])`),
+			func(p *parser, m match) bool {
+				name := m.orig(1)
+				if strings.ToUpper(name) != name || !strings.ContainsAny(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+					return false
+				}
+				kind := "SecretStore"
+				if m.groups[2] != "" {
+					kind = "ClusterSecretStore"
+				}
+				if p.store != nil && (p.store.Store != m.groups[3] || p.store.StoreKind != kind) {
+					return false
+				}
+				p.store = &ExternalSecretStore{Store: m.groups[3], StoreKind: kind}
+				p.env = append(p.env, EnvRef{Name: name, Kind: "external", Ref: m.orig(4), Key: name})
+				p.fact("env", fmt.Sprintf("%s from %s %s key %s (ExternalSecret)", name, kind, m.groups[3], m.orig(4)), m.from)
+				return true
+			}},
 		// "DATABASE_URL from the secret shop-db", "LOG_LEVEL from the
 		// configmap api-config key level": one variable.
 		{re(`(?:and |with )?([a-z_][a-z0-9_]*) (?:from|in|out of) (?:the )?(?:existing )?(secret|configmap|config map|config-map|sealed ?secret|external ?secret) (?:called |named )?([a-z0-9][a-z0-9.-]*[a-z0-9])(?: (?:key|under key|under) ([a-z0-9_.-]+))?`),
@@ -486,7 +506,13 @@ func (p *parser) fillWorkload(plan *Plan) error {
 	if p.netpolAsked != "" && p.netpol == nil {
 		return fmt.Errorf("%w: %q says not who may reach the app; name a namespace or pods (\"that only allows traffic from the api namespace\", \"from pods labelled app=frontend\")", ErrIncomplete, p.netpolAsked)
 	}
-	plan.Env, plan.EnvFrom, plan.Settings, plan.NetworkPolicy = p.env, p.envFrom, p.settings, p.netpol
+	plan.Env, plan.EnvFrom, plan.Settings, plan.NetworkPolicy, plan.ExternalSecret = p.env, p.envFrom, p.settings, p.netpol, p.store
+	for _, e := range append(append([]EnvRef{}, p.env...), p.envFrom...) {
+		if e.Kind == "secret" && strings.Contains(asciiLower(p.intent), "sealed") {
+			plan.note("a SealedSecret named " + e.Ref + " makes the Secret " + e.Ref + " the chart reads; seal it with kubeseal")
+			break
+		}
+	}
 	if p.canary != nil {
 		web := plan.Blueprint == BlueprintWeb || (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintStatefulSet) && p.port != 0
 		if !web {

@@ -96,6 +96,7 @@ type parser struct {
 	settingsAsked string // "a ConfigMap for its settings", naming none
 	netpol        *NetworkPolicy
 	netpolAsked   string // "a NetworkPolicy", saying from where
+	store         *ExternalSecretStore
 	canary        *Canary
 	canaryFrom    string
 	statefulWeb   bool   // a web service that runs as a StatefulSet

@@ -52,11 +52,21 @@ const (
 type EnvRef struct {
 	// Name is the variable; empty for every key of the object (envFrom).
 	Name string
-	// Kind is "secret" or "configmap".
+	// Kind is "secret", "configmap", or "external": a key of a secret
+	// store (Ref is its path there) that an ExternalSecret copies into
+	// the Secret <app>-external.
 	Kind string
 	// Ref is the object's name, Key the key in it (the variable's name
 	// unless the intent names another).
 	Ref, Key string
+}
+
+// ExternalSecretStore is the External Secrets Operator store variables
+// are read from.
+type ExternalSecretStore struct {
+	// Store is the SecretStore or ClusterSecretStore's name; StoreKind
+	// says which.
+	Store, StoreKind string
 }
 
 // Canary is a Flagger canary rollout: traffic moves to a new version
@@ -249,6 +259,9 @@ type Plan struct {
 	Settings map[string]string
 	// NetworkPolicy, when set, limits who may reach the app.
 	NetworkPolicy *NetworkPolicy
+	// ExternalSecret, when set, is the secret store the "external"
+	// variables come from.
+	ExternalSecret *ExternalSecretStore
 	// Canary, when set, rolls new versions out with Flagger.
 	Canary *Canary
 

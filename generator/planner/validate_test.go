@@ -42,6 +42,7 @@ var chartCases = []struct {
 	{name: "statefulset-web", intent: "a web service ghcr.io/acme/api:1.4.2 with 3 replicas and 20Gi of persistent storage mounted at /var/lib/api exposed at api.example.com with TLS"},
 	{name: "statefulset-worker", intent: "a statefulset running ghcr.io/acme/indexer:2.1.0 with 10Gi storage"},
 	{name: "web-canary", intent: "a web API with image ghcr.io/acme/api:1.5.0 on port 8080 exposed at api.example.com as a canary sending 10% of traffic, autoscaling between 2 and 6"},
+	{name: "web-externalsecret", intent: "a web service ghcr.io/acme/api:1.4.2 with DATABASE_URL from the secret store vault-backend at key shop/db and REDIS_PASSWORD from the secret cache-auth key password"},
 	{name: "image-worker", intent: "deploy ghcr.io/acme/consumer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
 }
 
