@@ -20,6 +20,9 @@ const (
 	BlueprintGCSBucket     = "gcs-bucket"
 	BlueprintRDSPostgreSQL = "rds-postgresql"
 	BlueprintVPC           = "vpc"
+	BlueprintSQSQueue      = "sqs-queue"
+	BlueprintSNSTopic      = "sns-topic"
+	BlueprintECRRepository = "ecr-repository"
 )
 
 // Terraform holds the parameters of a Terraform blueprint.
@@ -46,6 +49,15 @@ type Terraform struct {
 	Zones int
 	// SingleNAT shares one NAT gateway between a VPC's zones.
 	SingleNAT bool
+	// FIFO makes an SQS queue or SNS topic first-in first-out.
+	FIFO bool
+	// MaxReceiveCount is how often an SQS message is received before it
+	// moves to the dead-letter queue.
+	MaxReceiveCount int
+	// Emails subscribe to an SNS topic.
+	Emails []string
+	// KeepImages is how many images an ECR repository keeps.
+	KeepImages int
 }
 
 func (t *Terraform) summary(p *Plan) string {
@@ -63,6 +75,23 @@ func (t *Terraform) summary(p *Plan) string {
 			nat = "one shared NAT gateway"
 		}
 		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, validators.Count(t.Zones, "availability zone"), nat))
+	case BlueprintSQSQueue:
+		kind := "SQS queue"
+		if t.FIFO {
+			kind = "SQS FIFO queue"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s in %s with a dead-letter queue after %d receives, encrypted", kind, t.Name, t.Region, t.MaxReceiveCount))
+	case BlueprintSNSTopic:
+		s := fmt.Sprintf("SNS topic %s in %s, encrypted", t.Name, t.Region)
+		if t.FIFO {
+			s = "FIFO " + s
+		}
+		if len(t.Emails) > 0 {
+			s += ", emailing " + strings.Join(t.Emails, ", ")
+		}
+		parts = append(parts, s)
+	case BlueprintECRRepository:
+		parts = append(parts, fmt.Sprintf("ECR repository %s in %s with immutable tags, scan on push, KMS encryption, keeping %d images", t.Name, t.Region, t.KeepImages))
 	}
 	if p.Environment != "" {
 		parts = append(parts, "environment "+p.Environment)
@@ -80,9 +109,13 @@ type tfState struct {
 	zones            int
 	backupDays       int
 	public           string // words asking for public access, which the catalog refuses
+	fifo             bool
+	maxReceive       int
+	emails           []string
+	keepImages       int
 }
 
-const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS, or an AWS VPC with public and private subnets"
+const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, or an ECR repository"
 
 // tfRules read a Terraform intent; earlier rules take the words they match.
 var tfRules = []rule{
@@ -126,9 +159,49 @@ var tfRules = []rule{
 			return true
 		}},
 
+	{re(`(?:(?:aws|amazon) )?(?:sqs(?: fifo)?(?: queues?)?|(?:message |job |work )?queues?)`),
+		func(p *parser, m match) bool { p.component(BlueprintSQSQueue, m.from); return true }},
+	{re(`(?:(?:aws|amazon) )?(?:sns(?: fifo)?(?: topics?)?|(?:notification |alert |event )?topics?)`),
+		func(p *parser, m match) bool { p.component(BlueprintSNSTopic, m.from); return true }},
+	{re(`(?:(?:aws|amazon) )?(?:ecr(?: repositor(?:y|ies))?|elastic container registry|(?:container|docker|image) (?:registry|repository|repo))`),
+		func(p *parser, m match) bool { p.component(BlueprintECRRepository, m.from); return true }},
+
 	// What the catalog does not cover.
-	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|sqs|sns|queues?|topics?|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|roles?|policies)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|roles?|policies)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
+
+	// Queue and topic details.
+	{re(`(?:(?:with|and) )?(?:an? )?(?:(?:dead[- ]letter|dlq|redrive)(?: queue)?|dlq)(?: after (\d+) (?:receives|attempts|retries|tries|failures))?`),
+		func(p *parser, m match) bool {
+			p.fact("feature", "dead-letter queue", m.from)
+			if m.groups[1] != "" {
+				p.tf.maxReceive = atoi(m.groups[1])
+			}
+			return true
+		}},
+	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
+		func(p *parser, m match) bool { p.tf.maxReceive = atoi(m.groups[1]); p.fact("max receives", m.groups[1], m.from); return true }},
+	{re(`(?:first[- ]in[- ]first[- ]out|fifo|ordered)`),
+		func(p *parser, m match) bool { p.tf.fifo = true; p.fact("fifo", "true", m.from); return true }},
+	{re(`(?:(?:with |and )?(?:an )?(?:email )?(?:subscriptions?|subscribers?|notify|notifying|emailing|emails?)(?: (?:to|for|of))? )([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})`),
+		func(p *parser, m match) bool {
+			p.tf.emails = append(p.tf.emails, m.orig(1))
+			p.fact("email", m.orig(1), m.from)
+			return true
+		}},
+	{re(`(?:and |, )?([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})`),
+		func(p *parser, m match) bool {
+			if len(p.tf.emails) == 0 {
+				return false
+			}
+			p.tf.emails = append(p.tf.emails, m.orig(1))
+			p.fact("email", m.orig(1), m.from)
+			return true
+		}},
+	{re(`(?:keep(?:ing)?|keeps|retain(?:ing)?) (?:the )?(?:last |newest |latest )?(\d+) images?`),
+		func(p *parser, m match) bool { p.tf.keepImages = atoi(m.groups[1]); p.fact("keep images", m.groups[1], m.from); return true }},
+	{re(`(?:with )?(?:immutable tags|scan(?:ning)? on push|image scanning|vulnerability scanning)`),
+		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
 
 	// Clouds.
 	{re(`(?:on |in )?(?:aws|amazon(?: web services)?)`),
@@ -331,7 +404,7 @@ func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 		if t.Cloud == "gcp" {
 			plan.Blueprint = BlueprintGCSBucket
 		}
-	case BlueprintRDSPostgreSQL, BlueprintVPC:
+	case BlueprintRDSPostgreSQL, BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository:
 		if t.Cloud != "aws" {
 			return nil, fmt.Errorf("%w: %s on %s is not in the Terraform catalog (it has %s)", ErrNotCovered, components[0], t.Cloud, tfCatalogWords)
 		}
@@ -438,7 +511,41 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 		notApplicable("an instance class", p.tf.instanceClass != "")
 		notApplicable("storage size", p.tf.storage != 0)
 		notApplicable("backup retention", p.tf.backupDays != 0)
+	case BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository:
+		notApplicable("an instance class", p.tf.instanceClass != "")
+		notApplicable("storage size", p.tf.storage != 0)
+		notApplicable("backup retention", p.tf.backupDays != 0)
+		notApplicable("a CIDR block", p.tf.cidr != "")
+		notApplicable("availability zones", p.tf.zones != 0)
+		t.FIFO = p.tf.fifo
+		switch plan.Blueprint {
+		case BlueprintSQSQueue:
+			t.MaxReceiveCount = p.tf.maxReceive
+			if t.MaxReceiveCount == 0 {
+				t.MaxReceiveCount = 5
+				def("max receives", "5")
+			}
+			if t.MaxReceiveCount > 1000 {
+				plan.refuse(fmt.Sprintf("%d receives: SQS allows at most 1000 before the dead-letter queue", t.MaxReceiveCount))
+			}
+		case BlueprintSNSTopic:
+			t.Emails = p.tf.emails
+			if t.FIFO && len(t.Emails) > 0 {
+				plan.refuse("email subscriptions to a FIFO topic: FIFO topics deliver to SQS FIFO queues only")
+			}
+		case BlueprintECRRepository:
+			t.KeepImages = p.tf.keepImages
+			if t.KeepImages == 0 {
+				t.KeepImages = 30
+				def("keep images", "30")
+			}
+			notApplicable("FIFO", p.tf.fifo)
+		}
 	}
+	notApplicable("a dead-letter queue's receive count", p.tf.maxReceive != 0 && plan.Blueprint != BlueprintSQSQueue)
+	notApplicable("FIFO", p.tf.fifo && plan.Blueprint != BlueprintSQSQueue && plan.Blueprint != BlueprintSNSTopic && plan.Blueprint != BlueprintECRRepository)
+	notApplicable("email subscribers", len(p.tf.emails) > 0 && plan.Blueprint != BlueprintSNSTopic)
+	notApplicable("images to keep", p.tf.keepImages != 0 && plan.Blueprint != BlueprintECRRepository)
 	return nil
 }
 

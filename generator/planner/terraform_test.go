@@ -34,6 +34,15 @@ var terraformCases = []struct {
 		hints:     Hints{TargetPath: "terraform/staging/network"},
 		blueprint: BlueprintVPC,
 		want:      []string{`default     = "10.20.0.0/16"`, "default     = 3", `resource "aws_subnet" "public"`, `resource "aws_subnet" "private"`, `resource "aws_nat_gateway" "this"`}},
+	{name: "sqs-queue", intent: "a FIFO SQS queue called payments with a dead-letter queue after 3 receives in eu-west-1 for production",
+		blueprint: BlueprintSQSQueue,
+		want:      []string{`resource "aws_sqs_queue" "dlq"`, "redrive_policy = jsonencode", `redrivePermission = "byQueue"`, "sqs_managed_sse_enabled = true", "default     = 3", `default     = "eu-west-1"`}},
+	{name: "sns-topic", intent: "an SNS topic called alerts notifying ops@example.com",
+		blueprint: BlueprintSNSTopic,
+		want:      []string{`resource "aws_sns_topic" "this"`, `protocol  = "email"`, `default     = "alias/aws/sns"`, `default     = ["ops@example.com"]`}},
+	{name: "ecr-repository", intent: "an ECR repository called acme/api keeping the last 50 images",
+		blueprint: BlueprintECRRepository,
+		want:      []string{`image_tag_mutability = "IMMUTABLE"`, "scan_on_push = true", `encryption_type = "KMS"`, "default     = 50"}},
 }
 
 func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
