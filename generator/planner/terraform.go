@@ -137,6 +137,15 @@ var tfRules = []rule{
 			return true
 		}},
 
+	// Queue and topic details.
+	{re(`(?:(?:with|and) )?(?:an? )?(?:(?:dead[- ]letter|dlq|redrive)(?: queue)?|dlq)(?: after (\d+) (?:receives|attempts|retries|tries|failures))?`),
+		func(p *parser, m match) bool {
+			p.fact("feature", "dead-letter queue", m.from)
+			if m.groups[1] != "" {
+				p.tf.maxReceive = atoi(m.groups[1])
+			}
+			return true
+		}},
 	// Components.
 	{re(`(?:(?:aws|amazon) )?rds(?: for)?(?: (?:postgres(?:ql)?|pg))?(?: (?:database|db|instance|server|cluster))?`),
 		func(p *parser, m match) bool {
@@ -170,17 +179,12 @@ var tfRules = []rule{
 	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|roles?|policies)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
 
-	// Queue and topic details.
-	{re(`(?:(?:with|and) )?(?:an? )?(?:(?:dead[- ]letter|dlq|redrive)(?: queue)?|dlq)(?: after (\d+) (?:receives|attempts|retries|tries|failures))?`),
+	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
 		func(p *parser, m match) bool {
-			p.fact("feature", "dead-letter queue", m.from)
-			if m.groups[1] != "" {
-				p.tf.maxReceive = atoi(m.groups[1])
-			}
+			p.tf.maxReceive = atoi(m.groups[1])
+			p.fact("max receives", m.groups[1], m.from)
 			return true
 		}},
-	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
-		func(p *parser, m match) bool { p.tf.maxReceive = atoi(m.groups[1]); p.fact("max receives", m.groups[1], m.from); return true }},
 	{re(`(?:first[- ]in[- ]first[- ]out|fifo|ordered)`),
 		func(p *parser, m match) bool { p.tf.fifo = true; p.fact("fifo", "true", m.from); return true }},
 	{re(`(?:(?:with |and )?(?:an )?(?:email )?(?:subscriptions?|subscribers?|notify|notifying|emailing|emails?)(?: (?:to|for|of))? )([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})`),
@@ -199,7 +203,11 @@ var tfRules = []rule{
 			return true
 		}},
 	{re(`(?:keep(?:ing)?|keeps|retain(?:ing)?) (?:the )?(?:last |newest |latest )?(\d+) images?`),
-		func(p *parser, m match) bool { p.tf.keepImages = atoi(m.groups[1]); p.fact("keep images", m.groups[1], m.from); return true }},
+		func(p *parser, m match) bool {
+			p.tf.keepImages = atoi(m.groups[1])
+			p.fact("keep images", m.groups[1], m.from)
+			return true
+		}},
 	{re(`(?:with )?(?:immutable tags|scan(?:ning)? on push|image scanning|vulnerability scanning)`),
 		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
 
