@@ -23,7 +23,15 @@ const (
 	BlueprintSQSQueue      = "sqs-queue"
 	BlueprintSNSTopic      = "sns-topic"
 	BlueprintECRRepository = "ecr-repository"
+	BlueprintIAMRole       = "iam-role"
 )
+
+// Grant is one statement of an IAM role's least-privilege policy.
+type Grant struct {
+	Sid       string
+	Actions   []string
+	Resources []string
+}
 
 // Terraform holds the parameters of a Terraform blueprint.
 type Terraform struct {
@@ -58,6 +66,13 @@ type Terraform struct {
 	Emails []string
 	// KeepImages is how many images an ECR repository keeps.
 	KeepImages int
+	// Principal is who assumes an IAM role: lambda, ec2, ecs or eks (a
+	// Kubernetes service account, Namespace/ServiceAccount, through the
+	// cluster's OIDC provider); PrincipalService is the AWS service.
+	Principal, PrincipalService string
+	Namespace, ServiceAccount   string
+	// Grants are what the role may do.
+	Grants []Grant
 }
 
 func (t *Terraform) summary(p *Plan) string {
@@ -92,6 +107,16 @@ func (t *Terraform) summary(p *Plan) string {
 		parts = append(parts, s)
 	case BlueprintECRRepository:
 		parts = append(parts, fmt.Sprintf("ECR repository %s in %s with immutable tags, scan on push, KMS encryption, keeping %d images", t.Name, t.Region, t.KeepImages))
+	case BlueprintIAMRole:
+		who := t.Principal
+		if t.Principal == "eks" {
+			who = "the EKS service account " + t.Namespace + "/" + t.ServiceAccount
+		}
+		var may []string
+		for _, g := range t.Grants {
+			may = append(may, g.Sid)
+		}
+		parts = append(parts, fmt.Sprintf("IAM role %s assumed by %s, allowed only to %s", t.Name, who, strings.Join(may, ", ")))
 	}
 	if p.Environment != "" {
 		parts = append(parts, "environment "+p.Environment)
@@ -113,6 +138,9 @@ type tfState struct {
 	maxReceive       int
 	emails           []string
 	keepImages       int
+	principal        string
+	namespace, sa    string
+	grants           []Grant
 }
 
 const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, or an ECR repository"
@@ -125,6 +153,85 @@ var tfRules = []rule{
 		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
 	{re(`(?:public(?:ly)?(?:[- ]read(?:able)?| readable| accessible)?|world[- ]readable|anonymous(?: read)?(?: access)?) (?:s3 |gcs )?(?:buckets?|website|objects?|access)`),
 		func(p *parser, m match) bool { p.tf.public = m.from; return true }},
+
+	// What an IAM role may do, before the words name components: "that
+	// can read the S3 bucket acme-invoices".
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to |is allowed to )?(read and write|read/write|read-write|read|write)(?: objects)?(?: (?:from|to|in|into))? (?:the )?(?:s3 )?bucket ([a-z0-9][a-z0-9.-]*[a-z0-9])`),
+		func(p *parser, m match) bool {
+			b := m.groups[2]
+			var acts []string
+			if strings.Contains(m.groups[1], "read") {
+				acts = append(acts, "s3:GetObject")
+			}
+			if strings.Contains(m.groups[1], "write") {
+				acts = append(acts, "s3:PutObject")
+			}
+			p.grant(Grant{Sid: m.groups[1] + " objects of the bucket " + b, Actions: acts, Resources: []string{"arn:aws:s3:::" + b + "/*"}}, m.from)
+			if strings.Contains(m.groups[1], "read") {
+				p.tf.grants = append(p.tf.grants, Grant{Sid: "list the bucket " + b, Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::" + b}})
+			}
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?(send|publish|consume|receive|read)(?: messages)? (?:to|from|on) (?:the )?(?:sqs )?queue ([a-z0-9_-]+)`),
+		func(p *parser, m match) bool {
+			q := m.groups[2]
+			arn := "arn:aws:sqs:${var.region}:${data.aws_caller_identity.current.account_id}:" + q
+			acts := []string{"sqs:SendMessage", "sqs:GetQueueUrl"}
+			verb := "send messages to"
+			if m.groups[1] != "send" && m.groups[1] != "publish" {
+				acts = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+				verb = "consume messages from"
+			}
+			p.grant(Grant{Sid: verb + " the queue " + q, Actions: acts, Resources: []string{arn}}, m.from)
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?publish(?: messages)? to (?:the )?(?:sns )?topic ([a-z0-9_-]+)`),
+		func(p *parser, m match) bool {
+			arn := "arn:aws:sns:${var.region}:${data.aws_caller_identity.current.account_id}:" + m.groups[1]
+			p.grant(Grant{Sid: "publish to the topic " + m.groups[1], Actions: []string{"sns:Publish"}, Resources: []string{arn}}, m.from)
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?read (?:the )?(?:secrets manager )?secret ([a-z0-9/_+=.@-]*[a-z0-9])(?: (?:in|from) secrets manager)?`),
+		func(p *parser, m match) bool {
+			arn := "arn:aws:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:" + m.orig(1) + "-*"
+			p.grant(Grant{Sid: "read the secret " + m.orig(1), Actions: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, Resources: []string{arn}}, m.from)
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?pull(?: images)? from (?:the )?(?:ecr )?(?:repository|repo) ([a-z0-9][a-z0-9/._-]*[a-z0-9])`),
+		func(p *parser, m match) bool {
+			arn := "arn:aws:ecr:${var.region}:${data.aws_caller_identity.current.account_id}:repository/" + m.groups[1]
+			p.grant(Grant{Sid: "pull images from the repository " + m.groups[1], Actions: []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, Resources: []string{arn}}, m.from)
+			// Logging in to the registry is granted per account, not per
+			// repository.
+			p.tf.grants = append(p.tf.grants, Grant{Sid: "log in to the registry", Actions: []string{"ecr:GetAuthorizationToken"}, Resources: []string{"*"}})
+			return true
+		}},
+	// Who assumes the role.
+	{re(`(?:(?:for|assumed by|used by|trusted by|that) )?(?:the )?(?:kubernetes )?service ?account ([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)(?: (?:on|in) (?:aws )?eks)?`),
+		func(p *parser, m match) bool {
+			p.tf.principal, p.tf.namespace, p.tf.sa = "eks", m.groups[1], m.groups[2]
+			p.fact("assumed by", "EKS service account "+m.groups[1]+"/"+m.groups[2], m.from)
+			return true
+		}},
+	{re(`(?:(?:for|assumed by|used by|trusted by) )?(?:aws )?(?:a |an )?(lambda(?: functions?)?|ec2(?: instances?)?|ecs(?: tasks?)?)`),
+		func(p *parser, m match) bool {
+			p.tf.principal = strings.Fields(m.groups[1])[0]
+			p.fact("assumed by", p.tf.principal, m.from)
+			return true
+		}},
+	{re(`(?:an? )?(?:aws )?iam roles?`),
+		func(p *parser, m match) bool { p.component(BlueprintIAMRole, m.from); return true }},
+	{re(`(?:with )?(?:an? |its )?(?:least[- ]privileged?|minimal|scoped) (?:iam )?(?:polic(?:y|ies)|permissions?)|(?:with )?(?:an? )?(?:iam )?polic(?:y|ies)`),
+		func(p *parser, m match) bool { p.fact("feature", "least-privilege policy", m.from); return true }},
+	{re(`for (?:the )?([a-z0-9][a-z0-9-]*) (?:service|app|application|workload)`),
+		func(p *parser, m match) bool {
+			if p.app != "" || len(p.components) == 0 || p.components[0] != BlueprintIAMRole {
+				return false
+			}
+			p.app = m.groups[1]
+			p.fact("name", p.app, m.from)
+			return true
+		}},
 
 	// Versions: "PostgreSQL 16", "engine version 16.4".
 	{re(`(?:(?:postgres(?:ql)?|pg)(?: engine)?|engine)(?: version)? v?(\d{1,2}(?:\.\d+)?)`),
@@ -176,7 +283,7 @@ var tfRules = []rule{
 		func(p *parser, m match) bool { p.component(BlueprintECRRepository, m.from); return true }},
 
 	// What the catalog does not cover.
-	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|roles?|policies)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
 
 	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
@@ -412,7 +519,7 @@ func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 		if t.Cloud == "gcp" {
 			plan.Blueprint = BlueprintGCSBucket
 		}
-	case BlueprintRDSPostgreSQL, BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository:
+	case BlueprintRDSPostgreSQL, BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository, BlueprintIAMRole:
 		if t.Cloud != "aws" {
 			return nil, fmt.Errorf("%w: %s on %s is not in the Terraform catalog (it has %s)", ErrNotCovered, components[0], t.Cloud, tfCatalogWords)
 		}
@@ -550,6 +657,26 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 			notApplicable("FIFO", p.tf.fifo)
 		}
 	}
+	if plan.Blueprint == BlueprintIAMRole {
+		services := map[string]string{"lambda": "lambda.amazonaws.com", "ec2": "ec2.amazonaws.com", "ecs": "ecs-tasks.amazonaws.com"}
+		t.Principal, t.Namespace, t.ServiceAccount, t.PrincipalService = p.tf.principal, p.tf.namespace, p.tf.sa, services[p.tf.principal]
+		if t.Principal == "" {
+			return fmt.Errorf("%w: an IAM role needs who assumes it (\"for Lambda\", \"for ECS tasks\", \"for the service account billing/api on EKS\")", ErrIncomplete)
+		}
+		t.Grants = p.tf.grants
+		if len(t.Grants) == 0 {
+			return fmt.Errorf("%w: a least-privilege IAM role needs what it may do (\"that can read the S3 bucket acme-invoices\", \"send to the queue orders\", \"publish to the topic alerts\", \"read the secret prod/db\", \"pull from the repository acme/api\")", ErrIncomplete)
+		}
+		for _, no := range []struct {
+			what string
+			set  bool
+		}{{"an instance class", p.tf.instanceClass != ""}, {"storage size", p.tf.storage != 0}, {"backup retention", p.tf.backupDays != 0}, {"a CIDR block", p.tf.cidr != ""}, {"availability zones", p.tf.zones != 0}} {
+			notApplicable(no.what, no.set)
+		}
+	} else {
+		notApplicable("who assumes a role", p.tf.principal != "")
+		notApplicable("permissions", len(p.tf.grants) > 0)
+	}
 	notApplicable("a dead-letter queue's receive count", p.tf.maxReceive != 0 && plan.Blueprint != BlueprintSQSQueue)
 	notApplicable("FIFO", p.tf.fifo && plan.Blueprint != BlueprintSQSQueue && plan.Blueprint != BlueprintSNSTopic && plan.Blueprint != BlueprintECRRepository)
 	notApplicable("email subscribers", len(p.tf.emails) > 0 && plan.Blueprint != BlueprintSNSTopic)
@@ -591,7 +718,7 @@ func (p *Plan) TerraformFiles() ([]workspace.File, error) {
 		return nil, fmt.Errorf("%w: %s is a Kubernetes workload; write it as helm or kustomize, or ask for %s", ErrNotCovered, p.Blueprint, tfCatalogWords)
 	}
 	root := path.Join("blueprints", "terraform", p.Blueprint)
-	tmpl, err := template.New(p.Blueprint).Funcs(template.FuncMap{"q": strconv.Quote}).ParseFS(blueprints, root+"/*.tf")
+	tmpl, err := template.New(p.Blueprint).Funcs(template.FuncMap{"q": strconv.Quote, "sid": sid}).ParseFS(blueprints, root+"/*.tf")
 	if err != nil {
 		return nil, fmt.Errorf("read blueprint %s: %w", p.Blueprint, err)
 	}
@@ -619,4 +746,22 @@ func (p *Plan) TerraformFiles() ([]workspace.File, error) {
 	out = append(out, workspace.File{Path: "versions.tf", Content: v})
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// grant adds a statement of an IAM role's policy.
+func (p *parser) grant(g Grant, from string) {
+	p.tf.grants = append(p.tf.grants, g)
+	p.fact("may", g.Sid, from)
+}
+
+// sid makes an IAM statement ID, which takes letters and digits only, of
+// a description: "read the bucket x-y" is ReadTheBucketXY.
+func sid(desc string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(desc, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
 }

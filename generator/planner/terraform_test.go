@@ -43,6 +43,12 @@ var terraformCases = []struct {
 	{name: "ecr-repository", intent: "an ECR repository called acme/api keeping the last 50 images",
 		blueprint: BlueprintECRRepository,
 		want:      []string{`image_tag_mutability = "IMMUTABLE"`, "scan_on_push = true", `encryption_type = "KMS"`, "default     = 50"}},
+	{name: "iam-role-eks", intent: "an IAM role called api for the service account shop/api on EKS that can read the secret prod/shop/db and send to the queue orders",
+		blueprint: BlueprintIAMRole,
+		want:      []string{`actions = ["sts:AssumeRoleWithWebIdentity"]`, `"secretsmanager:GetSecretValue"`, `"sqs:SendMessage"`, `data "aws_caller_identity" "current" {}`, `variable "oidc_provider_arn"`}},
+	{name: "iam-role-lambda", intent: "an IAM role for the billing service on Lambda that can read the S3 bucket acme-invoices",
+		blueprint: BlueprintIAMRole,
+		want:      []string{`identifiers = ["lambda.amazonaws.com"]`, `resources = ["arn:aws:s3:::acme-invoices/*"]`, `actions   = ["s3:ListBucket"]`, `sid       = "ReadObjectsOfTheBucketAcmeInvoices"`}},
 }
 
 func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
