@@ -41,9 +41,11 @@ func (p *parser) decline(h Hints, reason string, words []string) error {
 	var b strings.Builder
 	b.WriteString(reason)
 	if s := suggestions(words); s != "" {
-		b.WriteString("; did you mean " + s + "?")
+		b.WriteString("; did you mean " + s + "? ")
+	} else {
+		b.WriteString(". ")
 	}
-	b.WriteString(". " + p.nearest(h))
+	b.WriteString(p.nearest(h))
 	if h.Format != "terraform" && p.mentionsCloud() {
 		b.WriteString(" For cloud resources (buckets, queues, databases as a service, clusters) use --format terraform.")
 	}
@@ -66,6 +68,9 @@ func (p *parser) nearest(h Hints) string {
 func catalogTitles() []string {
 	var out []string
 	for _, name := range catalog.Components() {
+		if name == BlueprintRedis || name == BlueprintPostgreSQL {
+			continue // the built-in charts serve them
+		}
 		c, _ := catalog.Lookup(name)
 		out = append(out, c.Title)
 	}
