@@ -608,8 +608,10 @@ var rules = []rule{
 		}},
 
 	// "the shop web API", "the billing worker": a name before the kind of
-	// workload, when it is no word the planner knows.
-	{re(`(?:the |our |a |an )?([a-z][a-z0-9-]*[a-z0-9]) (web ?(?:service|app|application|api|site)|(?:rest |http |grpc |graphql )?api|service|frontend|backend|website|worker|consumer|cron ?job)`),
+	// workload, when it is no word the planner knows and no quality ("the
+	// secure API" names nothing). "a fast API" is no name: the unknown
+	// word stays, and the intent is declined.
+	{re(`(?:the |our )([a-z][a-z0-9-]*[a-z0-9]) (web ?(?:service|app|application|api|site)|(?:rest |http |grpc |graphql )?api|service|frontend|backend|website|worker|consumer|cron ?job)`),
 		func(p *parser, m match) bool {
 			name := m.groups[1]
 			if stopWords[name] || fillerWords[name] || qualifierWords[name] || slices.Contains(vocabulary(), name) {

@@ -246,4 +246,5 @@ func foreignLanguage(intent string) string {
 // qualifierWords describe a workload's kind, so they are never read as its
 // name ("a queue worker", "the REST API").
 var qualifierWords = setOf(`queue background async celery sidekiq rest http https graphql grpc json stateless message event
-web internal public private small simple new main primary`)
+web internal public private small simple new main primary secure fast scalable resilient reliable redundant
+highly-available high-availability stateful lightweight large big tiny cheap critical production-ready hardened`)
