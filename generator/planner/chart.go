@@ -47,6 +47,14 @@ var countWords = lazyRE(`^(?:replicas?|instances?|copies|pods?|nodes?|members?|b
 var catalogRules = sync.OnceValue(func() []rule {
 	suffix := `(?:[- ](?:cluster|server|instance|database|db|broker|brokers|deployment|setup|chart|helm chart|service|statefulset))?`
 	return []rule{
+		// "a Kafka consumer", "a RabbitMQ worker": a worker of the
+		// software, not the software.
+		{lazyRE(`(?:^|\s)((?:a |an |the )?(` + aliasAlternation(true) + `|sqs|sns|nats)[- ](consumers?|producers?|workers?|processors?|listeners?|subscribers?))(?:\s|$)`),
+			func(p *parser, m match) bool {
+				p.component(BlueprintWorker, m.from)
+				p.fact("note", "a "+strings.TrimSuffix(m.groups[3], "s")+" of "+m.groups[2], m.from)
+				return true
+			}},
 		// "PostgreSQL 16", "mongodb version 7.0", "redis v7.2": a version.
 		{lazyRE(`(?:^|\s)(` + aliasAlternation(true) + `)` + suffix + `(?: version)? v?(\d+(?:\.\d+){0,2})(?:\s|$)`),
 			func(p *parser, m match) bool {
