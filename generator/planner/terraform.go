@@ -24,6 +24,7 @@ const (
 	BlueprintSNSTopic      = "sns-topic"
 	BlueprintECRRepository = "ecr-repository"
 	BlueprintIAMRole       = "iam-role"
+	BlueprintEKSCluster    = "eks-cluster"
 )
 
 // Grant is one statement of an IAM role's least-privilege policy.
@@ -73,6 +74,10 @@ type Terraform struct {
 	Namespace, ServiceAccount   string
 	// Grants are what the role may do.
 	Grants []Grant
+	// KubernetesVersion, InstanceType and the node counts size an EKS
+	// cluster's managed node group.
+	KubernetesVersion, InstanceType string
+	Nodes, MinNodes, MaxNodes       int
 }
 
 func (t *Terraform) summary(p *Plan) string {
@@ -107,6 +112,8 @@ func (t *Terraform) summary(p *Plan) string {
 		parts = append(parts, s)
 	case BlueprintECRRepository:
 		parts = append(parts, fmt.Sprintf("ECR repository %s in %s with immutable tags, scan on push, KMS encryption, keeping %d images", t.Name, t.Region, t.KeepImages))
+	case BlueprintEKSCluster:
+		parts = append(parts, fmt.Sprintf("EKS cluster %s (Kubernetes %s) in %s with a managed node group of %d %s nodes (%d to %d), private API endpoint", t.Name, t.KubernetesVersion, t.Region, t.Nodes, t.InstanceType, t.MinNodes, t.MaxNodes))
 	case BlueprintIAMRole:
 		who := t.Principal
 		if t.Principal == "eks" {
@@ -139,6 +146,10 @@ type tfState struct {
 	emails           []string
 	keepImages       int
 	principal        string
+	k8sVersion       string
+	instanceType     string
+	nodes, minNodes  int
+	maxNodes         int
 	namespace, sa    string
 	grants           []Grant
 }
@@ -219,6 +230,30 @@ var tfRules = []rule{
 			p.fact("assumed by", p.tf.principal, m.from)
 			return true
 		}},
+	{re(`(?:an? )?(?:aws |amazon )?(?:eks|elastic kubernetes service)(?: cluster)?`),
+		func(p *parser, m match) bool { p.setCloud("aws", m.from); p.component(BlueprintEKSCluster, m.from); return true }},
+	{re(`(?:on |running )?kubernetes (?:version )?(1\.\d{2})`),
+		func(p *parser, m match) bool { p.tf.k8sVersion = m.groups[1]; p.fact("kubernetes", m.groups[1], m.from); return true }},
+	{re(`(?:with )?(?:an? )?(?:managed )?node ?groups?(?: (?:of|with))?`),
+		func(p *parser, m match) bool { p.fact("feature", "managed node group", m.from); return true }},
+	{re(`(?:autoscal(?:e|ing) )?(?:between|from) (\d+) (?:and|to) (\d+) (?:worker )?nodes`),
+		func(p *parser, m match) bool {
+			p.tf.minNodes, p.tf.maxNodes = atoi(m.groups[1]), atoi(m.groups[2])
+			p.fact("nodes", m.groups[1]+" to "+m.groups[2], m.from)
+			return p.tf.minNodes >= 1 && p.tf.maxNodes >= p.tf.minNodes
+		}},
+	{re(`(\d+)(?: x)?(?: ([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal)))? (?:worker )?nodes?`),
+		func(p *parser, m match) bool {
+			p.tf.nodes = atoi(m.groups[1])
+			if m.groups[2] != "" {
+				p.tf.instanceType = m.groups[2]
+			}
+			p.fact("nodes", m.groups[1], m.from)
+			return p.tf.nodes >= 1
+		}},
+	// (Bounded by spaces: db.r6g.large is an RDS class, read further on.)
+	{lazyRE(`(?:^|\s)((?:instance type |of type )?([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal))(?: instances?)?)(?:\s|$)`),
+		func(p *parser, m match) bool { p.tf.instanceType = m.groups[2]; p.fact("instance type", m.groups[2], m.from); return true }},
 	{re(`(?:an? )?(?:aws )?iam roles?`),
 		func(p *parser, m match) bool { p.component(BlueprintIAMRole, m.from); return true }},
 	{re(`(?:with )?(?:an? |its )?(?:least[- ]privileged?|minimal|scoped) (?:iam )?(?:polic(?:y|ies)|permissions?)|(?:with )?(?:an? )?(?:iam )?polic(?:y|ies)`),
@@ -283,7 +318,7 @@ var tfRules = []rule{
 		func(p *parser, m match) bool { p.component(BlueprintECRRepository, m.from); return true }},
 
 	// What the catalog does not cover.
-	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+	{re(`(azure|lambdas?|functions?|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
 
 	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
@@ -519,7 +554,7 @@ func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 		if t.Cloud == "gcp" {
 			plan.Blueprint = BlueprintGCSBucket
 		}
-	case BlueprintRDSPostgreSQL, BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository, BlueprintIAMRole:
+	case BlueprintRDSPostgreSQL, BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository, BlueprintIAMRole, BlueprintEKSCluster:
 		if t.Cloud != "aws" {
 			return nil, fmt.Errorf("%w: %s on %s is not in the Terraform catalog (it has %s)", ErrNotCovered, components[0], t.Cloud, tfCatalogWords)
 		}
@@ -656,6 +691,43 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 			}
 			notApplicable("FIFO", p.tf.fifo)
 		}
+	}
+	if plan.Blueprint == BlueprintEKSCluster {
+		t.KubernetesVersion = p.tf.k8sVersion
+		if t.KubernetesVersion == "" {
+			t.KubernetesVersion = "1.35"
+			def("kubernetes", "1.35")
+		}
+		t.InstanceType = p.tf.instanceType
+		if t.InstanceType == "" {
+			t.InstanceType = "m6i.large"
+			def("instance type", "m6i.large")
+		}
+		t.MinNodes, t.MaxNodes, t.Nodes = p.tf.minNodes, p.tf.maxNodes, p.tf.nodes
+		switch {
+		case t.Nodes == 0 && t.MinNodes == 0:
+			t.Nodes, t.MinNodes, t.MaxNodes = 3, 3, 6
+			def("nodes", "3 (3 to 6)")
+		case t.Nodes == 0:
+			t.Nodes = t.MinNodes
+		case t.MinNodes == 0:
+			t.MinNodes, t.MaxNodes = t.Nodes, max(t.Nodes*2, t.Nodes+1)
+			def("nodes", fmt.Sprintf("%d to %d", t.MinNodes, t.MaxNodes))
+		}
+		if t.Nodes < t.MinNodes || t.Nodes > t.MaxNodes {
+			plan.refuse(fmt.Sprintf("%d nodes outside %d to %d", t.Nodes, t.MinNodes, t.MaxNodes))
+		}
+		plan.note("the network is not created here: set subnet_ids (private, two zones or more); the API endpoint is private unless endpoint_public_access is set")
+		for _, no := range []struct {
+			what string
+			set  bool
+		}{{"an instance class", p.tf.instanceClass != ""}, {"storage size", p.tf.storage != 0}, {"backup retention", p.tf.backupDays != 0}, {"a CIDR block", p.tf.cidr != ""}, {"availability zones", p.tf.zones != 0}} {
+			notApplicable(no.what, no.set)
+		}
+	} else {
+		notApplicable("nodes", p.tf.nodes != 0 || p.tf.minNodes != 0)
+		notApplicable("an instance type", p.tf.instanceType != "")
+		notApplicable("a Kubernetes version", p.tf.k8sVersion != "")
 	}
 	if plan.Blueprint == BlueprintIAMRole {
 		services := map[string]string{"lambda": "lambda.amazonaws.com", "ec2": "ec2.amazonaws.com", "ecs": "ecs-tasks.amazonaws.com"}

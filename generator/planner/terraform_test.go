@@ -49,6 +49,9 @@ var terraformCases = []struct {
 	{name: "iam-role-lambda", intent: "an IAM role for the billing service on Lambda that can read the S3 bucket acme-invoices",
 		blueprint: BlueprintIAMRole,
 		want:      []string{`identifiers = ["lambda.amazonaws.com"]`, `resources = ["arn:aws:s3:::acme-invoices/*"]`, `actions   = ["s3:ListBucket"]`, `sid       = "ReadObjectsOfTheBucketAcmeInvoices"`}},
+	{name: "eks-cluster", intent: "an EKS cluster called core with a managed node group of 3 t3.large nodes in eu-west-1 for production",
+		blueprint: BlueprintEKSCluster,
+		want:      []string{`resource "aws_eks_node_group" "this"`, `default     = "t3.large"`, "endpoint_private_access = true", `authentication_mode = "API"`, `ami_type        = "AL2023_x86_64_STANDARD"`}},
 }
 
 func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
@@ -127,7 +130,7 @@ func TestTerraformNotCovered(t *testing.T) {
 		want   error
 		words  string
 	}{
-		{intent: "an EKS cluster with 3 nodes", want: ErrNotCovered, words: "EKS"},
+		{intent: "a GKE cluster with 3 nodes", want: ErrNotCovered, words: "GKE"},
 		{intent: "a public S3 bucket for our website", want: ErrNotCovered, words: "public"},
 		{intent: "a Cloud SQL PostgreSQL database on GCP", want: ErrNotCovered, words: "Cloud SQL"},
 		{intent: "an Azure storage account", want: ErrNotCovered, words: "Azure"},
