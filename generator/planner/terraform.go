@@ -231,9 +231,17 @@ var tfRules = []rule{
 			return true
 		}},
 	{re(`(?:an? )?(?:aws |amazon )?(?:eks|elastic kubernetes service)(?: cluster)?`),
-		func(p *parser, m match) bool { p.setCloud("aws", m.from); p.component(BlueprintEKSCluster, m.from); return true }},
+		func(p *parser, m match) bool {
+			p.setCloud("aws", m.from)
+			p.component(BlueprintEKSCluster, m.from)
+			return true
+		}},
 	{re(`(?:on |running )?kubernetes (?:version )?(1\.\d{2})`),
-		func(p *parser, m match) bool { p.tf.k8sVersion = m.groups[1]; p.fact("kubernetes", m.groups[1], m.from); return true }},
+		func(p *parser, m match) bool {
+			p.tf.k8sVersion = m.groups[1]
+			p.fact("kubernetes", m.groups[1], m.from)
+			return true
+		}},
 	{re(`(?:with )?(?:an? )?(?:managed )?node ?groups?(?: (?:of|with))?`),
 		func(p *parser, m match) bool { p.fact("feature", "managed node group", m.from); return true }},
 	{re(`(?:autoscal(?:e|ing) )?(?:between|from) (\d+) (?:and|to) (\d+) (?:worker )?nodes`),
@@ -253,7 +261,11 @@ var tfRules = []rule{
 		}},
 	// (Bounded by spaces: db.r6g.large is an RDS class, read further on.)
 	{lazyRE(`(?:^|\s)((?:instance type |of type )?([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal))(?: instances?)?)(?:\s|$)`),
-		func(p *parser, m match) bool { p.tf.instanceType = m.groups[2]; p.fact("instance type", m.groups[2], m.from); return true }},
+		func(p *parser, m match) bool {
+			p.tf.instanceType = m.groups[2]
+			p.fact("instance type", m.groups[2], m.from)
+			return true
+		}},
 	{re(`(?:an? )?(?:aws )?iam roles?`),
 		func(p *parser, m match) bool { p.component(BlueprintIAMRole, m.from); return true }},
 	{re(`(?:with )?(?:an? |its )?(?:least[- ]privileged?|minimal|scoped) (?:iam )?(?:polic(?:y|ies)|permissions?)|(?:with )?(?:an? )?(?:iam )?polic(?:y|ies)`),
