@@ -25,6 +25,7 @@ const (
 	BlueprintECRRepository = "ecr-repository"
 	BlueprintIAMRole       = "iam-role"
 	BlueprintEKSCluster    = "eks-cluster"
+	BlueprintCloudSQL      = "cloudsql-postgresql"
 )
 
 // Grant is one statement of an IAM role's least-privilege policy.
@@ -58,6 +59,8 @@ type Terraform struct {
 	Zones int
 	// SingleNAT shares one NAT gateway between a VPC's zones.
 	SingleNAT bool
+	// MultiZone keeps a Cloud SQL standby in another zone.
+	MultiZone bool
 	// FIFO makes an SQS queue or SNS topic first-in first-out.
 	FIFO bool
 	// MaxReceiveCount is how often an SQS message is received before it
@@ -112,6 +115,12 @@ func (t *Terraform) summary(p *Plan) string {
 		parts = append(parts, s)
 	case BlueprintECRRepository:
 		parts = append(parts, fmt.Sprintf("ECR repository %s in %s with immutable tags, scan on push, KMS encryption, keeping %d images", t.Name, t.Region, t.KeepImages))
+	case BlueprintCloudSQL:
+		ha := "single zone"
+		if t.MultiZone {
+			ha = "regional (standby in another zone)"
+		}
+		parts = append(parts, fmt.Sprintf("Cloud SQL PostgreSQL %s (%s, %dGB) in %s, %s, private IP only, %d days of backups", t.EngineVersion, t.InstanceClass, t.StorageGiB, t.Region, ha, t.BackupDays))
 	case BlueprintEKSCluster:
 		parts = append(parts, fmt.Sprintf("EKS cluster %s (Kubernetes %s) in %s with a managed node group of %d %s nodes (%d to %d), private API endpoint", t.Name, t.KubernetesVersion, t.Region, t.Nodes, t.InstanceType, t.MinNodes, t.MaxNodes))
 	case BlueprintIAMRole:
@@ -145,6 +154,7 @@ type tfState struct {
 	maxReceive       int
 	emails           []string
 	keepImages       int
+	multiZone        bool
 	principal        string
 	k8sVersion       string
 	instanceType     string
@@ -154,7 +164,7 @@ type tfState struct {
 	grants           []Grant
 }
 
-const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, or an ECR repository"
+const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS or Cloud SQL, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, an ECR repository, an EKS cluster with a managed node group, or an IAM role with a least-privilege policy"
 
 // tfRules read a Terraform intent; earlier rules take the words they match.
 var tfRules = []rule{
@@ -280,6 +290,24 @@ var tfRules = []rule{
 			return true
 		}},
 
+	// Cloud SQL: "a Cloud SQL PostgreSQL 16 database".
+	{re(`(?:(?:google )?cloud ?sql)(?: for)?(?: (?:postgres(?:ql)?|pg))?(?: (\d{1,2}))?(?: (?:database|db|instance|server))?`),
+		func(p *parser, m match) bool {
+			p.setCloud("gcp", m.from)
+			p.component(BlueprintCloudSQL, m.from)
+			if m.groups[1] != "" {
+				p.version, p.versionFrom = m.groups[1], m.from
+				p.fact("version", m.groups[1], m.from)
+			}
+			return true
+		}},
+	{re(`(?:machine type |tier )?(db-custom-\d+-\d+|db-f1-micro|db-g1-small)`),
+		func(p *parser, m match) bool {
+			p.tf.instanceClass = m.groups[1]
+			p.fact("tier", m.groups[1], m.from)
+			return true
+		}},
+
 	// Versions: "PostgreSQL 16", "engine version 16.4".
 	{re(`(?:(?:postgres(?:ql)?|pg)(?: engine)?|engine)(?: version)? v?(\d{1,2}(?:\.\d+)?)`),
 		func(p *parser, m match) bool {
@@ -330,7 +358,7 @@ var tfRules = []rule{
 		func(p *parser, m match) bool { p.component(BlueprintECRRepository, m.from); return true }},
 
 	// What the catalog does not cover.
-	{re(`(azure|lambdas?|functions?|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+	{re(`(azure|lambdas?|functions?|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
 
 	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
@@ -443,7 +471,13 @@ var tfRules = []rule{
 
 	// What every blueprint does anyway: understood, nothing to set.
 	{re(`(?:(?:with|and) )?(?:(?:bucket )?versioning(?: enabled)?|versioned|(?:server[- ]side |at[- ]rest |kms |default )?encrypt(?:ion|ed)(?: at rest)?(?: enabled)?|(?:block(?:ing|ed)?|no|without) public access|public[- ]access[- ](?:block(?:ing|ed)?|prevention)|private(?: access)?|multi-?az|highly available|high availability|(?:automated |automatic |daily )?backups?(?: enabled)?|point[- ]in[- ]time recovery|deletion protection|public and private subnets|(?:public|private) subnets?|nat gateways?|internet gateway|tls|ssl|secure|managed)`),
-		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
+		func(p *parser, m match) bool {
+			if strings.Contains(m.groups[0], "availab") || strings.Contains(m.groups[0], "multi") {
+				p.tf.multiZone = true
+			}
+			p.fact("feature", feature(m.from), m.from)
+			return true
+		}},
 }
 
 // feature is the words of a feature without a leading "with" or "and".
@@ -517,6 +551,9 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		t.Region = "us-east-1"
 		if t.Cloud == "gcp" {
 			t.Region = "EU"
+			if plan.Blueprint == BlueprintCloudSQL {
+				t.Region = "europe-west1" // an instance lives in one region
+			}
 		}
 		def("region", t.Region)
 	}
@@ -561,12 +598,18 @@ func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 	}
 	plan.Terraform = t
 	switch components[0] {
+	case BlueprintRDSPostgreSQL, BlueprintCloudSQL:
+		// PostgreSQL is RDS on AWS and Cloud SQL on Google Cloud.
+		plan.Blueprint = BlueprintRDSPostgreSQL
+		if t.Cloud == "gcp" {
+			plan.Blueprint = BlueprintCloudSQL
+		}
 	case "bucket":
 		plan.Blueprint = BlueprintS3Bucket
 		if t.Cloud == "gcp" {
 			plan.Blueprint = BlueprintGCSBucket
 		}
-	case BlueprintRDSPostgreSQL, BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository, BlueprintIAMRole, BlueprintEKSCluster:
+	case BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository, BlueprintIAMRole, BlueprintEKSCluster:
 		if t.Cloud != "aws" {
 			return nil, fmt.Errorf("%w: %s on %s is not in the Terraform catalog (it has %s)", ErrNotCovered, components[0], t.Cloud, tfCatalogWords)
 		}
@@ -604,7 +647,7 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 			plan.refuse(fmt.Sprintf("%s does not apply to %s", what, plan.Blueprint))
 		}
 	}
-	notApplicable("a version ("+p.versionFrom+")", p.version != "" && plan.Blueprint != BlueprintRDSPostgreSQL)
+	notApplicable("a version ("+p.versionFrom+")", p.version != "" && plan.Blueprint != BlueprintRDSPostgreSQL && plan.Blueprint != BlueprintCloudSQL)
 	switch plan.Blueprint {
 	case BlueprintS3Bucket, BlueprintGCSBucket:
 		if len(t.Name) < 3 {
@@ -646,6 +689,42 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 			t.Database = "db_" + t.Database
 		}
 		plan.note("the network is not created here: set vpc_id, subnet_ids (private, two zones or more) and allowed_cidr_blocks")
+		notApplicable("a CIDR block", p.tf.cidr != "")
+		notApplicable("availability zones", p.tf.zones != 0)
+	case BlueprintCloudSQL:
+		t.EngineVersion = strings.SplitN(PostgresTag, ".", 2)[0]
+		switch v := p.version; {
+		case v == "":
+			def("postgres version", t.EngineVersion)
+		case builtinVersions[BlueprintPostgreSQL][v] != "":
+			t.EngineVersion = v
+		default:
+			plan.refuse(fmt.Sprintf("PostgreSQL %s on Cloud SQL: the catalog's module takes the major versions 13 to 17", v))
+		}
+		t.InstanceClass = p.tf.instanceClass
+		if t.InstanceClass == "" {
+			t.InstanceClass = "db-custom-2-7680"
+			def("tier", t.InstanceClass)
+		}
+		if strings.HasPrefix(t.InstanceClass, "db.") {
+			plan.refuse(t.InstanceClass + " is an RDS instance class; Cloud SQL tiers are db-custom-CPUS-MEMORY_MB")
+		}
+		t.StorageGiB = p.tf.storage
+		if t.StorageGiB == 0 {
+			t.StorageGiB = 20
+			def("storage", "20GB")
+		}
+		t.BackupDays = p.tf.backupDays
+		if t.BackupDays == 0 {
+			t.BackupDays = 7
+			def("backups", "7 days")
+		}
+		t.MultiZone = plan.Environment == "production" || p.tf.multiZone
+		if t.MultiZone && !p.tf.multiZone {
+			def("high availability", "regional in production")
+		}
+		t.Database = strings.ReplaceAll(t.Name, "-", "_")
+		plan.note("the network is not created here: set network to a VPC with private services access; connect with the Cloud SQL Auth Proxy or a connector")
 		notApplicable("a CIDR block", p.tf.cidr != "")
 		notApplicable("availability zones", p.tf.zones != 0)
 	case BlueprintVPC:

@@ -52,6 +52,9 @@ var terraformCases = []struct {
 	{name: "eks-cluster", intent: "an EKS cluster called core with a managed node group of 3 t3.large nodes in eu-west-1 for production",
 		blueprint: BlueprintEKSCluster,
 		want:      []string{`resource "aws_eks_node_group" "this"`, `default     = "t3.large"`, "endpoint_private_access = true", `authentication_mode = "API"`, `ami_type        = "AL2023_x86_64_STANDARD"`}},
+	{name: "cloudsql-postgresql", intent: "a Cloud SQL PostgreSQL 16 database called orders with 50 GB storage and 14 days of backups in production",
+		blueprint: BlueprintCloudSQL,
+		want:      []string{`database_version = "POSTGRES_${var.postgres_version}"`, "default     = 16", "ipv4_enabled    = false", `ssl_mode        = "ENCRYPTED_ONLY"`, "point_in_time_recovery_enabled = true", `source  = "hashicorp/google"`}},
 }
 
 func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
@@ -132,11 +135,11 @@ func TestTerraformNotCovered(t *testing.T) {
 	}{
 		{intent: "a GKE cluster with 3 nodes", want: ErrNotCovered, words: "GKE"},
 		{intent: "a public S3 bucket for our website", want: ErrNotCovered, words: "public"},
-		{intent: "a Cloud SQL PostgreSQL database on GCP", want: ErrNotCovered, words: "Cloud SQL"},
+		{intent: "a Spanner database on GCP", want: ErrNotCovered, words: "Spanner"},
 		{intent: "an Azure storage account", want: ErrNotCovered, words: "Azure"},
 		{intent: "a VPC and an RDS PostgreSQL database", want: ErrNotCovered, words: "one component"},
 		{intent: "make it fast", want: ErrNotCovered, words: "does not understand \"fast\""},
-		{intent: "a PostgreSQL database on GCP", want: ErrNotCovered, words: "gcp"},
+		{intent: "a VPC on GCP", want: ErrNotCovered, words: "gcp"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.intent, Hints{Format: "terraform", TargetPath: "infra/x"})
