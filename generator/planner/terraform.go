@@ -26,6 +26,7 @@ const (
 	BlueprintIAMRole       = "iam-role"
 	BlueprintEKSCluster    = "eks-cluster"
 	BlueprintCloudSQL      = "cloudsql-postgresql"
+	BlueprintGKECluster    = "gke-cluster"
 )
 
 // Grant is one statement of an IAM role's least-privilege policy.
@@ -121,6 +122,8 @@ func (t *Terraform) summary(p *Plan) string {
 			ha = "regional (standby in another zone)"
 		}
 		parts = append(parts, fmt.Sprintf("Cloud SQL PostgreSQL %s (%s, %dGB) in %s, %s, private IP only, %d days of backups", t.EngineVersion, t.InstanceClass, t.StorageGiB, t.Region, ha, t.BackupDays))
+	case BlueprintGKECluster:
+		parts = append(parts, fmt.Sprintf("GKE regional cluster %s in %s (REGULAR channel, private nodes, Workload Identity) with a node pool of %s nodes, %d to %d per zone", t.Name, t.Region, t.InstanceType, t.MinNodes, t.MaxNodes))
 	case BlueprintEKSCluster:
 		parts = append(parts, fmt.Sprintf("EKS cluster %s (Kubernetes %s) in %s with a managed node group of %d %s nodes (%d to %d), private API endpoint", t.Name, t.KubernetesVersion, t.Region, t.Nodes, t.InstanceType, t.MinNodes, t.MaxNodes))
 	case BlueprintIAMRole:
@@ -164,7 +167,7 @@ type tfState struct {
 	grants           []Grant
 }
 
-const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS or Cloud SQL, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, an ECR repository, an EKS cluster with a managed node group, or an IAM role with a least-privilege policy"
+const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS or Cloud SQL, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, an ECR repository, an EKS cluster with a managed node group, a GKE cluster, or an IAM role with a least-privilege policy"
 
 // tfRules read a Terraform intent; earlier rules take the words they match.
 var tfRules = []rule{
@@ -246,6 +249,12 @@ var tfRules = []rule{
 			p.component(BlueprintEKSCluster, m.from)
 			return true
 		}},
+	{re(`(?:an? )?(?:google )?(?:gke|google kubernetes engine)(?: cluster)?`),
+		func(p *parser, m match) bool {
+			p.setCloud("gcp", m.from)
+			p.component(BlueprintGKECluster, m.from)
+			return true
+		}},
 	{re(`(?:on |running )?kubernetes (?:version )?(1\.\d{2})`),
 		func(p *parser, m match) bool {
 			p.tf.k8sVersion = m.groups[1]
@@ -260,7 +269,7 @@ var tfRules = []rule{
 			p.fact("nodes", m.groups[1]+" to "+m.groups[2], m.from)
 			return p.tf.minNodes >= 1 && p.tf.maxNodes >= p.tf.minNodes
 		}},
-	{re(`(\d+)(?: x)?(?: ([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal)))? (?:worker )?nodes?`),
+	{re(`(\d+)(?: x)?(?: ([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal)|[a-z][0-9][a-z]?-(?:standard|highmem|highcpu)-\d+))? (?:worker )?nodes?`),
 		func(p *parser, m match) bool {
 			p.tf.nodes = atoi(m.groups[1])
 			if m.groups[2] != "" {
@@ -268,6 +277,12 @@ var tfRules = []rule{
 			}
 			p.fact("nodes", m.groups[1], m.from)
 			return p.tf.nodes >= 1
+		}},
+	{re(`(?:machine type |of type )?([a-z][0-9][a-z]?-(?:standard|highmem|highcpu)-\d+)(?: machines?| instances?)?`),
+		func(p *parser, m match) bool {
+			p.tf.instanceType = m.groups[1]
+			p.fact("machine type", m.groups[1], m.from)
+			return true
 		}},
 	// (Bounded by spaces: db.r6g.large is an RDS class, read further on.)
 	{lazyRE(`(?:^|\s)((?:instance type |of type )?([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal))(?: instances?)?)(?:\s|$)`),
@@ -358,7 +373,7 @@ var tfRules = []rule{
 		func(p *parser, m match) bool { p.component(BlueprintECRRepository, m.from); return true }},
 
 	// What the catalog does not cover.
-	{re(`(azure|lambdas?|functions?|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+	{re(`(azure|lambdas?|functions?|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
 
 	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
@@ -551,7 +566,7 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		t.Region = "us-east-1"
 		if t.Cloud == "gcp" {
 			t.Region = "EU"
-			if plan.Blueprint == BlueprintCloudSQL {
+			if plan.Blueprint == BlueprintCloudSQL || plan.Blueprint == BlueprintGKECluster {
 				t.Region = "europe-west1" // an instance lives in one region
 			}
 		}
@@ -598,6 +613,11 @@ func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 	}
 	plan.Terraform = t
 	switch components[0] {
+	case BlueprintGKECluster:
+		if t.Cloud != "gcp" {
+			return nil, fmt.Errorf("%w: GKE runs on Google Cloud, not %s", ErrNotCovered, t.Cloud)
+		}
+		plan.Blueprint = BlueprintGKECluster
 	case BlueprintRDSPostgreSQL, BlueprintCloudSQL:
 		// PostgreSQL is RDS on AWS and Cloud SQL on Google Cloud.
 		plan.Blueprint = BlueprintRDSPostgreSQL
@@ -809,6 +829,37 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 			plan.refuse(fmt.Sprintf("%d nodes outside %d to %d", t.Nodes, t.MinNodes, t.MaxNodes))
 		}
 		plan.note("the network is not created here: set subnet_ids (private, two zones or more); the API endpoint is private unless endpoint_public_access is set")
+		for _, no := range []struct {
+			what string
+			set  bool
+		}{{"an instance class", p.tf.instanceClass != ""}, {"storage size", p.tf.storage != 0}, {"backup retention", p.tf.backupDays != 0}, {"a CIDR block", p.tf.cidr != ""}, {"availability zones", p.tf.zones != 0}} {
+			notApplicable(no.what, no.set)
+		}
+	} else if plan.Blueprint == BlueprintGKECluster {
+		notApplicable("a Kubernetes version (GKE follows its REGULAR release channel)", p.tf.k8sVersion != "")
+		t.InstanceType = p.tf.instanceType
+		if t.InstanceType == "" {
+			t.InstanceType = "e2-standard-4"
+			def("machine type", "e2-standard-4")
+		}
+		if !strings.Contains(t.InstanceType, "-") {
+			plan.refuse(t.InstanceType + " is an EC2 instance type; GKE machine types are like e2-standard-4")
+		}
+		t.MinNodes, t.MaxNodes = p.tf.minNodes, p.tf.maxNodes
+		switch {
+		case t.MinNodes == 0 && p.tf.nodes == 0:
+			t.MinNodes, t.MaxNodes = 1, 3
+			def("nodes", "1 to 3 per zone")
+		case t.MinNodes == 0:
+			// A regional pool has its count in each of the region's zones.
+			if p.tf.nodes%3 != 0 {
+				plan.refuse(fmt.Sprintf("%d nodes: a regional GKE node pool runs the same count in each of 3 zones, so ask for a multiple of 3 or say \"between 1 and 3 nodes\" per zone", p.tf.nodes))
+			}
+			t.MinNodes = max(p.tf.nodes/3, 1)
+			t.MaxNodes = t.MinNodes * 2
+			def("nodes", fmt.Sprintf("%d to %d per zone", t.MinNodes, t.MaxNodes))
+		}
+		plan.note("the network is not created here: set network and subnetwork (with secondary ranges for pods and services)")
 		for _, no := range []struct {
 			what string
 			set  bool

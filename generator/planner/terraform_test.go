@@ -55,6 +55,9 @@ var terraformCases = []struct {
 	{name: "cloudsql-postgresql", intent: "a Cloud SQL PostgreSQL 16 database called orders with 50 GB storage and 14 days of backups in production",
 		blueprint: BlueprintCloudSQL,
 		want:      []string{`database_version = "POSTGRES_${var.postgres_version}"`, "default     = 16", "ipv4_enabled    = false", `ssl_mode        = "ENCRYPTED_ONLY"`, "point_in_time_recovery_enabled = true", `source  = "hashicorp/google"`}},
+	{name: "gke-cluster", intent: "a GKE cluster called web with 6 e2-standard-8 nodes in europe-west4 for production",
+		blueprint: BlueprintGKECluster,
+		want:      []string{`resource "google_container_node_pool" "this"`, "remove_default_node_pool = true", "enable_private_nodes    = true", `mode = "GKE_METADATA"`, `default     = "e2-standard-8"`}},
 }
 
 func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
@@ -133,7 +136,7 @@ func TestTerraformNotCovered(t *testing.T) {
 		want   error
 		words  string
 	}{
-		{intent: "a GKE cluster with 3 nodes", want: ErrNotCovered, words: "GKE"},
+		{intent: "an AKS cluster with 3 nodes", want: ErrNotCovered, words: "AKS"},
 		{intent: "a public S3 bucket for our website", want: ErrNotCovered, words: "public"},
 		{intent: "a Spanner database on GCP", want: ErrNotCovered, words: "Spanner"},
 		{intent: "an Azure storage account", want: ErrNotCovered, words: "Azure"},
