@@ -29,7 +29,10 @@ func (a *plannerAuthor) finish(*Result) error { return nil }
 
 func (a *plannerAuthor) write(context.Context, int, *outcome) (draft, error) {
 	r, cfg := a.r, a.r.cfg
+	flux, argo := planner.WorkspaceGitOps(r.req.Workspace)
 	plan, err := planner.Parse(r.req.Intent, planner.Hints{
+		Flux:         flux,
+		ArgoCD:       argo,
 		Environment:  r.req.Environment,
 		TargetPath:   r.target,
 		Format:       string(r.format),
@@ -41,7 +44,21 @@ func (a *plannerAuthor) write(context.Context, int, *outcome) (draft, error) {
 		return draft{}, fmt.Errorf("plan: %w", err)
 	}
 	var generated []workspace.File
-	if up, ok := cfg.Chart(plan.Component()); ok && r.format == FormatHelm {
+	if plan.Blueprint == planner.BlueprintChart && (flux || r.format == FormatKustomize) {
+		// A catalogue chart: a HelmRelease of the pinned upstream chart,
+		// from the source the cluster already has when there is one.
+		var src planner.ChartSource
+		if repo, ok := gitops.FindHelmRepository(r.req.Workspace, r.target, plan.Chart.Repository); ok {
+			src = planner.ChartSource{Name: repo.Name, Namespace: repo.Namespace, Existing: true}
+			plan.Understood = append(plan.Understood, planner.Fact{Key: "source",
+				Value: fmt.Sprintf("HelmRepository %s/%s", repo.Namespace, repo.Name), From: fmt.Sprintf("(%s:%d)", repo.File, repo.Line)})
+		}
+		if flux {
+			generated, err = plan.ChartFiles(true, src)
+		} else {
+			generated, err = plan.Files(string(r.format))
+		}
+	} else if up, ok := cfg.Chart(plan.Component()); ok && r.format == FormatHelm && plan.Blueprint != planner.BlueprintChart {
 		// The repository prefers an upstream chart for this component:
 		// install it with Flux, pinned to the configured versions, from the
 		// HelmRepository the cluster already has when there is one.

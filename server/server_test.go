@@ -145,7 +145,7 @@ func TestGenerateErrors(t *testing.T) {
 		{name: "absolute target", req: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "/etc/redis"}, want: connect.CodeInvalidArgument},
 		{name: "workspace path escapes", req: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis",
 			Workspace: []*aidenv1.File{{Path: "apps/../../secret", Content: []byte("x")}}}, want: connect.CodeInvalidArgument},
-		{name: "outside the catalog", req: &aidenv1.GenerateRequest{Intent: "set up a Kafka cluster", TargetPath: "apps/kafka"}, want: connect.CodeFailedPrecondition},
+		{name: "outside the catalog", req: &aidenv1.GenerateRequest{Intent: "set up a Cassandra cluster", TargetPath: "apps/cassandra"}, want: connect.CodeFailedPrecondition},
 		{name: "outside the format's catalog", req: &aidenv1.GenerateRequest{Intent: redisIntent, TargetPath: "apps/redis", Format: aidenv1.Format_FORMAT_TERRAFORM}, want: connect.CodeFailedPrecondition},
 	}
 	for _, p := range protocols[:2] {

@@ -166,7 +166,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown flag", args: []string{"generate", "--bogus"}, want: exitUsage, says: "bogus"},
 		{name: "bad format", args: []string{"generate", "--intent", redisIntent, "--output", filepath.Join(repo, "x"), "--format", "yaml"}, want: exitUsage, says: "yaml"},
 		{name: "bad fail-on", args: []string{"validate", "--fail-on", "sometimes", good}, want: exitUsage, says: "sometimes"},
-		{name: "outside the catalog", args: []string{"generate", "--intent", "set up a Kafka cluster", "--output", filepath.Join(repo, "kafka")}, want: exitUsage, says: "kafka"},
+		{name: "outside the catalog", args: []string{"generate", "--intent", "set up a Cassandra cluster", "--output", filepath.Join(repo, "cassandra")}, want: exitUsage, says: "Cassandra"},
 		{name: "version", args: []string{"version"}, want: exitOK, says: "kubernetes schemas"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -58,16 +59,25 @@ func plainYAML(s string) string {
 func (p *Plan) layers() (dirs []string, values string, err error) {
 	switch p.Blueprint {
 	case BlueprintWeb:
-		return []string{"deployment", "web"}, "web", nil
+		return []string{"deployment", "web", "workload"}, "web", nil
 	case BlueprintWorker:
-		return []string{"deployment", "worker"}, "worker", nil
+		return []string{"deployment", "worker", "workload"}, "worker", nil
 	case BlueprintImage:
 		if p.Port != 0 {
-			return []string{"deployment", "web"}, "web", nil
+			return []string{"deployment", "web", "workload"}, "web", nil
 		}
-		return []string{"deployment", "worker"}, "worker", nil
+		return []string{"deployment", "worker", "workload"}, "worker", nil
 	case BlueprintCronJob:
-		return []string{"cronjob"}, "cronjob", nil
+		return []string{"cronjob", "workload"}, "cronjob", nil
+	case BlueprintJob:
+		return []string{"job", "workload"}, "job", nil
+	case BlueprintDaemonSet:
+		return []string{"daemonset", "workload"}, "daemonset", nil
+	case BlueprintStatefulSet:
+		if p.Port != 0 {
+			return []string{"statefulset", "web", "workload"}, "web", nil
+		}
+		return []string{"statefulset", "worker", "workload"}, "worker", nil
 	case BlueprintRedis, BlueprintRedisSentinel:
 		return []string{"redis"}, "redis", nil
 	case BlueprintPostgreSQL:
@@ -116,7 +126,7 @@ func (p *Plan) Helm() ([]workspace.File, error) {
 		}
 	}
 
-	data := valuesData{Plan: p, Summary: p.Summary(), UID: 10001, Secret: p.App + "-auth", Database: strings.ReplaceAll(p.App, "-", "_"), HealthPort: p.Port}
+	data := valuesData{Plan: p, Summary: p.Summary(), UID: 10001, Secret: cmp.Or(p.AuthSecret, p.App+"-auth"), Database: strings.ReplaceAll(p.App, "-", "_"), HealthPort: p.Port}
 	switch p.Blueprint {
 	case BlueprintRedis, BlueprintRedisSentinel, BlueprintPostgreSQL:
 		// The redis and postgres user of the official Debian images.

@@ -38,8 +38,12 @@ type ChartSource struct {
 
 // Component returns the catalog component of the plan, the key a
 // generation config's preferred charts are looked up by: redis,
-// postgresql, web, worker, cronjob or image.
+// postgresql, web, worker, cronjob or image, or the catalogue component
+// of a chart blueprint (mongodb, grafana, ...).
 func (p *Plan) Component() string {
+	if p.Chart != nil {
+		return p.Chart.Component
+	}
 	if p.Blueprint == BlueprintRedisSentinel {
 		return BlueprintRedis
 	}

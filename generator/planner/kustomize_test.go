@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"github.com/stackgen/aiden/genconfig"
 	"os"
 	"path"
@@ -319,10 +320,11 @@ func TestKustomizeComponentNamedInIntent(t *testing.T) {
 		})
 	}
 
-	// Without Components in the hints the word is not understood.
-	plan, _ := kustomizePlan(t, "a background worker with image ghcr.io/acme/jobs:2.0.1 with monitoring", Hints{TargetPath: "apps/jobs"})
-	if !slices.Contains(plan.Ignored, "monitoring") || len(plan.Components) != 0 {
-		t.Errorf("without components: ignored %q, components %v", plan.Ignored, plan.Components)
+	// Without Components in the hints the word is not understood, and the
+	// intent is declined naming it rather than answered without it.
+	_, err := Parse("a background worker with image ghcr.io/acme/jobs:2.0.1 with monitoring", Hints{Format: "kustomize", TargetPath: "apps/jobs"})
+	if !errors.Is(err, ErrNotCovered) || !strings.Contains(err.Error(), `"monitoring"`) {
+		t.Errorf("without components: %v, want a decline naming monitoring", err)
 	}
 }
 

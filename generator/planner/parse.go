@@ -2,8 +2,11 @@ package planner
 
 import (
 	"fmt"
+
+	"github.com/stackgen/aiden/catalog"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +19,9 @@ import (
 // wrapping ErrNotCovered; one naming a component but not what it must run
 // (a web service without an image) yields an error wrapping ErrIncomplete.
 func Parse(intent string, h Hints) (*Plan, error) {
+	if lang := foreignLanguage(intent); lang != "" {
+		return nil, fmt.Errorf("%w: the intent reads as %s, and the built-in planner reads English only; it writes nothing rather than half-read it. Say it in English, %s", ErrNotCovered, lang, ModelHint)
+	}
 	if h.Format == "terraform" {
 		return parseTerraform(intent, h)
 	}
@@ -23,6 +29,9 @@ func Parse(intent string, h Hints) (*Plan, error) {
 	named, bare := componentRules(h)
 	if named != nil {
 		p.run(*named)
+	}
+	for _, r := range catalogRules() {
+		p.run(r)
 	}
 	for _, r := range rules {
 		p.run(r)
@@ -79,6 +88,19 @@ type parser struct {
 	app           string
 	clusterWanted bool // "Redis cluster": sharding asked, replication given
 	replication   bool
+	version       string // the software version asked for ("16")
+	versionFrom   string
+	authSecret    string // the existing Secret credentials come from
+	env, envFrom  []EnvRef
+	settings      map[string]string
+	settingsAsked string // "a ConfigMap for its settings", naming none
+	netpol        *NetworkPolicy
+	netpolAsked   string // "a NetworkPolicy", saying from where
+	store         *ExternalSecretStore
+	canary        *Canary
+	canaryFrom    string
+	statefulWeb   bool   // a web service that runs as a StatefulSet
+	mountPath     string // where a StatefulSet's volume is mounted
 }
 
 func newParser(intent string) *parser {
@@ -247,7 +269,7 @@ func atoi(s string) int {
 	return n
 }
 
-func re(s string) func() *regexp.Regexp { return lazyRE(`\b` + s + `\b`) }
+func re(s string) func() *regexp.Regexp { return lazyRE(`\b(?:` + s + `)\b`) }
 
 // lazyRE compiles a pattern on first use, so package init stays cheap.
 func lazyRE(s string) func() *regexp.Regexp {
@@ -257,8 +279,17 @@ func lazyRE(s string) func() *regexp.Regexp {
 // rules run in order; earlier rules take the words they match.
 var rules = []rule{
 	// Things the catalog does not cover are named in the error.
-	{re(`(kafka|zookeeper|mongodb|mongo|mysql|mariadb|elasticsearch|elastic|opensearch|rabbitmq|cassandra|memcached|etcd|nats|minio|vault|consul|clickhouse|cockroachdb|keycloak|prometheus|grafana|airflow|spark|hadoop|jenkins|daemonsets?|daemon sets?|operators?|s3 buckets?|buckets?|rds|lambda|vpc|load balancer|dns records?|service mesh|istio|linkerd|redis cluster mode|sharded redis|sharding|shards?|read replicas?|streaming replication|serverless|knative|terraform|kustomize|gpus?|windows)`),
+	{re(`(zookeeper|cassandra|etcd|nats|vault|consul|clickhouse|cockroachdb|airflow|spark|hadoop|jenkins|operators?|s3 buckets?|buckets?|rds|aurora|dynamodb|sqs|sns|iam roles?|iam|lambda|vpc|eks|gke|aks|ecr|cloud sql|load balancer|dns records?|service mesh|istio|linkerd|redis cluster mode|sharded redis|sharding|shards?|read replicas?|streaming replication|serverless|knative|terraform|kustomize|gpus?|windows)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
+
+	// A reference to the ticket or change the request comes from ("(ticket
+	// OPS-123)", "ticket by bot ..."): bookkeeping, no requirement. Its
+	// words are not copied into the facts, since people paste tokens there.
+	{re(`(ticket|issue|jira|change request)(?: (?:by|from) (?:the )?[a-z0-9-]+)? ([a-z0-9][a-z0-9_#./-]*)`),
+		func(p *parser, m match) bool {
+			p.fact("reference", m.groups[1], "("+m.groups[1]+" reference, not copied)")
+			return true
+		}},
 
 	// Names: "called checkout", "named billing-api".
 	{re(`(?:called|named|name it|app name|named as) ([a-z0-9][a-z0-9-]*)`),
@@ -400,7 +431,7 @@ var rules = []rule{
 		}},
 
 	// Replicas: "3 replicas", "three instances", "a 3-node cluster".
-	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?|members?)`),
+	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?|members?|brokers?)`),
 		func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
 	{re(`(?:replicas?|replica count|instances)(?: of| =|:| to)? (\d+)`),
 		func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
@@ -531,7 +562,7 @@ var rules = []rule{
 			p.fact("tls", "true", m.from)
 			return true
 		}},
-	{re(`(?:with (?:an |a )?)?(?:ingress|publicly exposed|public endpoint|exposed publicly|exposed to the internet|public)`),
+	{re(`(?:with (?:an |a )?)?(?:ingress|publicly exposed|public endpoint|exposed publicly|exposed to the internet|public|expose it|expose|exposed)`),
 		func(p *parser, m match) bool {
 			if p.ingress == nil {
 				p.ingress = &Ingress{}
@@ -576,6 +607,29 @@ var rules = []rule{
 			return true
 		}},
 
+	// "the shop web API", "the billing worker": a name before the kind of
+	// workload, when it is no word the planner knows and no quality ("the
+	// secure API" names nothing). "a fast API" is no name: the unknown
+	// word stays, and the intent is declined.
+	{re(`(?:the |our )([a-z][a-z0-9-]*[a-z0-9]) (web ?(?:service|app|application|api|site)|(?:rest |http |grpc |graphql )?api|service|frontend|backend|website|worker|consumer|cron ?job)`),
+		func(p *parser, m match) bool {
+			name := m.groups[1]
+			if stopWords[name] || fillerWords[name] || qualifierWords[name] || slices.Contains(vocabulary(), name) {
+				return false
+			}
+			kind := BlueprintWeb
+			switch {
+			case strings.HasPrefix(m.groups[2], "worker"), strings.HasPrefix(m.groups[2], "consumer"):
+				kind = BlueprintWorker
+			case strings.HasPrefix(m.groups[2], "cron"):
+				kind = BlueprintCronJob
+			}
+			p.app = name
+			p.fact("name", name, m.from)
+			p.component(kind, m.from)
+			return true
+		}},
+
 	// Components.
 	{re(`redis(?:[- ](cluster|server|instance|cache|database|db|deployment|statefulset|setup|service))?`),
 		func(p *parser, m match) bool {
@@ -591,10 +645,11 @@ var rules = []rule{
 		func(p *parser, m match) bool { p.component(BlueprintWorker, m.from); return true }},
 	{re(`(?:web ?(?:service|server|app|application|site|frontend|backend|api)|website|web|(?:rest |http |graphql |grpc |json )?apis?(?: (?:service|server|gateway|backend))?|http (?:service|server)|frontend|backend(?: service)?|microservices?|(?:stateless )?service)`),
 		func(p *parser, m match) bool { p.component(BlueprintWeb, m.from); return true }},
-	{re(`jobs?`),
+	{re(`(?:(?:one-off|one-time|migration|batch|kubernetes) )?jobs?(?: that runs once)?`),
 		func(p *parser, m match) bool {
 			if p.schedule == nil {
-				return false
+				p.component(BlueprintJob, m.from)
+				return true
 			}
 			p.component(BlueprintCronJob, m.from)
 			return true
@@ -611,7 +666,9 @@ var rules = []rule{
 			p.fact("failover", "true", m.from)
 			return true
 		}},
-	{re(`replicat(?:ed|ion)`),
+	{re(`(?:a |an )?(?:single|standalone)(?: (?:node|instance|replica|pod))?`),
+		func(p *parser, m match) bool { return p.replicas == 0 && p.setReplicas(1, m.from) }},
+	{re(`replicat(?:ed|ion)|replica ?sets?`),
 		func(p *parser, m match) bool {
 			p.replication = true
 			p.fact("replication", "true", m.from)
@@ -867,32 +924,56 @@ func appName(s string) string {
 func (p *parser) finish(h Hints) (*Plan, error) {
 	p.pos = len(p.orig) + 1 // facts from here on are hints and defaults
 	plan := &Plan{}
+	var unknown []string
 	for _, t := range p.tokens {
-		if !t.used && !stopWords[asciiLower(t.text)] {
+		switch {
+		case t.used || stopWords[asciiLower(t.text)]:
+		case isFiller(t.text):
 			plan.Ignored = append(plan.Ignored, t.text)
+		default:
+			unknown = append(unknown, t.text)
 		}
 	}
 	if len(p.uncovered) > 0 {
-		return nil, fmt.Errorf("%w: %s %s not in the catalog (it has %s)", ErrNotCovered,
-			quoteList(p.uncovered), isAre(len(p.uncovered)), catalogWords)
+		return nil, p.decline(h, fmt.Sprintf("%s %s not in the built-in planner's catalog", quoteList(p.uncovered), isAre(len(p.uncovered))), p.uncovered)
+	}
+	if len(unknown) > 0 {
+		return nil, p.decline(h, fmt.Sprintf("the built-in planner does not understand %s, which may carry a requirement, so it writes nothing rather than leave it out", quoteList(unknown)), unknown)
 	}
 	components := dedupe(p.components)
 	if p.image != nil && len(components) == 0 {
 		components = []string{BlueprintImage}
 		p.fact("component", BlueprintImage, "(an image to run)")
 	}
-	switch len(components) {
-	case 0:
-		what := "nothing in it"
-		if len(plan.Ignored) > 0 {
-			what = "did not understand " + quoteList(plan.Ignored)
+	if len(components) == 0 {
+		return nil, p.decline(h, fmt.Sprintf("%q names nothing to deploy", p.intent), nil)
+	}
+	if len(components) == 2 && slices.Contains(components, BlueprintStatefulSet) {
+		// "a statefulset running the web service ...": the kind, and what
+		// runs in it.
+		other := components[0]
+		if other == BlueprintStatefulSet {
+			other = components[1]
 		}
-		return nil, fmt.Errorf("%w: %q names no component the catalog has (%s); %s", ErrNotCovered, p.intent, catalogWords, what)
-	case 1:
-	default:
-		return nil, fmt.Errorf("%w: one component per request, and %q names %s", ErrNotCovered, p.intent, strings.Join(components, " and "))
+		switch other {
+		case BlueprintWeb, BlueprintWorker, BlueprintImage:
+			p.statefulWeb = other == BlueprintWeb
+			components = []string{BlueprintStatefulSet}
+		}
+	}
+	if len(components) > 1 {
+		return nil, p.decline(h, fmt.Sprintf("one component per request, and %q names %s", p.intent, strings.Join(components, " and ")), nil)
 	}
 	plan.Blueprint = components[0]
+	if c, ok := catalog.Lookup(plan.Blueprint); ok && plan.Blueprint != BlueprintRedis && plan.Blueprint != BlueprintPostgreSQL {
+		plan.Blueprint, plan.Chart = BlueprintChart, &c
+	}
+	if (p.storage != "" || p.persistence != nil && *p.persistence) && p.schedule == nil &&
+		(plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintWorker || plan.Blueprint == BlueprintWeb) {
+		plan.note(fmt.Sprintf("storage was asked, so the %s runs as a StatefulSet with a volume per pod", describe(plan.Blueprint)))
+		p.statefulWeb = plan.Blueprint == BlueprintWeb
+		plan.Blueprint = BlueprintStatefulSet
+	}
 	if p.schedule != nil && (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintWorker) {
 		plan.note(fmt.Sprintf("a schedule was given, so the %s runs as a cron job", plan.Blueprint))
 		plan.Blueprint = BlueprintCronJob
@@ -918,6 +999,9 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 	if err := p.fill(plan); err != nil {
 		return nil, err
 	}
+	if len(plan.refusals) > 0 {
+		return nil, p.decline(h, strings.Join(plan.refusals, "; "), nil)
+	}
 
 	// App name: the sentence, then the hints, then the target path, then
 	// the component or image.
@@ -928,6 +1012,8 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 			plan.App = "redis"
 		case BlueprintPostgreSQL:
 			plan.App = "postgresql"
+		case BlueprintChart:
+			plan.App = plan.Chart.Component
 		default:
 			plan.App = appName(path.Base(plan.Image.Repository))
 		}
@@ -936,6 +1022,7 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 	if plan.App == "" {
 		return nil, fmt.Errorf("%w: no usable app name; name it (\"called checkout\") or give a target path", ErrIncomplete)
 	}
+	plan.flux, plan.argo = h.Flux, h.ArgoCD
 	plan.Understood = p.sortedFacts()
 	return plan, nil
 }
@@ -952,8 +1039,21 @@ func (p *parser) fill(plan *Plan) error {
 	if err := p.fillBlueprint(plan); err != nil {
 		return err
 	}
-	web := plan.Blueprint == BlueprintWeb || plan.Blueprint == BlueprintImage && plan.Port != 0
-	if plan.Blueprint == BlueprintImage && plan.Port == 0 && p.ingress != nil {
+	if plan.Blueprint == BlueprintChart {
+		notApplicable(plan, "environment variables from Secrets or ConfigMaps", len(p.env)+len(p.envFrom) > 0)
+		notApplicable(plan, "settings in a ConfigMap", p.settings != nil || p.settingsAsked != "")
+		notApplicable(plan, "a NetworkPolicy", p.netpol != nil || p.netpolAsked != "")
+		notApplicable(plan, "a canary", p.canary != nil)
+		return nil
+	}
+	if err := p.fillWorkload(plan); err != nil {
+		return err
+	}
+	if p.version != "" && plan.Blueprint != BlueprintRedis && plan.Blueprint != BlueprintRedisSentinel && plan.Blueprint != BlueprintPostgreSQL {
+		plan.refuse("a version (" + p.versionFrom + ") does not apply to " + describe(plan.Blueprint) + "; give the image tag")
+	}
+	web := plan.Blueprint == BlueprintWeb || (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintStatefulSet) && plan.Port != 0
+	if (plan.Blueprint == BlueprintImage || plan.Blueprint == BlueprintStatefulSet) && plan.Port == 0 && p.ingress != nil {
 		return fmt.Errorf("%w: exposing %s at a host needs the port it listens on (\"on port 8080\")", ErrIncomplete, plan.Image)
 	}
 	if web {
@@ -967,7 +1067,7 @@ func (p *parser) fill(plan *Plan) error {
 	p.fillAutoscaling(plan)
 	if plan.Replicas == 0 {
 		switch {
-		case plan.Blueprint == BlueprintCronJob:
+		case plan.Blueprint == BlueprintCronJob, plan.Blueprint == BlueprintJob, plan.Blueprint == BlueprintDaemonSet:
 		case plan.Autoscaling != nil:
 			plan.Replicas = plan.Autoscaling.Min
 		case web && plan.Environment == "production":
@@ -983,7 +1083,12 @@ func (p *parser) fill(plan *Plan) error {
 			}
 		}
 	}
-	if plan.Blueprint == BlueprintCronJob {
+	if plan.Blueprint == BlueprintJob || plan.Blueprint == BlueprintDaemonSet {
+		notApplicable(plan, "replicas (a "+describe(plan.Blueprint)+" runs "+map[string]string{BlueprintJob: "once", BlueprintDaemonSet: "one pod per node"}[plan.Blueprint]+")", p.replicas != 0)
+		notApplicable(plan, "autoscaling", p.autoscaling != nil)
+		notApplicable(plan, "a schedule", p.schedule != nil)
+		plan.Replicas = 0
+	} else if plan.Blueprint == BlueprintCronJob {
 		notApplicable(plan, "replicas", p.replicas != 0)
 		plan.Replicas = 0
 		if p.schedule == nil {
@@ -1008,9 +1113,16 @@ func (p *parser) fill(plan *Plan) error {
 // replicas a failover setup needs, storage, the port.
 func (p *parser) fillBlueprint(plan *Plan) error {
 	switch plan.Blueprint {
+	case BlueprintChart:
+		return p.fillChart(plan)
 	case BlueprintRedis:
 		plan.Image = Image{Repository: RedisImage, Tag: RedisTag}
+		p.builtinVersion(plan, BlueprintRedis)
 		p.def("image", plan.Image.String())
+		plan.AuthSecret = p.authSecret
+		if p.image != nil {
+			notApplicable(plan, "an image ("+p.image.String()+"; the chart pins "+plan.Image.String()+", ask for a version instead)", true)
+		}
 		if p.failover || p.replicas > 1 || p.replication {
 			plan.Blueprint = BlueprintRedisSentinel
 			plan.Failover = true
@@ -1019,7 +1131,7 @@ func (p *parser) fillBlueprint(plan *Plan) error {
 			}
 			if plan.Replicas < 3 {
 				if plan.Replicas != 0 {
-					plan.note(fmt.Sprintf("Sentinel needs a quorum of 2 out of 3; replicas raised from %d to 3", plan.Replicas))
+					plan.refuse(fmt.Sprintf("Redis with %d replicas: Sentinel failover needs a quorum of 2 out of 3, so at least 3 replicas (ask for 1, or 3 and more)", plan.Replicas))
 				}
 				plan.Replicas = 3
 				p.def("replicas", "3")
@@ -1036,22 +1148,51 @@ func (p *parser) fillBlueprint(plan *Plan) error {
 		notApplicable(plan, "a port", p.port != 0)
 	case BlueprintPostgreSQL:
 		plan.Image = Image{Repository: PostgresImage, Tag: PostgresTag}
+		p.builtinVersion(plan, BlueprintPostgreSQL)
 		p.def("image", plan.Image.String())
+		plan.AuthSecret = p.authSecret
+		if p.image != nil {
+			notApplicable(plan, "an image ("+p.image.String()+"; the chart pins "+plan.Image.String()+", ask for a version instead)", true)
+		}
 		if p.failover || p.replicas > 1 || p.replication {
-			plan.note("PostgreSQL replication and failover need an operator (CloudNativePG, for example); this chart runs a single primary")
+			plan.refuse("PostgreSQL replication and failover: the built-in chart runs a single primary; they need an operator (CloudNativePG, for example)")
 		}
 		plan.Replicas = 1
 		if p.persistence != nil && !*p.persistence {
-			plan.note("a database keeps its data: persistence stays on")
+			plan.refuse("PostgreSQL without persistence: a database keeps its data")
 		}
 		plan.Persistence = true
 		p.storageDefault(plan, "10Gi")
 		notApplicable(plan, "a port", p.port != 0)
-	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage:
+	case BlueprintStatefulSet:
+		if p.image == nil {
+			return fmt.Errorf("%w: a StatefulSet needs an image to run; say which (\"image ghcr.io/acme/db:1.0.0\")", ErrIncomplete)
+		}
+		plan.Image = *p.image
+		notApplicable(plan, "credentials from a Secret ("+p.authSecret+")", p.authSecret != "")
+		notApplicable(plan, "failover", p.failover)
+		notApplicable(plan, "autoscaling (a StatefulSet's pods each own a volume)", p.autoscaling != nil)
+		if p.persistence != nil && !*p.persistence {
+			plan.refuse("a StatefulSet without persistence")
+		}
+		plan.Persistence = true
+		p.storageDefault(plan, "10Gi")
+		plan.MountPath = p.mountPath
+		if plan.MountPath == "" {
+			plan.MountPath = "/data"
+			p.def("mount path", "/data")
+		}
+		if p.statefulWeb && p.port == 0 {
+			p.port = 8080
+			p.def("port", "8080")
+		}
+		plan.Port = p.port
+	case BlueprintWeb, BlueprintWorker, BlueprintCronJob, BlueprintImage, BlueprintJob, BlueprintDaemonSet:
 		if p.image == nil {
 			return fmt.Errorf("%w: a %s needs an image to run; say which (\"image ghcr.io/acme/api:1.4.2\")", ErrIncomplete, describe(plan.Blueprint))
 		}
 		plan.Image = *p.image
+		notApplicable(plan, "credentials from a Secret ("+p.authSecret+")", p.authSecret != "")
 		if p.imageNote != "" {
 			plan.note(p.imageNote)
 		}
@@ -1088,7 +1229,7 @@ func (p *parser) fillAutoscaling(plan *Plan) {
 		}
 		plan.Autoscaling = &a
 		if plan.Replicas != 0 && (plan.Replicas < a.Min || plan.Replicas > a.Max) {
-			plan.note(fmt.Sprintf("replicas %d lies outside the autoscaling bounds; the autoscaler decides", plan.Replicas))
+			plan.refuse(fmt.Sprintf("%d replicas with autoscaling between %d and %d: the count lies outside the bounds", plan.Replicas, a.Min, a.Max))
 		}
 	} else {
 		notApplicable(plan, "autoscaling", true)
@@ -1102,9 +1243,13 @@ func (p *parser) def(key, value string) { p.fact(key, value, "(default)") }
 // not use.
 func notApplicable(plan *Plan, what string, present bool) {
 	if present {
-		plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
+		plan.refuse(fmt.Sprintf("%s does not apply to %s", what, describe(plan.Blueprint)))
 	}
 }
+
+// refuse records a requirement of the intent the plan cannot honour;
+// Parse declines the intent naming it.
+func (p *Plan) refuse(s string) { p.refusals = append(p.refusals, s) }
 
 func (p *parser) storageDefault(plan *Plan, def string) {
 	plan.Storage = p.storage

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/stackgen/aiden/catalog"
 )
 
 // ErrNotCovered is wrapped by Parse when the intent asks for something the
@@ -33,7 +35,52 @@ const (
 	BlueprintWorker        = "worker"
 	BlueprintCronJob       = "cronjob"
 	BlueprintImage         = "image"
+	// BlueprintChart installs a catalogue entry's upstream chart.
+	BlueprintChart = "chart"
+	// BlueprintJob runs an image once, to completion (a Job).
+	BlueprintJob = "job"
+	// BlueprintDaemonSet runs an image on every node (a DaemonSet).
+	BlueprintDaemonSet = "daemonset"
+	// BlueprintStatefulSet runs an image with a volume per pod (a
+	// StatefulSet); a web one (with a port) gets a Service and ingress.
+	BlueprintStatefulSet = "statefulset"
 )
+
+// EnvRef is an environment variable, or a set of them, taken from a
+// Secret or ConfigMap the repository already has (or that an
+// ExternalSecret or SealedSecret makes).
+type EnvRef struct {
+	// Name is the variable; empty for every key of the object (envFrom).
+	Name string
+	// Kind is "secret", "configmap", or "external": a key of a secret
+	// store (Ref is its path there) that an ExternalSecret copies into
+	// the Secret <app>-external.
+	Kind string
+	// Ref is the object's name, Key the key in it (the variable's name
+	// unless the intent names another).
+	Ref, Key string
+}
+
+// ExternalSecretStore is the External Secrets Operator store variables
+// are read from.
+type ExternalSecretStore struct {
+	// Store is the SecretStore or ClusterSecretStore's name; StoreKind
+	// says which.
+	Store, StoreKind string
+}
+
+// Canary is a Flagger canary rollout: traffic moves to a new version
+// StepWeight percent at a time, up to MaxWeight.
+type Canary struct {
+	StepWeight, MaxWeight int
+}
+
+// NetworkPolicy admits traffic to the app from these namespaces and pods
+// only.
+type NetworkPolicy struct {
+	Namespaces []string
+	PodLabels  map[string]string
+}
 
 // Images the catalog components are pinned to: the newest patch release of
 // a supported minor line, which carries the security fixes (7.4.6 fixes
@@ -74,6 +121,14 @@ type Hints struct {
 	// repository's overlays for its environment list, and those the intent
 	// names ("with monitoring"); TargetPath must be set to place them.
 	Components []Component
+	// Flux says the repository deploys with Flux (it holds Flux objects):
+	// catalogue charts become a HelmRelease and its source rather than a
+	// wrapper chart. See WorkspaceGitOps.
+	Flux bool
+	// ArgoCD says the repository deploys with Argo CD (it holds
+	// argoproj.io objects): without Flux, catalogue charts become an Argo
+	// CD Application.
+	ArgoCD bool
 }
 
 // Fact is one thing understood from the intent.
@@ -162,6 +217,8 @@ type Plan struct {
 	// Persistence asks for a PersistentVolumeClaim of Storage.
 	Persistence bool
 	Storage     string
+	// MountPath is where a StatefulSet's volume is mounted.
+	MountPath   string
 	Failover    bool
 	Resources   Resources
 	Ingress     *Ingress
@@ -184,6 +241,34 @@ type Plan struct {
 	Components map[string][]string
 	// Terraform holds the parameters of a Terraform blueprint.
 	Terraform *Terraform
+
+	// Chart is the catalogue entry of a "chart" blueprint: well-known
+	// software installed from its upstream chart.
+	Chart *catalog.Chart
+	// ChartValues are the values that carry the plan into Chart, checked
+	// against its values schema.
+	ChartValues map[string]any
+	// AuthSecret is the existing Secret credentials come from.
+	AuthSecret string
+	// Version is the software version the intent asked for ("16", "7.2").
+	Version string
+	// Env are variables from Secrets and ConfigMaps; EnvFrom whole
+	// Secrets and ConfigMaps.
+	Env, EnvFrom []EnvRef
+	// Settings become a ConfigMap the container reads as variables.
+	Settings map[string]string
+	// NetworkPolicy, when set, limits who may reach the app.
+	NetworkPolicy *NetworkPolicy
+	// ExternalSecret, when set, is the secret store the "external"
+	// variables come from.
+	ExternalSecret *ExternalSecretStore
+	// Canary, when set, rolls new versions out with Flagger.
+	Canary *Canary
+
+	// refusals are requirements of the intent the plan cannot honour.
+	refusals []string
+	// flux and argo are Hints.Flux and Hints.ArgoCD.
+	flux, argo bool
 }
 
 // Summary says in one line what the plan is.
@@ -205,10 +290,18 @@ func (p *Plan) Summary() string {
 		parts = append(parts, "Worker "+p.Image.String())
 	case BlueprintCronJob:
 		parts = append(parts, "Cron job "+p.Image.String())
+	case BlueprintJob:
+		parts = append(parts, "Job "+p.Image.String())
+	case BlueprintDaemonSet:
+		parts = append(parts, "DaemonSet "+p.Image.String()+" on every node")
+	case BlueprintStatefulSet:
+		parts = append(parts, "StatefulSet "+p.Image.String())
+	case BlueprintChart:
+		parts = append(parts, fmt.Sprintf("%s (upstream chart %s %s, %s %s)", p.Chart.Title, p.Chart.Chart, p.Chart.Version, p.Chart.Title, p.Chart.AppVersion))
 	default:
 		parts = append(parts, p.Blueprint+" "+p.Image.String())
 	}
-	if p.Blueprint != BlueprintCronJob {
+	if p.Blueprint != BlueprintCronJob && p.Blueprint != BlueprintJob && p.Blueprint != BlueprintDaemonSet {
 		if p.Autoscaling != nil {
 			parts = append(parts, fmt.Sprintf("autoscaling %d-%d replicas at %d%% CPU", p.Autoscaling.Min, p.Autoscaling.Max, p.Autoscaling.CPU))
 		} else {
@@ -234,6 +327,29 @@ func (p *Plan) Summary() string {
 			s += " with TLS"
 		}
 		parts = append(parts, s)
+	}
+	for _, e := range append(append([]EnvRef{}, p.Env...), p.EnvFrom...) {
+		if e.Name != "" {
+			parts = append(parts, fmt.Sprintf("%s from %s %s", e.Name, e.Kind, e.Ref))
+		} else {
+			parts = append(parts, fmt.Sprintf("environment from %s %s", e.Kind, e.Ref))
+		}
+	}
+	if p.Canary != nil {
+		parts = append(parts, fmt.Sprintf("Flagger canary in steps of %d%% up to %d%%", p.Canary.StepWeight, p.Canary.MaxWeight))
+	}
+	if len(p.Settings) > 0 {
+		parts = append(parts, fmt.Sprintf("%d settings in a ConfigMap", len(p.Settings)))
+	}
+	if np := p.NetworkPolicy; np != nil {
+		var from []string
+		for _, n := range np.Namespaces {
+			from = append(from, "namespace "+n)
+		}
+		for _, k := range sortedKeys(np.PodLabels) {
+			from = append(from, "pods "+k+"="+np.PodLabels[k])
+		}
+		parts = append(parts, "reachable only from "+strings.Join(from, " and "))
 	}
 	if p.Team != "" {
 		parts = append(parts, "team "+p.Team)

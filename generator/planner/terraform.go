@@ -20,7 +20,21 @@ const (
 	BlueprintGCSBucket     = "gcs-bucket"
 	BlueprintRDSPostgreSQL = "rds-postgresql"
 	BlueprintVPC           = "vpc"
+	BlueprintSQSQueue      = "sqs-queue"
+	BlueprintSNSTopic      = "sns-topic"
+	BlueprintECRRepository = "ecr-repository"
+	BlueprintIAMRole       = "iam-role"
+	BlueprintEKSCluster    = "eks-cluster"
+	BlueprintCloudSQL      = "cloudsql-postgresql"
+	BlueprintGKECluster    = "gke-cluster"
 )
+
+// Grant is one statement of an IAM role's least-privilege policy.
+type Grant struct {
+	Sid       string
+	Actions   []string
+	Resources []string
+}
 
 // Terraform holds the parameters of a Terraform blueprint.
 type Terraform struct {
@@ -46,6 +60,28 @@ type Terraform struct {
 	Zones int
 	// SingleNAT shares one NAT gateway between a VPC's zones.
 	SingleNAT bool
+	// MultiZone keeps a Cloud SQL standby in another zone.
+	MultiZone bool
+	// FIFO makes an SQS queue or SNS topic first-in first-out.
+	FIFO bool
+	// MaxReceiveCount is how often an SQS message is received before it
+	// moves to the dead-letter queue.
+	MaxReceiveCount int
+	// Emails subscribe to an SNS topic.
+	Emails []string
+	// KeepImages is how many images an ECR repository keeps.
+	KeepImages int
+	// Principal is who assumes an IAM role: lambda, ec2, ecs or eks (a
+	// Kubernetes service account, Namespace/ServiceAccount, through the
+	// cluster's OIDC provider); PrincipalService is the AWS service.
+	Principal, PrincipalService string
+	Namespace, ServiceAccount   string
+	// Grants are what the role may do.
+	Grants []Grant
+	// KubernetesVersion, InstanceType and the node counts size an EKS
+	// cluster's managed node group.
+	KubernetesVersion, InstanceType string
+	Nodes, MinNodes, MaxNodes       int
 }
 
 func (t *Terraform) summary(p *Plan) string {
@@ -63,6 +99,43 @@ func (t *Terraform) summary(p *Plan) string {
 			nat = "one shared NAT gateway"
 		}
 		parts = append(parts, fmt.Sprintf("VPC %s (%s) in %s with public and private subnets in %s, %s", t.Name, t.CIDR, t.Region, validators.Count(t.Zones, "availability zone"), nat))
+	case BlueprintSQSQueue:
+		kind := "SQS queue"
+		if t.FIFO {
+			kind = "SQS FIFO queue"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s in %s with a dead-letter queue after %d receives, encrypted", kind, t.Name, t.Region, t.MaxReceiveCount))
+	case BlueprintSNSTopic:
+		s := fmt.Sprintf("SNS topic %s in %s, encrypted", t.Name, t.Region)
+		if t.FIFO {
+			s = "FIFO " + s
+		}
+		if len(t.Emails) > 0 {
+			s += ", emailing " + strings.Join(t.Emails, ", ")
+		}
+		parts = append(parts, s)
+	case BlueprintECRRepository:
+		parts = append(parts, fmt.Sprintf("ECR repository %s in %s with immutable tags, scan on push, KMS encryption, keeping %d images", t.Name, t.Region, t.KeepImages))
+	case BlueprintCloudSQL:
+		ha := "single zone"
+		if t.MultiZone {
+			ha = "regional (standby in another zone)"
+		}
+		parts = append(parts, fmt.Sprintf("Cloud SQL PostgreSQL %s (%s, %dGB) in %s, %s, private IP only, %d days of backups", t.EngineVersion, t.InstanceClass, t.StorageGiB, t.Region, ha, t.BackupDays))
+	case BlueprintGKECluster:
+		parts = append(parts, fmt.Sprintf("GKE regional cluster %s in %s (REGULAR channel, private nodes, Workload Identity) with a node pool of %s nodes, %d to %d per zone", t.Name, t.Region, t.InstanceType, t.MinNodes, t.MaxNodes))
+	case BlueprintEKSCluster:
+		parts = append(parts, fmt.Sprintf("EKS cluster %s (Kubernetes %s) in %s with a managed node group of %d %s nodes (%d to %d), private API endpoint", t.Name, t.KubernetesVersion, t.Region, t.Nodes, t.InstanceType, t.MinNodes, t.MaxNodes))
+	case BlueprintIAMRole:
+		who := t.Principal
+		if t.Principal == "eks" {
+			who = "the EKS service account " + t.Namespace + "/" + t.ServiceAccount
+		}
+		var may []string
+		for _, g := range t.Grants {
+			may = append(may, g.Sid)
+		}
+		parts = append(parts, fmt.Sprintf("IAM role %s assumed by %s, allowed only to %s", t.Name, who, strings.Join(may, ", ")))
 	}
 	if p.Environment != "" {
 		parts = append(parts, "environment "+p.Environment)
@@ -80,9 +153,21 @@ type tfState struct {
 	zones            int
 	backupDays       int
 	public           string // words asking for public access, which the catalog refuses
+	fifo             bool
+	maxReceive       int
+	emails           []string
+	keepImages       int
+	multiZone        bool
+	principal        string
+	k8sVersion       string
+	instanceType     string
+	nodes, minNodes  int
+	maxNodes         int
+	namespace, sa    string
+	grants           []Grant
 }
 
-const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS, or an AWS VPC with public and private subnets"
+const tfCatalogWords = "an S3 or Cloud Storage bucket, PostgreSQL on AWS RDS or Cloud SQL, an AWS VPC with public and private subnets, an SQS queue with a dead-letter queue, an SNS topic, an ECR repository, an EKS cluster with a managed node group, a GKE cluster, or an IAM role with a least-privilege policy"
 
 // tfRules read a Terraform intent; earlier rules take the words they match.
 var tfRules = []rule{
@@ -93,6 +178,171 @@ var tfRules = []rule{
 	{re(`(?:public(?:ly)?(?:[- ]read(?:able)?| readable| accessible)?|world[- ]readable|anonymous(?: read)?(?: access)?) (?:s3 |gcs )?(?:buckets?|website|objects?|access)`),
 		func(p *parser, m match) bool { p.tf.public = m.from; return true }},
 
+	// What an IAM role may do, before the words name components: "that
+	// can read the S3 bucket acme-invoices".
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to |is allowed to )?(read and write|read/write|read-write|read|write)(?: objects)?(?: (?:from|to|in|into))? (?:the )?(?:s3 )?bucket ([a-z0-9][a-z0-9.-]*[a-z0-9])`),
+		func(p *parser, m match) bool {
+			b := m.groups[2]
+			var acts []string
+			if strings.Contains(m.groups[1], "read") {
+				acts = append(acts, "s3:GetObject")
+			}
+			if strings.Contains(m.groups[1], "write") {
+				acts = append(acts, "s3:PutObject")
+			}
+			p.grant(Grant{Sid: m.groups[1] + " objects of the bucket " + b, Actions: acts, Resources: []string{"arn:aws:s3:::" + b + "/*"}}, m.from)
+			if strings.Contains(m.groups[1], "read") {
+				p.tf.grants = append(p.tf.grants, Grant{Sid: "list the bucket " + b, Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::" + b}})
+			}
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?(send|publish|consume|receive|read)(?: messages)? (?:to|from|on) (?:the )?(?:sqs )?queue ([a-z0-9_-]+)`),
+		func(p *parser, m match) bool {
+			q := m.groups[2]
+			arn := "arn:aws:sqs:${var.region}:${data.aws_caller_identity.current.account_id}:" + q
+			acts := []string{"sqs:SendMessage", "sqs:GetQueueUrl"}
+			verb := "send messages to"
+			if m.groups[1] != "send" && m.groups[1] != "publish" {
+				acts = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+				verb = "consume messages from"
+			}
+			p.grant(Grant{Sid: verb + " the queue " + q, Actions: acts, Resources: []string{arn}}, m.from)
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?publish(?: messages)? to (?:the )?(?:sns )?topic ([a-z0-9_-]+)`),
+		func(p *parser, m match) bool {
+			arn := "arn:aws:sns:${var.region}:${data.aws_caller_identity.current.account_id}:" + m.groups[1]
+			p.grant(Grant{Sid: "publish to the topic " + m.groups[1], Actions: []string{"sns:Publish"}, Resources: []string{arn}}, m.from)
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?read (?:the )?(?:secrets manager )?secret ([a-z0-9/_+=.@-]*[a-z0-9])(?: (?:in|from) secrets manager)?`),
+		func(p *parser, m match) bool {
+			arn := "arn:aws:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:" + m.orig(1) + "-*"
+			p.grant(Grant{Sid: "read the secret " + m.orig(1), Actions: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, Resources: []string{arn}}, m.from)
+			return true
+		}},
+	{re(`(?:(?:that|which|and) )?(?:can |may |to |allowed to )?pull(?: images)? from (?:the )?(?:ecr )?(?:repository|repo) ([a-z0-9][a-z0-9/._-]*[a-z0-9])`),
+		func(p *parser, m match) bool {
+			arn := "arn:aws:ecr:${var.region}:${data.aws_caller_identity.current.account_id}:repository/" + m.groups[1]
+			p.grant(Grant{Sid: "pull images from the repository " + m.groups[1], Actions: []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, Resources: []string{arn}}, m.from)
+			// Logging in to the registry is granted per account, not per
+			// repository.
+			p.tf.grants = append(p.tf.grants, Grant{Sid: "log in to the registry", Actions: []string{"ecr:GetAuthorizationToken"}, Resources: []string{"*"}})
+			return true
+		}},
+	// Who assumes the role.
+	{re(`(?:(?:for|assumed by|used by|trusted by|that) )?(?:the )?(?:kubernetes )?service ?account ([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)(?: (?:on|in) (?:aws )?eks)?`),
+		func(p *parser, m match) bool {
+			p.tf.principal, p.tf.namespace, p.tf.sa = "eks", m.groups[1], m.groups[2]
+			p.fact("assumed by", "EKS service account "+m.groups[1]+"/"+m.groups[2], m.from)
+			return true
+		}},
+	{re(`(?:(?:for|assumed by|used by|trusted by) )?(?:aws )?(?:a |an )?(lambda(?: functions?)?|ec2(?: instances?)?|ecs(?: tasks?)?)`),
+		func(p *parser, m match) bool {
+			p.tf.principal = strings.Fields(m.groups[1])[0]
+			p.fact("assumed by", p.tf.principal, m.from)
+			return true
+		}},
+	{re(`(?:an? )?(?:aws |amazon )?(?:eks|elastic kubernetes service)(?: cluster)?`),
+		func(p *parser, m match) bool {
+			p.setCloud("aws", m.from)
+			p.component(BlueprintEKSCluster, m.from)
+			return true
+		}},
+	{re(`(?:an? )?(?:google )?(?:gke|google kubernetes engine)(?: cluster)?`),
+		func(p *parser, m match) bool {
+			p.setCloud("gcp", m.from)
+			p.component(BlueprintGKECluster, m.from)
+			return true
+		}},
+	{re(`(?:on |running )?kubernetes (?:version )?(1\.\d{2})`),
+		func(p *parser, m match) bool {
+			p.tf.k8sVersion = m.groups[1]
+			p.fact("kubernetes", m.groups[1], m.from)
+			return true
+		}},
+	{re(`(?:with )?(?:an? )?(?:managed )?node ?groups?(?: (?:of|with))?`),
+		func(p *parser, m match) bool { p.fact("feature", "managed node group", m.from); return true }},
+	{re(`(?:autoscal(?:e|ing) )?(?:between|from) (\d+) (?:and|to) (\d+) (?:worker )?nodes`),
+		func(p *parser, m match) bool {
+			p.tf.minNodes, p.tf.maxNodes = atoi(m.groups[1]), atoi(m.groups[2])
+			p.fact("nodes", m.groups[1]+" to "+m.groups[2], m.from)
+			return p.tf.minNodes >= 1 && p.tf.maxNodes >= p.tf.minNodes
+		}},
+	{re(`(\d+)(?: x)?(?: ([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal)|[a-z][0-9][a-z]?-(?:standard|highmem|highcpu)-\d+))? (?:worker )?nodes?`),
+		func(p *parser, m match) bool {
+			p.tf.nodes = atoi(m.groups[1])
+			if m.groups[2] != "" {
+				p.tf.instanceType = m.groups[2]
+			}
+			p.fact("nodes", m.groups[1], m.from)
+			return p.tf.nodes >= 1
+		}},
+	{re(`(?:machine type |of type )?([a-z][0-9][a-z]?-(?:standard|highmem|highcpu)-\d+)(?: machines?| instances?)?`),
+		func(p *parser, m match) bool {
+			p.tf.instanceType = m.groups[1]
+			p.fact("machine type", m.groups[1], m.from)
+			return true
+		}},
+	// (Bounded by spaces: db.r6g.large is an RDS class, read further on.)
+	{lazyRE(`(?:^|\s)((?:instance type |of type )?([a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal))(?: instances?)?)(?:\s|$)`),
+		func(p *parser, m match) bool {
+			p.tf.instanceType = m.groups[2]
+			p.fact("instance type", m.groups[2], m.from)
+			return true
+		}},
+	{re(`(?:an? )?(?:aws )?iam roles?`),
+		func(p *parser, m match) bool { p.component(BlueprintIAMRole, m.from); return true }},
+	{re(`(?:with )?(?:an? |its )?(?:least[- ]privileged?|minimal|scoped) (?:iam )?(?:polic(?:y|ies)|permissions?)|(?:with )?(?:an? )?(?:iam )?polic(?:y|ies)`),
+		func(p *parser, m match) bool { p.fact("feature", "least-privilege policy", m.from); return true }},
+	{re(`for (?:the )?([a-z0-9][a-z0-9-]*) (?:service|app|application|workload)`),
+		func(p *parser, m match) bool {
+			if p.app != "" || len(p.components) == 0 || p.components[0] != BlueprintIAMRole {
+				return false
+			}
+			p.app = m.groups[1]
+			p.fact("name", p.app, m.from)
+			return true
+		}},
+
+	// Cloud SQL: "a Cloud SQL PostgreSQL 16 database".
+	{re(`(?:(?:google )?cloud ?sql)(?: for)?(?: (?:postgres(?:ql)?|pg))?(?: (\d{1,2}))?(?: (?:database|db|instance|server))?`),
+		func(p *parser, m match) bool {
+			p.setCloud("gcp", m.from)
+			p.component(BlueprintCloudSQL, m.from)
+			if m.groups[1] != "" {
+				p.version, p.versionFrom = m.groups[1], m.from
+				p.fact("version", m.groups[1], m.from)
+			}
+			return true
+		}},
+	{re(`(?:machine type |tier )?(db-custom-\d+-\d+|db-f1-micro|db-g1-small)`),
+		func(p *parser, m match) bool {
+			p.tf.instanceClass = m.groups[1]
+			p.fact("tier", m.groups[1], m.from)
+			return true
+		}},
+
+	// Versions: "PostgreSQL 16", "engine version 16.4".
+	{re(`(?:(?:postgres(?:ql)?|pg)(?: engine)?|engine)(?: version)? v?(\d{1,2}(?:\.\d+)?)`),
+		func(p *parser, m match) bool {
+			p.version, p.versionFrom = m.groups[1], m.from
+			p.fact("version", m.groups[1], m.from)
+			if !strings.HasPrefix(m.groups[0], "engine") {
+				p.component(BlueprintRDSPostgreSQL, m.from)
+			}
+			return true
+		}},
+
+	// Queue and topic details.
+	{re(`(?:(?:with|and) )?(?:an? )?(?:(?:dead[- ]letter|dlq|redrive)(?: queue)?|dlq)(?: after (\d+) (?:receives|attempts|retries|tries|failures))?`),
+		func(p *parser, m match) bool {
+			p.fact("feature", "dead-letter queue", m.from)
+			if m.groups[1] != "" {
+				p.tf.maxReceive = atoi(m.groups[1])
+			}
+			return true
+		}},
 	// Components.
 	{re(`(?:(?:aws|amazon) )?rds(?: for)?(?: (?:postgres(?:ql)?|pg))?(?: (?:database|db|instance|server|cluster))?`),
 		func(p *parser, m match) bool {
@@ -115,9 +365,48 @@ var tfRules = []rule{
 			return true
 		}},
 
+	{re(`(?:(?:aws|amazon) )?(?:sqs(?: fifo)?(?: queues?)?|(?:message |job |work )?queues?)`),
+		func(p *parser, m match) bool { p.component(BlueprintSQSQueue, m.from); return true }},
+	{re(`(?:(?:aws|amazon) )?(?:sns(?: fifo)?(?: topics?)?|(?:notification |alert |event )?topics?)`),
+		func(p *parser, m match) bool { p.component(BlueprintSNSTopic, m.from); return true }},
+	{re(`(?:(?:aws|amazon) )?(?:ecr(?: repositor(?:y|ies))?|elastic container registry|(?:container|docker|image) (?:registry|repository|repo))`),
+		func(p *parser, m match) bool { p.component(BlueprintECRRepository, m.from); return true }},
+
 	// What the catalog does not cover.
-	{re(`(azure|lambdas?|functions?|eks|gke|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|sqs|sns|queues?|topics?|kafka|msk|cloud ?sql|bigquery|spanner|firestore|pub/?sub|iam (?:users?|roles?|policies)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
+	{re(`(azure|lambdas?|functions?|aks|kubernetes(?: cluster)?|dynamodb|mysql|mariadb|aurora|sql server|oracle|redis|elasticache|memcached|cloudfront|cdn|route ?53|dns(?: records?| zones?)?|load balancers?|alb|nlb|elb|ec2(?: instances?)?|virtual machines?|vms?|compute engine|kafka|msk|bigquery|spanner|firestore|pub/?sub|iam (?:users?|groups?)|api gateway|ecs|fargate|sagemaker|kms keys?|secrets? manager|opensearch|elasticsearch|transit gateway|vpn|peering)`),
 		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
+
+	{re(`(?:after |with )?(\d+) (?:receives|attempts|retries|tries|failures)`),
+		func(p *parser, m match) bool {
+			p.tf.maxReceive = atoi(m.groups[1])
+			p.fact("max receives", m.groups[1], m.from)
+			return true
+		}},
+	{re(`(?:first[- ]in[- ]first[- ]out|fifo|ordered)`),
+		func(p *parser, m match) bool { p.tf.fifo = true; p.fact("fifo", "true", m.from); return true }},
+	{re(`(?:(?:with |and )?(?:an )?(?:email )?(?:subscriptions?|subscribers?|notify|notifying|emailing|emails?)(?: (?:to|for|of))? )([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})`),
+		func(p *parser, m match) bool {
+			p.tf.emails = append(p.tf.emails, m.orig(1))
+			p.fact("email", m.orig(1), m.from)
+			return true
+		}},
+	{re(`(?:and |, )?([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})`),
+		func(p *parser, m match) bool {
+			if len(p.tf.emails) == 0 {
+				return false
+			}
+			p.tf.emails = append(p.tf.emails, m.orig(1))
+			p.fact("email", m.orig(1), m.from)
+			return true
+		}},
+	{re(`(?:keep(?:ing)?|keeps|retain(?:ing)?) (?:the )?(?:last |newest |latest )?(\d+) images?`),
+		func(p *parser, m match) bool {
+			p.tf.keepImages = atoi(m.groups[1])
+			p.fact("keep images", m.groups[1], m.from)
+			return true
+		}},
+	{re(`(?:with )?(?:immutable tags|scan(?:ning)? on push|image scanning|vulnerability scanning)`),
+		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
 
 	// Clouds.
 	{re(`(?:on |in )?(?:aws|amazon(?: web services)?)`),
@@ -197,7 +486,13 @@ var tfRules = []rule{
 
 	// What every blueprint does anyway: understood, nothing to set.
 	{re(`(?:(?:with|and) )?(?:(?:bucket )?versioning(?: enabled)?|versioned|(?:server[- ]side |at[- ]rest |kms |default )?encrypt(?:ion|ed)(?: at rest)?(?: enabled)?|(?:block(?:ing|ed)?|no|without) public access|public[- ]access[- ](?:block(?:ing|ed)?|prevention)|private(?: access)?|multi-?az|highly available|high availability|(?:automated |automatic |daily )?backups?(?: enabled)?|point[- ]in[- ]time recovery|deletion protection|public and private subnets|(?:public|private) subnets?|nat gateways?|internet gateway|tls|ssl|secure|managed)`),
-		func(p *parser, m match) bool { p.fact("feature", feature(m.from), m.from); return true }},
+		func(p *parser, m match) bool {
+			if strings.Contains(m.groups[0], "availab") || strings.Contains(m.groups[0], "multi") {
+				p.tf.multiZone = true
+			}
+			p.fact("feature", feature(m.from), m.from)
+			return true
+		}},
 }
 
 // feature is the words of a feature without a leading "with" or "and".
@@ -238,11 +533,19 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 	}
 	p.pos = len(p.orig) + 1
 	plan := &Plan{}
+	var unknown []string
 	for _, t := range p.tokens {
 		w := asciiLower(t.text)
-		if !t.used && !stopWords[w] && !terraformStopWords[w] {
+		switch {
+		case t.used || stopWords[w]:
+		case terraformStopWords[w] || isFiller(w):
 			plan.Ignored = append(plan.Ignored, t.text)
+		default:
+			unknown = append(unknown, t.text)
 		}
+	}
+	if len(p.uncovered) == 0 && len(unknown) > 0 {
+		return nil, p.decline(h, fmt.Sprintf("the built-in planner does not understand %s, which may carry a requirement, so it writes nothing rather than leave it out", quoteList(unknown)), unknown)
 	}
 	t, err := tfBlueprint(p, plan)
 	if err != nil {
@@ -263,6 +566,9 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 		t.Region = "us-east-1"
 		if t.Cloud == "gcp" {
 			t.Region = "EU"
+			if plan.Blueprint == BlueprintCloudSQL || plan.Blueprint == BlueprintGKECluster {
+				t.Region = "europe-west1" // an instance lives in one region
+			}
 		}
 		def("region", t.Region)
 	}
@@ -271,6 +577,9 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 	}
 	if err := tfSizes(p, plan, t); err != nil {
 		return nil, err
+	}
+	if len(plan.refusals) > 0 {
+		return nil, p.decline(h, strings.Join(plan.refusals, "; "), nil)
 	}
 	plan.Understood = p.sortedFacts()
 	return plan, nil
@@ -304,12 +613,23 @@ func tfBlueprint(p *parser, plan *Plan) (*Terraform, error) {
 	}
 	plan.Terraform = t
 	switch components[0] {
+	case BlueprintGKECluster:
+		if t.Cloud != "gcp" {
+			return nil, fmt.Errorf("%w: GKE runs on Google Cloud, not %s", ErrNotCovered, t.Cloud)
+		}
+		plan.Blueprint = BlueprintGKECluster
+	case BlueprintRDSPostgreSQL, BlueprintCloudSQL:
+		// PostgreSQL is RDS on AWS and Cloud SQL on Google Cloud.
+		plan.Blueprint = BlueprintRDSPostgreSQL
+		if t.Cloud == "gcp" {
+			plan.Blueprint = BlueprintCloudSQL
+		}
 	case "bucket":
 		plan.Blueprint = BlueprintS3Bucket
 		if t.Cloud == "gcp" {
 			plan.Blueprint = BlueprintGCSBucket
 		}
-	case BlueprintRDSPostgreSQL, BlueprintVPC:
+	case BlueprintVPC, BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository, BlueprintIAMRole, BlueprintEKSCluster:
 		if t.Cloud != "aws" {
 			return nil, fmt.Errorf("%w: %s on %s is not in the Terraform catalog (it has %s)", ErrNotCovered, components[0], t.Cloud, tfCatalogWords)
 		}
@@ -344,9 +664,10 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 	def := func(key, value string) { p.fact(key, value, "(default)") }
 	notApplicable := func(what string, present bool) {
 		if present {
-			plan.note(fmt.Sprintf("%s does not apply to %s and was not used", what, plan.Blueprint))
+			plan.refuse(fmt.Sprintf("%s does not apply to %s", what, plan.Blueprint))
 		}
 	}
+	notApplicable("a version ("+p.versionFrom+")", p.version != "" && plan.Blueprint != BlueprintRDSPostgreSQL && plan.Blueprint != BlueprintCloudSQL)
 	switch plan.Blueprint {
 	case BlueprintS3Bucket, BlueprintGCSBucket:
 		if len(t.Name) < 3 {
@@ -360,7 +681,14 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 		notApplicable("backup retention", p.tf.backupDays != 0)
 	case BlueprintRDSPostgreSQL:
 		t.EngineVersion = strings.SplitN(PostgresTag, ".", 2)[0]
-		def("engine version", t.EngineVersion)
+		switch v := p.version; {
+		case v == "":
+			def("engine version", t.EngineVersion)
+		case builtinVersions[BlueprintPostgreSQL][strings.SplitN(v, ".", 2)[0]] != "":
+			t.EngineVersion = v
+		default:
+			plan.refuse(fmt.Sprintf("PostgreSQL %s on RDS: the catalog's modules take the major versions 13 to 17", v))
+		}
 		t.InstanceClass = p.tf.instanceClass
 		if t.InstanceClass == "" {
 			t.InstanceClass = "db.t4g.medium"
@@ -381,6 +709,42 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 			t.Database = "db_" + t.Database
 		}
 		plan.note("the network is not created here: set vpc_id, subnet_ids (private, two zones or more) and allowed_cidr_blocks")
+		notApplicable("a CIDR block", p.tf.cidr != "")
+		notApplicable("availability zones", p.tf.zones != 0)
+	case BlueprintCloudSQL:
+		t.EngineVersion = strings.SplitN(PostgresTag, ".", 2)[0]
+		switch v := p.version; {
+		case v == "":
+			def("postgres version", t.EngineVersion)
+		case builtinVersions[BlueprintPostgreSQL][v] != "":
+			t.EngineVersion = v
+		default:
+			plan.refuse(fmt.Sprintf("PostgreSQL %s on Cloud SQL: the catalog's module takes the major versions 13 to 17", v))
+		}
+		t.InstanceClass = p.tf.instanceClass
+		if t.InstanceClass == "" {
+			t.InstanceClass = "db-custom-2-7680"
+			def("tier", t.InstanceClass)
+		}
+		if strings.HasPrefix(t.InstanceClass, "db.") {
+			plan.refuse(t.InstanceClass + " is an RDS instance class; Cloud SQL tiers are db-custom-CPUS-MEMORY_MB")
+		}
+		t.StorageGiB = p.tf.storage
+		if t.StorageGiB == 0 {
+			t.StorageGiB = 20
+			def("storage", "20GB")
+		}
+		t.BackupDays = p.tf.backupDays
+		if t.BackupDays == 0 {
+			t.BackupDays = 7
+			def("backups", "7 days")
+		}
+		t.MultiZone = plan.Environment == "production" || p.tf.multiZone
+		if t.MultiZone && !p.tf.multiZone {
+			def("high availability", "regional in production")
+		}
+		t.Database = strings.ReplaceAll(t.Name, "-", "_")
+		plan.note("the network is not created here: set network to a VPC with private services access; connect with the Cloud SQL Auth Proxy or a connector")
 		notApplicable("a CIDR block", p.tf.cidr != "")
 		notApplicable("availability zones", p.tf.zones != 0)
 	case BlueprintVPC:
@@ -408,7 +772,129 @@ func tfSizes(p *parser, plan *Plan, t *Terraform) error {
 		notApplicable("an instance class", p.tf.instanceClass != "")
 		notApplicable("storage size", p.tf.storage != 0)
 		notApplicable("backup retention", p.tf.backupDays != 0)
+	case BlueprintSQSQueue, BlueprintSNSTopic, BlueprintECRRepository:
+		notApplicable("an instance class", p.tf.instanceClass != "")
+		notApplicable("storage size", p.tf.storage != 0)
+		notApplicable("backup retention", p.tf.backupDays != 0)
+		notApplicable("a CIDR block", p.tf.cidr != "")
+		notApplicable("availability zones", p.tf.zones != 0)
+		t.FIFO = p.tf.fifo
+		switch plan.Blueprint {
+		case BlueprintSQSQueue:
+			t.MaxReceiveCount = p.tf.maxReceive
+			if t.MaxReceiveCount == 0 {
+				t.MaxReceiveCount = 5
+				def("max receives", "5")
+			}
+			if t.MaxReceiveCount > 1000 {
+				plan.refuse(fmt.Sprintf("%d receives: SQS allows at most 1000 before the dead-letter queue", t.MaxReceiveCount))
+			}
+		case BlueprintSNSTopic:
+			t.Emails = p.tf.emails
+			if t.FIFO && len(t.Emails) > 0 {
+				plan.refuse("email subscriptions to a FIFO topic: FIFO topics deliver to SQS FIFO queues only")
+			}
+		case BlueprintECRRepository:
+			t.KeepImages = p.tf.keepImages
+			if t.KeepImages == 0 {
+				t.KeepImages = 30
+				def("keep images", "30")
+			}
+			notApplicable("FIFO", p.tf.fifo)
+		}
 	}
+	if plan.Blueprint == BlueprintEKSCluster {
+		t.KubernetesVersion = p.tf.k8sVersion
+		if t.KubernetesVersion == "" {
+			t.KubernetesVersion = "1.35"
+			def("kubernetes", "1.35")
+		}
+		t.InstanceType = p.tf.instanceType
+		if t.InstanceType == "" {
+			t.InstanceType = "m6i.large"
+			def("instance type", "m6i.large")
+		}
+		t.MinNodes, t.MaxNodes, t.Nodes = p.tf.minNodes, p.tf.maxNodes, p.tf.nodes
+		switch {
+		case t.Nodes == 0 && t.MinNodes == 0:
+			t.Nodes, t.MinNodes, t.MaxNodes = 3, 3, 6
+			def("nodes", "3 (3 to 6)")
+		case t.Nodes == 0:
+			t.Nodes = t.MinNodes
+		case t.MinNodes == 0:
+			t.MinNodes, t.MaxNodes = t.Nodes, max(t.Nodes*2, t.Nodes+1)
+			def("nodes", fmt.Sprintf("%d to %d", t.MinNodes, t.MaxNodes))
+		}
+		if t.Nodes < t.MinNodes || t.Nodes > t.MaxNodes {
+			plan.refuse(fmt.Sprintf("%d nodes outside %d to %d", t.Nodes, t.MinNodes, t.MaxNodes))
+		}
+		plan.note("the network is not created here: set subnet_ids (private, two zones or more); the API endpoint is private unless endpoint_public_access is set")
+		for _, no := range []struct {
+			what string
+			set  bool
+		}{{"an instance class", p.tf.instanceClass != ""}, {"storage size", p.tf.storage != 0}, {"backup retention", p.tf.backupDays != 0}, {"a CIDR block", p.tf.cidr != ""}, {"availability zones", p.tf.zones != 0}} {
+			notApplicable(no.what, no.set)
+		}
+	} else if plan.Blueprint == BlueprintGKECluster {
+		notApplicable("a Kubernetes version (GKE follows its REGULAR release channel)", p.tf.k8sVersion != "")
+		t.InstanceType = p.tf.instanceType
+		if t.InstanceType == "" {
+			t.InstanceType = "e2-standard-4"
+			def("machine type", "e2-standard-4")
+		}
+		if !strings.Contains(t.InstanceType, "-") {
+			plan.refuse(t.InstanceType + " is an EC2 instance type; GKE machine types are like e2-standard-4")
+		}
+		t.MinNodes, t.MaxNodes = p.tf.minNodes, p.tf.maxNodes
+		switch {
+		case t.MinNodes == 0 && p.tf.nodes == 0:
+			t.MinNodes, t.MaxNodes = 1, 3
+			def("nodes", "1 to 3 per zone")
+		case t.MinNodes == 0:
+			// A regional pool has its count in each of the region's zones.
+			if p.tf.nodes%3 != 0 {
+				plan.refuse(fmt.Sprintf("%d nodes: a regional GKE node pool runs the same count in each of 3 zones, so ask for a multiple of 3 or say \"between 1 and 3 nodes\" per zone", p.tf.nodes))
+			}
+			t.MinNodes = max(p.tf.nodes/3, 1)
+			t.MaxNodes = t.MinNodes * 2
+			def("nodes", fmt.Sprintf("%d to %d per zone", t.MinNodes, t.MaxNodes))
+		}
+		plan.note("the network is not created here: set network and subnetwork (with secondary ranges for pods and services)")
+		for _, no := range []struct {
+			what string
+			set  bool
+		}{{"an instance class", p.tf.instanceClass != ""}, {"storage size", p.tf.storage != 0}, {"backup retention", p.tf.backupDays != 0}, {"a CIDR block", p.tf.cidr != ""}, {"availability zones", p.tf.zones != 0}} {
+			notApplicable(no.what, no.set)
+		}
+	} else {
+		notApplicable("nodes", p.tf.nodes != 0 || p.tf.minNodes != 0)
+		notApplicable("an instance type", p.tf.instanceType != "")
+		notApplicable("a Kubernetes version", p.tf.k8sVersion != "")
+	}
+	if plan.Blueprint == BlueprintIAMRole {
+		services := map[string]string{"lambda": "lambda.amazonaws.com", "ec2": "ec2.amazonaws.com", "ecs": "ecs-tasks.amazonaws.com"}
+		t.Principal, t.Namespace, t.ServiceAccount, t.PrincipalService = p.tf.principal, p.tf.namespace, p.tf.sa, services[p.tf.principal]
+		if t.Principal == "" {
+			return fmt.Errorf("%w: an IAM role needs who assumes it (\"for Lambda\", \"for ECS tasks\", \"for the service account billing/api on EKS\")", ErrIncomplete)
+		}
+		t.Grants = p.tf.grants
+		if len(t.Grants) == 0 {
+			return fmt.Errorf("%w: a least-privilege IAM role needs what it may do (\"that can read the S3 bucket acme-invoices\", \"send to the queue orders\", \"publish to the topic alerts\", \"read the secret prod/db\", \"pull from the repository acme/api\")", ErrIncomplete)
+		}
+		for _, no := range []struct {
+			what string
+			set  bool
+		}{{"an instance class", p.tf.instanceClass != ""}, {"storage size", p.tf.storage != 0}, {"backup retention", p.tf.backupDays != 0}, {"a CIDR block", p.tf.cidr != ""}, {"availability zones", p.tf.zones != 0}} {
+			notApplicable(no.what, no.set)
+		}
+	} else {
+		notApplicable("who assumes a role", p.tf.principal != "")
+		notApplicable("permissions", len(p.tf.grants) > 0)
+	}
+	notApplicable("a dead-letter queue's receive count", p.tf.maxReceive != 0 && plan.Blueprint != BlueprintSQSQueue)
+	notApplicable("FIFO", p.tf.fifo && plan.Blueprint != BlueprintSQSQueue && plan.Blueprint != BlueprintSNSTopic && plan.Blueprint != BlueprintECRRepository)
+	notApplicable("email subscribers", len(p.tf.emails) > 0 && plan.Blueprint != BlueprintSNSTopic)
+	notApplicable("images to keep", p.tf.keepImages != 0 && plan.Blueprint != BlueprintECRRepository)
 	return nil
 }
 
@@ -446,7 +932,7 @@ func (p *Plan) TerraformFiles() ([]workspace.File, error) {
 		return nil, fmt.Errorf("%w: %s is a Kubernetes workload; write it as helm or kustomize, or ask for %s", ErrNotCovered, p.Blueprint, tfCatalogWords)
 	}
 	root := path.Join("blueprints", "terraform", p.Blueprint)
-	tmpl, err := template.New(p.Blueprint).Funcs(template.FuncMap{"q": strconv.Quote}).ParseFS(blueprints, root+"/*.tf")
+	tmpl, err := template.New(p.Blueprint).Funcs(template.FuncMap{"q": strconv.Quote, "sid": sid}).ParseFS(blueprints, root+"/*.tf")
 	if err != nil {
 		return nil, fmt.Errorf("read blueprint %s: %w", p.Blueprint, err)
 	}
@@ -474,4 +960,22 @@ func (p *Plan) TerraformFiles() ([]workspace.File, error) {
 	out = append(out, workspace.File{Path: "versions.tf", Content: v})
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// grant adds a statement of an IAM role's policy.
+func (p *parser) grant(g Grant, from string) {
+	p.tf.grants = append(p.tf.grants, g)
+	p.fact("may", g.Sid, from)
+}
+
+// sid makes an IAM statement ID, which takes letters and digits only, of
+// a description: "read the bucket x-y" is ReadTheBucketXY.
+func sid(desc string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(desc, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
 }

@@ -34,6 +34,30 @@ var terraformCases = []struct {
 		hints:     Hints{TargetPath: "terraform/staging/network"},
 		blueprint: BlueprintVPC,
 		want:      []string{`default     = "10.20.0.0/16"`, "default     = 3", `resource "aws_subnet" "public"`, `resource "aws_subnet" "private"`, `resource "aws_nat_gateway" "this"`}},
+	{name: "sqs-queue", intent: "a FIFO SQS queue called payments with a dead-letter queue after 3 receives in eu-west-1 for production",
+		blueprint: BlueprintSQSQueue,
+		want:      []string{`resource "aws_sqs_queue" "dlq"`, "redrive_policy = jsonencode", `redrivePermission = "byQueue"`, "sqs_managed_sse_enabled = true", "default     = 3", `default     = "eu-west-1"`}},
+	{name: "sns-topic", intent: "an SNS topic called alerts notifying ops@example.com",
+		blueprint: BlueprintSNSTopic,
+		want:      []string{`resource "aws_sns_topic" "this"`, `protocol  = "email"`, `default     = "alias/aws/sns"`, `default     = ["ops@example.com"]`}},
+	{name: "ecr-repository", intent: "an ECR repository called acme/api keeping the last 50 images",
+		blueprint: BlueprintECRRepository,
+		want:      []string{`image_tag_mutability = "IMMUTABLE"`, "scan_on_push = true", `encryption_type = "KMS"`, "default     = 50"}},
+	{name: "iam-role-eks", intent: "an IAM role called api for the service account shop/api on EKS that can read the secret prod/shop/db and send to the queue orders",
+		blueprint: BlueprintIAMRole,
+		want:      []string{`actions = ["sts:AssumeRoleWithWebIdentity"]`, `"secretsmanager:GetSecretValue"`, `"sqs:SendMessage"`, `data "aws_caller_identity" "current" {}`, `variable "oidc_provider_arn"`}},
+	{name: "iam-role-lambda", intent: "an IAM role for the billing service on Lambda that can read the S3 bucket acme-invoices",
+		blueprint: BlueprintIAMRole,
+		want:      []string{`identifiers = ["lambda.amazonaws.com"]`, `resources = ["arn:aws:s3:::acme-invoices/*"]`, `actions   = ["s3:ListBucket"]`, `sid       = "ReadObjectsOfTheBucketAcmeInvoices"`}},
+	{name: "eks-cluster", intent: "an EKS cluster called core with a managed node group of 3 t3.large nodes in eu-west-1 for production",
+		blueprint: BlueprintEKSCluster,
+		want:      []string{`resource "aws_eks_node_group" "this"`, `default     = "t3.large"`, "endpoint_private_access = true", `authentication_mode = "API"`, `ami_type        = "AL2023_x86_64_STANDARD"`}},
+	{name: "cloudsql-postgresql", intent: "a Cloud SQL PostgreSQL 16 database called orders with 50 GB storage and 14 days of backups in production",
+		blueprint: BlueprintCloudSQL,
+		want:      []string{`database_version = "POSTGRES_${var.postgres_version}"`, "default     = 16", "ipv4_enabled    = false", `ssl_mode        = "ENCRYPTED_ONLY"`, "point_in_time_recovery_enabled = true", `source  = "hashicorp/google"`}},
+	{name: "gke-cluster", intent: "a GKE cluster called web with 6 e2-standard-8 nodes in europe-west4 for production",
+		blueprint: BlueprintGKECluster,
+		want:      []string{`resource "google_container_node_pool" "this"`, "remove_default_node_pool = true", "enable_private_nodes    = true", `mode = "GKE_METADATA"`, `default     = "e2-standard-8"`}},
 }
 
 func terraformPlan(t *testing.T, intent string, h Hints) *Plan {
@@ -112,13 +136,13 @@ func TestTerraformNotCovered(t *testing.T) {
 		want   error
 		words  string
 	}{
-		{intent: "an EKS cluster with 3 nodes", want: ErrNotCovered, words: "EKS"},
+		{intent: "an AKS cluster with 3 nodes", want: ErrNotCovered, words: "AKS"},
 		{intent: "a public S3 bucket for our website", want: ErrNotCovered, words: "public"},
-		{intent: "a Cloud SQL PostgreSQL database on GCP", want: ErrNotCovered, words: "Cloud SQL"},
+		{intent: "a Spanner database on GCP", want: ErrNotCovered, words: "Spanner"},
 		{intent: "an Azure storage account", want: ErrNotCovered, words: "Azure"},
 		{intent: "a VPC and an RDS PostgreSQL database", want: ErrNotCovered, words: "one component"},
-		{intent: "make it fast", want: ErrNotCovered, words: "names nothing"},
-		{intent: "a PostgreSQL database on GCP", want: ErrNotCovered, words: "gcp"},
+		{intent: "make it fast", want: ErrNotCovered, words: "does not understand \"fast\""},
+		{intent: "a VPC on GCP", want: ErrNotCovered, words: "gcp"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.intent, Hints{Format: "terraform", TargetPath: "infra/x"})

@@ -36,6 +36,13 @@ var chartCases = []struct {
 	{name: "cronjob", intent: "a cron job running ghcr.io/acme/backup:1.0.0 every night at 2am UTC"},
 	{name: "cronjob-expr", intent: "scheduled job with image busybox:1.37.0 at 0 3 * * *"},
 	{name: "image-web", intent: "run image nginxinc/nginx-unprivileged:1.27.3 on port 8080"},
+	{name: "job", intent: "a Job that runs database migrations with image ghcr.io/acme/migrate:1.0.0 with DATABASE_URL from the secret shop-db"},
+	{name: "daemonset", intent: "run ghcr.io/acme/log-shipper:3.1.0 on every node with 200m cpu and settings LOG_LEVEL=info"},
+	{name: "web-env-netpol", intent: "a web service ghcr.io/acme/api:1.4.2 with DATABASE_URL from the secret shop-db, env vars from the configmap api-settings, settings LOG_LEVEL=debug and a NetworkPolicy that only allows traffic from the frontend namespace"},
+	{name: "statefulset-web", intent: "a web service ghcr.io/acme/api:1.4.2 with 3 replicas and 20Gi of persistent storage mounted at /var/lib/api exposed at api.example.com with TLS"},
+	{name: "statefulset-worker", intent: "a statefulset running ghcr.io/acme/indexer:2.1.0 with 10Gi storage"},
+	{name: "web-canary", intent: "a web API with image ghcr.io/acme/api:1.5.0 on port 8080 exposed at api.example.com as a canary sending 10% of traffic, autoscaling between 2 and 6"},
+	{name: "web-externalsecret", intent: "a web service ghcr.io/acme/api:1.4.2 with DATABASE_URL from the secret store vault-backend at key shop/db and REDIS_PASSWORD from the secret cache-auth key password"},
 	{name: "image-worker", intent: "deploy ghcr.io/acme/consumer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
 }
 

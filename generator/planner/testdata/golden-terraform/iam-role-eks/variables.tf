@@ -1,0 +1,50 @@
+variable "region" {
+  description = "AWS region of the resources the role may use."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "role_name" {
+  description = "Name of the role; the policy is <name>-policy."
+  type        = string
+  default     = "api"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,57}$", var.role_name))
+    error_message = "Role names are 1 to 57 letters, digits and +=,.@_- (the -policy suffix takes the rest)."
+  }
+}
+
+variable "oidc_provider_arn" {
+  description = "ARN of the EKS cluster's IAM OIDC provider."
+  type        = string
+}
+
+variable "oidc_provider" {
+  description = "The OIDC provider's URL without https:// (oidc.eks.REGION.amazonaws.com/id/ID)."
+  type        = string
+}
+
+variable "namespace" {
+  description = "Namespace of the Kubernetes service account that assumes the role."
+  type        = string
+  default     = "shop"
+}
+
+variable "service_account" {
+  description = "Name of the Kubernetes service account that assumes the role."
+  type        = string
+  default     = "api"
+}
+
+variable "environment" {
+  description = "Environment the role belongs to, set as a tag."
+  type        = string
+  default     = ""
+}
+
+variable "tags" {
+  description = "Tags on every resource."
+  type        = map(string)
+  default     = {}
+}
