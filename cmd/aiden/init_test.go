@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackgen/aiden/catalog"
+
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -78,6 +80,7 @@ func TestGenerateFitsRepositoryWithoutConfig(t *testing.T) {
 	}
 
 	prod := build(t, repo, "apps/production")
+	redisChart, _ := catalog.Lookup("redis")
 	rel, ok := prod["HelmRelease/redis/redis"]
 	if !ok {
 		t.Fatalf("kustomize build apps/production has no HelmRelease redis in namespace redis: %v", keys(prod))
@@ -94,7 +97,7 @@ func TestGenerateFitsRepositoryWithoutConfig(t *testing.T) {
 	if !strings.Contains(yamlOf(t, prod["HelmRelease/podinfo/podinfo"]), "podinfo.production") {
 		t.Error("podinfo lost its production values")
 	}
-	if src, ok := prod["HelmRepository/redis/redis"]; !ok || !strings.Contains(yamlOf(t, src), "https://charts.bitnami.com/bitnami") {
+	if src, ok := prod["HelmRepository/redis/redis"]; !ok || !strings.Contains(yamlOf(t, src), redisChart.Repository) {
 		t.Errorf("no HelmRepository redis/redis for the catalogue's chart: %v", keys(prod))
 	}
 	if _, ok := prod["Namespace//redis"]; !ok {
