@@ -180,7 +180,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 		if patchOnly {
 			out = stderr // keep stdout a clean patch for git apply
 		}
-		printGenerate(out, res, displayTarget(place.Root, place.Target, f.output), !patchOnly)
+		printGenerate(out, res, displayTarget(place.Root, place.Target, f.output), place.Target, !patchOnly)
 		printLeftAlone(out, res)
 		printModel(out, res.Provenance)
 	}

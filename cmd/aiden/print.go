@@ -13,6 +13,7 @@ import (
 	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/workspace"
 )
 
 // progress prints one line per finished stage, so that long work shows
@@ -45,7 +46,9 @@ func printJSON(w io.Writer, m proto.Message) error {
 }
 
 // printGenerate writes the short summary a person reads after a generation.
-func printGenerate(w io.Writer, r *generator.Result, target string, wrote bool) {
+// target is the output folder as the person named it, rel the same folder
+// relative to the repository root, as the result's paths are.
+func printGenerate(w io.Writer, r *generator.Result, target, rel string, wrote bool) {
 	p := r.Provenance
 	fmt.Fprintln(w)
 	who := p.Generator
@@ -82,7 +85,16 @@ func printGenerate(w io.Writer, r *generator.Result, target string, wrote bool) 
 	}
 	switch {
 	case wrote:
-		fmt.Fprintf(w, "Wrote %d files to %s\n", len(r.Files), target)
+		var beside []string
+		for _, f := range r.Files {
+			if !workspace.Within(rel, f.Path) {
+				beside = append(beside, f.Path)
+			}
+		}
+		fmt.Fprintf(w, "Wrote %d files to %s\n", len(r.Files)-len(beside), target)
+		if len(beside) > 0 {
+			fmt.Fprintf(w, "Also wrote (from the repository root): %s\n", strings.Join(beside, ", "))
+		}
 	default:
 		fmt.Fprintf(w, "Patch for %d files printed; apply it with git apply\n", len(r.Files))
 	}
