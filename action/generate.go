@@ -5,9 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/generator/planner"
@@ -66,7 +71,8 @@ func FindPlace(output string) (Place, error) {
 }
 
 // Load reads into p.Files what a generation of format needs from the
-// repository, within the workspace limits.
+// repository, within the workspace limits, and in a repository without a
+// generation config the manifests its conventions are inferred from.
 func (p *Place) Load(format generator.Format) error {
 	// Outside a repository the root (the folder's parent) may not exist
 	// yet: then there is nothing to read.
@@ -77,24 +83,46 @@ func (p *Place) Load(format generator.Format) error {
 	if err != nil {
 		return err
 	}
+	// Without a generation config, what the repository does is inferred
+	// from its manifests (package infer).
+	if files, err = gitops.WithManifests(workspace.DefaultLimits(), p.Root, files); err != nil {
+		return err
+	}
 	p.Files = files
 	return nil
 }
 
 // Write puts a generation's files in place at p, in one transaction:
 // everything inside the target folder, and nothing outside it but the
-// registration of the new folder in its parent's kustomization.yaml.
-// deleted are repository paths the generation removes.
+// registrations of the new folder: a kustomization file that lists it
+// in its resources (its parent's, or an environment overlay's), and a
+// file beside such a kustomization that it names as a patch (the app's
+// values for that environment). deleted are repository paths the
+// generation removes.
 func (p Place) Write(files []workspace.File, deleted []string) error {
 	root, target := p.Root, p.Target
 	parent := path.Dir(target)
-	var inside, registration []workspace.File
+	registering := map[string]registration{}
 	for _, f := range files {
+		if workspace.Within(target, f.Path) || !kustomize.IsKustomization(f.Path) {
+			continue
+		}
+		reg, ok := registers(f, target)
+		if !ok {
+			return fmt.Errorf("%s lies outside %s and does not list it", f.Path, target)
+		}
+		registering[path.Dir(f.Path)] = reg
+	}
+	var inside []workspace.File
+	registered := map[string][]workspace.File{}
+	for _, f := range files {
+		dir := path.Dir(f.Path)
+		reg, ok := registering[dir]
 		switch {
 		case workspace.Within(target, f.Path):
 			inside = append(inside, f)
-		case kustomize.IsKustomization(f.Path) && path.Dir(f.Path) == parent:
-			registration = append(registration, f)
+		case ok && (kustomize.IsKustomization(f.Path) || reg.patches[path.Base(f.Path)]):
+			registered[dir] = append(registered[dir], f)
 		default:
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
 		}
@@ -107,15 +135,54 @@ func (p Place) Write(files []workspace.File, deleted []string) error {
 		return err
 	}
 	if prefix != "" {
-		target, parent = path.Join(prefix, target), path.Join(prefix, parent)
-		inside, registration = under(prefix, inside), under(prefix, registration)
+		target = path.Join(prefix, target)
+		inside = under(prefix, inside)
 		for i, d := range deleted {
 			deleted[i] = path.Join(prefix, d)
 		}
 	}
-	return workspace.WriteAll(base,
-		workspace.Change{Dir: target, Files: inside, Remove: deleted},
-		workspace.Change{Dir: parent, Files: registration})
+	changes := []workspace.Change{{Dir: target, Files: inside, Remove: deleted}}
+	if len(registered) == 0 {
+		registered[parent] = nil
+	}
+	for _, dir := range slices.Sorted(maps.Keys(registered)) {
+		changes = append(changes, workspace.Change{Dir: path.Join(prefix, dir), Files: under(prefix, registered[dir])})
+	}
+	return workspace.WriteAll(base, changes...)
+}
+
+// registration is what a kustomization outside the target that lists it
+// may bring beside it: the patch files it names.
+type registration struct {
+	patches map[string]bool
+}
+
+// registers reports whether the kustomization f lists the folder target
+// among its resources, and returns the files of its folder it names as
+// patches.
+func registers(f workspace.File, target string) (registration, bool) {
+	var k struct {
+		Resources []string `yaml:"resources"`
+		Patches   []struct {
+			Path string `yaml:"path"`
+		} `yaml:"patches"`
+	}
+	if yaml.Unmarshal(f.Content, &k) != nil {
+		return registration{}, false
+	}
+	dir := path.Dir(f.Path)
+	reg := registration{patches: map[string]bool{}}
+	for _, p := range k.Patches {
+		if p.Path != "" && !strings.Contains(p.Path, "/") {
+			reg.patches[p.Path] = true
+		}
+	}
+	for _, r := range k.Resources {
+		if path.Join(dir, r) == target {
+			return reg, true
+		}
+	}
+	return registration{}, false
 }
 
 // existing returns the nearest existing folder at or above dir, and dir's

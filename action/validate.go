@@ -79,6 +79,13 @@ func (g *Group) Config() workspace.File { return g.config }
 // Root returns the group's repository root.
 func (g *Group) Root() string { return g.root }
 
+// Repository returns what the group's kustomizations read besides its
+// files, the generation config and the policies: Check.Repository for it.
+func (g *Group) Repository() []workspace.File { return g.repository }
+
+// Named returns the files named one by one: Check.Named for it.
+func (g *Group) Named() []string { return g.named }
+
 // Group is what validate checks in one repository, addressed from its
 // root.
 type Group struct {

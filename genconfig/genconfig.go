@@ -77,6 +77,11 @@ type Config struct {
 	// Policy is the policy: section, kept as raw YAML for the policy engine
 	// (nil when absent).
 	Policy *yaml.Node
+	// Review is the review: section (genconfig/review.go).
+	Review Review
+	// Layout says where the repository keeps its apps and how it deploys
+	// them (layout.go).
+	Layout Layout
 }
 
 // Naming is the naming rule.

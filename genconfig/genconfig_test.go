@@ -80,7 +80,7 @@ func TestBrokenConfigs(t *testing.T) {
 		{"yaml syntax", "naming:\n  pattern: \"{env}-{app}\n", `c.yaml:2: invalid YAML: found unexpected end of stream`},
 		{"not a mapping", "- naming\n", `c.yaml:1:1: the config must be a mapping of keys (naming, labels, ...), not a list`},
 		{"typo in a key", "nmaing:\n  pattern: \"{app}\"\n", `c.yaml:1:1: nmaing: unknown key (did you mean "naming"?)`},
-		{"unknown key", "colour: blue\n", `c.yaml:1:1: colour: unknown key (known keys: version, team, naming, labels, annotations, namespace, resources, kubernetesVersion, failOnMissingSchema, charts, formats, examples, policies, policy)`},
+		{"unknown key", "colour: blue\n", `c.yaml:1:1: colour: unknown key (known keys: version, team, naming, labels, annotations, namespace, resources, kubernetesVersion, failOnMissingSchema, charts, formats, examples, policies, policy, review, layout)`},
 		{"future version", "version: 2\n", `c.yaml:1:10: version: unsupported version 2 (this aiden reads version 1)`},
 		{"maxLength not a number", "naming:\n  maxLength: sixty\n", `c.yaml:2:14: naming.maxLength: must be a whole number, not "sixty"`},
 		{"maxLength too large", "naming:\n  maxLength: 300\n", `c.yaml:2:14: naming.maxLength: must be from 1 to 253, not 300`},

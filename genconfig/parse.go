@@ -153,6 +153,10 @@ func Parse(name string, data []byte) (*Config, error) {
 			cfg.Policies = p.folder(v, key)
 		case "policy":
 			cfg.Policy = v
+		case "review":
+			p.review(v, cfg)
+		case "layout":
+			p.layout(v, cfg)
 		}
 	})
 	if len(p.errs) > 0 {
@@ -167,7 +171,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"version", "team", "naming", "labels", "annotations", "namespace", "resources", "kubernetesVersion", "failOnMissingSchema", "charts", "formats", "examples", "policies", "policy"}
+var topKeys = []string{"version", "team", "naming", "labels", "annotations", "namespace", "resources", "kubernetesVersion", "failOnMissingSchema", "charts", "formats", "examples", "policies", "policy", "review", "layout"}
 
 var (
 	versionRE   = regexp.MustCompile(`^v?\d+\.\d+(\.\d+)?$`)

@@ -251,6 +251,8 @@ type Options struct {
 	// Model configures model-backed generation; without a provider the
 	// built-in planner writes the files.
 	Model ModelOptions
+	// Observer, when not nil, is told of each stage and model call.
+	Observer Observer
 }
 
 // Engine runs generations. It is safe for concurrent use.
@@ -322,12 +324,20 @@ type Check struct {
 // appCheck describes, on the same render. Paths are names only here; the caller
 // confines them when they come from outside.
 func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) (validators.Report, error) {
+	_, rep, err := e.ValidateRendered(ctx, files, c)
+	return rep, err
+}
+
+// ValidateRendered is Validate, also returning the render the checks read
+// (the charts rendered, the overlays built), for callers that compare
+// renders, as aiden review does.
+func (e *Engine) ValidateRendered(ctx context.Context, files []workspace.File, c Check) (validators.Rendered, validators.Report, error) {
 	if len(files) == 0 {
-		return validators.Report{}, invalidf("no files to validate")
+		return validators.Rendered{}, validators.Report{}, invalidf("no files to validate")
 	}
 	v, err := e.validator(c.KubernetesVersion, c.SchemaLocations)
 	if err != nil {
-		return validators.Report{}, err
+		return validators.Rendered{}, validators.Report{}, err
 	}
 	// The generation config configures the checks; it is not checked.
 	checked := files
@@ -343,28 +353,28 @@ func (e *Engine) Validate(ctx context.Context, files []workspace.File, c Check) 
 		// each chart of an app rendered as its release, each Kustomize app's
 		// folders built once.
 		if conv, err = planConventions(files, c.Repository); err != nil {
-			return validators.Report{}, fmt.Errorf("validate: %w", err)
+			return validators.Rendered{}, validators.Report{}, fmt.Errorf("validate: %w", err)
 		}
 		ropts.Releases, ropts.Build = conv.releases, conv.builds.dirs
 		if c.PolicyCheck && conv.cfg != nil {
 			// The policy key of the config just read, not parsed again.
 			if copts.PolicyConfig, err = policyConfig(conv.cfg); err != nil {
-				return validators.Report{}, fmt.Errorf("validate: %w", err)
+				return validators.Rendered{}, validators.Report{}, fmt.Errorf("validate: %w", err)
 			}
 		}
 	}
 	rendered, rep, err := v.RenderAndCheck(ctx, checked, ropts, copts)
 	if err != nil {
-		return validators.Report{}, fmt.Errorf("validate: %w", err)
+		return validators.Rendered{}, validators.Report{}, fmt.Errorf("validate: %w", err)
 	}
 	if conv != nil {
 		checked, err := conv.check(rendered)
 		if err != nil {
-			return validators.Report{}, fmt.Errorf("validate: %w", err)
+			return validators.Rendered{}, validators.Report{}, fmt.Errorf("validate: %w", err)
 		}
 		rep.Add(checked)
 	}
-	return rep, nil
+	return rendered, rep, nil
 }
 
 // check validates the request and returns its cleaned target and format.

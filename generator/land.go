@@ -42,6 +42,7 @@ func place(target string, files []workspace.File) ([]workspace.File, error) {
 // the cluster already has are pointed out. Nothing is rendered here: what
 // charts render and overlays build is checked on the one render (check).
 func conform(cfg *genconfig.Config, vars genconfig.Vars, ws []workspace.File, target string, files []workspace.File) ([]workspace.File, []validators.Finding, error) {
+	files = shapeApp(cfg, vars, target, files) // as the layout keeps its apps (inferred.go)
 	if _, ok := gitops.Parent(ws, target); ok {
 		files = append(files, gitops.Wrap(target, files, gitops.Source{}, gitops.Release{Environment: vars.Env})...)
 	}

@@ -237,7 +237,9 @@ func (e *Engine) modelName(req Request) (string, error) {
 func (e *Engine) complete(ctx context.Context, c Completion, onDelta func(string)) (ans Answer, retries int, err error) {
 	m := e.opts.Model
 	for try := 0; ; try++ {
-		ans, err = e.call(ctx, c, onDelta)
+		callCtx, end := e.observeCall(ctx, c.Model)
+		ans, err = e.call(callCtx, c, onDelta)
+		end(err)
 		if err == nil {
 			return ans, try, nil
 		}

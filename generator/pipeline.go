@@ -10,6 +10,7 @@ import (
 	"github.com/stackgen/aiden/change"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/gitops"
+	"github.com/stackgen/aiden/infer"
 	"github.com/stackgen/aiden/patch"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
@@ -33,6 +34,7 @@ var pipeline = []func(*run, context.Context) error{
 
 // run is the state one request carries through the pipeline.
 type run struct {
+	ctx       context.Context // the request's, for the Observer
 	e         *Engine
 	req       Request
 	progress  func(Event)
@@ -52,6 +54,10 @@ type run struct {
 	author author
 	land   func(ctx context.Context, d draft) (landing, error)
 	key    string // the cache key, when the model writes a new app
+
+	// inferred is the proposal cfg was inferred from, when the workspace
+	// holds no config (inferred.go).
+	inferred *infer.Proposal
 }
 
 // Generate runs the pipeline: check the request, read the context, write
@@ -64,7 +70,7 @@ type run struct {
 // result, not as errors; a model that produced nothing usable is a
 // *ModelError.
 func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)) (*Result, error) {
-	r := &run{e: e, req: req, progress: progress, streaming: progress != nil, start: time.Now(),
+	r := &run{ctx: ctx, e: e, req: req, progress: progress, streaming: progress != nil, start: time.Now(),
 		res: &Result{Provenance: Provenance{Generator: "planner"}}}
 	if r.progress == nil {
 		r.progress = func(Event) {}
@@ -85,6 +91,7 @@ func (e *Engine) Generate(ctx context.Context, req Request, progress func(Event)
 // event and timing of a generation comes from here.
 func (r *run) stage(s Stage, msg string) {
 	d := time.Since(r.start)
+	r.observeStage(s, r.start, d)
 	r.res.Provenance.Stages = append(r.res.Provenance.Stages, StageTiming{Stage: s, Elapsed: d})
 	r.progress(Event{Stage: s, Message: msg, Elapsed: d})
 	r.start = time.Now()
@@ -110,7 +117,11 @@ func (r *run) context(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
-	r.cfg = cfg
+	if inferred, p := inferConfig(req.Workspace); inferred != nil {
+		cfg, r.inferred = inferred, p // no config: what the repository does (inferred.go)
+		req.Workspace = withInferred(req.Workspace, p)
+	}
+	r.cfg = infer.WithCatalog(cfg)
 	if strings.TrimSpace(string(req.Format)) == "" {
 		if f := cfg.FormatFor(r.target); f != "" {
 			r.format = Format(f)
@@ -184,6 +195,17 @@ func (r *run) register(context.Context) error {
 	if ok {
 		r.res.Files = append(r.res.Files, parent)
 	}
+	more, facts, err := r.registerLayout()
+	if err != nil {
+		return fmt.Errorf("register %s: %w", r.target, err)
+	}
+	r.res.Files = replaceFiles(r.res.Files, more)
+	prov := &r.res.Provenance
+	if r.inferred != nil {
+		prov.Summary += "; layout and conventions " + r.inferred.Summary()
+		facts = append(inferredFacts(r.inferred), facts...)
+	}
+	prov.Understood = append(prov.Understood, facts...)
 	return nil
 }
 
@@ -198,6 +220,7 @@ func (r *run) patch(context.Context) error {
 	if r.key != "" {
 		r.e.cache.put(r.key, r.res)
 	}
+	r.observeStage(StagePatch, r.start, time.Since(r.start))
 	r.progress(Event{Stage: StageDone, Message: doneLine(r.res)})
 	return nil
 }

@@ -58,6 +58,8 @@ type guard struct {
 	next   http.Handler
 	errors *connect.ErrorWriter
 	log    *slog.Logger
+	// refused counts a refusal (metrics.go); nil counts nothing.
+	refused func(r *http.Request, code connect.Code)
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -71,16 +73,16 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p, err = g.authn.Authenticate(r.Context(), credentials(r))
 		if err != nil {
 			if !errors.Is(err, auth.ErrNoCredentials) && !errors.Is(err, auth.ErrInvalid) {
-				g.log.Error("authenticate", "path", r.URL.Path, "error", err)
+				g.log.ErrorContext(r.Context(), "authenticate", "path", r.URL.Path, "error", err)
 			} else {
-				g.log.Info("unauthenticated", "path", r.URL.Path, "peer", peerHost(r.RemoteAddr), "error", err)
+				g.log.InfoContext(r.Context(), "unauthenticated", "path", r.URL.Path, "peer", peerHost(r.RemoteAddr), "error", err)
 			}
 			g.refuse(w, r, connect.CodeUnauthenticated)
 			return
 		}
 	}
 	if role := requiredRole(r.URL.Path); role != "" && !p.Has(role) {
-		g.log.Info("permission denied", "path", r.URL.Path, "subject", p.Subject, "role", string(role))
+		g.log.InfoContext(r.Context(), "permission denied", "path", r.URL.Path, "subject", p.Subject, "role", string(role))
 		g.refuse(w, r, connect.CodePermissionDenied)
 		return
 	}
@@ -89,6 +91,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // refuse answers in the request's protocol, saying no more than the code.
 func (g *guard) refuse(w http.ResponseWriter, r *http.Request, code connect.Code) {
+	if g.refused != nil {
+		g.refused(r, code)
+	}
 	if !strings.HasPrefix(r.URL.Path, patchPrefix) && g.errors.IsSupported(r) {
 		_ = g.errors.Write(w, r, connect.NewError(code, errors.New(code.String())))
 		return

@@ -78,7 +78,7 @@ func (h *Handler) Generate(ctx context.Context, req generator.Request, progress 
 	}
 	ctx, cancel := h.timeout(ctx)
 	defer cancel()
-	release, err := h.limit.acquireKey(doorCaller(ctx))
+	release, err := h.limit.acquireKey(ctx, doorCaller(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (h *Handler) Generate(ctx context.Context, req generator.Request, progress 
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.rec.run(ctx, id, req, progress)
+	res, err := h.rec.run(ctx, id, metricsDoorMCP, req, progress)
 	if err != nil {
 		return nil, Error(err)
 	}

@@ -18,6 +18,7 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/telemetry"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -34,10 +35,15 @@ const (
 )
 
 // Heartbeat timing of running generations: a running record not heard from
-// for StaleAfter belongs to a stopped process and is marked interrupted.
+// for StaleFactor heartbeats (StaleAfter by default) belongs to a stopped
+// process and is marked interrupted.
 const (
-	heartbeatEvery = 30 * time.Second
-	StaleAfter     = 4 * heartbeatEvery
+	// DefaultHeartbeat is Options.Heartbeat's default.
+	DefaultHeartbeat = 30 * time.Second
+	// StaleFactor is how many heartbeats a running record may miss.
+	StaleFactor = 4
+	// StaleAfter is the window with the default heartbeat.
+	StaleAfter = StaleFactor * DefaultHeartbeat
 )
 
 // recorder runs generations through the engine and keeps their record. With
@@ -49,6 +55,10 @@ type recorder struct {
 	// work counts the generations running, so that a graceful stop waits
 	// for them and marks those it gave up on.
 	work *tracker
+	// metrics count generations; nil counts nothing.
+	metrics *telemetry.Metrics
+	// heartbeat is how often a running record is marked alive.
+	beat time.Duration
 }
 
 // begin stores a running record for req before any work and returns its id
@@ -84,17 +94,25 @@ func (r *recorder) begin(ctx context.Context, door store.Door, caller string, re
 	}
 	id, err := r.store.Begin(ctx, g)
 	if err != nil {
+		countStoreError(r.metrics, "begin", err)
 		return "", connect.NewError(connect.CodeUnavailable, fmt.Errorf("record generation: %w", err))
 	}
 	if r.work != nil {
 		r.work.begin(id)
 	}
+	telemetry.SetGeneration(ctx, id)
 	return id, nil
 }
 
 // run generates req for the record id made by begin and records the
 // outcome, even when ctx is cancelled meanwhile.
-func (r *recorder) run(ctx context.Context, id string, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
+// door names the door for the metrics.
+func (r *recorder) run(ctx context.Context, id, door string, req generator.Request, progress func(generator.Event)) (res *generator.Result, err error) {
+	r.metrics.Begin()
+	defer func() {
+		r.metrics.End()
+		r.metrics.Generation(door, res, err)
+	}()
 	gen := action.Generate{Engine: r.engine}
 	if r.store == nil || id == "" {
 		return gen.Run(ctx, req, progress)
@@ -105,13 +123,14 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 	stop := r.heartbeat(ctx, id)
 	var mu sync.Mutex
 	lastStage := ""
-	res, err := gen.Run(ctx, req, func(ev generator.Event) {
+	res, err = gen.Run(ctx, req, func(ev generator.Event) {
 		mu.Lock()
 		lastStage = string(ev.Stage)
 		mu.Unlock()
 		if ev.Stage != generator.StageDone {
 			if err := r.store.Progress(context.WithoutCancel(ctx), id, string(ev.Stage)); err != nil {
-				r.log.Warn("record progress", "id", id, "error", err)
+				countStoreError(r.metrics, "progress", err)
+				r.log.WarnContext(ctx, "record progress", "id", id, "error", err)
 			}
 		}
 		if progress != nil {
@@ -122,7 +141,8 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 
 	g, gerr := r.store.Get(context.WithoutCancel(ctx), id)
 	if gerr != nil {
-		r.log.Error("record generation", "id", id, "error", gerr)
+		countStoreError(r.metrics, "get", gerr)
+		r.log.ErrorContext(ctx, "record generation", "id", id, "error", gerr)
 		return res, err
 	}
 	mu.Lock()
@@ -130,8 +150,14 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 	mu.Unlock()
 	g.FinishTime = time.Time{}
 	outcome(g, req, res, err)
+	if err != nil && ctx.Err() != nil && r.work != nil && r.work.stopping() {
+		// Cancelled by a stop past its shutdown timeout (Handler.Drain).
+		g.Status = store.StatusInterrupted
+		g.Error = redactText("interrupted: the server stopped before the generation finished: " + err.Error())
+	}
 	if ferr := r.store.Finish(context.WithoutCancel(ctx), g); ferr != nil {
-		r.log.Error("record generation", "id", id, "error", ferr)
+		countStoreError(r.metrics, "finish", ferr)
+		r.log.ErrorContext(ctx, "record generation", "id", id, "error", ferr)
 	}
 	return res, err
 }
@@ -141,7 +167,7 @@ func (r *recorder) run(ctx context.Context, id string, req generator.Request, pr
 func (r *recorder) heartbeat(ctx context.Context, id string) func() {
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(heartbeatEvery)
+		t := time.NewTicker(r.beat)
 		defer t.Stop()
 		for {
 			select {
@@ -149,7 +175,8 @@ func (r *recorder) heartbeat(ctx context.Context, id string) func() {
 				return
 			case <-t.C:
 				if err := r.store.Heartbeat(context.WithoutCancel(ctx), id); err != nil {
-					r.log.Warn("heartbeat", "id", id, "error", err)
+					countStoreError(r.metrics, "heartbeat", err)
+					r.log.WarnContext(ctx, "heartbeat", "id", id, "error", err)
 				}
 			}
 		}
@@ -232,6 +259,7 @@ func (h *generateHandler) GetGeneration(ctx context.Context, req *connect.Reques
 	}
 	g, err := readRecord(ctx, h.rec.store, strings.TrimSpace(req.Msg.GetId()))
 	if err != nil {
+		countStoreError(h.rec.metrics, "get", err)
 		return nil, storeError(err)
 	}
 	return connect.NewResponse(&aidenv1.GetGenerationResponse{Generation: GenerationToProto(g, true)}), nil
@@ -260,6 +288,7 @@ func (h *generateHandler) ListGenerations(ctx context.Context, req *connect.Requ
 	}
 	gs, next, err := h.rec.store.List(ctx, f)
 	if err != nil {
+		countStoreError(h.rec.metrics, "list", err)
 		return nil, storeError(err)
 	}
 	out := &aidenv1.ListGenerationsResponse{NextPageToken: next}
@@ -319,22 +348,43 @@ func servePatch(st *store.Store) http.Handler {
 // running, so that none stays "running" forever. On a database of its own
 // (SQLite) that is every running record, at once. On a shared one
 // (PostgreSQL) it is those not heard from for StaleAfter, checked now and
-// then every heartbeat interval until ctx ends.
+// then every heartbeat interval until ctx ends. Handler.Recover does the
+// same with the server's heartbeat and metrics.
 func Recover(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	return recoverRecords(ctx, st, log, nil, DefaultHeartbeat)
+}
+
+// Recover is the package's Recover for the server's store, with its
+// heartbeat (Options.Heartbeat) and counted in its metrics. Without a
+// store it does nothing.
+func (h *Handler) Recover(ctx context.Context) error {
+	if h.rec.store == nil {
+		return nil
+	}
+	return recoverRecords(ctx, h.rec.store, h.rec.log, h.metrics, h.rec.beat)
+}
+
+func recoverRecords(ctx context.Context, st *store.Store, log *slog.Logger, m *telemetry.Metrics, every time.Duration) error {
 	if !st.Shared() {
 		n, err := st.Interrupt(ctx, time.Now())
 		if err != nil {
+			m.StoreError("recover")
 			return err
 		}
+		m.Recovered(n)
 		if n > 0 {
 			log.Info("marked generations left running by the last process interrupted", "count", n)
 		}
 		return nil
 	}
 	sweep := func() error {
-		n, err := st.Interrupt(ctx, time.Now().Add(-StaleAfter))
+		n, err := st.Interrupt(ctx, time.Now().Add(-StaleFactor*every))
+		m.Recovered(n)
 		if n > 0 {
 			log.Info("marked generations of a stopped replica interrupted", "count", n)
+		}
+		if err != nil && ctx.Err() == nil {
+			m.StoreError("recover")
 		}
 		return err
 	}
@@ -342,7 +392,7 @@ func Recover(ctx context.Context, st *store.Store, log *slog.Logger) error {
 		return err
 	}
 	go func() {
-		t := time.NewTicker(heartbeatEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

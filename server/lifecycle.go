@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/grpchealth"
 
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/telemetry"
 )
 
 // Handler serves the API (see New). Drain and Interrupt stop it
@@ -30,7 +31,20 @@ type Handler struct {
 	streams        map[string]bool // mounted paths whose GETs are event streams
 	limit          *limiter
 	requestTimeout time.Duration
+	// Telemetry (metrics.go): nil metrics record nothing; metricsPath
+	// serves them unguarded, like health, when not empty.
+	metrics     *telemetry.Metrics
+	metricsPath string
+	// state guards the drain and the database's health (WatchDatabase).
+	state    sync.Mutex
+	draining bool
+	dbDown   bool
 }
+
+// LivenessService is the health service that answers SERVING for as long
+// as the process serves, draining or not and whatever the database: the
+// one a liveness probe asks about. The overall status ("") is readiness.
+const LivenessService = "liveness"
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +52,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mux.ServeHTTP(w, r)
 		return
 	}
+	if h.metricsPath != "" && r.URL.Path == h.metricsPath {
+		h.metrics.Handler().ServeHTTP(w, r)
+		return
+	}
+	r = withRequestID(w, r)
+	if _, procedure := h.route(r.URL.Path); !procedure && h.metrics != nil {
+		h.countHTTP(w, r, h.serveAPI)
+		return
+	}
+	h.serveAPI(w, r)
+}
+
+// serveAPI serves everything but health and metrics: behind the guard,
+// counted in, and refused once the server stops.
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !h.work.enter() {
 		h.unavailable(w, r)
 		return
@@ -52,6 +81,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Connection", "close")
+	h.countRefused(r, connect.CodeUnavailable)
 	if h.errors.IsSupported(r) {
 		_ = h.errors.Write(w, r, connect.NewError(connect.CodeUnavailable, errors.New("the server is shutting down")))
 		return
@@ -63,10 +93,10 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request) {
 // still answer), and waits until the requests and the generations in
 // flight, chat ones included, have finished, or ctx ends.
 func (h *Handler) Drain(ctx context.Context) error {
-	h.health.SetStatus("", grpchealth.StatusNotServing)
-	for _, s := range h.services {
-		h.health.SetStatus(s, grpchealth.StatusNotServing)
-	}
+	h.state.Lock()
+	h.draining = true
+	h.setHealthLocked()
+	h.state.Unlock()
 	h.work.close()
 	return h.work.wait(ctx)
 }
@@ -162,6 +192,13 @@ func (t *tracker) close() {
 	t.mu.Lock()
 	t.closed = true
 	t.mu.Unlock()
+}
+
+// stopping reports whether the tracker was closed: the server is stopping.
+func (t *tracker) stopping() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
 }
 
 func (t *tracker) wait(ctx context.Context) error {

@@ -20,6 +20,7 @@ import (
 
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
+	"github.com/stackgen/aiden/store"
 )
 
 // Limits bound the work one request may cause. See docs/security.md.
@@ -57,10 +58,13 @@ var (
 	errConcurrency = errors.New("too many generations running")
 )
 
-// limiter keeps one bucket and count per caller.
+// limiter keeps one bucket and count per caller. With a shared store
+// (PostgreSQL) the buckets live there, so that the rate holds across every
+// replica; the count of generations running is this replica's.
 type limiter struct {
-	limit GenerationLimit
-	key   func(context.Context, connect.AnyRequest) string
+	limit  GenerationLimit
+	key    func(context.Context, connect.AnyRequest) string
+	shared *store.Store // nil: buckets in this process
 
 	mu      sync.Mutex
 	callers map[string]*callerState
@@ -99,16 +103,15 @@ func (l *limiter) acquire(ctx context.Context, r connect.AnyRequest) (release fu
 	if l == nil {
 		return func() {}, nil
 	}
-	return l.acquireKey(l.key(ctx, r))
+	return l.acquireKey(ctx, l.key(ctx, r))
 }
 
 // acquireKey is acquire for the caller named key.
-func (l *limiter) acquireKey(key string) (release func(), err error) {
+func (l *limiter) acquireKey(ctx context.Context, key string) (release func(), err error) {
 	if l == nil {
 		return func() {}, nil
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	c := l.callers[key]
 	if c == nil {
 		if len(l.callers) >= maxCallers {
@@ -118,19 +121,44 @@ func (l *limiter) acquireKey(key string) (release func(), err error) {
 		l.callers[key] = c
 	}
 	if l.limit.Concurrent > 0 && c.running >= l.limit.Concurrent {
-		return nil, exhausted(fmt.Errorf("%w: %d of %d allowed at once for this caller; retry when one finishes", errConcurrency, c.running, l.limit.Concurrent), 5*time.Second)
+		running := c.running
+		l.mu.Unlock()
+		return nil, exhausted(fmt.Errorf("%w: %d of %d allowed at once for this caller; retry when one finishes", errConcurrency, running, l.limit.Concurrent), 5*time.Second)
 	}
-	res := c.bucket.Reserve()
-	if d := res.Delay(); d > 0 {
-		res.Cancel()
-		return nil, exhausted(fmt.Errorf("%w: more than %g a minute for this caller", errRate, l.limit.PerMinute), d)
+	if l.shared == nil {
+		res := c.bucket.Reserve()
+		if d := res.Delay(); d > 0 {
+			res.Cancel()
+			l.mu.Unlock()
+			return nil, exhausted(fmt.Errorf("%w: more than %g a minute for this caller", errRate, l.limit.PerMinute), d)
+		}
 	}
-	c.running++
-	return func() {
+	c.running++ // held while the shared bucket is asked, so the bound holds
+	l.mu.Unlock()
+	release = func() {
 		l.mu.Lock()
 		c.running--
 		l.mu.Unlock()
-	}, nil
+	}
+	if l.shared != nil {
+		if err := l.takeShared(ctx, key); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	return release, nil
+}
+
+// takeShared takes a token from the caller's bucket in the shared store.
+func (l *limiter) takeShared(ctx context.Context, key string) error {
+	ok, wait, err := l.shared.Take(ctx, "generations/"+key, l.limit.PerMinute/60, l.limit.Burst)
+	if err != nil {
+		return connect.NewError(connect.CodeUnavailable, fmt.Errorf("check the generation rate: %w", err))
+	}
+	if !ok {
+		return exhausted(fmt.Errorf("%w: more than %g a minute for this caller", errRate, l.limit.PerMinute), wait)
+	}
+	return nil
 }
 
 // prune drops callers with nothing running and a full bucket: forgetting

@@ -22,6 +22,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/telemetry"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -50,6 +51,19 @@ type Options struct {
 	Auth auth.Authenticator
 	// Limits bound each request's time and each caller's generations.
 	Limits Limits
+	// Metrics, when not nil, count requests, generations, model use,
+	// findings and database errors (see telemetry); MetricsPath, when not
+	// empty, serves them there to anyone, like health checks.
+	Metrics     *telemetry.Metrics
+	MetricsPath string
+	// Tracing, when not nil and enabled, traces every RPC
+	// (connectrpc.com/otelconnect); the engine's Observer adds the spans
+	// of stages and model calls.
+	Tracing *telemetry.Tracing
+	// Heartbeat is how often a running generation's record is marked
+	// alive; 0 means DefaultHeartbeat. A record not marked for
+	// StaleFactor heartbeats is taken for one whose process died.
+	Heartbeat time.Duration
 }
 
 // New returns a Handler serving the API, gRPC health and reflection.
@@ -61,14 +75,24 @@ func New(engine Engine, opts Options) *Handler {
 		opts.MaxRequestBytes = 32 << 20
 	}
 	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
+	if opts.Metrics != nil {
+		handlerOpts = append(handlerOpts, connect.WithInterceptors(metricsInterceptor{opts.Metrics}))
+	}
+	if i := rpcTracing(opts.Tracing, opts.Logger); i != nil {
+		handlerOpts = append(handlerOpts, connect.WithInterceptors(i))
+	}
 	if t := cmp.Or(opts.Limits.RequestTimeout, DefaultRequestTimeout); t > 0 {
 		handlerOpts = append(handlerOpts, connect.WithInterceptors(deadline(t)))
 	}
 
 	mux := http.NewServeMux()
 	work := newTracker()
-	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work}
+	rec := &recorder{engine: engine, store: opts.Store, log: opts.Logger, work: work, metrics: opts.Metrics,
+		beat: cmp.Or(opts.Heartbeat, DefaultHeartbeat)}
 	limit := newLimiter(opts.Limits)
+	if limit != nil && opts.Store != nil && opts.Store.Shared() {
+		limit.shared = opts.Store
+	}
 	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: limit}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
@@ -77,17 +101,19 @@ func New(engine Engine, opts Options) *Handler {
 	mux.Handle(aidenv1connect.NewValidateServiceHandler(&validateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
 
 	services := []string{aidenv1connect.GenerateServiceName, aidenv1connect.ValidateServiceName}
-	health := grpchealth.NewStaticChecker(services...)
+	health := grpchealth.NewStaticChecker(append([]string{LivenessService}, services...)...)
 	mux.Handle(grpchealth.NewHandler(health))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	errs := connect.NewErrorWriter(handlerOpts...)
-	return &Handler{
+	h := &Handler{
 		health: health, services: services, rec: rec, errors: errs, work: work,
 		mux: mux, routes: mux, streams: map[string]bool{}, limit: limit, requestTimeout: opts.Limits.RequestTimeout,
-		api: &guard{authn: opts.Auth, next: mux, errors: errs, log: opts.Logger},
+		metrics: opts.Metrics, metricsPath: opts.MetricsPath,
 	}
+	h.api = &guard{authn: opts.Auth, next: mux, errors: errs, log: opts.Logger, refused: h.countRefused}
+	return h
 }
 
 // NewHTTPServer returns an http.Server for handler that speaks HTTP/1.1 and
@@ -126,7 +152,7 @@ func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aid
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.rec.run(ctx, id, greq, nil)
+	res, err := h.rec.run(ctx, id, string(door), greq, nil)
 	h.logGenerate(ctx, "Generate", req.Msg, res, err, start)
 	if err != nil {
 		return nil, Error(err)
@@ -170,7 +196,7 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 	if id != "" {
 		stream.ResponseHeader().Set(HeaderGenerationID, id)
 	}
-	res, err := h.rec.run(ctx, id, greq, progress)
+	res, err := h.rec.run(ctx, id, string(door), greq, progress)
 	h.logGenerate(ctx, "GenerateStream", req.Msg.GetRequest(), res, err, start)
 	if err != nil {
 		return Error(err)

@@ -51,7 +51,7 @@ func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Ha
 		Logger:        log.With("door", "chat"),
 	}
 	if rec.store != nil {
-		so.Replays = rec.store
+		so.Replays = countingReplays{st: rec.store, m: rec.metrics}
 	}
 	return slack.New(chatDoor{rec: rec, users: opts.Users}, so)
 }
@@ -83,7 +83,7 @@ func (c chatDoor) Begin(ctx context.Context, caller string, req generator.Reques
 }
 
 func (c chatDoor) Run(ctx context.Context, id string, req generator.Request) (*generator.Result, error) {
-	return c.rec.run(ctx, id, req, nil)
+	return c.rec.run(ctx, id, string(store.DoorChat), req, nil)
 }
 
 func (c chatDoor) Get(ctx context.Context, caller, id string) (*store.Generation, error) {

@@ -374,6 +374,14 @@ func (s *Store) Seen(ctx context.Context, key string, expires time.Time) (bool, 
 // (PostgreSQL), so that a running record may belong to another replica.
 func (s *Store) Shared() bool { return s.dialect == postgres }
 
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

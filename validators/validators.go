@@ -456,6 +456,7 @@ func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []F
 	}
 	check.Detail = fmt.Sprintf("%d objects, %d Terraform files, %d chart values files against %d built-in rules, %d Kyverno policies, %d Rego files: %d findings",
 		sum.Objects, sum.TerraformFiles, len(r.Values), sum.BuiltinRules, sum.KyvernoPolicies, sum.RegoFiles, len(findings))
+	check.Detail += policy.CELDetail(sum)
 	return check, findings, nil
 }
 

@@ -51,7 +51,10 @@ contains it. It reads the workspace (generation config, examples, policies, file
 already in DIR) from that repository, runs the engine in-process (or on the
 server named by --server), validates the result and prints what it understood,
 what it ignored, which checks ran and what they found. It writes only inside DIR
-(and registers a new app in its parent folder's kustomization.yaml).
+(and registers a new app in its parent folder's kustomization.yaml, or in the
+environment overlay the repository's layout names, with the app's values patch
+there). In a repository without a generation config, the conventions and layout
+are inferred from the repository first (as aiden init proposes them).
 
 When DIR already holds an app, the intent changes it; --replace regenerates it
 from scratch instead. aiden keeps a record of the files it wrote
@@ -70,6 +73,9 @@ summary lists every file left alone and why. Writes are all or nothing.`,
 					return err
 				}
 				f.setup = setup
+			}
+			if !cmd.Flags().Changed("format") {
+				f.format = "" // the config, written or inferred (aiden init), picks it by path; else helm
 			}
 			return runGenerate(cmd.Context(), f, stdout, stderr)
 		},
@@ -105,6 +111,9 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	format, err := generator.ParseFormat(f.format)
 	if err != nil {
 		return usageErr("--format: %w", err)
+	}
+	if f.format == "" {
+		format = "" // not given: the engine reads it from the config, else helm
 	}
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {

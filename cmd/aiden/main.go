@@ -121,6 +121,8 @@ the built-in offline planner writes the files.`,
 		newLSPCmd(),
 		newMCPCmd(os.Stdin, stdout),
 		newSchemasCmd(stdout),
+		newReviewCmd(stdout),
+		newInitCmd(stdout, stderr),
 	)
 	return root
 }

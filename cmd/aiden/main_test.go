@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stackgen/aiden/generator"
@@ -21,8 +23,11 @@ import (
 // `aiden serve` starts (see helmchart.Isolate), as the aiden binary does.
 func TestMain(m *testing.M) {
 	helmchart.RunIfChild()
-	if os.Getenv(runMainEnv) == "1" { // aiden itself, for TestMCPCommand
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	if os.Getenv(runMainEnv) == "1" { // aiden itself, as main runs it (TestMCPCommand, fleet_test.go)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

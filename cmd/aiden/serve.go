@@ -20,6 +20,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/telemetry"
 	"github.com/stackgen/aiden/validators/helmchart"
 )
 
@@ -30,6 +31,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	var sf securityFlags
 	var shutdownTimeout time.Duration
 	var lf limitFlags
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the Connect, gRPC and gRPC-Web API on one port",
@@ -46,7 +48,10 @@ other address unless --insecure-no-auth is given. See docs/security.md.`,
     -H 'Content-Type: application/json' -d '{"intent":"Deploy a Redis cluster with 3 replicas in production","targetPath":"apps/redis"}'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := slog.New(slog.NewTextHandler(stderr, nil))
+			if err := ff.check(); err != nil {
+				return err
+			}
+			log := telemetry.NewLogger(stderr, ff.logFormat)
 			if err := sf.check(cmd.Context(), addr, log); err != nil {
 				return err
 			}
@@ -54,7 +59,7 @@ other address unless --insecure-no-auth is given. See docs/security.md.`,
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), addr, rf, sf, lf, ms, shutdownTimeout, log)
+			return serve(cmd.Context(), addr, rf, sf, lf, ff, ms, shutdownTimeout, log)
 		},
 	}
 	addModelFlags(cmd.Flags(), &mf, true)
@@ -64,10 +69,11 @@ other address unless --insecure-no-auth is given. See docs/security.md.`,
 	rf.bind(cmd)
 	sf.bind(cmd)
 	lf.bind(cmd)
+	ff.bind(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, lf limitFlags, ms modelSetup, shutdownTimeout time.Duration, log *slog.Logger) error {
+func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, lf limitFlags, ff fleetFlags, ms modelSetup, shutdownTimeout time.Duration, log *slog.Logger) error {
 	authn, err := sf.authenticator(ctx)
 	if err != nil {
 		return err
@@ -88,9 +94,27 @@ func serve(ctx context.Context, addr string, rf recordFlags, sf securityFlags, l
 	defer st.Close()
 	slackOpts.Users = ms.slackUsers
 	slackOpts.ResponseBases = lf.slackResponseBases()
-	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations})
-	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn, Limits: lf.limits(ms.opts.Provider != nil)})
+	metrics := ff.metrics()
+	tracing, err := ff.tracing(ctx, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer ff.stopTracing(tracing, log)
+	engine := generator.New(generator.Options{Model: ms.opts, SchemaLocations: lf.schemaLocations, Observer: observer(metrics, tracing)})
+	h := server.New(engine, server.Options{Logger: log, Store: st, Slack: slackOpts, Auth: authn, Limits: lf.limits(ms.opts.Provider != nil),
+		Metrics: metrics, MetricsPath: ff.metricsPath(), Heartbeat: ff.heartbeat, Tracing: tracing})
 	mountMCP(h, rf.repo)
+	if err := ff.start(ctx, h); err != nil {
+		ln.Close()
+		return err
+	}
+	stopMetrics, err := ff.serveMetrics(ctx, metrics, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	var srv *http.Server
 	if tlsCfg != nil {
 		srv = server.NewHTTPSServer(addr, h, tlsCfg)
@@ -170,8 +194,8 @@ func (f *recordFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.secretFile, "slack-signing-secret-file", "", "file holding the Slack app's signing secret (default: $SLACK_SIGNING_SECRET, else slack.signingSecret in the config file); without a secret /slack/commands is off")
 }
 
-// open opens the record database, marks what a stopped process left
-// running as interrupted, and reads the Slack settings.
+// open opens the record database and reads the Slack settings (what a
+// stopped process left running is marked interrupted by fleetFlags.start).
 func (f *recordFlags) open(ctx context.Context, log *slog.Logger, configSecret string) (*store.Store, server.SlackOptions, error) {
 	url := f.databaseURL
 	if url == "" {
@@ -195,10 +219,6 @@ func (f *recordFlags) open(ctx context.Context, log *slog.Logger, configSecret s
 	st, err := store.Open(ctx, url)
 	if err != nil {
 		return nil, server.SlackOptions{}, fmt.Errorf("open records: %w", err)
-	}
-	if err := server.Recover(ctx, st, log); err != nil {
-		st.Close()
-		return nil, server.SlackOptions{}, fmt.Errorf("recover records: %w", err)
 	}
 	log.Info("records", "database", redactURL(url), "slack", secret != "")
 	return st, server.SlackOptions{SigningSecret: secret, Repo: f.repo, PublicURL: f.publicURL}, nil

@@ -27,6 +27,9 @@ const (
 	StatusFail  Status = "fail"
 	StatusSkip  Status = "skip"  // the rule matched but did not apply (preconditions, conditional anchors)
 	StatusError Status = "error" // the rule could not be evaluated offline
+	// StatusWarn is a failure of a policy annotated
+	// policies.kyverno.io/scored: "false", which Kyverno reports as a warning.
+	StatusWarn Status = "warn"
 )
 
 // KyvernoPolicy is a parsed kyverno.io/v1 ClusterPolicy or Policy with its
@@ -45,6 +48,7 @@ type KyvernoPolicy struct {
 
 	background bool
 	action     string
+	unscored   bool // policies.kyverno.io/scored: "false"
 }
 
 // RuleResult is one rule's outcome on one resource.
@@ -55,6 +59,10 @@ type RuleResult struct {
 	Message string
 	// Path is the JSON path a pattern failed at, when known.
 	Path string
+	// Annotations are a CEL policy's audit annotations.
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// Patched is the object a mutation produced, when it applies.
+	Patched map[string]any `json:"-"`
 }
 
 // ParseKyverno reads every kyverno.io ClusterPolicy and Policy in a YAML
@@ -80,14 +88,22 @@ func ParseKyverno(file string, content []byte) ([]*KyvernoPolicy, error) {
 		if head.Kind == "Policy" {
 			ns = cmp.Or(p.Metadata.Namespace, "default")
 		}
+		rules := autogenRules(p.Spec.Rules, p.Metadata.Annotations)
+		for i := range rules {
+			rules[i].policy = p.Metadata.Name
+			if rules[i].Validate != nil && rules[i].Validate.CEL != nil {
+				rules[i].cel, rules[i].celErr = celRule(p.Metadata.Name, &rules[i])
+			}
+		}
 		out = append(out, &KyvernoPolicy{
 			Name:       p.Metadata.Name,
 			Namespace:  ns,
 			File:       file,
 			Enforced:   strings.EqualFold(p.Metadata.Annotations[EnforceAnnotation], "true"),
-			Rules:      autogenRules(p.Spec.Rules, p.Metadata.Annotations),
+			Rules:      rules,
 			action:     p.Spec.ValidationFailureAction,
 			background: p.Spec.Background == nil || *p.Spec.Background,
+			unscored:   p.Metadata.Annotations["policies.kyverno.io/scored"] == "false",
 		})
 	}
 	return out, nil
@@ -122,30 +138,65 @@ var discardLog = logr.Discard()
 // as an admission CREATE would, offline. Rules that do not match the
 // object yield no result.
 func (p *KyvernoPolicy) Apply(obj map[string]any) []RuleResult {
-	return p.apply(defaultEnv(), obj)
+	return p.apply(defaultEnv(), obj, nil)
 }
 
-func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any) []RuleResult {
+// ApplyIn is Apply with what is known of the cluster (namespaces, params,
+// user); nil knows nothing.
+func (p *KyvernoPolicy) ApplyIn(obj map[string]any, c *Cluster) []RuleResult {
+	return p.apply(defaultEnv(), obj, c)
+}
+
+func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) []RuleResult {
 	if _, ns := objectName(obj); p.Namespace != "" && ns != p.Namespace {
 		return nil
 	}
 	var out []RuleResult
 	var images map[string]any
 	imagesDone := false
+	base := c
 	for i := range p.Rules {
 		rule := &p.Rules[i]
-		if !ruleMatches(rule, obj) {
+		c := base
+		if op := valuesOperation(c, p.Name, rule.Name, obj); op != "" {
+			// a test's values may set the operation (request.operation)
+			cc := *c
+			cc.Operation = op
+			c = &cc
+		}
+		if !ruleMatches(rule, obj, c) {
 			continue
 		}
 		if !imagesDone {
 			images, imagesDone = imageInfos(obj), true
 		}
-		r := evalRule(env, rule, obj, images)
+		if x := exemptedBy(env, p, rule, obj, c); x != "" {
+			out = append(out, RuleResult{Policy: p.Name, Rule: rule.Name, Status: StatusSkip, Message: "rule skipped due to policy exception " + x})
+			continue
+		}
+		r := evalRule(env, rule, obj, images, c)
+		if r.Status == StatusFail && p.unscored {
+			r.Status = StatusWarn
+		}
 		r.Policy = p.Name
 		r.Rule = rule.Name
 		out = append(out, r)
 	}
 	return out
+}
+
+// exemptedBy names the PolicyException that exempts the object from the
+// rule, or "".
+func exemptedBy(env *kyvernoEnv, p *KyvernoPolicy, rule *KyvernoRule, obj map[string]any, c *Cluster) string {
+	if c == nil {
+		return ""
+	}
+	for _, x := range c.Exceptions {
+		if x.exempts(env, p, rule, obj, c) {
+			return x.Name
+		}
+	}
+	return ""
 }
 
 // evaluation is the state of one rule on one resource, nested once per
@@ -157,6 +208,12 @@ type evaluation struct {
 	resource map[string]any
 	element  map[string]any // set inside an element-scoped foreach
 	nesting  int
+	// values are a test's values for the rule and resource; a context
+	// entry they name is answered by them.
+	values map[string]any
+	// cluster answers configMap and apiCall context entries when it holds
+	// the objects they name; nil knows nothing.
+	cluster *Cluster
 }
 
 // spec is the validating part of a rule or of a foreach entry.
@@ -170,8 +227,24 @@ type spec struct {
 	message    string
 }
 
-func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any) RuleResult {
-	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj}
+func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map[string]any, c *Cluster) RuleResult {
+	e := &evaluation{env: env, rule: rule, ctx: newEvalContext(env, obj, images), resource: obj, cluster: c}
+	if c != nil {
+		if op := strings.ToUpper(c.Operation); op != "" && op != "CREATE" {
+			e.ctx.set(op, false, "request", "operation")
+			if op == "DELETE" {
+				e.ctx.set(obj, false, "request", "oldObject")
+				e.ctx.set(map[string]any{}, false, "request", "object")
+			}
+		}
+		e.values = c.ruleValues(rule.policy, rule.Name, obj)
+		e.ctx.setUser(c)
+		for _, k := range sortedKeys(e.values) {
+			if err := e.ctx.addVariable(k, e.values[k]); err != nil {
+				return RuleResult{Status: StatusError, Message: fmt.Sprintf("value %q: %v", k, err)}
+			}
+		}
+	}
 	switch {
 	case rule.hasValidate():
 		v := rule.Validate
@@ -179,7 +252,7 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 			return evalPodSecurity(v.PodSecurity, obj)
 		}
 		if v.CEL != nil {
-			return RuleResult{Status: StatusError, Message: "only pattern, anyPattern, deny, foreach and podSecurity validations are evaluated offline"}
+			return evalCELRule(rule, obj, c)
 		}
 		s := spec{
 			context:    rule.Context,
@@ -211,7 +284,10 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 		if rule.hasMutate() {
 			return evalMutateConditions(rule, obj)
 		}
-		return RuleResult{Status: StatusPass, Message: "rule applies"}
+		return RuleResult{Status: StatusPass, Message: "rule applies (the generated resource is not produced offline)"}
+	}
+	if len(rule.VerifyImages) > 0 {
+		return RuleResult{Status: StatusNeedsCluster, Message: "image verification checks signatures and attestations in a registry: needs a cluster"}
 	}
 	return RuleResult{Status: StatusError, Message: "rule type is not evaluated offline"}
 }
@@ -221,6 +297,9 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 // result means nothing was evaluated (a foreach over no elements).
 func (e *evaluation) run(s spec) *RuleResult {
 	if err := e.loadContext(s.context); err != nil {
+		if strings.Contains(err.Error(), "needs a cluster") {
+			return &RuleResult{Status: StatusNeedsCluster, Message: "failed to load context: " + err.Error()}
+		}
 		return &RuleResult{Status: StatusError, Message: "failed to load context: " + err.Error()}
 	}
 	ok, msg, err := e.conditions(s.conditions)
@@ -379,7 +458,7 @@ func (e *evaluation) elements(fe kyForeach, elements []any) (*RuleResult, int) {
 			}
 			scoped = *fe.ElementScope
 		}
-		child := &evaluation{env: e.env, rule: e.rule, ctx: e.ctx, resource: e.resource, element: e.element, nesting: e.nesting + 1}
+		child := &evaluation{env: e.env, rule: e.rule, ctx: e.ctx, resource: e.resource, element: e.element, nesting: e.nesting + 1, values: e.values, cluster: e.cluster}
 		if scoped {
 			child.element = m
 		}
@@ -411,8 +490,18 @@ func (e *evaluation) elements(fe kyForeach, elements []any) (*RuleResult, int) {
 // (ConfigMaps, API calls, registries) cannot be evaluated offline.
 func (e *evaluation) loadContext(entries []kyContextEntry) error {
 	for _, c := range entries {
+		if answered(e.values, c.Name) {
+			continue
+		}
 		if c.Variable == nil {
-			return fmt.Errorf("context entry %q needs a cluster", c.Name)
+			value, err := e.lookupContext(c)
+			if err != nil {
+				return err
+			}
+			if err := e.ctx.addVariable(c.Name, value); err != nil {
+				return fmt.Errorf("context entry %q: %w", c.Name, err)
+			}
+			continue
 		}
 		var value any
 		var err error

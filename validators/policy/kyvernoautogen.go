@@ -51,11 +51,15 @@ func autogenRules(rules []KyvernoRule, annotations map[string]string) []KyvernoR
 	}
 	var generated []KyvernoRule
 	for i := range rules {
+		pod, cron := podRewrites, cronJobRewrites
+		if rules[i].Validate != nil && rules[i].Validate.CEL != nil {
+			pod, cron = podCELRewrites, cronJobCELRewrites
+		}
 		if r := rulesForControllers(&rules[i], withoutCronJob(controllers)); r != nil {
-			generated = append(generated, rewriteExpressions(r, podRewrites))
+			generated = append(generated, rewriteExpressions(r, pod))
 		}
 		if r := ruleForCronJob(&rules[i], controllers); r != nil {
-			generated = append(generated, rewriteExpressions(r, cronJobRewrites))
+			generated = append(generated, rewriteExpressions(r, cron))
 		}
 	}
 	if len(generated) == 0 {

@@ -23,7 +23,7 @@ import (
 
 // kyvernoFunctions are the JMESPath functions Kyverno adds to the
 // standard ones, as far as they need no cluster: string, regular
-// expression, wildcard, label, arithmetic (on numbers), encoding, hashing,
+// expression, wildcard, label, arithmetic (numbers, quantities, durations), encoding, hashing,
 // semantic version, object, time, certificate, image, URL and random
 // functions.
 func kyvernoFunctions() []gojmespath.FunctionEntry {
@@ -86,22 +86,11 @@ func kyvernoFunctions() []gojmespath.FunctionEntry {
 			}
 			return nil, fmt.Errorf("to_boolean: %q is not a boolean", a[0])
 		}),
-		f("add", args(num, num), func(a []any) (any, error) { return a[0].(float64) + a[1].(float64), nil }),
-		f("subtract", args(num, num), func(a []any) (any, error) { return a[0].(float64) - a[1].(float64), nil }),
-		f("multiply", args(num, num), func(a []any) (any, error) { return a[0].(float64) * a[1].(float64), nil }),
-		f("divide", args(num, num), func(a []any) (any, error) {
-			if a[1].(float64) == 0 {
-				return nil, errors.New("divide: division by zero")
-			}
-			return a[0].(float64) / a[1].(float64), nil
-		}),
-		f("modulo", args(num, num), func(a []any) (any, error) {
-			x, y := a[0].(float64), a[1].(float64)
-			if x != math.Trunc(x) || y != math.Trunc(y) || y == 0 {
-				return nil, errors.New("modulo: integers and a non-zero divisor expected")
-			}
-			return float64(int64(x) % int64(y)), nil
-		}),
+		{Name: "add", Handler: func(a []any) (any, error) { return arithmetic("add", a) }},
+		{Name: "subtract", Handler: func(a []any) (any, error) { return arithmetic("subtract", a) }},
+		{Name: "multiply", Handler: func(a []any) (any, error) { return arithmetic("multiply", a) }},
+		{Name: "divide", Handler: func(a []any) (any, error) { return arithmetic("divide", a) }},
+		{Name: "modulo", Handler: func(a []any) (any, error) { return arithmetic("modulo", a) }},
 		f("round", args(num, num), func(a []any) (any, error) {
 			p := math.Pow(10, a[1].(float64))
 			return math.Round(a[0].(float64)*p) / p, nil

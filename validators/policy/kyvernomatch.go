@@ -10,13 +10,13 @@ import (
 )
 
 // ruleMatches applies a rule's match and exclude blocks to a resource.
-func ruleMatches(rule *KyvernoRule, obj map[string]any) bool {
+func ruleMatches(rule *KyvernoRule, obj map[string]any, c *Cluster) bool {
 	m := &rule.Match
 	switch {
 	case len(m.Any) > 0:
 		ok := false
 		for i := range m.Any {
-			if filterMatches(&m.Any[i].Resources, obj) {
+			if filterMatches(&m.Any[i].Resources, obj, c) && userMatches(m.Any[i].Roles, m.Any[i].ClusterRoles, m.Any[i].Subjects, c) {
 				ok = true
 				break
 			}
@@ -26,12 +26,12 @@ func ruleMatches(rule *KyvernoRule, obj map[string]any) bool {
 		}
 	case len(m.All) > 0:
 		for i := range m.All {
-			if !filterMatches(&m.All[i].Resources, obj) {
+			if !filterMatches(&m.All[i].Resources, obj, c) || !userMatches(m.All[i].Roles, m.All[i].ClusterRoles, m.All[i].Subjects, c) {
 				return false
 			}
 		}
 	default:
-		if !filterMatches(&m.Resources, obj) {
+		if !filterMatches(&m.Resources, obj, c) || !userMatches(m.Roles, m.ClusterRoles, m.Subjects, c) {
 			return false
 		}
 	}
@@ -42,19 +42,19 @@ func ruleMatches(rule *KyvernoRule, obj map[string]any) bool {
 	switch {
 	case len(x.Any) > 0:
 		for i := range x.Any {
-			if !x.Any[i].Resources.isEmpty() && filterMatches(&x.Any[i].Resources, obj) {
+			if !x.Any[i].Resources.isEmpty() && filterMatches(&x.Any[i].Resources, obj, c) {
 				return false
 			}
 		}
 	case len(x.All) > 0:
 		for i := range x.All {
-			if x.All[i].Resources.isEmpty() || !filterMatches(&x.All[i].Resources, obj) {
+			if x.All[i].Resources.isEmpty() || !filterMatches(&x.All[i].Resources, obj, c) {
 				return true
 			}
 		}
 		return false
 	default:
-		if !x.Resources.isEmpty() && filterMatches(&x.Resources, obj) {
+		if !x.Resources.isEmpty() && filterMatches(&x.Resources, obj, c) {
 			return false
 		}
 	}
@@ -62,10 +62,9 @@ func ruleMatches(rule *KyvernoRule, obj map[string]any) bool {
 }
 
 // filterMatches reports whether every condition a resource description
-// sets holds. User and namespace-label conditions cannot be known offline:
-// users are ignored (as the kyverno CLI does without --userinfo) and
-// namespaces are taken to have no labels. The request is a CREATE.
-func filterMatches(d *kyResource, obj map[string]any) bool {
+// sets holds. Namespace labels are those the cluster (a test's values)
+// gives, none otherwise. The request is a CREATE unless the cluster says.
+func filterMatches(d *kyResource, obj map[string]any, c *Cluster) bool {
 	if d.isEmpty() {
 		return false
 	}
@@ -73,7 +72,7 @@ func filterMatches(d *kyResource, obj map[string]any) bool {
 	kind, _ := obj["kind"].(string)
 	name, ns := objectName(obj)
 	meta, _ := obj["metadata"].(map[string]any)
-	if len(d.Kinds) > 0 && !kindMatches(d.Kinds, apiVersion, kind) {
+	if len(d.Kinds) > 0 && !kindMatches(d.Kinds, apiVersion, kind) && !subresourceMatches(d.Kinds, kind, c) {
 		return false
 	}
 	if d.Name != "" && !wildcard.Match(d.Name, name) {
@@ -96,13 +95,28 @@ func filterMatches(d *kyResource, obj map[string]any) bool {
 	if d.Selector != nil && !selectorMatches(d.Selector, stringMap(meta["labels"])) {
 		return false
 	}
-	if d.NamespaceSelector != nil && !selectorMatches(d.NamespaceSelector, map[string]string{}) {
-		return false
+	if d.NamespaceSelector != nil {
+		nsLabels := map[string]string{}
+		if c != nil {
+			if kind == "Namespace" {
+				ns = name
+			}
+			for k, v := range c.Namespaces[ns] {
+				nsLabels[k] = v
+			}
+		}
+		if !selectorMatches(d.NamespaceSelector, nsLabels) {
+			return false
+		}
 	}
 	if len(d.Operations) > 0 {
+		want := "CREATE"
+		if c != nil && c.Operation != "" {
+			want = strings.ToUpper(c.Operation)
+		}
 		ok := false
 		for _, op := range d.Operations {
-			if op == "CREATE" {
+			if op == want {
 				ok = true
 			}
 		}
@@ -206,6 +220,31 @@ func kindMatches(kinds []string, apiVersion, kind string) bool {
 	return false
 }
 
+// subresourceMatches reports whether an object is a subresource (a test's
+// values map PodExecOptions to pods/exec of Pod, Scale to
+// deployments/scale of Deployment) that a kinds entry Parent/sub names.
+func subresourceMatches(kinds []string, kind string, c *Cluster) bool {
+	if c == nil || c.Values == nil {
+		return false
+	}
+	for _, sr := range c.Values.Subresources {
+		if sr.Kind != kind {
+			continue
+		}
+		_, sub, ok := strings.Cut(sr.Name, "/")
+		if !ok {
+			continue
+		}
+		for _, k := range kinds {
+			_, _, kd, ksub := parseKindSelector(k)
+			if wildcard.Match(kd, sr.ParentKind) && ksub != "" && wildcard.Match(ksub, sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // containsKind reports whether a kinds list names kind, in any spelling.
 func containsKind(list []string, kind string) bool {
 	for _, e := range list {
@@ -244,4 +283,60 @@ func kindOfGVK(s string) string {
 		return parts[2] + "/" + parts[3]
 	}
 	return ""
+}
+
+// userMatches applies a filter's roles, clusterRoles and subjects to the
+// requesting user. Without a user (outside a test with a userinfo file)
+// they cannot be known and are ignored, as the kyverno CLI does.
+func userMatches(roles, clusterRoles []string, subjects []any, c *Cluster) bool {
+	if c == nil {
+		return true
+	}
+	u := c.User
+	if u.Username == "" && len(u.Groups) == 0 && len(u.Roles) == 0 && len(u.ClusterRoles) == 0 {
+		return true
+	}
+	if len(roles) > 0 && !anyCommon(roles, u.Roles) {
+		return false
+	}
+	if len(clusterRoles) > 0 && !anyCommon(clusterRoles, u.ClusterRoles) {
+		return false
+	}
+	if len(subjects) == 0 {
+		return true
+	}
+	for _, s := range subjects {
+		m, _ := s.(map[string]any)
+		kind, _ := m["kind"].(string)
+		name, _ := m["name"].(string)
+		ns, _ := m["namespace"].(string)
+		switch kind {
+		case "User":
+			if wildcard.Match(name, u.Username) {
+				return true
+			}
+		case "Group":
+			for _, g := range u.Groups {
+				if wildcard.Match(name, g) {
+					return true
+				}
+			}
+		case "ServiceAccount":
+			if u.Username == "system:serviceaccount:"+ns+":"+name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func anyCommon(patterns, values []string) bool {
+	for _, p := range patterns {
+		for _, v := range values {
+			if wildcard.Match(p, v) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	admv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -36,6 +37,8 @@ type KyvernoRule struct {
 	Context []kyContextEntry `json:"context,omitempty"`
 	// Preconditions are conditions ({any, all} or a list) that must hold.
 	Preconditions any `json:"preconditions,omitempty"`
+	// CELPreconditions are CEL match conditions that must hold.
+	CELPreconditions []admv1.MatchCondition `json:"celPreconditions,omitempty"`
 	// Validate, Mutate and Generate are the rule's action; one is set.
 	Validate *kyValidation  `json:"validate,omitempty"`
 	Mutate   *kyMutation    `json:"mutate,omitempty"`
@@ -43,6 +46,13 @@ type KyvernoRule struct {
 	// VerifyImages is kept so that autogen carries it over; aiden does not
 	// verify images offline.
 	VerifyImages []any `json:"verifyImages,omitempty"`
+
+	// cel is a validate.cel rule compiled (on first use) as a CEL policy;
+	// celErr says why it could not be read.
+	cel    *CELPolicy
+	celErr error
+	// policy is the name of the policy the rule belongs to.
+	policy string
 }
 
 // kyMatch is a match or exclude block.

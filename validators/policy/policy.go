@@ -92,6 +92,9 @@ type Options struct {
 type Engine struct {
 	cfg     Config
 	kyverno []*KyvernoPolicy
+	cel     []*CELPolicy
+	params  []map[string]any // objects of the policies folder, for paramRefs
+	except  []*PolicyException
 	rego    *Rego
 }
 
@@ -115,11 +118,19 @@ func New(ctx context.Context, ws []workspace.File, opts Options) (*Engine, error
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
+	cel, err := LoadCEL(pf, cfg.AllKyverno)
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	exc, err := LoadExceptions(pf)
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
 	rg, err := LoadRego(ctx, pf, cfg.RegoNamespaces)
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
-	return &Engine{cfg: cfg, kyverno: ky, rego: rg}, nil
+	return &Engine{cfg: cfg, kyverno: ky, cel: cel, params: paramObjects(pf), except: exc, rego: rg}, nil
 }
 
 // inFolder reports whether p lies in folder, at the repository root or
@@ -132,12 +143,16 @@ func inFolder(p, folder string) bool {
 // Summary says what a Check looked at.
 type Summary struct {
 	Objects, TerraformFiles, KyvernoPolicies, RegoFiles, BuiltinRules int
+	// CELPolicies counts ValidatingPolicies, ValidatingAdmissionPolicies
+	// and the other CEL policies applied; NeedsCluster the results that
+	// could not be evaluated without a cluster or a registry.
+	CELPolicies, NeedsCluster int
 }
 
 // Check evaluates objects (rendered manifests) and Terraform files. Bad
 // input yields findings; an error means a policy could not be evaluated.
 func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Finding, Summary, error) {
-	sum := Summary{KyvernoPolicies: len(e.kyverno), RegoFiles: e.rego.Files(), BuiltinRules: len(Builtin)}
+	sum := Summary{KyvernoPolicies: len(e.kyverno), CELPolicies: len(e.cel), RegoFiles: e.rego.Files(), BuiltinRules: len(Builtin)}
 	var all []Object
 	var findings []Finding
 	for _, f := range objects {
@@ -149,10 +164,14 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 	}
 	sum.Objects = len(all)
 	findings = append(findings, e.builtin(all, objects)...)
+	cluster := e.cluster(all)
 	for _, o := range all {
+		cf, nc := e.checkCEL(o, cluster)
+		findings = append(findings, cf...)
+		sum.NeedsCluster += nc
 		for _, p := range e.kyverno {
-			for _, r := range p.Apply(o.Content) {
-				if r.Status != StatusFail && r.Status != StatusError {
+			for _, r := range p.ApplyIn(o.Content, cluster) {
+				if r.Status != StatusFail && r.Status != StatusError && r.Status != StatusNeedsCluster && r.Status != StatusWarn {
 					continue
 				}
 				sev := e.cfg.KyvernoSeverity
@@ -165,6 +184,13 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 				msg := r.Message
 				if r.Status == StatusError {
 					sev, msg = Warning, "not evaluated offline: "+r.Message
+				}
+				if r.Status == StatusNeedsCluster {
+					sum.NeedsCluster++
+					sev = Warning
+				}
+				if r.Status == StatusWarn {
+					sev = Warning
 				}
 				findings = append(findings, Finding{File: o.File, Line: o.Line, Resource: resourceName(o.Content),
 					Path: r.Path, Rule: "kyverno/" + p.Name + "/" + r.Rule, Severity: sev, Message: msg})
