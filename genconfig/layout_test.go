@@ -58,7 +58,7 @@ func TestBrokenLayouts(t *testing.T) {
 		{"outside", "layout:\n  apps: \"../{app}\"\n", `c.yaml:2:9: layout.apps: "../{app}" must be a path inside the repository, without globs, leading or trailing slashes`},
 		{"env name", "layout:\n  environments: [Prod]\n", `c.yaml:2:18: layout.environments: "Prod" is not a valid environment name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
 		{"file", "layout:\n  files:\n    HelmRelease: sub/release.yaml\n", `c.yaml:3:18: layout.files.HelmRelease: "sub/release.yaml" must be a YAML file name in the app folder (release.yaml)`},
-		{"unknown", "layout:\n  bases: x\n", `c.yaml:2:3: layout.bases: unknown key (known keys: delivery, apps, overlays, patches, clusters, environments, files, namespaceObject)`},
+		{"unknown", "layout:\n  bases: x\n", `c.yaml:2:3: layout.bases: unknown key (known keys: delivery, apps, overlays, patches, clusters, environments, files, namespaceObject, applications, application)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("c.yaml", []byte(tc.in))
