@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -34,6 +36,11 @@ func argoApplication(cfg *genconfig.Config, plan *planner.Plan, target string) (
 	if !ok {
 		return nil, false, nil
 	}
+	env = cmp.Or(env, plan.Environment)
+	if strings.Contains(cfg.Layout.Applications, "{env}") && len(cfg.Layout.Environments) > 0 && !slices.Contains(cfg.Layout.Environments, env) {
+		return nil, true, fmt.Errorf("%w: %s: no root Application syncs %s (the repository's root Applications sync %s for %s); generate into one of those folders, or add a root Application for %s first",
+			ErrInvalidInput, target, path.Dir(target), cfg.Layout.Applications, strings.Join(cfg.Layout.Environments, ", "), env)
+	}
 	p := *plan
 	if p.Chart == nil {
 		// Redis and PostgreSQL are built-in charts elsewhere; here they are
@@ -42,7 +49,6 @@ func argoApplication(cfg *genconfig.Config, plan *planner.Plan, target string) (
 		if !found {
 			return nil, false, nil
 		}
-		env = cmp.Or(env, p.Environment)
 		f := catalog.Facts{Replicas: p.Replicas, Storage: p.Storage, AuthSecret: p.AuthSecret,
 			CPU: p.Resources.CPURequest, Memory: p.Resources.MemoryRequest}
 		if o, has := p.PerEnvironment[env]; has && o.Replicas > 0 {
@@ -233,8 +239,9 @@ func argoFacts(l genconfig.Layout, target string, files []workspace.File) []plan
 	dest := l.ApplicationFile(app, env)
 	for _, f := range files {
 		if f.Path == dest {
-			return []planner.Fact{{Key: "registered", Value: "as " + dest, From: "(the folder " + strings.TrimSuffix(dest, "/"+app+".yaml") + " a root Application syncs, layout.applications " + l.Applications + ")"}}
+			return []planner.Fact{{Key: "registered", Value: "as " + dest, From: "(the folder " + path.Dir(dest) + " a root Application syncs, layout.applications " + l.Applications + ")"}}
 		}
 	}
-	return nil
+	return []planner.Fact{{Key: "registered", Value: "nowhere: only an app of the catalogue becomes an Application here; the root Application syncs the files of " + path.Dir(target) + ", not the folder " + target,
+		From: "(layout.applications " + l.Applications + ")"}}
 }
