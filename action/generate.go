@@ -183,7 +183,7 @@ func registers(f workspace.File, target string) (registration, bool) {
 		}
 	}
 	for _, r := range k.Resources {
-		if path.Join(dir, r) == target {
+		if p := path.Join(dir, r); p == target || p == target+".yaml" {
 			return reg, true
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stackgen/aiden/catalog"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator/planner"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -230,18 +231,29 @@ func placeApplication(l genconfig.Layout, target string, files []workspace.File)
 	return out
 }
 
-// argoFacts say where the Application went and which root syncs it.
-func argoFacts(l genconfig.Layout, target string, files []workspace.File) []planner.Fact {
+// registerApplication registers the Application written for target: when
+// the folder of Applications has a kustomization (Argo CD then builds the
+// folder with kustomize), the file is added to its resources, in place of
+// the folder the generic registration added. It returns the files to add
+// to the result and what it did; handled is false when target is not an
+// app of the layout's folder of Applications.
+func registerApplication(ws []workspace.File, l genconfig.Layout, target string, files []workspace.File) (more []workspace.File, facts []planner.Fact, handled bool, err error) {
 	app, env, ok := l.MatchApplication(target)
 	if !ok || l.Delivery != genconfig.DeliveryArgoApplication {
-		return nil
+		return nil, nil, false, nil
 	}
 	dest := l.ApplicationFile(app, env)
-	for _, f := range files {
-		if f.Path == dest {
-			return []planner.Fact{{Key: "registered", Value: "as " + dest, From: "(the folder " + path.Dir(dest) + " a root Application syncs, layout.applications " + l.Applications + ")"}}
-		}
+	if !slices.ContainsFunc(files, func(f workspace.File) bool { return f.Path == dest }) {
+		return nil, []planner.Fact{{Key: "registered", Value: "nowhere: only an app of the catalogue becomes an Application here; the root Application syncs the files of " + path.Dir(target) + ", not the folder " + target,
+			From: "(layout.applications " + l.Applications + ")"}}, true, nil
 	}
-	return []planner.Fact{{Key: "registered", Value: "nowhere: only an app of the catalogue becomes an Application here; the root Application syncs the files of " + path.Dir(target) + ", not the folder " + target,
-		From: "(layout.applications " + l.Applications + ")"}}
+	from := "(the folder " + path.Dir(dest) + " a root Application syncs, layout.applications " + l.Applications + ")"
+	kust, listed, err := gitops.Register(ws, dest)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	if listed {
+		return []workspace.File{kust}, []planner.Fact{{Key: "registered", Value: "as " + dest + ", listed in " + kust.Path, From: from}}, true, nil
+	}
+	return nil, []planner.Fact{{Key: "registered", Value: "as " + dest, From: from}}, true, nil
 }

@@ -82,8 +82,8 @@ func shapeApp(cfg *genconfig.Config, vars genconfig.Vars, target string, files [
 // (replacing any with the same path) and what it did, for the summary.
 func (r *run) registerLayout() ([]workspace.File, []planner.Fact, error) {
 	l := r.cfg.Layout
-	if facts := argoFacts(l, r.target, r.res.Files); facts != nil {
-		return nil, facts, nil
+	if more, facts, ok, err := registerApplication(r.req.Workspace, l, r.target, r.res.Files); ok { // argocd.go
+		return more, facts, err
 	}
 	app, _, ok := l.MatchApp(r.target)
 	if !ok || l.Overlays == "" {

@@ -161,3 +161,35 @@ func TestGenerateArgoAppOfAppsUnsyncedFolder(t *testing.T) {
 		t.Errorf("clusters/production was written: %v", err)
 	}
 }
+
+// TestGenerateArgoAppOfAppsKustomization: when the folder the root syncs
+// is a kustomization (Argo CD then builds it with kustomize), the new
+// Application's file is listed in its resources, and kustomize builds the
+// folder with the new Application beside the others.
+func TestGenerateArgoAppOfAppsKustomization(t *testing.T) {
+	repo := layoutRepo(t, argoFixture)
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - guestbook.yaml\n  - infra.yaml\n"
+	if err := os.WriteFile(filepath.Join(repo, "clusters/dev/kustomization.yaml"), []byte(k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := aiden(t, "generate", "-q", "--intent", "Deploy a Redis cluster with 3 replicas in dev", "--output", filepath.Join(repo, "clusters/dev/redis"))
+	if code != exitOK || !strings.Contains(stdout, "registered   as clusters/dev/redis.yaml, listed in clusters/dev/kustomization.yaml") {
+		t.Fatalf("generate: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(repo, "clusters/dev/kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "  - redis.yaml\n") || strings.Contains(string(b), "- redis\n") {
+		t.Errorf("kustomization.yaml:\n%s", b)
+	}
+	built := build(t, repo, "clusters/dev")
+	for _, key := range []string{"Application/argocd/guestbook", "Application/argocd/infra", "Application/argocd/redis"} {
+		if built[key] == nil {
+			t.Errorf("kustomize build clusters/dev has no %s: %v", key, keys(built))
+		}
+	}
+	if _, stdout, _ := aiden(t, "validate", repo); !strings.Contains(stdout, "Findings: none") {
+		t.Errorf("validate after generate:\n%s", stdout)
+	}
+}
