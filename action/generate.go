@@ -97,7 +97,8 @@ func (p *Place) Load(format generator.Format) error {
 // registrations of the new folder: a kustomization file that lists it
 // in its resources (its parent's, or an environment overlay's), and a
 // file beside such a kustomization that it names as a patch (the app's
-// values for that environment). deleted are repository paths the
+// values for that environment); and the app as one file, <target>.yaml
+// (an Argo CD Application in an app-of-apps folder). deleted are repository paths the
 // generation removes.
 func (p Place) Write(files []workspace.File, deleted []string) error {
 	root, target := p.Root, p.Target
@@ -122,6 +123,10 @@ func (p Place) Write(files []workspace.File, deleted []string) error {
 		case workspace.Within(target, f.Path):
 			inside = append(inside, f)
 		case ok && (kustomize.IsKustomization(f.Path) || reg.patches[path.Base(f.Path)]):
+			registered[dir] = append(registered[dir], f)
+		case f.Path == target+".yaml":
+			// The app as one file beside its folder's name: an Argo CD
+			// Application in the folder an app-of-apps root syncs.
 			registered[dir] = append(registered[dir], f)
 		default:
 			return fmt.Errorf("%s lies outside %s", f.Path, target)
@@ -178,7 +183,7 @@ func registers(f workspace.File, target string) (registration, bool) {
 		}
 	}
 	for _, r := range k.Resources {
-		if path.Join(dir, r) == target {
+		if p := path.Join(dir, r); p == target || p == target+".yaml" {
 			return reg, true
 		}
 	}

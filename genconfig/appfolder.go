@@ -14,7 +14,14 @@ var layoutFolders = map[string]bool{"templates": true, "charts": true, "crds": t
 // /** ("apps/**": apps/x), else the file's folder above any chart or
 // Kustomize layout folder; false when p lies in none. The conventions
 // check and the language server read app folders this way.
+//
+// An Argo CD Application in the layout's folder of Applications is an app
+// of its own: clusters/dev/guestbook.yaml is the app clusters/dev/guestbook
+// (see Layout.MatchApplication).
 func (cfg *Config) AppFolder(p string) (string, bool) {
+	if dir, ok := cfg.Layout.applicationApp(p); ok {
+		return dir, true
+	}
 	globbed := false
 	for _, r := range cfg.Formats {
 		prefix, ok := strings.CutSuffix(r.Path, "/**")
@@ -46,4 +53,17 @@ func (cfg *Config) AppFolder(p string) (string, bool) {
 		return "", false
 	}
 	return dir, true
+}
+
+// applicationApp returns the app a file in the folder of Applications
+// stands for: its folder and its name without the extension.
+func (l Layout) applicationApp(p string) (string, bool) {
+	if l.Applications == "" {
+		return "", false
+	}
+	ext := path.Ext(p)
+	if ext != ".yaml" && ext != ".yml" || !layoutRegexp(l.Applications).MatchString(path.Dir(p)) {
+		return "", false
+	}
+	return strings.TrimSuffix(p, ext), true
 }

@@ -56,12 +56,54 @@ type Layout struct {
 	// NamespaceObject says that each app folder holds the Namespace its
 	// objects live in.
 	NamespaceObject bool
+	// Applications is the folder, with {env} when there is one per
+	// environment, that an Argo CD app-of-apps root Application syncs:
+	// each app is an Application in it, in the file {app}.yaml
+	// (clusters/{env}); empty when Applications are not kept so.
+	Applications string
+	// Application holds the fields every Application of the repository
+	// shares (metadata.finalizers, spec.project, spec.destination,
+	// spec.syncPolicy), as YAML values; strings may use {app} and {env}.
+	// A new app's Application takes them (argocd-application delivery).
+	Application map[string]any
+}
+
+// ApplicationFile returns the file of app's Argo CD Application under
+// the layout ("" without an applications folder).
+func (l Layout) ApplicationFile(app, env string) string {
+	if l.Applications == "" || app == "" || strings.Contains(l.Applications, "{env}") && env == "" {
+		return ""
+	}
+	return expandLayout(l.Applications, app, env) + "/" + app + ".yaml"
+}
+
+// MatchApplication reports whether dir names an app in the folder of
+// Applications (clusters/dev/redis for applications: clusters/{env}), and
+// returns the app's name and environment.
+func (l Layout) MatchApplication(dir string) (app, env string, ok bool) {
+	if l.Applications == "" {
+		return "", "", false
+	}
+	dir = strings.Trim(dir, "/")
+	i := strings.LastIndex(dir, "/")
+	if i < 0 {
+		return "", "", false
+	}
+	m := layoutRegexp(l.Applications).FindStringSubmatch(dir[:i])
+	if m == nil {
+		return "", "", false
+	}
+	app = dir[i+1:]
+	if len(m) > 1 {
+		env = m[1]
+	}
+	return app, env, validation.IsDNS1123Label(app) == nil
 }
 
 // IsZero reports whether l states nothing.
 func (l Layout) IsZero() bool {
 	return l.Delivery == "" && l.Apps == "" && l.Overlays == "" && l.Patches == "" && l.Clusters == "" &&
-		len(l.Environments) == 0 && len(l.Files) == 0 && !l.NamespaceObject
+		len(l.Environments) == 0 && len(l.Files) == 0 && !l.NamespaceObject && l.Applications == "" && len(l.Application) == 0
 }
 
 // AppDir returns the folder of app under the layout ("" without an apps
@@ -152,7 +194,7 @@ func layoutRegexp(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-var layoutKeys = []string{"delivery", "apps", "overlays", "patches", "clusters", "environments", "files", "namespaceObject"}
+var layoutKeys = []string{"delivery", "apps", "overlays", "patches", "clusters", "environments", "files", "namespaceObject", "applications", "application"}
 
 // layout reads the layout: key.
 func (p *parser) layout(v *yaml.Node, cfg *Config) {
@@ -205,6 +247,16 @@ func (p *parser) layout(v *yaml.Node, cfg *Config) {
 				l.Files[kind] = s
 				l.FileKinds = append(l.FileKinds, kind)
 			})
+		case "applications":
+			l.Applications = p.layoutPath(v, full, nil, []string{"env"})
+		case "application":
+			if v.Kind != yaml.MappingNode {
+				p.errorf(v, full, "must be a mapping of the fields every Application shares, not %s", kindName(v))
+				return
+			}
+			if err := v.Decode(&l.Application); err != nil {
+				p.errorf(v, full, "%v", err)
+			}
 		case "namespaceObject":
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
 				p.errorf(v, full, "want true or false")

@@ -50,6 +50,32 @@ func TestLayout(t *testing.T) {
 	}
 }
 
+// An app-of-apps layout: clusters/dev/redis names the app redis in dev,
+// whose Application is clusters/dev/redis.yaml, and that file is the app
+// clusters/dev/redis for the conventions check.
+func TestApplicationsLayout(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("layout:\n  delivery: argocd-application\n  applications: \"clusters/{env}\"\n  application:\n    spec: {project: default}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Layout
+	if app, env, ok := l.MatchApplication("clusters/dev/redis"); !ok || app != "redis" || env != "dev" {
+		t.Errorf("MatchApplication = %q %q %v", app, env, ok)
+	}
+	if _, _, ok := l.MatchApplication("clusters/dev/apps/redis"); ok {
+		t.Error("clusters/dev/apps/redis matched clusters/{env}")
+	}
+	if f := l.ApplicationFile("redis", "dev"); f != "clusters/dev/redis.yaml" {
+		t.Errorf("ApplicationFile = %q", f)
+	}
+	if dir, ok := cfg.AppFolder("clusters/dev/guestbook.yaml"); !ok || dir != "clusters/dev/guestbook" {
+		t.Errorf("AppFolder = %q %v", dir, ok)
+	}
+	if l.Application["spec"].(map[string]any)["project"] != "default" {
+		t.Errorf("application = %v", l.Application)
+	}
+}
+
 func TestBrokenLayouts(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"delivery", "layout:\n  delivery: fluxcd\n", `c.yaml:2:13: layout.delivery: unknown delivery "fluxcd" (want flux-helmrelease, argocd-application, helm-chart, kustomize)`},
@@ -58,7 +84,9 @@ func TestBrokenLayouts(t *testing.T) {
 		{"outside", "layout:\n  apps: \"../{app}\"\n", `c.yaml:2:9: layout.apps: "../{app}" must be a path inside the repository, without globs, leading or trailing slashes`},
 		{"env name", "layout:\n  environments: [Prod]\n", `c.yaml:2:18: layout.environments: "Prod" is not a valid environment name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
 		{"file", "layout:\n  files:\n    HelmRelease: sub/release.yaml\n", `c.yaml:3:18: layout.files.HelmRelease: "sub/release.yaml" must be a YAML file name in the app folder (release.yaml)`},
-		{"unknown", "layout:\n  bases: x\n", `c.yaml:2:3: layout.bases: unknown key (known keys: delivery, apps, overlays, patches, clusters, environments, files, namespaceObject)`},
+		{"applications with app", "layout:\n  applications: \"clusters/{app}\"\n", `c.yaml:2:17: layout.applications: placeholder {app} cannot be used here (allowed: {env})`},
+		{"application not a mapping", "layout:\n  application: [project]\n", `c.yaml:2:16: layout.application: must be a mapping of the fields every Application shares, not a list`},
+		{"unknown", "layout:\n  bases: x\n", `c.yaml:2:3: layout.bases: unknown key (known keys: delivery, apps, overlays, patches, clusters, environments, files, namespaceObject, applications, application)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("c.yaml", []byte(tc.in))

@@ -43,8 +43,13 @@ func (a *plannerAuthor) write(context.Context, int, *outcome) (draft, error) {
 	if err != nil {
 		return draft{}, fmt.Errorf("plan: %w", err)
 	}
-	var generated []workspace.File
-	if plan.Blueprint == planner.BlueprintChart && (flux || r.format == FormatKustomize) {
+	generated, argoApp, err := argoApplication(cfg, plan, r.target) // an app-of-apps repository (argocd.go)
+	if err != nil {
+		return draft{}, fmt.Errorf("plan: %w", err)
+	}
+	if argoApp {
+		// written above
+	} else if plan.Blueprint == planner.BlueprintChart && (flux || r.format == FormatKustomize) {
 		// A catalogue chart: a HelmRelease of the pinned upstream chart,
 		// from the source the cluster already has when there is one.
 		var src planner.ChartSource

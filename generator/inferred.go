@@ -55,6 +55,9 @@ func shapeApp(cfg *genconfig.Config, vars genconfig.Vars, target string, files [
 	if cfg == nil {
 		return files
 	}
+	if _, _, ok := cfg.Layout.MatchApplication(target); ok {
+		return placeApplication(cfg.Layout, target, files) // argocd.go
+	}
 	if _, _, ok := cfg.Layout.MatchApp(target); !ok {
 		return files
 	}
@@ -79,6 +82,9 @@ func shapeApp(cfg *genconfig.Config, vars genconfig.Vars, target string, files [
 // (replacing any with the same path) and what it did, for the summary.
 func (r *run) registerLayout() ([]workspace.File, []planner.Fact, error) {
 	l := r.cfg.Layout
+	if more, facts, ok, err := registerApplication(r.req.Workspace, l, r.target, r.res.Files); ok { // argocd.go
+		return more, facts, err
+	}
 	app, _, ok := l.MatchApp(r.target)
 	if !ok || l.Overlays == "" {
 		return nil, nil, nil

@@ -21,6 +21,7 @@ var Layouts = []struct{ Name, Dir string }{
 	{"flux2-multi-tenancy", "testdata/layouts/flux2-multi-tenancy"},
 	{"seed", "../examples/gitops"},
 	{"prometheus-community-helm-charts", "testdata/layouts/prometheus-community-helm-charts"},
+	{"argocd-app-of-apps", "testdata/layouts/argocd-app-of-apps"},
 }
 
 // withoutConfig reads a fixture as a repository without a generation

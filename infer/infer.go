@@ -116,6 +116,7 @@ func Infer(files []workspace.File) *Proposal {
 	cfg.Layout = layout
 	if len(apps) == 0 {
 		p.charts(r)
+		p.argoCharts(r)
 		return p
 	}
 	r.built = map[string][]object{}
@@ -125,7 +126,9 @@ func Infer(files []workspace.File) *Proposal {
 	p.naming(r)
 	p.namespace(r)
 	p.metadata(r)
+	p.application(r) // argocd.go
 	p.charts(r)
+	p.argoCharts(r)
 	p.formats()
 	p.examples(r)
 	sortEvidence(p.Evidence)
@@ -251,6 +254,9 @@ func (r *repo) apps(p *Proposal) ([]App, genconfig.Layout) {
 		return apps, l
 	}
 	if apps, l, ok := r.overlayBases(p); ok {
+		return apps, l
+	}
+	if apps, l, ok := r.appOfApps(p); ok { // argocd.go
 		return apps, l
 	}
 	if apps, l, ok := r.argoApps(p); ok {

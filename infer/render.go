@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -99,6 +101,7 @@ func (p *Proposal) YAML() []byte {
 		line("overlays", l.Overlays)
 		line("patches", l.Patches)
 		line("clusters", l.Clusters)
+		line("applications", l.Applications)
 		if len(l.Environments) > 0 {
 			comment("  ", "layout.environments")
 			var qs []string
@@ -110,6 +113,26 @@ func (p *Proposal) YAML() []byte {
 		if l.NamespaceObject {
 			comment("  ", "layout.namespaceObject")
 			b.WriteString("  namespaceObject: true\n")
+		}
+		if len(l.Application) > 0 {
+			var shared []string
+			for _, e := range p.Evidence {
+				if k, ok := strings.CutPrefix(e.Key, "layout.application."); ok {
+					shared = append(shared, k)
+					if len(shared) == 1 {
+						fmt.Fprintf(&b, "  # %d of %d Applications share each of these fields: %s\n", e.Count, e.Total, strings.Join(e.Files, ", "))
+					}
+				}
+			}
+			fmt.Fprintf(&b, "  # (%s); a new app's Application takes them\n  application:\n", strings.Join(shared, ", "))
+			var body bytes.Buffer
+			enc := yaml.NewEncoder(&body)
+			enc.SetIndent(2)
+			if err := enc.Encode(l.Application); err == nil {
+				for _, ln := range strings.Split(strings.TrimSuffix(body.String(), "\n"), "\n") {
+					fmt.Fprintf(&b, "    %s\n", ln)
+				}
+			}
 		}
 		if len(l.FileKinds) > 0 {
 			b.WriteString("  files:\n")
@@ -149,7 +172,7 @@ func (p *Proposal) ExampleFiles() []workspace.File {
 	var out []workspace.File
 	for _, a := range p.Examples {
 		for _, f := range a.Files {
-			rel := strings.TrimPrefix(f.Path, a.Dir+"/")
+			rel := exampleRel(a, f)
 			out = append(out, workspace.File{Path: path.Join(workspace.ExamplesDir, a.Name, rel), Content: f.Content})
 		}
 	}
