@@ -91,9 +91,11 @@ func printGenerate(w io.Writer, r *generator.Result, target, rel string, wrote b
 				beside = append(beside, f.Path)
 			}
 		}
-		fmt.Fprintf(w, "Wrote %d files to %s\n", len(r.Files)-len(beside), target)
+		if n := len(r.Files) - len(beside); n > 0 {
+			fmt.Fprintf(w, "Wrote %s to %s\n", validators.Count(n, "file"), target)
+		}
 		if len(beside) > 0 {
-			fmt.Fprintf(w, "Also wrote (from the repository root): %s\n", strings.Join(beside, ", "))
+			fmt.Fprintf(w, "Wrote (from the repository root): %s\n", strings.Join(beside, ", "))
 		}
 	default:
 		fmt.Fprintf(w, "Patch for %d files printed; apply it with git apply\n", len(r.Files))
