@@ -449,8 +449,12 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 			for _, rule := range []string{r.Rule, "autogen-" + r.Rule, "autogen-cronjob-" + r.Rule, ""} {
 				if rr, ok := lookup(got[strings.ToUpper(r.Operation)], r.Policy, rule, r.Kind, n); ok {
 					e.Got, e.Message = rr.Status, rr.Message
-					if r.PatchedResources != "" && rr.Patched != nil && rr.Status == StatusPass {
-						e.Got, e.Message = comparePatched(read, r.PatchedResources, rr.Patched)
+					if r.PatchedResources != "" && rr.Patched != nil {
+						// as kyverno test does: a patched resource that
+						// differs fails; an equal one leaves the rule's result
+						if st, msg := comparePatched(read, r.PatchedResources, rr.Patched); st != StatusPass {
+							e.Got, e.Message = st, msg
+						}
 					}
 					break
 				}
@@ -465,21 +469,48 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 // by policy, rule, kind and name (and namespace/name).
 func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cluster *Cluster) map[resultKey]RuleResult {
 	got := map[resultKey]RuleResult{}
-	put := func(k resultKey, ns string, rr RuleResult) {
+	keep := func(k resultKey, rr RuleResult) {
 		if old, ok := got[k]; ok && statusRank(old.Status) >= statusRank(rr.Status) {
 			return
 		}
 		got[k] = rr
+	}
+	// a result is kept under the resource's name and, for objects of the
+	// same name in other namespaces, under namespace/name
+	put := func(k resultKey, ns string, rr RuleResult) {
+		keep(k, rr)
 		if ns != "" {
 			k.name = ns + "/" + k.name
-			got[k] = rr
+			keep(k, rr)
 		}
 	}
 	for _, o := range objects {
 		kind, _ := o.Content["kind"].(string)
 		name, ns := objectName(o.Content)
+		// As the kyverno CLI does, the policies with mutate rules apply
+		// first, in turn, each to the resource the previous one patched;
+		// the others then see the patched resource.
+		cur := o.Content
+		ordered := make([]*KyvernoPolicy, 0, len(policies))
 		for _, p := range policies {
-			for _, rr := range p.ApplyIn(o.Content, cluster) {
+			if p.hasMutate() {
+				ordered = append(ordered, p)
+			}
+		}
+		for _, p := range policies {
+			if !p.hasMutate() {
+				ordered = append(ordered, p)
+			}
+		}
+		for _, p := range ordered {
+			results := p.ApplyIn(cur, cluster)
+			for _, rr := range results {
+				if rr.Patched != nil {
+					cur = rr.Patched
+					break
+				}
+			}
+			for _, rr := range results {
 				put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
 				if p.Namespace != "" {
 					// a namespaced Policy is named namespace/name in results
