@@ -65,6 +65,8 @@ type RuleResult struct {
 	// classic mutate rule it is the policy's final object, after all its
 	// mutate rules (the object as given when they change nothing).
 	Patched map[string]any `json:"-"`
+	// Targets are the patched targets of a mutate-existing rule.
+	Targets []map[string]any `json:"-"`
 }
 
 // ParseKyverno reads every kyverno.io ClusterPolicy and Policy in a YAML

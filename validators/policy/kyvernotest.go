@@ -40,6 +40,7 @@ type kyvernoTest struct {
 	Resources        []string  `json:"resources"`
 	ParamResources   []string  `json:"paramResources"`
 	ClusterResources []string  `json:"clusterResources"`
+	TargetResources  []string  `json:"targetResources"`
 	Variables        string    `json:"variables"`
 	Values           *kyValues `json:"values"`
 	UserInfo         string    `json:"userinfo"`
@@ -348,6 +349,19 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 		}
 		cluster.Exceptions = append(cluster.Exceptions, xs...)
 	}
+	for _, r := range t.TargetResources {
+		b, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := DecodeObjects(r, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			cluster.Targets = append(cluster.Targets, defaultNamespace(o.Content))
+		}
+	}
 	extra := append(append([]string(nil), t.ParamResources...), t.ClusterResources...)
 	if t.Context != "" {
 		extra = append(extra, t.Context)
@@ -511,6 +525,14 @@ func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cl
 				}
 			}
 			for _, rr := range results {
+				// a mutate-existing rule's results are about its targets
+				for _, t := range rr.Targets {
+					tr := rr
+					tr.Patched, tr.Targets = t, nil
+					tk, _ := t["kind"].(string)
+					tn, tns := objectName(t)
+					put(resultKey{p.Name, rr.Rule, tk, tn}, tns, tr)
+				}
 				put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
 				if p.Namespace != "" {
 					// a namespaced Policy is named namespace/name in results
@@ -595,9 +617,11 @@ func comparePatched(read func(string) ([]byte, error), file string, patched map[
 	if err != nil {
 		return StatusError, err.Error()
 	}
-	name, _ := objectName(patched)
+	name, pns := objectName(patched)
 	for _, o := range objs {
-		if n, _ := objectName(o.Content); n != name || o.Content["kind"] != patched["kind"] {
+		// as the kyverno CLI does, the expected resource has the same
+		// kind, name and (when it names one) namespace
+		if n, ns := objectName(o.Content); n != name || o.Content["kind"] != patched["kind"] || (ns != "" && pns != "" && ns != pns) {
 			continue
 		}
 		got := pruneEmpty(celNative(patched)).(map[string]any)

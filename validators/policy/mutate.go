@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/kyverno/kyverno/ext/wildcard"
 	"github.com/kyverno/kyverno/pkg/engine/anchor"
 	"github.com/kyverno/kyverno/pkg/engine/validate"
 	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
@@ -23,8 +24,8 @@ import (
 // patch and Kyverno's options, and foreach entries patch the resource
 // element by element. A rule whose patch leaves the resource as it was is
 // skipped ("the patch changes nothing"); otherwise it passes and carries
-// the patched object. Mutations of other resources (targets) are not
-// produced offline.
+// the patched object. Mutations of other resources (targets) patch the
+// targets a test gives (targetResources).
 
 // hasMutate reports whether the policy has a mutate rule.
 func (p *KyvernoPolicy) hasMutate() bool {
@@ -39,7 +40,7 @@ func (p *KyvernoPolicy) hasMutate() bool {
 // mutateRule applies the rule's mutation to the evaluation's resource.
 func (e *evaluation) mutateRule(m *kyMutation) RuleResult {
 	if len(m.Targets) > 0 {
-		return RuleResult{Status: StatusPass, Message: "rule applies (mutations of existing resources are not produced offline)"}
+		return e.mutateTargets(m)
 	}
 	var patched map[string]any
 	var err error
@@ -62,6 +63,78 @@ func (e *evaluation) mutateRule(m *kyMutation) RuleResult {
 		return RuleResult{Status: StatusSkip, Message: "the patch changes nothing"}
 	}
 	return RuleResult{Status: StatusPass, Message: "mutation applies", Patched: patched}
+}
+
+// kyTarget is one entry of a mutate rule's targets.
+type kyTarget struct {
+	APIVersion    string           `json:"apiVersion"`
+	Kind          string           `json:"kind"`
+	Name          string           `json:"name"`
+	Namespace     string           `json:"namespace"`
+	Context       []kyContextEntry `json:"context"`
+	Preconditions any              `json:"preconditions"`
+}
+
+// mutateTargets applies a mutate-existing rule to its targets among the
+// objects a test gives as targetResources (an empty namespace or name
+// selects all, a name may hold wildcards), with the target as the
+// `target` variable. It passes when a target changed; the patched
+// targets are in the result.
+func (e *evaluation) mutateTargets(m *kyMutation) RuleResult {
+	if e.cluster == nil || len(e.cluster.Targets) == 0 {
+		return RuleResult{Status: StatusPass, Message: "rule applies (its targets, existing resources, are not among the given objects)"}
+	}
+	saved := e.ctx.data
+	defer func() { e.ctx.data = saved }()
+	var patched []map[string]any
+	changed := false
+	for i, raw := range m.Targets {
+		sub, err := e.substituteAll(raw)
+		if err != nil {
+			return RuleResult{Status: StatusError, Message: fmt.Sprintf("mutate.targets[%d]: variable substitution failed: %v", i, err)}
+		}
+		var t kyTarget
+		b, _ := json.Marshal(sub)
+		if err := json.Unmarshal(b, &t); err != nil {
+			return RuleResult{Status: StatusError, Message: fmt.Sprintf("mutate.targets[%d]: %v", i, err)}
+		}
+		for _, obj := range e.cluster.Targets {
+			name, ns := objectName(obj)
+			if av, _ := obj["apiVersion"].(string); (t.APIVersion != "" && av != t.APIVersion) || obj["kind"] != t.Kind ||
+				(t.Name != "" && !wildcard.Match(t.Name, name)) || (t.Namespace != "" && ns != t.Namespace) {
+				continue
+			}
+			e.ctx.data = saved
+			e.ctx.set(obj, false, "target")
+			if err := e.loadContext(t.Context); err != nil {
+				return RuleResult{Status: StatusError, Message: fmt.Sprintf("mutate.targets[%d].context: %v", i, err)}
+			}
+			ok, _, err := e.conditions(t.Preconditions)
+			if err != nil {
+				return RuleResult{Status: StatusError, Message: fmt.Sprintf("mutate.targets[%d].preconditions: %v", i, err)}
+			}
+			if !ok {
+				continue
+			}
+			var out map[string]any
+			if len(m.Foreach) > 0 {
+				out, _, err = e.mutateForeach(m.Foreach, obj)
+			} else {
+				out, err = e.patch(m.PatchStrategicMerge, m.PatchesJSON6902, obj)
+			}
+			if err != nil {
+				return RuleResult{Status: StatusError, Message: err.Error()}
+			}
+			if !reflect.DeepEqual(out, obj) {
+				changed = true
+			}
+			patched = append(patched, out)
+		}
+	}
+	if !changed {
+		return RuleResult{Status: StatusSkip, Message: "the patch changes no target", Targets: patched}
+	}
+	return RuleResult{Status: StatusPass, Message: "mutation applies to its targets", Targets: patched}
 }
 
 // patch substitutes variables in a strategic merge patch or a JSON patch

@@ -283,3 +283,51 @@ spec:
 		}
 	}
 }
+
+// TestMutateExistingTargets checks that a mutate-existing rule patches the
+// targets given, selected by kind, name and a namespace that may come
+// from the trigger, with the target as the target variable.
+func TestMutateExistingTargets(t *testing.T) {
+	p := mustPolicy(t, `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: label-secrets
+spec:
+  rules:
+  - name: on-cm
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    mutate:
+      targets:
+      - apiVersion: v1
+        kind: Secret
+        name: "db-*"
+        namespace: "{{ request.object.metadata.namespace }}"
+      patchStrategicMerge:
+        metadata:
+          labels:
+            from: "{{ request.object.metadata.name }}"
+            was: "{{ target.metadata.name }}"
+`)
+	secret := func(name, ns string) map[string]any {
+		return map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": name, "namespace": ns}}
+	}
+	c := &Cluster{Targets: []map[string]any{secret("db-1", "staging"), secret("db-2", "prod"), secret("api", "staging")}}
+	cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "trigger", "namespace": "staging"}}
+	rs := p.ApplyIn(cm, c)
+	if len(rs) != 1 || rs[0].Status != StatusPass {
+		t.Fatalf("results %+v, want one pass", rs)
+	}
+	if len(rs[0].Targets) != 1 {
+		t.Fatalf("patched %d targets, want 1 (db-1 in staging): %v", len(rs[0].Targets), rs[0].Targets)
+	}
+	labels, _ := rs[0].Targets[0]["metadata"].(map[string]any)["labels"].(map[string]any)
+	if labels["from"] != "trigger" || labels["was"] != "db-1" {
+		t.Errorf("labels %v, want from=trigger was=db-1", labels)
+	}
+	if _, ok := c.Targets[0]["metadata"].(map[string]any)["labels"]; ok {
+		t.Error("the given target was changed")
+	}
+}
