@@ -359,7 +359,9 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 			return nil, err
 		}
 		for _, o := range objs {
+			// targets exist in the cluster: lookups find them too
 			cluster.Targets = append(cluster.Targets, defaultNamespace(o.Content))
+			cluster.Objects = append(cluster.Objects, defaultNamespace(o.Content))
 		}
 	}
 	extra := append(append([]string(nil), t.ParamResources...), t.ClusterResources...)
@@ -542,6 +544,13 @@ func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cl
 		}
 		for _, p := range cels {
 			for _, rr := range p.Apply(o.Content, cluster) {
+				for _, t := range rr.Targets {
+					tr := rr
+					tr.Patched, tr.Targets = t, nil
+					tk, _ := t["kind"].(string)
+					tn, tns := objectName(t)
+					put(resultKey{p.Name, "", tk, tn}, tns, tr)
+				}
 				put(resultKey{p.Name, "", kind, name}, ns, rr)
 				if rr.Rule != "" {
 					put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
