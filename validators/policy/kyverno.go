@@ -554,7 +554,7 @@ func (e *evaluation) loadContext(entries []kyContextEntry) error {
 		if value == nil {
 			return fmt.Errorf("context variable %q has no value", c.Name)
 		}
-		if err := e.ctx.addVariable(c.Name, value); err != nil {
+		if err := e.ctx.replaceVariable(c.Name, value); err != nil {
 			return fmt.Errorf("context variable %q: %w", c.Name, err)
 		}
 	}
