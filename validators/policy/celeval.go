@@ -145,6 +145,9 @@ func (p *CELPolicy) applySpec(cs *celCompiled, in *celInput) []RuleResult {
 		return []RuleResult{{Policy: p.Name, Status: StatusSkip,
 			Message: "GeneratingPolicy creates resources in a cluster; the generated resources are not produced offline"}}
 	}
+	if p.Kind == KindMutatingPolicy && cs.spec.mutatesExisting() && cs.spec.TargetMatchConstraints != nil {
+		return p.mutateTargets(cs, in)
+	}
 	if (p.Kind != KindValidatingAdmissionPolicy && p.Kind != KindMutatingAdmissionPolicy) || len(p.Bindings) == 0 {
 		r := p.evalWithParams(cs, in, cs.spec.ParamRef)
 		if r == nil {

@@ -55,6 +55,9 @@ type Cluster struct {
 	Complete bool
 	// Exceptions are the PolicyExceptions in force.
 	Exceptions []*PolicyException
+	// Targets are the existing objects mutate-existing rules may patch
+	// (a test's targetResources).
+	Targets []map[string]any
 }
 
 // clusterScoped are the built-in kinds that have no namespace.

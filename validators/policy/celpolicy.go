@@ -83,6 +83,9 @@ type celSpec struct {
 	Conditions []admv1.MatchCondition `json:"conditions,omitempty"`
 	// Mutations are a MutatingPolicy's.
 	Mutations []celMutation `json:"mutations,omitempty"`
+	// TargetMatchConstraints select a mutate-existing MutatingPolicy's
+	// targets (celtargets.go).
+	TargetMatchConstraints *celTargetMatch `json:"targetMatchConstraints,omitempty"`
 	// Autogen is Kyverno's autogen configuration.
 	Autogen *struct {
 		PodControllers *struct {
@@ -95,6 +98,9 @@ type celSpec struct {
 		Background *struct {
 			Enabled *bool `json:"enabled,omitempty"`
 		} `json:"background,omitempty"`
+		MutateExisting *struct {
+			Enabled *bool `json:"enabled,omitempty"`
+		} `json:"mutateExisting,omitempty"`
 	} `json:"evaluation,omitempty"`
 	// Kyverno ImageValidatingPolicy fields, kept to be reported.
 	ValidationConfigurations any   `json:"validationConfigurations,omitempty"`

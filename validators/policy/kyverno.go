@@ -61,8 +61,12 @@ type RuleResult struct {
 	Path string
 	// Annotations are a CEL policy's audit annotations.
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Patched is the object a mutation produced, when it applies.
+	// Patched is the object a mutation produced, when it applies. For a
+	// classic mutate rule it is the policy's final object, after all its
+	// mutate rules (the object as given when they change nothing).
 	Patched map[string]any `json:"-"`
+	// Targets are the patched targets of a mutate-existing rule.
+	Targets []map[string]any `json:"-"`
 }
 
 // ParseKyverno reads every kyverno.io ClusterPolicy and Policy in a YAML
@@ -147,14 +151,17 @@ func (p *KyvernoPolicy) ApplyIn(obj map[string]any, c *Cluster) []RuleResult {
 	return p.apply(defaultEnv(), obj, c)
 }
 
-func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) []RuleResult {
+func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) (out []RuleResult) {
 	if _, ns := objectName(obj); p.Namespace != "" && ns != p.Namespace {
 		return nil
 	}
-	var out []RuleResult
 	var images map[string]any
 	imagesDone := false
 	base := c
+	// Rules apply in order, each to the object as the mutate rules before
+	// it left it; every mutation's result carries the policy's final
+	// patched object, as Kyverno's policy response does.
+	var mutated []int
 	for i := range p.Rules {
 		rule := &p.Rules[i]
 		c := base
@@ -175,12 +182,21 @@ func (p *KyvernoPolicy) apply(env *kyvernoEnv, obj map[string]any, c *Cluster) [
 			continue
 		}
 		r := evalRule(env, rule, obj, images, c)
+		if rule.hasMutate() && r.Status != StatusError {
+			if r.Patched != nil {
+				obj = r.Patched
+			}
+			mutated = append(mutated, len(out))
+		}
 		if r.Status == StatusFail && p.unscored {
 			r.Status = StatusWarn
 		}
 		r.Policy = p.Name
 		r.Rule = rule.Name
 		out = append(out, r)
+	}
+	for _, i := range mutated {
+		out[i].Patched = obj
 	}
 	return out
 }
@@ -269,8 +285,9 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 		}
 		return *r
 	case rule.hasMutate(), rule.hasGenerate():
-		// aiden never changes objects; a mutate or generate rule is
-		// reported as applying when it matches and its preconditions hold.
+		// A mutate rule produces the patched object (mutate.go); a
+		// generate rule is reported as applying when it matches and its
+		// preconditions hold.
 		if err := e.loadContext(rule.Context); err != nil {
 			return RuleResult{Status: StatusError, Message: err.Error()}
 		}
@@ -282,7 +299,7 @@ func evalRule(env *kyvernoEnv, rule *KyvernoRule, obj map[string]any, images map
 			return RuleResult{Status: StatusSkip, Message: joinNonEmpty("preconditions not met", msg)}
 		}
 		if rule.hasMutate() {
-			return evalMutateConditions(rule, obj)
+			return e.mutateRule(rule.Mutate)
 		}
 		return RuleResult{Status: StatusPass, Message: "rule applies (the generated resource is not produced offline)"}
 	}
@@ -537,7 +554,7 @@ func (e *evaluation) loadContext(entries []kyContextEntry) error {
 		if value == nil {
 			return fmt.Errorf("context variable %q has no value", c.Name)
 		}
-		if err := e.ctx.addVariable(c.Name, value); err != nil {
+		if err := e.ctx.replaceVariable(c.Name, value); err != nil {
 			return fmt.Errorf("context variable %q: %w", c.Name, err)
 		}
 	}

@@ -40,6 +40,7 @@ type kyvernoTest struct {
 	Resources        []string  `json:"resources"`
 	ParamResources   []string  `json:"paramResources"`
 	ClusterResources []string  `json:"clusterResources"`
+	TargetResources  []string  `json:"targetResources"`
 	Variables        string    `json:"variables"`
 	Values           *kyValues `json:"values"`
 	UserInfo         string    `json:"userinfo"`
@@ -348,6 +349,21 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 		}
 		cluster.Exceptions = append(cluster.Exceptions, xs...)
 	}
+	for _, r := range t.TargetResources {
+		b, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := DecodeObjects(r, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			// targets exist in the cluster: lookups find them too
+			cluster.Targets = append(cluster.Targets, defaultNamespace(o.Content))
+			cluster.Objects = append(cluster.Objects, defaultNamespace(o.Content))
+		}
+	}
 	extra := append(append([]string(nil), t.ParamResources...), t.ClusterResources...)
 	if t.Context != "" {
 		extra = append(extra, t.Context)
@@ -449,8 +465,12 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 			for _, rule := range []string{r.Rule, "autogen-" + r.Rule, "autogen-cronjob-" + r.Rule, ""} {
 				if rr, ok := lookup(got[strings.ToUpper(r.Operation)], r.Policy, rule, r.Kind, n); ok {
 					e.Got, e.Message = rr.Status, rr.Message
-					if r.PatchedResources != "" && rr.Patched != nil && rr.Status == StatusPass {
-						e.Got, e.Message = comparePatched(read, r.PatchedResources, rr.Patched)
+					if r.PatchedResources != "" && rr.Patched != nil {
+						// as kyverno test does: a patched resource that
+						// differs fails; an equal one leaves the rule's result
+						if st, msg := comparePatched(read, r.PatchedResources, rr.Patched); st != StatusPass {
+							e.Got, e.Message = st, msg
+						}
 					}
 					break
 				}
@@ -465,21 +485,56 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 // by policy, rule, kind and name (and namespace/name).
 func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cluster *Cluster) map[resultKey]RuleResult {
 	got := map[resultKey]RuleResult{}
-	put := func(k resultKey, ns string, rr RuleResult) {
+	keep := func(k resultKey, rr RuleResult) {
 		if old, ok := got[k]; ok && statusRank(old.Status) >= statusRank(rr.Status) {
 			return
 		}
 		got[k] = rr
+	}
+	// a result is kept under the resource's name and, for objects of the
+	// same name in other namespaces, under namespace/name
+	put := func(k resultKey, ns string, rr RuleResult) {
+		keep(k, rr)
 		if ns != "" {
 			k.name = ns + "/" + k.name
-			got[k] = rr
+			keep(k, rr)
 		}
 	}
 	for _, o := range objects {
 		kind, _ := o.Content["kind"].(string)
 		name, ns := objectName(o.Content)
+		// As the kyverno CLI does, the policies with mutate rules apply
+		// first, in turn, each to the resource the previous one patched;
+		// the others then see the patched resource.
+		cur := o.Content
+		ordered := make([]*KyvernoPolicy, 0, len(policies))
 		for _, p := range policies {
-			for _, rr := range p.ApplyIn(o.Content, cluster) {
+			if p.hasMutate() {
+				ordered = append(ordered, p)
+			}
+		}
+		for _, p := range policies {
+			if !p.hasMutate() {
+				ordered = append(ordered, p)
+			}
+		}
+		for _, p := range ordered {
+			results := p.ApplyIn(cur, cluster)
+			for _, rr := range results {
+				if rr.Patched != nil {
+					cur = rr.Patched
+					break
+				}
+			}
+			for _, rr := range results {
+				// a mutate-existing rule's results are about its targets
+				for _, t := range rr.Targets {
+					tr := rr
+					tr.Patched, tr.Targets = t, nil
+					tk, _ := t["kind"].(string)
+					tn, tns := objectName(t)
+					put(resultKey{p.Name, rr.Rule, tk, tn}, tns, tr)
+				}
 				put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
 				if p.Namespace != "" {
 					// a namespaced Policy is named namespace/name in results
@@ -489,6 +544,13 @@ func applyAll(objects []Object, policies []*KyvernoPolicy, cels []*CELPolicy, cl
 		}
 		for _, p := range cels {
 			for _, rr := range p.Apply(o.Content, cluster) {
+				for _, t := range rr.Targets {
+					tr := rr
+					tr.Patched, tr.Targets = t, nil
+					tk, _ := t["kind"].(string)
+					tn, tns := objectName(t)
+					put(resultKey{p.Name, "", tk, tn}, tns, tr)
+				}
 				put(resultKey{p.Name, "", kind, name}, ns, rr)
 				if rr.Rule != "" {
 					put(resultKey{p.Name, rr.Rule, kind, name}, ns, rr)
@@ -564,9 +626,11 @@ func comparePatched(read func(string) ([]byte, error), file string, patched map[
 	if err != nil {
 		return StatusError, err.Error()
 	}
-	name, _ := objectName(patched)
+	name, pns := objectName(patched)
 	for _, o := range objs {
-		if n, _ := objectName(o.Content); n != name || o.Content["kind"] != patched["kind"] {
+		// as the kyverno CLI does, the expected resource has the same
+		// kind, name and (when it names one) namespace
+		if n, ns := objectName(o.Content); n != name || o.Content["kind"] != patched["kind"] || (ns != "" && pns != "" && ns != pns) {
 			continue
 		}
 		got := pruneEmpty(celNative(patched)).(map[string]any)

@@ -84,6 +84,20 @@ func (c *evalContext) addVariable(name string, value any) error {
 	return nil
 }
 
+// replaceVariable sets a context variable, replacing what was there (a
+// variable context entry replaces an earlier entry of the same name, as
+// Kyverno's ReplaceContextEntry does, rather than merging into it).
+func (c *evalContext) replaceVariable(name string, value any) error {
+	r := csv.NewReader(strings.NewReader(name))
+	r.Comma = '.'
+	keys, err := r.Read()
+	if err != nil {
+		return err
+	}
+	c.set(value, false, keys...)
+	return nil
+}
+
 // addElement makes el the current foreach element at a nesting level.
 func (c *evalContext) addElement(el any, index, nesting int) {
 	n := strconv.Itoa(nesting)
