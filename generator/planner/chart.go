@@ -251,10 +251,7 @@ func (p *parser) builtinVersion(plan *Plan, blueprint string) {
 		plan.Image.Tag = p.version
 		return
 	}
-	var known []string
-	for _, k := range sortedKeys(lines) {
-		known = append(known, k)
-	}
+	known := sortedKeys(lines)
 	plan.refuse(fmt.Sprintf("version %s of %s: the built-in chart runs the lines %s (or an exact release of one, like %s)",
 		p.version, blueprint, strings.Join(known, ", "), lines[known[len(known)-1]]))
 }

@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"math"
-	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
-	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apiserver/pkg/cel/lazy"
 	"k8s.io/apiserver/pkg/cel/library"
 )
@@ -244,26 +242,3 @@ func celNative(v any) any {
 	}
 	return v
 }
-
-// celGo converts a CEL result back to plain Go values (maps, lists,
-// strings, numbers, booleans, nil).
-func celGo(v ref.Val) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch v.Type() {
-	case types.NullType:
-		return nil, nil
-	}
-	switch t := v.Value().(type) {
-	case bool, string, int64, uint64, float64:
-		return t, nil
-	}
-	out, err := v.ConvertToNative(jsonValueType)
-	if err != nil {
-		return nil, fmt.Errorf("convert %s value: %w", v.Type().TypeName(), err)
-	}
-	return out.(*structpb.Value).AsInterface(), nil
-}
-
-var jsonValueType = reflect.TypeFor[*structpb.Value]()
