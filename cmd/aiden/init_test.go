@@ -65,6 +65,8 @@ func TestGenerateFitsRepositoryWithoutConfig(t *testing.T) {
 		"registered   in apps/production/kustomization.yaml",
 		"values       apps/production/redis-values.yaml",
 		"Findings: 0 error, 0 warning",
+		"Wrote 5 files to ",
+		"Wrote (from the repository root): ",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("generate output lacks %q:\n%s", want, stdout)
