@@ -71,6 +71,18 @@ func resources(f Facts) map[string]any {
 
 func hasResources(f Facts) bool { return f.CPU != "" || f.Memory != "" }
 
+// scale sets the replica count and the container resources the intent
+// asked for, at the chart's paths for them; what was not asked is left to
+// the chart's defaults.
+func (v values) scale(f Facts, replicasPath, resourcesPath string) {
+	if f.Replicas != 0 {
+		v.set(replicasPath, f.Replicas)
+	}
+	if hasResources(f) {
+		v.set(resourcesPath, resources(f))
+	}
+}
+
 // persistence writes <prefix>.persistence.enabled and .size.
 func persistence(v values, prefix string, f Facts) {
 	on := f.Persistence == nil || *f.Persistence
@@ -266,12 +278,7 @@ var mappers = map[string]mapper{
 		if err := refuse("nginx", f, map[string]string{"storage": noStorage, "persistence": noStorage, "auth": noAuth}); err != nil {
 			return err
 		}
-		if f.Replicas != 0 {
-			v.set("replicaCount", f.Replicas)
-		}
-		if hasResources(f) {
-			v.set("resources", resources(f))
-		}
+		v.scale(f, "replicaCount", "resources")
 		if f.Host != "" {
 			// A web server behind the cluster's ingress: no LoadBalancer of
 			// its own.
@@ -285,12 +292,7 @@ var mappers = map[string]mapper{
 			"persistence": "Keycloak keeps its data in its PostgreSQL database, not on a volume of its own"}); err != nil {
 			return err
 		}
-		if f.Replicas != 0 {
-			v.set("replicaCount", f.Replicas)
-		}
-		if hasResources(f) {
-			v.set("resources", resources(f))
-		}
+		v.scale(f, "replicaCount", "resources")
 		if f.AuthSecret != "" {
 			v.set("auth.existingSecret", f.AuthSecret)
 		}
@@ -324,12 +326,7 @@ var mappers = map[string]mapper{
 			"host": "the controller serves the hosts of every Ingress; give each app its own host", "tls": "TLS is set per Ingress, not on the controller"}); err != nil {
 			return err
 		}
-		if f.Replicas != 0 {
-			v.set("controller.replicaCount", f.Replicas)
-		}
-		if hasResources(f) {
-			v.set("controller.resources", resources(f))
-		}
+		v.scale(f, "controller.replicaCount", "controller.resources")
 		return nil
 	},
 	"cert-manager": func(v values, f Facts) error {
@@ -338,12 +335,7 @@ var mappers = map[string]mapper{
 		}
 		// The chart installs and upgrades cert-manager's CRDs.
 		v.set("crds.enabled", true)
-		if f.Replicas != 0 {
-			v.set("replicaCount", f.Replicas)
-		}
-		if hasResources(f) {
-			v.set("resources", resources(f))
-		}
+		v.scale(f, "replicaCount", "resources")
 		return nil
 	},
 	"external-secrets": func(v values, f Facts) error {
@@ -351,12 +343,7 @@ var mappers = map[string]mapper{
 			return err
 		}
 		v.set("installCRDs", true)
-		if f.Replicas != 0 {
-			v.set("replicaCount", f.Replicas)
-		}
-		if hasResources(f) {
-			v.set("resources", resources(f))
-		}
+		v.scale(f, "replicaCount", "resources")
 		return nil
 	},
 	"kube-prometheus-stack": func(v values, f Facts) error {
@@ -439,12 +426,7 @@ var mappers = map[string]mapper{
 		if err := refuse("podinfo", f, map[string]string{"storage": noStorage, "persistence": noStorage, "auth": noAuth}); err != nil {
 			return err
 		}
-		if f.Replicas != 0 {
-			v.set("replicaCount", f.Replicas)
-		}
-		if hasResources(f) {
-			v.set("resources", resources(f))
-		}
+		v.scale(f, "replicaCount", "resources")
 		if f.Host != "" {
 			v.set("ingress.enabled", true)
 			v.set("ingress.hosts", []any{map[string]any{"host": f.Host, "paths": []any{map[string]any{"path": "/", "pathType": "ImplementationSpecific"}}}})

@@ -3,11 +3,11 @@ package gitops
 import (
 	"errors"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -59,7 +59,7 @@ func withCharts(lim workspace.Limits, root string, files []workspace.File) ([]wo
 }
 
 // topKind matches a top-level kind line.
-var topKind = regexp.MustCompile(`(?m)^kind:[ \t]*\S`)
+var topKind = lazyre.New(`(?m)^kind:[ \t]*\S`)
 
 func manifestName(rel string) bool {
 	switch strings.ToLower(path.Ext(rel)) {

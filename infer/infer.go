@@ -14,12 +14,12 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -999,7 +999,7 @@ func podTemplate(o object) (map[string]any, bool) {
 	return md, true
 }
 
-var chartNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
+var chartNameRE = lazyre.New(`^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
 
 // charts finds the upstream charts the repository installs, with the
 // source it reads each from.

@@ -1,13 +1,14 @@
 package lsp
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	protocol "github.com/tliron/glsp/protocol_3_16"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // yamlDoc is one document of a YAML file: the lines from its separator
@@ -102,7 +103,7 @@ func walk(n *yaml.Node, pointer string) (node, key *yaml.Node, ok bool) {
 
 // extraFields reads the fields kubeconform names in "additional
 // properties 'a', 'b' not allowed".
-var extraFields = regexp.MustCompile(`additional propert(?:y|ies) ((?:'[^']*'(?:, )?)+) not allowed`)
+var extraFields = lazyre.New(`additional propert(?:y|ies) ((?:'[^']*'(?:, )?)+) not allowed`)
 
 // findingRange is where a finding points in text: the field the schema
 // does not allow, the key of the field the finding's path names, or the

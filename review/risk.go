@@ -2,13 +2,13 @@ package review
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/validators"
 )
 
@@ -262,12 +262,12 @@ func asMap(v any) map[string]any {
 	return m
 }
 
-var majorRE = regexp.MustCompile(`\d+`)
+var majorRE = lazyre.New(`\d+`)
 
 // major returns the major version of a version or constraint ("v2.1.0",
 // "19.6.x", "~1.2"), or -1.
 func major(v string) int {
-	m := majorRE.FindString(v)
+	m := majorRE.Regexp().FindString(v)
 	if m == "" {
 		return -1
 	}

@@ -2,12 +2,12 @@ package helmchart
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/validators/yamlpos"
 )
 
@@ -110,7 +110,7 @@ type tdoc struct {
 	lines []tline
 }
 
-var keyLine = regexp.MustCompile(`^(\s*)(?:(-)\s+)?("[^"]*"|'[^']*'|[A-Za-z0-9_.\-/$]+)\s*:(?:\s|$)`)
+var keyLine = lazyre.New(`^(\s*)(?:(-)\s+)?("[^"]*"|'[^']*'|[A-Za-z0-9_.\-/$]+)\s*:(?:\s|$)`)
 
 // templateDocs cuts a template into documents and reads the key of
 // every line that has one; template directives, comments and values
@@ -133,7 +133,7 @@ func templateDocs(tpl []byte) []tdoc {
 		if trim == "" || strings.HasPrefix(trim, "#") || strings.HasPrefix(trim, "{{") {
 			continue
 		}
-		m := keyLine.FindStringSubmatchIndex(raw)
+		m := keyLine.Regexp().FindStringSubmatchIndex(raw)
 		if m == nil {
 			continue
 		}

@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/google/cel-go/interpreter"
 	"k8s.io/apiserver/pkg/cel/lazy"
 	"k8s.io/apiserver/pkg/cel/library"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // CEL evaluation: the language is github.com/google/cel-go, with the
@@ -100,7 +101,7 @@ type celProgram struct {
 	cluster bool
 }
 
-var celIdent = regexp.MustCompile(`undeclared reference to '([A-Za-z_][A-Za-z0-9_]*)'|found no matching overload for '([A-Za-z_.][A-Za-z0-9_.]*)'`)
+var celIdent = lazyre.New(`undeclared reference to '([A-Za-z_][A-Za-z0-9_]*)'|found no matching overload for '([A-Za-z_.][A-Za-z0-9_.]*)'`)
 
 // compileCEL compiles one expression. A compile error is kept in the
 // program, to be reported for each object it would apply to.

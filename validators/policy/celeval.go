@@ -2,11 +2,12 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	admv1 "k8s.io/api/admissionregistration/v1"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // StatusNeedsCluster is the outcome of a rule that cannot be evaluated
@@ -333,13 +334,13 @@ func validationMessage(v celValidation, act *celActivation) string {
 	return "failed expression: " + strings.TrimSpace(v.v.Expression)
 }
 
-var celObjectPath = regexp.MustCompile(`\bobject((?:\.[A-Za-z_][A-Za-z0-9_]*|\[['"][^'"]+['"]\])+)`)
+var celObjectPath = lazyre.New(`\bobject((?:\.[A-Za-z_][A-Za-z0-9_]*|\[['"][^'"]+['"]\])+)`)
 
 // celPath guesses the JSON path a failed expression is about: the longest
 // field selection on object it makes (function calls cut off).
 func celPath(expr string) string {
 	best := ""
-	for _, m := range celObjectPath.FindAllStringSubmatchIndex(expr, -1) {
+	for _, m := range celObjectPath.Regexp().FindAllStringSubmatchIndex(expr, -1) {
 		if m[0] > 0 && (expr[m[0]-1] == '.' || isIdentByte(expr[m[0]-1])) {
 			continue // oldObject, request.object
 		}

@@ -7,11 +7,12 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stackgen/aiden/internal/lazyre"
 )
 
 // Position is a place in a file: 1-based line and column.
@@ -22,7 +23,7 @@ type Position struct {
 // namedProperty finds the property a schema error names rather than
 // points at: "additional properties 'imagez' not allowed" is reported at
 // the object holding imagez, but is about imagez.
-var namedProperty = regexp.MustCompile(`additional ?[pP]roperties '((?:[^'\\]|\\.)*)'`)
+var namedProperty = lazyre.New(`additional ?[pP]roperties '((?:[^'\\]|\\.)*)'`)
 
 // Locate returns the position, within one YAML or JSON document, of the
 // node a JSON pointer ("/spec/template/spec/containers/0/image") leads
