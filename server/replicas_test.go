@@ -2,13 +2,8 @@ package server_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
-	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
 
@@ -16,6 +11,7 @@ import (
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/store/storetest"
 )
 
 // sharedStore opens a store on a schema of its own on the PostgreSQL
@@ -23,30 +19,11 @@ import (
 // is skipped when the variable is unset.
 func sharedStore(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("AIDEN_TEST_DATABASE_URL")
-	if base == "" {
+	url, ok := storetest.PostgresURL(t)
+	if !ok {
 		t.Skip("AIDEN_TEST_DATABASE_URL is unset: replicas need PostgreSQL")
 	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("srv%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return url
 }
 
 // TestRateSharedAcrossReplicas: two servers on one PostgreSQL draw a

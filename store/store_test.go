@@ -2,17 +2,15 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/store/storetest"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -23,32 +21,12 @@ import (
 func databases(t *testing.T) map[string]string {
 	t.Helper()
 	urls := map[string]string{"sqlite": filepath.Join(t.TempDir(), "aiden.db")}
-	base := os.Getenv("AIDEN_TEST_DATABASE_URL")
-	if base == "" {
+	url, ok := storetest.PostgresURL(t)
+	if !ok {
 		t.Log("AIDEN_TEST_DATABASE_URL is unset: PostgreSQL not tested")
 		return urls
 	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("t%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	urls["postgres"] = base + sep + "search_path=" + schema
+	urls["postgres"] = url
 	return urls
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/store/storetest"
 )
 
 // replica is an `aiden serve` process: this test binary running aiden's
@@ -268,30 +268,11 @@ func statuses(list []*store.Generation) []string {
 // when the test ends; the test is skipped when the variable is unset.
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("AIDEN_TEST_DATABASE_URL")
-	if base == "" {
+	url, ok := storetest.PostgresURL(t)
+	if !ok {
 		t.Skip("AIDEN_TEST_DATABASE_URL is unset: the replicas need PostgreSQL")
 	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("fleet%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return url
 }
 
 // TestServeReplicas: two `aiden serve` processes share one PostgreSQL and
