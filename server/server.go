@@ -96,7 +96,7 @@ func New(engine Engine, opts Options) *Handler {
 	mux.Handle(aidenv1connect.NewGenerateServiceHandler(&generateHandler{rec: rec, log: opts.Logger, limit: limit}, handlerOpts...))
 	mux.Handle("GET /generations/{file}", servePatch(opts.Store))
 	if opts.Slack.SigningSecret != "" {
-		mux.Handle("POST /slack/commands", newSlackHandler(rec, opts.Slack, opts.Logger))
+		mux.Handle("POST /slack/commands", newSlackHandler(rec, opts.Slack, opts.Logger, opts.Tracing))
 	}
 	mux.Handle(aidenv1connect.NewValidateServiceHandler(&validateHandler{engine: engine, log: opts.Logger}, handlerOpts...))
 

@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"strings"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/slack"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/telemetry"
 )
 
 // SlackOptions configure the /aiden slash command at POST /slack/commands.
@@ -39,7 +42,7 @@ type SlackOptions struct {
 	ResponseBases []string
 }
 
-func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Handler {
+func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger, tracing *telemetry.Tracing) http.Handler {
 	so := slack.Options{
 		SigningSecret: opts.SigningSecret,
 		Repo:          opts.Repo,
@@ -53,7 +56,23 @@ func newSlackHandler(rec *recorder, opts SlackOptions, log *slog.Logger) http.Ha
 	if rec.store != nil {
 		so.Replays = countingReplays{st: rec.store, m: rec.metrics}
 	}
-	return slack.New(chatDoor{rec: rec, users: opts.Users}, so)
+	return traced(slack.New(chatDoor{rec: rec, users: opts.Users}, so), tracing, "POST /slack/commands")
+}
+
+// traced makes every request h serves the root span of a trace of its
+// own (the caller does not choose the trace, as for the RPCs), so that the
+// generation a slash command starts, and its log lines, belong to one
+// trace. It returns h as it is when tracing is off.
+func traced(h http.Handler, t *telemetry.Tracing, name string) http.Handler {
+	if t == nil || !t.Enabled {
+		return h
+	}
+	tr := t.Provider.Tracer("github.com/stackgen/aiden/server")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, span := tr.Start(r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot())
+		defer span.End()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // chatDoor runs the slash command's generations through the recorder.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -154,5 +155,103 @@ func TestTracingOff(t *testing.T) {
 	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
 	if _, err := telemetry.NewTracing(context.Background(), func(k string) string { return env[k] }, "test"); err == nil || !strings.Contains(err.Error(), "grpc") {
 		t.Errorf("grpc protocol: %v, want an error naming it", err)
+	}
+}
+
+// TestSlackTracing: a slash command is a trace of its own (a span of the
+// request, the generation's stages beneath it), and every line logged
+// about it, the ones after the acknowledgement included, carries its
+// request id; the lines after the record is made carry the generation id
+// and the trace id too.
+func TestSlackTracing(t *testing.T) {
+	col := &collector{}
+	otlp := httptest.NewServer(col)
+	defer otlp.Close()
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.URL}
+	tracing, err := telemetry.NewTracing(context.Background(), func(k string) string { return env[k] }, "test")
+	if err != nil || !tracing.Enabled {
+		t.Fatalf("NewTracing: %v", err)
+	}
+	respURL, posts := responseURL(t)
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	h := server.New(generator.New(generator.Options{Observer: tracing.Observer()}), server.Options{
+		Store: openStore(t), Tracing: tracing, Logger: telemetry.NewLogger(lockedWriter{&logMu, &logs}, "json"),
+		Slack: server.SlackOptions{SigningSecret: signingSecret, Repo: t.TempDir(), ResponseBases: []string{respURL}},
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := command("generate "+redisIntent+" —path clusters/production/apps/redis --format helm", "U1", "C1", respURL)
+	if code, ack := post(t, srv.URL, body, sign(signingSecret, body, time.Now())); code != http.StatusOK || !strings.Contains(ack, "Working on it") {
+		t.Fatalf("ack: %d %q", code, ack)
+	}
+	select {
+	case <-posts:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no result posted to response_url")
+	}
+	// The line about the posted result follows the post Slack received.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		logMu.Lock()
+		done := strings.Contains(logs.String(), `"msg":"result posted"`)
+		logMu.Unlock()
+		if done {
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := tracing.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	col.mu.Lock()
+	spans := col.spans
+	col.mu.Unlock()
+	var root *tracepb.Span
+	for _, s := range spans {
+		if s.GetName() == "POST /slack/commands" {
+			root = s
+		}
+	}
+	if root == nil {
+		t.Fatalf("no span of the slash command among %d spans", len(spans))
+	}
+	stages := 0
+	for _, s := range spans {
+		if strings.HasPrefix(s.GetName(), "stage ") {
+			stages++
+			if !bytes.Equal(s.GetTraceId(), root.GetTraceId()) || !bytes.Equal(s.GetParentSpanId(), root.GetSpanId()) {
+				t.Errorf("span %q is not a child of the slash command's span", s.GetName())
+			}
+		}
+	}
+	if stages == 0 {
+		t.Error("no stage spans exported")
+	}
+
+	logMu.Lock()
+	defer logMu.Unlock()
+	seen := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["door"] == "chat" {
+			seen[rec["msg"].(string)] = rec
+		}
+	}
+	for _, msg := range []string{"generation started", "result posted"} {
+		rec := seen[msg]
+		switch {
+		case rec == nil:
+			t.Errorf("no %q line in the log:\n%s", msg, logs.String())
+		case !strings.HasPrefix(fmt.Sprint(rec["request_id"]), "req_") || rec["generation_id"] != rec["id"] || rec["trace_id"] == nil:
+			t.Errorf("%q line lacks the request, generation or trace id: %v", msg, rec)
+		}
+	}
+	if a, b := seen["generation started"], seen["result posted"]; a != nil && b != nil && a["request_id"] != b["request_id"] {
+		t.Errorf("request ids differ before and after the acknowledgement: %v, %v", a["request_id"], b["request_id"])
 	}
 }

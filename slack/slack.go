@@ -159,11 +159,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.verify(r.Context(), r.Header, body); err != nil {
 		if errors.Is(err, errReplayCheck) {
-			h.opts.Logger.Error("slack request not checked", "error", err)
+			h.opts.Logger.ErrorContext(r.Context(), "slack request not checked", "error", err)
 			http.Error(w, "cannot check the request now", http.StatusServiceUnavailable)
 			return
 		}
-		h.opts.Logger.Warn("slack request refused", "error", err)
+		h.opts.Logger.WarnContext(r.Context(), "slack request refused", "error", err)
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
@@ -188,7 +188,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, store.ErrNotFound):
 			reply(w, fmt.Sprintf("No generation `%s` here.", cmd.ID))
 		case err != nil:
-			log.Error("status", "id", cmd.ID, "error", err)
+			log.ErrorContext(r.Context(), "status", "id", cmd.ID, "error", err)
 			reply(w, "Could not read the generation record; try again shortly.")
 		default:
 			reply(w, h.statusText(g))
@@ -212,7 +212,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 		return
 	}
 	if !allowedResponseURL(sc.ResponseURL, h.opts.ResponseBases) {
-		log.Warn("response_url refused", "response_url", sc.ResponseURL)
+		log.WarnContext(r.Context(), "response_url refused", "response_url", sc.ResponseURL)
 		http.Error(w, "response_url is not one of Slack's", http.StatusBadRequest)
 		return
 	}
@@ -222,7 +222,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 	// the cluster's chart sources for helm.
 	files, err := gitops.LoadFor(workspace.DefaultLimits(), h.opts.Repo, cmd.Path, string(cmd.Format))
 	if err != nil {
-		log.Warn("read workspace", "path", cmd.Path, "error", err)
+		log.WarnContext(r.Context(), "read workspace", "path", cmd.Path, "error", err)
 		reply(w, fmt.Sprintf("Cannot read `%s` in the repository: %s", cmd.Path, err))
 		return
 	}
@@ -237,25 +237,28 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, sc slackgo.Sl
 	}
 	id, err := h.gens.Begin(r.Context(), caller(sc), req)
 	if err != nil {
-		log.Error("record generation", "error", err)
+		log.ErrorContext(r.Context(), "record generation", "error", err)
 		reply(w, "Could not record the generation; nothing was started. Try again shortly.")
 		return
 	}
-	log.Info("generation started", "id", id, "path", cmd.Path)
+	log.InfoContext(r.Context(), "generation started", "id", id, "path", cmd.Path)
 	reply(w, fmt.Sprintf("Working on it: `%s` — %s into `%s`. The result will follow here.", id, cmd.Format, cmd.Path))
 
 	h.bg.Add(1)
 	go func() {
 		defer h.bg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), h.opts.Timeout)
+		// The generation outlives the request but keeps what its context
+		// carries (the request id, the generation id, the span), so its
+		// log lines and spans are the request's.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.opts.Timeout)
 		defer cancel()
 		res, err := h.gens.Run(ctx, id, req)
 		msg := &slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral, Text: h.resultText(id, req, res, err)}
 		if err := slackgo.PostWebhookCustomHTTPContext(ctx, sc.ResponseURL, h.opts.Client, msg); err != nil {
-			log.Error("post result to response_url", "id", id, "error", err)
+			log.ErrorContext(ctx, "post result to response_url", "id", id, "error", err)
 			return
 		}
-		log.Info("result posted", "id", id)
+		log.InfoContext(ctx, "result posted", "id", id)
 	}()
 }
 
