@@ -551,7 +551,9 @@ func (a *author) repoManifests(dir string, depth int) []*manifest {
 }
 
 // overlayOver changes the overlay kustomization ov (relative to the app)
-// of the base objects ms.
+// of the base objects ms: each operation edits what the overlay already
+// says about it (a replicas entry, an images entry, a JSON patch), else
+// adds a JSON patch for the workload; the new patches go in at the end.
 func (a *author) overlayOver(in intent, ov string, ms []*manifest) error {
 	f, err := a.open(ov)
 	if err != nil {
@@ -561,141 +563,186 @@ func (a *author) overlayOver(in intent, ov string, ms []*manifest) error {
 	if err != nil {
 		return err
 	}
-	var patches []string // JSON patches to add, as lines under "patch: |"
-	var target *manifest
-	addPatch := func(w *manifest, lines ...string) {
-		target = w
-		patches = append(patches, lines...)
-	}
+	e := &overlayEdit{f: f, root: root}
 	for _, o := range in.ops {
+		var err error
 		switch o.kind {
 		case opReplicas:
-			w, err := workload(ms, "Deployment", "StatefulSet")
-			if err != nil {
-				return err
-			}
-			if done, err := a.patchValue(f, "/spec/replicas", strconv.Itoa(o.n)); err != nil || done {
-				if err == nil {
-					a.did("replicas %d in %s", o.n, f.path)
-				}
-				return err
-			}
-			rk, rv := get(root, "replicas")
-			idx := -1
-			if rv != nil && rv.Kind == yaml.SequenceNode {
-				for i, it := range rv.Content {
-					if _, n := get(it, "name"); n != nil && n.Value == w.name {
-						idx = i
-					}
-				}
-			}
-			switch {
-			case idx >= 0:
-				_, c := get(rv.Content[idx], "count")
-				if err := f.setScalarText(c, strconv.Itoa(o.n)); err != nil {
-					return err
-				}
-			case rk != nil:
-				if err := f.appendItems(rk, rv, item{kids: []item{str("name", w.name), num("count", o.n)}}); err != nil {
-					return err
-				}
-			default:
-				// A JSON patch, as the planner writes overlays; "add" sets
-				// the field whether or not the base has it.
-				verb := "add"
-				if _, r := get(w.doc, "spec", "replicas"); r != nil {
-					verb = "replace"
-				}
-				addPatch(w, "- op: "+verb, "  path: /spec/replicas", "  value: "+strconv.Itoa(o.n))
-			}
-			a.did("replicas %d in %s", o.n, f.path)
+			err = a.overlayReplicas(e, o, ms)
 		case opImage:
-			_, c, err := container(ms)
-			if err != nil {
-				return err
-			}
-			_, iv := get(c, "image")
-			cur, _ := parseImage(iv.Value)
-			name := cmpOr(cur.Repository, iv.Value)
-			entry := []item{str("name", name)}
-			if o.image.Repository != "" && o.image.Repository != name {
-				entry = append(entry, str("newName", o.image.Repository))
-			}
-			if t := cmpOr(o.tag, o.image.Tag); t != "" {
-				entry = append(entry, quoted("newTag", t))
-			}
-			if o.image.Digest != "" {
-				entry = append(entry, str("digest", o.image.Digest))
-			}
-			ik, iv2 := get(root, "images")
-			idx := -1
-			if iv2 != nil {
-				for i, it := range iv2.Content {
-					if _, n := get(it, "name"); n != nil && n.Value == name {
-						idx = i
-					}
-				}
-			}
-			switch {
-			case idx >= 0:
-				if err := f.merge(nil, iv2.Content[idx], entry[1:]...); err != nil {
-					return err
-				}
-			case ik != nil:
-				if err := f.appendItems(ik, iv2, item{kids: entry}); err != nil {
-					return err
-				}
-			default:
-				if err := f.addEntries(nil, root, sq("images", item{kids: entry})); err != nil {
-					return err
-				}
-			}
-			a.did("image %s in %s", cmpOr(o.tag, o.image.String()), f.path)
+			err = a.overlayImage(e, o, ms)
 		case opResources:
-			w, _, err := container(ms)
-			if err != nil {
-				return err
-			}
-			var lines []string
-			for _, q := range []struct{ p, v string }{{"requests/cpu", o.res.CPURequest}, {"requests/memory", o.res.MemoryRequest}, {"limits/cpu", o.res.CPULimit}, {"limits/memory", o.res.MemoryLimit}} {
-				if q.v != "" {
-					lines = append(lines, "- op: add", "  path: "+containerPath(w)+"/resources/"+q.p, "  value: "+strconv.Quote(q.v))
-				}
-			}
-			addPatch(w, lines...)
-			a.did("resources in %s", f.path)
+			err = a.overlayResources(e, o, ms)
 		case opEnvSet:
-			w, c, err := container(ms)
-			if err != nil {
-				return err
-			}
-			ef := &yamlFile{step: 2, dash: true}
-			if _, ev := get(c, "env"); ev != nil && ev.Kind == yaml.SequenceNode && len(ev.Content) > 0 {
-				lines := []string{"- op: add", "  path: " + containerPath(w) + "/env/-", "  value:"}
-				lines = append(lines, ef.render(envItem(o.env).kids, 4)...)
-				addPatch(w, lines...)
-			} else {
-				lines := []string{"- op: add", "  path: " + containerPath(w) + "/env", "  value:"}
-				lines = append(lines, ef.renderSeq([]item{envItem(o.env)}, 4)...)
-				addPatch(w, lines...)
-			}
-			a.did("env %s in %s", envDesc(o.env), f.path)
+			err = a.overlayEnv(e, o, ms)
 		default:
-			return unsupported(KindKustomize, "%s (%q) in the overlay %s: change it in the base", o.kind, o.from, f.path)
+			err = unsupported(KindKustomize, "%s (%q) in the overlay %s: change it in the base", o.kind, o.from, f.path)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	if len(patches) == 0 {
+	return e.writePatches()
+}
+
+// overlayEdit is an overlay kustomization being changed, with the JSON
+// patch lines to add for one workload.
+type overlayEdit struct {
+	f       *yamlFile
+	root    *yaml.Node
+	target  *manifest
+	patches []string // under "patch: |", unindented
+}
+
+func (e *overlayEdit) addPatch(w *manifest, lines ...string) {
+	e.target = w
+	e.patches = append(e.patches, lines...)
+}
+
+// overlayReplicas sets the workload's replicas: in a JSON patch that
+// already sets them, in the overlay's replicas entry, else in a new patch.
+func (a *author) overlayReplicas(e *overlayEdit, o op, ms []*manifest) error {
+	f := e.f
+	w, err := workload(ms, "Deployment", "StatefulSet")
+	if err != nil {
+		return err
+	}
+	done, err := a.patchValue(f, "/spec/replicas", strconv.Itoa(o.n))
+	if err != nil {
+		return err
+	}
+	if done {
+		a.did("replicas %d in %s", o.n, f.path)
 		return nil
 	}
-	head := fmt.Sprintf("- target: {kind: %s, name: %s}", target.kind, target.name)
-	pk, pv := get(root, "patches")
+	rk, rv := get(e.root, "replicas")
+	idx := namedItem(rv, "name", w.name)
+	switch {
+	case idx >= 0:
+		_, c := get(rv.Content[idx], "count")
+		if err := f.setScalarText(c, strconv.Itoa(o.n)); err != nil {
+			return err
+		}
+	case rk != nil:
+		if err := f.appendItems(rk, rv, item{kids: []item{str("name", w.name), num("count", o.n)}}); err != nil {
+			return err
+		}
+	default:
+		// A JSON patch, as the planner writes overlays; "add" sets the
+		// field whether or not the base has it.
+		verb := "add"
+		if _, r := get(w.doc, "spec", "replicas"); r != nil {
+			verb = "replace"
+		}
+		e.addPatch(w, "- op: "+verb, "  path: /spec/replicas", "  value: "+strconv.Itoa(o.n))
+	}
+	a.did("replicas %d in %s", o.n, f.path)
+	return nil
+}
+
+// overlayImage sets the container's image in the overlay's images list.
+func (a *author) overlayImage(e *overlayEdit, o op, ms []*manifest) error {
+	f := e.f
+	_, c, err := container(ms)
+	if err != nil {
+		return err
+	}
+	_, iv := get(c, "image")
+	cur, _ := parseImage(iv.Value)
+	name := cmpOr(cur.Repository, iv.Value)
+	entry := []item{str("name", name)}
+	if o.image.Repository != "" && o.image.Repository != name {
+		entry = append(entry, str("newName", o.image.Repository))
+	}
+	if t := cmpOr(o.tag, o.image.Tag); t != "" {
+		entry = append(entry, quoted("newTag", t))
+	}
+	if o.image.Digest != "" {
+		entry = append(entry, str("digest", o.image.Digest))
+	}
+	ik, images := get(e.root, "images")
+	switch idx := namedItem(images, "name", name); {
+	case idx >= 0:
+		err = f.merge(nil, images.Content[idx], entry[1:]...)
+	case ik != nil:
+		err = f.appendItems(ik, images, item{kids: entry})
+	default:
+		err = f.addEntries(nil, e.root, sq("images", item{kids: entry}))
+	}
+	if err != nil {
+		return err
+	}
+	a.did("image %s in %s", cmpOr(o.tag, o.image.String()), f.path)
+	return nil
+}
+
+// overlayResources patches the container's requests and limits.
+func (a *author) overlayResources(e *overlayEdit, o op, ms []*manifest) error {
+	w, _, err := container(ms)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, q := range []struct{ p, v string }{{"requests/cpu", o.res.CPURequest}, {"requests/memory", o.res.MemoryRequest}, {"limits/cpu", o.res.CPULimit}, {"limits/memory", o.res.MemoryLimit}} {
+		if q.v != "" {
+			lines = append(lines, "- op: add", "  path: "+containerPath(w)+"/resources/"+q.p, "  value: "+strconv.Quote(q.v))
+		}
+	}
+	e.addPatch(w, lines...)
+	a.did("resources in %s", e.f.path)
+	return nil
+}
+
+// overlayEnv patches an environment variable into the container: appended
+// to its env list, or as the list when it has none.
+func (a *author) overlayEnv(e *overlayEdit, o op, ms []*manifest) error {
+	w, c, err := container(ms)
+	if err != nil {
+		return err
+	}
+	ef := &yamlFile{step: 2, dash: true}
+	if _, ev := get(c, "env"); ev != nil && ev.Kind == yaml.SequenceNode && len(ev.Content) > 0 {
+		lines := []string{"- op: add", "  path: " + containerPath(w) + "/env/-", "  value:"}
+		e.addPatch(w, append(lines, ef.render(envItem(o.env).kids, 4)...)...)
+	} else {
+		lines := []string{"- op: add", "  path: " + containerPath(w) + "/env", "  value:"}
+		e.addPatch(w, append(lines, ef.renderSeq([]item{envItem(o.env)}, 4)...)...)
+	}
+	a.did("env %s in %s", envDesc(o.env), e.f.path)
+	return nil
+}
+
+// namedItem returns the index of the mapping in the sequence seq whose key
+// holds value, or -1.
+func namedItem(seq *yaml.Node, key, value string) int {
+	idx := -1
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return idx
+	}
+	for i, it := range seq.Content {
+		if _, n := get(it, key); n != nil && n.Value == value {
+			idx = i
+		}
+	}
+	return idx
+}
+
+// writePatches adds the JSON patches gathered, as one more entry of the
+// overlay's patches (the list made when there is none).
+func (e *overlayEdit) writePatches() error {
+	f := e.f
+	if len(e.patches) == 0 {
+		return nil
+	}
+	head := fmt.Sprintf("- target: {kind: %s, name: %s}", e.target.kind, e.target.name)
+	pk, pv := get(e.root, "patches")
 	if pk == nil {
 		ind := f.seqIndent()
 		lines := []string{"patches:", strings.Repeat(" ", ind) + head, strings.Repeat(" ", ind+2) + "patch: |"}
-		for _, l := range patches {
+		for _, l := range e.patches {
 			lines = append(lines, strings.Repeat(" ", ind+4)+l)
 		}
-		at := f.endLine(root)
+		at := f.endLine(e.root)
 		return f.edit(at, at, f.spaced(at, 0, lines)...)
 	}
 	if pv.Kind != yaml.SequenceNode || len(pv.Content) == 0 {
@@ -703,7 +750,7 @@ func (a *author) overlayOver(in intent, ov string, ms []*manifest) error {
 	}
 	d := f.dashColumn(pv.Content[0])
 	lines := []string{strings.Repeat(" ", d) + head, strings.Repeat(" ", d+2) + "patch: |"}
-	for _, l := range patches {
+	for _, l := range e.patches {
 		lines = append(lines, strings.Repeat(" ", d+4)+l)
 	}
 	at := f.endLine(pv)
