@@ -68,12 +68,36 @@ func markdown(r *Review, comment bool, level int) string {
 	if comment {
 		b.WriteString(Marker + "\n")
 	}
+	summaryTable(&b, r)
+	max := -1
+	if level >= levelShortLists {
+		max = 20
+	}
+	list(&b, "Risks", r.Risks, max, false)
+	list(&b, "Budgets exceeded", r.Budgets, max, false)
+	list(&b, "New findings", r.Findings.New, max, false)
+	list(&b, "Fixed findings", r.Findings.Fixed, max, comment)
+	capacityTable(&b, r)
+	renderedChanges(&b, r, comment, level)
+	if len(r.Checks) > 0 {
+		var names []string
+		for _, c := range r.Checks {
+			names = append(names, c.Name+": "+string(c.Status))
+		}
+		fmt.Fprintf(&b, "<sub>Checks at the head: %s.</sub>\n", strings.Join(dedupe(names), ", "))
+	}
+	return b.String()
+}
+
+// summaryTable writes the heading, what was compared, and the table of
+// counts: objects, findings, risks, cost and budgets.
+func summaryTable(b *strings.Builder, r *Review) {
 	b.WriteString("## aiden review\n\n")
 	short := r.BaseCommit
 	if len(short) > 12 {
 		short = short[:12]
 	}
-	fmt.Fprintf(&b, "Compared with %s (`%s`): %s changed, %s render differently.\n\n",
+	fmt.Fprintf(b, "Compared with %s (`%s`): %s changed, %s render differently.\n\n",
 		r.Base, short, validators.Count(len(r.ChangedFiles), "file"), validators.Count(len(r.Units), "unit"))
 	added, removed, changed := 0, 0, 0
 	for _, u := range r.Units {
@@ -89,121 +113,120 @@ func markdown(r *Review, comment bool, level int) string {
 		}
 	}
 	b.WriteString("| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| Objects | %d added, %d changed, %d removed |\n", added, changed, removed)
-	fmt.Fprintf(&b, "| New findings | %d%s |\n", len(r.Findings.New), severities(r.Findings.New))
-	fmt.Fprintf(&b, "| Fixed findings | %d |\n", len(r.Findings.Fixed))
-	fmt.Fprintf(&b, "| Findings already there | %d |\n", r.Findings.Existing)
-	fmt.Fprintf(&b, "| Risks | %d%s |\n", len(r.Risks), severities(r.Risks))
+	fmt.Fprintf(b, "| Objects | %d added, %d changed, %d removed |\n", added, changed, removed)
+	fmt.Fprintf(b, "| New findings | %d%s |\n", len(r.Findings.New), severities(r.Findings.New))
+	fmt.Fprintf(b, "| Fixed findings | %d |\n", len(r.Findings.Fixed))
+	fmt.Fprintf(b, "| Findings already there | %d |\n", r.Findings.Existing)
+	fmt.Fprintf(b, "| Risks | %d%s |\n", len(r.Risks), severities(r.Risks))
 	var before, after float64
 	for _, c := range r.Capacity {
 		before += c.Before.Monthly
 		after += c.After.Monthly
 	}
 	if len(r.Capacity) > 0 {
-		fmt.Fprintf(&b, "| Estimated monthly cost of what changed | %s |\n", fromTo(r.Currency, before, after))
+		fmt.Fprintf(b, "| Estimated monthly cost of what changed | %s |\n", fromTo(r.Currency, before, after))
 	}
 	if len(r.Budgets) > 0 {
-		fmt.Fprintf(&b, "| Budgets exceeded | %d |\n", len(r.Budgets))
+		fmt.Fprintf(b, "| Budgets exceeded | %d |\n", len(r.Budgets))
 	}
 	b.WriteString("\n")
+}
 
-	max := -1
-	if level >= levelShortLists {
-		max = 20
+// capacityTable writes the requests and cost of each app that changed,
+// before and after.
+func capacityTable(b *strings.Builder, r *Review) {
+	if len(r.Capacity) == 0 {
+		return
 	}
-	list(&b, "Risks", r.Risks, max, false)
-	list(&b, "Budgets exceeded", r.Budgets, max, false)
-	list(&b, "New findings", r.Findings.New, max, false)
-	list(&b, "Fixed findings", r.Findings.Fixed, max, comment)
-
-	if len(r.Capacity) > 0 {
-		b.WriteString("### Cost and capacity\n\n")
-		fmt.Fprintf(&b, "Requests of all replicas; cost per month at %s (max: every HorizontalPodAutoscaler at its maximum).\n\n", pricesNote(r))
-		b.WriteString("| Environment | App | Replicas | CPU (cores) | Memory (GiB) | Storage (GiB) | Monthly | Monthly at max |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|\n")
-		for _, c := range r.Capacity {
-			replicas := arrowInt(c.Before.Replicas, c.After.Replicas)
-			if c.Before.MaxReplicas != c.Before.Replicas || c.After.MaxReplicas != c.After.Replicas {
-				replicas += " (max " + arrowInt(c.Before.MaxReplicas, c.After.MaxReplicas) + ")"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Environment, c.App, replicas,
-				arrow(c.Before.CPU, c.After.CPU), arrow(c.Before.Memory, c.After.Memory), arrow(c.Before.Storage, c.After.Storage),
-				fromTo(r.Currency, c.Before.Monthly, c.After.Monthly), fromTo(r.Currency, c.Before.MonthlyMax, c.After.MonthlyMax))
+	b.WriteString("### Cost and capacity\n\n")
+	fmt.Fprintf(b, "Requests of all replicas; cost per month at %s (max: every HorizontalPodAutoscaler at its maximum).\n\n", pricesNote(r))
+	b.WriteString("| Environment | App | Replicas | CPU (cores) | Memory (GiB) | Storage (GiB) | Monthly | Monthly at max |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Capacity {
+		replicas := arrowInt(c.Before.Replicas, c.After.Replicas)
+		if c.Before.MaxReplicas != c.Before.Replicas || c.After.MaxReplicas != c.After.Replicas {
+			replicas += " (max " + arrowInt(c.Before.MaxReplicas, c.After.MaxReplicas) + ")"
 		}
-		b.WriteString("\n")
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Environment, c.App, replicas,
+			arrow(c.Before.CPU, c.After.CPU), arrow(c.Before.Memory, c.After.Memory), arrow(c.Before.Storage, c.After.Storage),
+			fromTo(r.Currency, c.Before.Monthly, c.After.Monthly), fromTo(r.Currency, c.Before.MonthlyMax, c.After.MonthlyMax))
 	}
+	b.WriteString("\n")
+}
 
-	if len(r.Units) > 0 {
-		b.WriteString("### What the clusters would receive\n\n")
-		env := ""
-		for _, u := range r.Units {
-			if u.Environment != env {
-				env = u.Environment
-				fmt.Fprintf(&b, "#### %s\n\n", env)
-			}
-			summary := fmt.Sprintf("`%s` (%s): %s", u.Path, u.Kind, counts(u.Objects))
-			if u.Release != "" {
-				summary = fmt.Sprintf("`%s` in `%s` (chart `%s`): %s", u.Release, u.Path, u.Chart, counts(u.Objects))
-			}
-			if level >= levelCounts {
-				fmt.Fprintf(&b, "- %s\n", summary)
-				continue
-			}
-			if comment {
-				// Markdown is not read inside <summary>: HTML there.
-				if u.Release != "" {
-					fmt.Fprintf(&b, "<details><summary><code>%s</code> in <code>%s</code> (chart <code>%s</code>): %s</summary>\n\n",
-						html.EscapeString(u.Release), html.EscapeString(u.Path), html.EscapeString(u.Chart), counts(u.Objects))
-				} else {
-					fmt.Fprintf(&b, "<details><summary><code>%s</code> (%s): %s</summary>\n\n", html.EscapeString(u.Path), u.Kind, counts(u.Objects))
-				}
-			} else {
-				fmt.Fprintf(&b, "%s\n\n", summary)
-			}
-			b.WriteString("```diff\n")
-			for _, o := range u.Objects {
-				switch o.Change {
-				case Added:
-					fmt.Fprintf(&b, "+ %s (added)\n", o.Object)
-				case Removed:
-					fmt.Fprintf(&b, "- %s (removed)\n", o.Object)
-				default:
-					fmt.Fprintf(&b, "@@ %s @@\n", o.Object)
-					if level >= levelObjects {
-						fmt.Fprintf(&b, "  (%s changed)\n", validators.Count(len(o.Fields), "field"))
-						continue
-					}
-					for _, f := range o.Fields {
-						if f.Before != "" {
-							fmt.Fprintf(&b, "-   %s: %s\n", f.Path, code(f.Before))
-						}
-						if f.After != "" {
-							fmt.Fprintf(&b, "+   %s: %s\n", f.Path, code(f.After))
-						}
-					}
-				}
-			}
-			b.WriteString("```\n\n")
-			if comment {
-				b.WriteString("</details>\n\n")
-			}
+// renderedChanges writes what each environment's clusters would receive,
+// unit by unit, in as much detail as level leaves room for; in a comment
+// each unit folds away.
+func renderedChanges(b *strings.Builder, r *Review, comment bool, level int) {
+	if len(r.Units) == 0 {
+		b.WriteString("No rendered object changes.\n\n")
+		return
+	}
+	b.WriteString("### What the clusters would receive\n\n")
+	env := ""
+	for _, u := range r.Units {
+		if u.Environment != env {
+			env = u.Environment
+			fmt.Fprintf(b, "#### %s\n\n", env)
+		}
+		summary := fmt.Sprintf("`%s` (%s): %s", u.Path, u.Kind, counts(u.Objects))
+		if u.Release != "" {
+			summary = fmt.Sprintf("`%s` in `%s` (chart `%s`): %s", u.Release, u.Path, u.Chart, counts(u.Objects))
 		}
 		if level >= levelCounts {
-			b.WriteString("\n_The field-by-field diff is left out to fit the comment; run `aiden review` to see it._\n\n")
-		} else if level >= levelObjects {
-			b.WriteString("_Changed fields are counted, not listed, to fit the comment; run `aiden review` to see them._\n\n")
+			fmt.Fprintf(b, "- %s\n", summary)
+			continue
 		}
-	} else {
-		b.WriteString("No rendered object changes.\n\n")
-	}
-	if len(r.Checks) > 0 {
-		var names []string
-		for _, c := range r.Checks {
-			names = append(names, c.Name+": "+string(c.Status))
+		switch {
+		case !comment:
+			fmt.Fprintf(b, "%s\n\n", summary)
+		case u.Release != "":
+			// Markdown is not read inside <summary>: HTML there.
+			fmt.Fprintf(b, "<details><summary><code>%s</code> in <code>%s</code> (chart <code>%s</code>): %s</summary>\n\n",
+				html.EscapeString(u.Release), html.EscapeString(u.Path), html.EscapeString(u.Chart), counts(u.Objects))
+		default:
+			fmt.Fprintf(b, "<details><summary><code>%s</code> (%s): %s</summary>\n\n", html.EscapeString(u.Path), u.Kind, counts(u.Objects))
 		}
-		fmt.Fprintf(&b, "<sub>Checks at the head: %s.</sub>\n", strings.Join(dedupe(names), ", "))
+		unitDiff(b, u, level)
+		if comment {
+			b.WriteString("</details>\n\n")
+		}
 	}
-	return b.String()
+	if level >= levelCounts {
+		b.WriteString("\n_The field-by-field diff is left out to fit the comment; run `aiden review` to see it._\n\n")
+	} else if level >= levelObjects {
+		b.WriteString("_Changed fields are counted, not listed, to fit the comment; run `aiden review` to see them._\n\n")
+	}
+}
+
+// unitDiff writes a unit's objects as a diff block: added and removed
+// objects, and each changed object's fields (only counted from
+// levelObjects on).
+func unitDiff(b *strings.Builder, u UnitDiff, level int) {
+	b.WriteString("```diff\n")
+	for _, o := range u.Objects {
+		switch o.Change {
+		case Added:
+			fmt.Fprintf(b, "+ %s (added)\n", o.Object)
+		case Removed:
+			fmt.Fprintf(b, "- %s (removed)\n", o.Object)
+		default:
+			fmt.Fprintf(b, "@@ %s @@\n", o.Object)
+			if level >= levelObjects {
+				fmt.Fprintf(b, "  (%s changed)\n", validators.Count(len(o.Fields), "field"))
+				continue
+			}
+			for _, f := range o.Fields {
+				if f.Before != "" {
+					fmt.Fprintf(b, "-   %s: %s\n", f.Path, code(f.Before))
+				}
+				if f.After != "" {
+					fmt.Fprintf(b, "+   %s: %s\n", f.Path, code(f.After))
+				}
+			}
+		}
+	}
+	b.WriteString("```\n\n")
 }
 
 func list(b *strings.Builder, title string, fs []validators.Finding, max int, collapse bool) {
