@@ -20,28 +20,60 @@ import (
 // preceded by its evidence as a comment. genconfig.Parse reads it back as
 // p.Config.
 func (p *Proposal) YAML() []byte {
-	cfg := p.Config
-	ev := map[string]Evidence{}
+	w := &proposalWriter{ev: map[string]Evidence{}}
 	for _, e := range p.Evidence {
-		ev[e.Key] = e
+		w.ev[e.Key] = e
 	}
-	var b bytes.Buffer
-	comment := func(indent, key string) {
-		if e, ok := ev[key]; ok {
-			fmt.Fprintf(&b, "%s# %d of %d %s", indent, e.Count, e.Total, e.What)
-			if len(e.Files) > 0 {
-				fmt.Fprintf(&b, ": %s", strings.Join(e.Files, ", "))
-			}
-			b.WriteString("\n")
+	cfg := p.Config
+	fmt.Fprintf(&w.b, "# Proposed by aiden init from %d files of this repository: what it already\n", p.Read)
+	w.b.WriteString("# does. Review it, then commit it. Format: docs/generation-config.md.\n")
+	fmt.Fprintf(&w.b, "version: %d\n", genconfig.Version)
+	w.conventions(cfg)
+	w.charts(cfg.Charts)
+	if len(cfg.Formats) > 0 {
+		w.b.WriteString("\nformats:\n")
+		for _, f := range cfg.Formats {
+			w.comment("  ", "formats."+f.Path)
+			fmt.Fprintf(&w.b, "  %s: %s\n", q(f.Path), f.Format)
 		}
 	}
-	fmt.Fprintf(&b, "# Proposed by aiden init from %d files of this repository: what it already\n", p.Read)
-	b.WriteString("# does. Review it, then commit it. Format: docs/generation-config.md.\n")
-	fmt.Fprintf(&b, "version: %d\n", genconfig.Version)
+	if len(p.Examples) > 0 {
+		w.b.WriteString("\n")
+		w.comment("", "examples")
+		fmt.Fprintf(&w.b, "examples: %s\n", workspace.ExamplesDir)
+	}
+	if !cfg.Layout.IsZero() {
+		w.layout(cfg.Layout, p.Evidence)
+	}
+	return w.b.Bytes()
+}
+
+// proposalWriter writes a proposal's config, each key after its evidence.
+type proposalWriter struct {
+	b  bytes.Buffer
+	ev map[string]Evidence // by key
+}
+
+// comment writes the evidence for key, if there is any, at indent.
+func (w *proposalWriter) comment(indent, key string) {
+	e, ok := w.ev[key]
+	if !ok {
+		return
+	}
+	fmt.Fprintf(&w.b, "%s# %d of %d %s", indent, e.Count, e.Total, e.What)
+	if len(e.Files) > 0 {
+		fmt.Fprintf(&w.b, ": %s", strings.Join(e.Files, ", "))
+	}
+	w.b.WriteString("\n")
+}
+
+// conventions writes the naming pattern, the labels, the annotations and
+// the namespace pattern.
+func (w *proposalWriter) conventions(cfg *genconfig.Config) {
 	if cfg.Naming.Pattern != "" {
-		b.WriteString("\nnaming:\n")
-		comment("  ", "naming.pattern")
-		fmt.Fprintf(&b, "  pattern: %s\n", q(cfg.Naming.Pattern))
+		w.b.WriteString("\nnaming:\n")
+		w.comment("  ", "naming.pattern")
+		fmt.Fprintf(&w.b, "  pattern: %s\n", q(cfg.Naming.Pattern))
 	}
 	for _, m := range []struct {
 		name string
@@ -51,98 +83,93 @@ func (p *Proposal) YAML() []byte {
 		if len(m.keys) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s:\n", m.name)
+		fmt.Fprintf(&w.b, "\n%s:\n", m.name)
 		for _, k := range m.keys {
-			comment("  ", m.name+"."+k)
-			fmt.Fprintf(&b, "  %s: %s\n", q(k), q(m.vals[k]))
+			w.comment("  ", m.name+"."+k)
+			fmt.Fprintf(&w.b, "  %s: %s\n", q(k), q(m.vals[k]))
 		}
 	}
 	if cfg.Namespace.Pattern != "" {
-		b.WriteString("\n")
-		comment("", "namespace")
-		fmt.Fprintf(&b, "namespace: %s\n", q(cfg.Namespace.Pattern))
+		w.b.WriteString("\n")
+		w.comment("", "namespace")
+		fmt.Fprintf(&w.b, "namespace: %s\n", q(cfg.Namespace.Pattern))
 	}
-	if len(cfg.Charts) > 0 {
-		b.WriteString("\ncharts:                           # the upstream charts the apps install, by chart\n")
-		names := make([]string, 0, len(cfg.Charts))
-		for n := range cfg.Charts {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			c := cfg.Charts[n]
-			comment("  ", "charts."+n)
-			fmt.Fprintf(&b, "  %s: {repository: %s, chart: %s, version: %s}\n", q(n), q(c.Repository), q(c.Chart), q(c.Version))
+}
+
+// charts writes the upstream charts the apps install, by chart name.
+func (w *proposalWriter) charts(charts map[string]genconfig.Chart) {
+	if len(charts) == 0 {
+		return
+	}
+	w.b.WriteString("\ncharts:                           # the upstream charts the apps install, by chart\n")
+	names := make([]string, 0, len(charts))
+	for n := range charts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := charts[n]
+		w.comment("  ", "charts."+n)
+		fmt.Fprintf(&w.b, "  %s: {repository: %s, chart: %s, version: %s}\n", q(n), q(c.Repository), q(c.Chart), q(c.Version))
+	}
+}
+
+// layout writes where apps, overlays, patches and clusters live, the
+// environments, and what a new app's Application shares with the others.
+func (w *proposalWriter) layout(l genconfig.Layout, evidence []Evidence) {
+	w.b.WriteString("\nlayout:\n")
+	for _, kv := range [][2]string{{"delivery", l.Delivery}, {"apps", l.Apps}, {"overlays", l.Overlays}, {"patches", l.Patches},
+		{"clusters", l.Clusters}, {"applications", l.Applications}} {
+		if kv[1] != "" {
+			w.comment("  ", "layout."+kv[0])
+			fmt.Fprintf(&w.b, "  %s: %s\n", kv[0], q(kv[1]))
 		}
 	}
-	if len(cfg.Formats) > 0 {
-		b.WriteString("\nformats:\n")
-		for _, f := range cfg.Formats {
-			comment("  ", "formats."+f.Path)
-			fmt.Fprintf(&b, "  %s: %s\n", q(f.Path), f.Format)
+	if len(l.Environments) > 0 {
+		w.comment("  ", "layout.environments")
+		var qs []string
+		for _, e := range l.Environments {
+			qs = append(qs, q(e))
+		}
+		fmt.Fprintf(&w.b, "  environments: [%s]\n", strings.Join(qs, ", "))
+	}
+	if l.NamespaceObject {
+		w.comment("  ", "layout.namespaceObject")
+		w.b.WriteString("  namespaceObject: true\n")
+	}
+	if len(l.Application) > 0 {
+		w.application(l.Application, evidence)
+	}
+	if len(l.FileKinds) > 0 {
+		w.b.WriteString("  files:\n")
+		for _, k := range l.FileKinds {
+			w.comment("    ", "layout.files."+k)
+			fmt.Fprintf(&w.b, "    %s: %s\n", q(k), q(l.Files[k]))
 		}
 	}
-	if len(p.Examples) > 0 {
-		b.WriteString("\n")
-		comment("", "examples")
-		fmt.Fprintf(&b, "examples: %s\n", workspace.ExamplesDir)
-	}
-	if l := cfg.Layout; !l.IsZero() {
-		b.WriteString("\nlayout:\n")
-		line := func(key, value string) {
-			if value == "" {
-				return
-			}
-			comment("  ", "layout."+key)
-			fmt.Fprintf(&b, "  %s: %s\n", key, q(value))
-		}
-		line("delivery", l.Delivery)
-		line("apps", l.Apps)
-		line("overlays", l.Overlays)
-		line("patches", l.Patches)
-		line("clusters", l.Clusters)
-		line("applications", l.Applications)
-		if len(l.Environments) > 0 {
-			comment("  ", "layout.environments")
-			var qs []string
-			for _, e := range l.Environments {
-				qs = append(qs, q(e))
-			}
-			fmt.Fprintf(&b, "  environments: [%s]\n", strings.Join(qs, ", "))
-		}
-		if l.NamespaceObject {
-			comment("  ", "layout.namespaceObject")
-			b.WriteString("  namespaceObject: true\n")
-		}
-		if len(l.Application) > 0 {
-			var shared []string
-			for _, e := range p.Evidence {
-				if k, ok := strings.CutPrefix(e.Key, "layout.application."); ok {
-					shared = append(shared, k)
-					if len(shared) == 1 {
-						fmt.Fprintf(&b, "  # %d of %d Applications share each of these fields: %s\n", e.Count, e.Total, strings.Join(e.Files, ", "))
-					}
-				}
-			}
-			fmt.Fprintf(&b, "  # (%s); a new app's Application takes them\n  application:\n", strings.Join(shared, ", "))
-			var body bytes.Buffer
-			enc := yaml.NewEncoder(&body)
-			enc.SetIndent(2)
-			if err := enc.Encode(l.Application); err == nil {
-				for _, ln := range strings.Split(strings.TrimSuffix(body.String(), "\n"), "\n") {
-					fmt.Fprintf(&b, "    %s\n", ln)
-				}
-			}
-		}
-		if len(l.FileKinds) > 0 {
-			b.WriteString("  files:\n")
-			for _, k := range l.FileKinds {
-				comment("    ", "layout.files."+k)
-				fmt.Fprintf(&b, "    %s: %s\n", q(k), q(l.Files[k]))
+}
+
+// application writes the fields every Argo CD Application shares, with
+// the evidence for them as one comment.
+func (w *proposalWriter) application(app map[string]any, evidence []Evidence) {
+	var shared []string
+	for _, e := range evidence {
+		if k, ok := strings.CutPrefix(e.Key, "layout.application."); ok {
+			shared = append(shared, k)
+			if len(shared) == 1 {
+				fmt.Fprintf(&w.b, "  # %d of %d Applications share each of these fields: %s\n", e.Count, e.Total, strings.Join(e.Files, ", "))
 			}
 		}
 	}
-	return b.Bytes()
+	fmt.Fprintf(&w.b, "  # (%s); a new app's Application takes them\n  application:\n", strings.Join(shared, ", "))
+	var body bytes.Buffer
+	enc := yaml.NewEncoder(&body)
+	enc.SetIndent(2)
+	if err := enc.Encode(app); err == nil {
+		for _, ln := range strings.Split(strings.TrimSuffix(body.String(), "\n"), "\n") {
+			fmt.Fprintf(&w.b, "    %s\n", ln)
+		}
+	}
 }
 
 // q quotes s for YAML when it is not a plain word.
