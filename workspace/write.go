@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -74,98 +75,118 @@ func writeAll(root string, wrap func(fsys) fsys, changes ...Change) error {
 	}
 	defer r.Close()
 
-	paths := map[string][]byte{}
-	removals := map[string]bool{}
-	realDirs := map[string]string{} // path -> the real location of its change's Dir
-	dirs := map[string]string{}     // path -> its change's Dir, for messages
+	w := writePlan{paths: map[string][]byte{}, removals: map[string]bool{}, realDirs: map[string]string{}, dirs: map[string]string{}}
 	for _, c := range changes {
-		dir := c.Dir
-		if dir == "" {
-			dir = "."
-		}
-		d, err := Clean(dir)
-		if err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		realDir, _, err := resolve(r, resolvedRoot, d)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", d, err)
-		}
-		for _, f := range c.Files {
-			p, err := Clean(f.Path)
-			if err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-			switch {
-			case p == ".":
-				return fmt.Errorf("write: %w", &PathError{Path: f.Path, Reason: "names the root, not a file"})
-			case !Within(d, p):
-				return fmt.Errorf("write: %w", &PathError{Path: f.Path, Reason: "lies outside " + d})
-			case paths[p] != nil:
-				return fmt.Errorf("write: %w", &PathError{Path: f.Path, Reason: "is given twice"})
-			}
-			paths[p] = append([]byte{}, f.Content...) // non-nil even when empty
-			realDirs[p], dirs[p] = realDir, d
-		}
-		for _, rp := range c.Remove {
-			p, err := Clean(rp)
-			if err != nil {
-				return fmt.Errorf("remove: %w", err)
-			}
-			switch {
-			case p == ".":
-				return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "names the root, not a file"})
-			case !Within(d, p):
-				return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "lies outside " + d})
-			}
-			removals[p] = true
-			realDirs[p], dirs[p] = realDir, d
+		if err := w.add(r, resolvedRoot, c); err != nil {
+			return err
 		}
 	}
-	for p := range removals {
-		if paths[p] != nil {
-			return fmt.Errorf("remove: %w", &PathError{Path: p, Reason: "is both written and removed"})
-		}
+	order, err := w.check(r, resolvedRoot)
+	if err != nil {
+		return err
 	}
-	order := make([]string, 0, len(paths)+len(removals))
-	for p := range paths {
-		order = append(order, p)
-	}
-	for p := range removals {
-		order = append(order, p)
-	}
-	sort.Strings(order)
-	for _, p := range order {
-		for a := path.Dir(p); a != "."; a = path.Dir(a) {
-			if paths[a] != nil {
-				return fmt.Errorf("write: %w", &PathError{Path: a, Reason: "is a file and the folder of " + p})
-			}
-		}
-		location, exists, err := resolve(r, resolvedRoot, p)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", p, err)
-		}
-		if !inside(realDirs[p], location) {
-			return fmt.Errorf("write %s: symlink leads outside %s: %w", p, dirs[p], ErrLink)
-		}
-		if exists {
-			if info, err := os.Stat(location); err == nil && info.IsDir() {
-				return fmt.Errorf("write %s: is an existing folder", p)
-			}
-		}
-	}
-
 	t := &tx{fs: r}
 	if wrap != nil {
 		t.fs = wrap(r)
 	}
-	if err := t.run(order, paths, removals); err != nil {
+	if err := t.run(order, w.paths, w.removals); err != nil {
 		if rerr := t.rollback(); rerr != nil {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}
 		return err
 	}
 	return t.cleanup()
+}
+
+// writePlan is what a set of changes writes and removes, path by path.
+type writePlan struct {
+	paths    map[string][]byte // path -> content, non-nil even when empty
+	removals map[string]bool
+	realDirs map[string]string // path -> the real location of its change's Dir
+	dirs     map[string]string // path -> its change's Dir, for messages
+}
+
+// add takes in the files c writes and removes, refusing paths that are
+// not clean, name the root, lie outside c.Dir or are given twice.
+func (w *writePlan) add(r *os.Root, resolvedRoot string, c Change) error {
+	d, err := Clean(cmp.Or(c.Dir, "."))
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	realDir, _, err := resolve(r, resolvedRoot, d)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", d, err)
+	}
+	for _, f := range c.Files {
+		p, err := Clean(f.Path)
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		switch {
+		case p == ".":
+			return fmt.Errorf("write: %w", &PathError{Path: f.Path, Reason: "names the root, not a file"})
+		case !Within(d, p):
+			return fmt.Errorf("write: %w", &PathError{Path: f.Path, Reason: "lies outside " + d})
+		case w.paths[p] != nil:
+			return fmt.Errorf("write: %w", &PathError{Path: f.Path, Reason: "is given twice"})
+		}
+		w.paths[p] = append([]byte{}, f.Content...)
+		w.realDirs[p], w.dirs[p] = realDir, d
+	}
+	for _, rp := range c.Remove {
+		p, err := Clean(rp)
+		if err != nil {
+			return fmt.Errorf("remove: %w", err)
+		}
+		switch {
+		case p == ".":
+			return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "names the root, not a file"})
+		case !Within(d, p):
+			return fmt.Errorf("remove: %w", &PathError{Path: rp, Reason: "lies outside " + d})
+		}
+		w.removals[p] = true
+		w.realDirs[p], w.dirs[p] = realDir, d
+	}
+	return nil
+}
+
+// check refuses a plan that writes and removes one path, writes a file
+// where another needs a folder, follows a symlink out of a change's
+// folder, or writes over a folder; it returns the paths in order.
+func (w *writePlan) check(r *os.Root, resolvedRoot string) ([]string, error) {
+	for p := range w.removals {
+		if w.paths[p] != nil {
+			return nil, fmt.Errorf("remove: %w", &PathError{Path: p, Reason: "is both written and removed"})
+		}
+	}
+	order := make([]string, 0, len(w.paths)+len(w.removals))
+	for p := range w.paths {
+		order = append(order, p)
+	}
+	for p := range w.removals {
+		order = append(order, p)
+	}
+	sort.Strings(order)
+	for _, p := range order {
+		for a := path.Dir(p); a != "."; a = path.Dir(a) {
+			if w.paths[a] != nil {
+				return nil, fmt.Errorf("write: %w", &PathError{Path: a, Reason: "is a file and the folder of " + p})
+			}
+		}
+		location, exists, err := resolve(r, resolvedRoot, p)
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		if !inside(w.realDirs[p], location) {
+			return nil, fmt.Errorf("write %s: symlink leads outside %s: %w", p, w.dirs[p], ErrLink)
+		}
+		if exists {
+			if info, err := os.Stat(location); err == nil && info.IsDir() {
+				return nil, fmt.Errorf("write %s: is an existing folder", p)
+			}
+		}
+	}
+	return order, nil
 }
 
 // fsys is what a transaction does to the disk; *os.Root is one. Names are
