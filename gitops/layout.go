@@ -3,6 +3,7 @@ package gitops
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -24,10 +25,31 @@ import (
 // objects and a kustomization that lists more than the folder's own files
 // are kept as they are.
 func Shape(l genconfig.Layout, target, namespace string, files []workspace.File) []workspace.File {
-	var out []workspace.File
-	kust := -1
-	own := map[string]string{} // file name -> kind, for the folder's own files
+	out, kust, own := renameOwn(l, target, files)
 	hasNamespace := false
+	for _, kind := range own {
+		hasNamespace = hasNamespace || kind == "Namespace"
+	}
+	if l.NamespaceObject && namespace != "" && !hasNamespace {
+		name := l.FileFor("Namespace")
+		if _, taken := own[name]; !taken {
+			own[name] = "Namespace"
+			out = append(out, workspace.File{Path: target + "/" + name,
+				Content: fmt.Appendf(nil, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", namespace)})
+		}
+	}
+	if kust >= 0 {
+		out[kust].Content = relist(out[kust].Content, own, namespace)
+	}
+	return out
+}
+
+// renameOwn names each file directly in target that holds one object as
+// the layout names that kind's file (the name it had when that is taken).
+// It returns the files, the index of target's kustomization among them
+// (-1 without one), and the kind in each of target's own files by name.
+func renameOwn(l genconfig.Layout, target string, files []workspace.File) (out []workspace.File, kust int, own map[string]string) {
+	kust, own = -1, map[string]string{}
 	for _, f := range files {
 		rel, ok := strings.CutPrefix(f.Path, target+"/")
 		if !ok || strings.Contains(rel, "/") {
@@ -45,9 +67,6 @@ func Shape(l genconfig.Layout, target, namespace string, files []workspace.File)
 			continue
 		}
 		kind := objs[0].Kind
-		if kind == "Namespace" {
-			hasNamespace = true
-		}
 		name := rel
 		if n, ok := l.Files[kind]; ok {
 			name = n
@@ -58,25 +77,22 @@ func Shape(l genconfig.Layout, target, namespace string, files []workspace.File)
 		own[name] = kind
 		out = append(out, workspace.File{Path: target + "/" + name, Content: f.Content})
 	}
-	if l.NamespaceObject && namespace != "" && !hasNamespace {
-		name := l.FileFor("Namespace")
-		if _, taken := own[name]; !taken {
-			own[name] = "Namespace"
-			out = append(out, workspace.File{Path: target + "/" + name,
-				Content: fmt.Appendf(nil, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", namespace)})
-		}
-	}
-	if kust < 0 {
-		return out
-	}
+	return out, kust, own
+}
+
+// relist returns the folder's kustomization listing its own files (own:
+// name -> kind) as the layout names them: the Namespace first, then the
+// chart sources, then the rest. A kustomization that does more than list
+// the folder's files is kept, with the app's Namespace added to it.
+func relist(kustomization []byte, own map[string]string, namespace string) []byte {
 	var k struct {
 		Resources []string       `yaml:"resources"`
 		Rest      map[string]any `yaml:",inline"`
 	}
-	if yaml.Unmarshal(out[kust].Content, &k) != nil {
-		return out
+	if yaml.Unmarshal(kustomization, &k) != nil {
+		return kustomization
 	}
-	keep := false // a kustomization that does more than list the folder's files
+	keep := false
 	for key := range k.Rest {
 		keep = keep || key != "apiVersion" && key != "kind" && key != "namespace"
 	}
@@ -84,20 +100,16 @@ func Shape(l genconfig.Layout, target, namespace string, files []workspace.File)
 		keep = keep || strings.Contains(r, "/")
 	}
 	if keep {
-		// It lists the app's Namespace too.
 		for name, kind := range own {
 			if kind == "Namespace" && !slices.ContainsFunc(k.Resources, func(r string) bool { return same(r, name) }) {
-				if c, changed, err := addResource(out[kust].Content, name); err == nil && changed {
-					out[kust].Content = c
+				if c, changed, err := addResource(kustomization, name); err == nil && changed {
+					kustomization = c
 				}
 			}
 		}
-		return out
+		return kustomization
 	}
-	names := make([]string, 0, len(own))
-	for n := range own {
-		names = append(names, n)
-	}
+	names := slices.Collect(maps.Keys(own))
 	rank := func(kind string) int {
 		switch kind {
 		case "Namespace":
@@ -123,8 +135,7 @@ func Shape(l genconfig.Layout, target, namespace string, files []workspace.File)
 	for _, n := range names {
 		fmt.Fprintf(&b, "  - %s\n", n)
 	}
-	out[kust] = workspace.File{Path: out[kust].Path, Content: b.Bytes()}
-	return out
+	return b.Bytes()
 }
 
 // SplitValues moves the values of the HelmRelease in release out of it,
