@@ -46,28 +46,8 @@ func locate(p string, open map[string]string) (*unit, error) {
 		return nil, fmt.Errorf("find the repository of %s: %w", p, err)
 	}
 	u := &unit{root: root, config: config}
-	unitDir := ""
-	for d := absDir; ; d = filepath.Dir(d) {
-		if exists(filepath.Join(d, "Chart.yaml")) {
-			unitDir = d
-			break
-		}
-		if d == root || filepath.Dir(d) == d {
-			break
-		}
-	}
 	base := filepath.Base(p)
-	switch {
-	case unitDir != "":
-	case strings.HasSuffix(base, ".tf"), kustomize.IsKustomization(base):
-		unitDir = absDir
-	default:
-		for _, k := range kustomize.FileNames {
-			if exists(filepath.Join(absDir, k)) {
-				unitDir = absDir
-			}
-		}
-	}
+	unitDir := unitFolder(root, absDir, base)
 	resolved := filepath.Join(absDir, base)
 	var files []workspace.File
 	single := unitDir == ""
@@ -119,6 +99,30 @@ func locate(p string, open map[string]string) (*unit, error) {
 		return nil, err
 	}
 	return u, nil
+}
+
+// unitFolder returns the folder checked as one unit with the file base in
+// dir: the chart it is part of (up to the repository root), dir for a
+// kustomization, a Terraform file or a file beside a kustomization, and
+// "" for a file checked alone.
+func unitFolder(root, dir, base string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if exists(filepath.Join(d, "Chart.yaml")) {
+			return d
+		}
+		if d == root || filepath.Dir(d) == d {
+			break
+		}
+	}
+	if strings.HasSuffix(base, ".tf") || kustomize.IsKustomization(base) {
+		return dir
+	}
+	for _, k := range kustomize.FileNames {
+		if exists(filepath.Join(dir, k)) {
+			return dir
+		}
+	}
+	return ""
 }
 
 // readRepository reads, within the workspace limits and never above the
