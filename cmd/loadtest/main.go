@@ -190,95 +190,26 @@ func startModel(answer string, delay time.Duration) (*http.Server, string, error
 // load starts the replica, runs the clients, samples the replica's memory
 // and prints the report.
 func load(c config, dir, modelURL string) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, exited, base, err := startServe(c, dir, modelURL)
 	if err != nil {
 		return err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	srv := exec.Command(c.aiden, "serve", "--addr", addr, "--database-url", filepath.Join(dir, "aiden.db"),
-		"--provider", "openai", "--base-url", modelURL, "--model", "scripted-load",
-		"--model-concurrency", strconv.Itoa(c.clients), "--max-connections", strconv.Itoa(4*c.clients),
-		"--generations-per-minute", "1000000", "--generation-burst", "100000", "--concurrent-generations", strconv.Itoa(c.clients),
-		"--log-format", "json")
-	srv.Env = append(os.Environ(), "AIDEN_API_KEY=loadtest", "XDG_CONFIG_HOME="+dir)
-	srv.Stdout, srv.Stderr = logFile, logFile
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start aiden serve: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- srv.Wait() }()
 	defer srv.Process.Kill()
-	base := "http://" + addr
 	if err := waitReady(base, exited); err != nil {
 		return err
 	}
-
 	transport := &http.Transport{MaxIdleConnsPerHost: c.clients, MaxConnsPerHost: c.clients}
 	client := aidenv1connect.NewGenerateServiceClient(&http.Client{Transport: transport}, base)
 	ctx, stop := context.WithTimeout(context.Background(), c.duration)
 	defer stop()
 
-	var mu sync.Mutex
-	var latencies []time.Duration
-	coded := map[connect.Code]int{}
-	var uncoded []error
-	var wg sync.WaitGroup
+	t := &tally{coded: map[connect.Code]int{}}
 	start := time.Now()
+	var wg sync.WaitGroup
 	for i := range c.clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; ctx.Err() == nil; n++ {
-				req := connect.NewRequest(&aidenv1.GenerateRequest{
-					Intent:     "Deploy the shop web API ghcr.io/acme/shop:2.3.1 with 2 replicas",
-					TargetPath: fmt.Sprintf("apps/shop-%d-%d", i, n), // every request misses the cache
-				})
-				t0 := time.Now()
-				// A request under way when the time is up finishes.
-				_, err := client.Generate(context.WithoutCancel(ctx), req)
-				d := time.Since(t0)
-				mu.Lock()
-				var ce *connect.Error
-				switch {
-				case err == nil:
-					latencies = append(latencies, d)
-				case errors.As(err, &ce) && ce.Code() != connect.CodeUnknown:
-					coded[ce.Code()]++
-				default:
-					uncoded = append(uncoded, err)
-				}
-				mu.Unlock()
-			}
-		}()
+		wg.Go(func() { t.client(ctx, client, i) })
 	}
-
-	// Resident memory every second; reported every ten.
-	type sample struct {
-		at       time.Duration
-		rss      int64
-		requests int
-	}
-	var samples []sample
-	tick := time.NewTicker(time.Second)
-	for done := false; !done; {
-		select {
-		case <-ctx.Done():
-			done = true
-		case <-tick.C:
-			rss, _ := memory(srv.Process.Pid, "VmRSS")
-			mu.Lock()
-			n := len(latencies)
-			mu.Unlock()
-			samples = append(samples, sample{time.Since(start).Truncate(time.Second), rss, n})
-		}
-	}
-	tick.Stop()
+	samples := t.sample(ctx, srv.Process.Pid, start)
 	wg.Wait()
 	elapsed := time.Since(start)
 	peak, _ := memory(srv.Process.Pid, "VmHWM")
@@ -286,7 +217,106 @@ func load(c config, dir, modelURL string) error {
 	// The server stops as Kubernetes stops it.
 	srv.Process.Signal(syscall.SIGTERM)
 	exitErr := <-exited
+	return t.report(c, elapsed, samples, peak, exitErr)
+}
 
+// startServe starts aiden serve on a free loopback port, with a SQLite
+// record in dir and the scripted model at modelURL, its log in
+// dir/serve.log; exited gets its exit.
+func startServe(c config, dir, modelURL string) (srv *exec.Cmd, exited chan error, base string, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	srv = exec.Command(c.aiden, "serve", "--addr", addr, "--database-url", filepath.Join(dir, "aiden.db"),
+		"--provider", "openai", "--base-url", modelURL, "--model", "scripted-load",
+		"--model-concurrency", strconv.Itoa(c.clients), "--max-connections", strconv.Itoa(4*c.clients),
+		"--generations-per-minute", "1000000", "--generation-burst", "100000", "--concurrent-generations", strconv.Itoa(c.clients),
+		"--log-format", "json")
+	srv.Env = append(os.Environ(), "AIDEN_API_KEY=loadtest", "XDG_CONFIG_HOME="+dir)
+	srv.Stdout, srv.Stderr = logFile, logFile
+	if err := srv.Start(); err != nil {
+		logFile.Close()
+		return nil, nil, "", fmt.Errorf("start aiden serve: %w", err)
+	}
+	exited = make(chan error, 1)
+	go func() {
+		exited <- srv.Wait()
+		logFile.Close()
+	}()
+	return srv, exited, "http://" + addr, nil
+}
+
+// tally gathers the outcome of every request.
+type tally struct {
+	mu        sync.Mutex
+	latencies []time.Duration // of the requests that succeeded
+	coded     map[connect.Code]int
+	uncoded   []error
+}
+
+// client sends Generate requests one after another until ctx ends; a
+// request under way when the time is up finishes.
+func (t *tally) client(ctx context.Context, client aidenv1connect.GenerateServiceClient, i int) {
+	for n := 0; ctx.Err() == nil; n++ {
+		req := connect.NewRequest(&aidenv1.GenerateRequest{
+			Intent:     "Deploy the shop web API ghcr.io/acme/shop:2.3.1 with 2 replicas",
+			TargetPath: fmt.Sprintf("apps/shop-%d-%d", i, n), // every request misses the cache
+		})
+		t0 := time.Now()
+		_, err := client.Generate(context.WithoutCancel(ctx), req)
+		d := time.Since(t0)
+		t.mu.Lock()
+		var ce *connect.Error
+		switch {
+		case err == nil:
+			t.latencies = append(t.latencies, d)
+		case errors.As(err, &ce) && ce.Code() != connect.CodeUnknown:
+			t.coded[ce.Code()]++
+		default:
+			t.uncoded = append(t.uncoded, err)
+		}
+		t.mu.Unlock()
+	}
+}
+
+// memorySample is the server's resident memory at a time of the run.
+type memorySample struct {
+	at       time.Duration
+	rss      int64
+	requests int // succeeded by then
+}
+
+// sample reads the resident memory of pid every second until ctx ends.
+func (t *tally) sample(ctx context.Context, pid int, start time.Time) []memorySample {
+	var samples []memorySample
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return samples
+		case <-tick.C:
+			rss, _ := memory(pid, "VmRSS")
+			t.mu.Lock()
+			n := len(t.latencies)
+			t.mu.Unlock()
+			samples = append(samples, memorySample{time.Since(start).Truncate(time.Second), rss, n})
+		}
+	}
+}
+
+// report prints the run's figures and returns what failed it: errors
+// without a Connect code, memory growth after the settling time past the
+// limit, an exit other than 0 after SIGTERM, or no request served.
+func (t *tally) report(c config, elapsed time.Duration, samples []memorySample, peak int64, exitErr error) error {
+	latencies := t.latencies
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration {
 		if len(latencies) == 0 {
@@ -295,12 +325,12 @@ func load(c config, dir, modelURL string) error {
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
 	errorsCoded := 0
-	for _, n := range coded {
+	for _, n := range t.coded {
 		errorsCoded += n
 	}
 	fmt.Printf("clients %d, duration %s (%s with the last requests), model delay %s\n", c.clients, c.duration, elapsed.Round(time.Millisecond), c.modelDelay)
 	fmt.Printf("requests ok %d (%.1f/s), coded errors %d %v, other errors %d\n",
-		len(latencies), float64(len(latencies))/elapsed.Seconds(), errorsCoded, coded, len(uncoded))
+		len(latencies), float64(len(latencies))/elapsed.Seconds(), errorsCoded, t.coded, len(t.uncoded))
 	fmt.Printf("latency p50 %s, p99 %s, max %s\n", pct(0.50).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
 	fmt.Println("resident memory of aiden serve (chart renders run in child processes, not counted):")
 	var atSettle, last int64
@@ -322,8 +352,8 @@ func load(c config, dir, modelURL string) error {
 	fmt.Printf("aiden serve after SIGTERM: %v\n", exitStatus(exitErr))
 
 	var problems []string
-	if len(uncoded) > 0 {
-		problems = append(problems, fmt.Sprintf("%d errors without a Connect code, the first: %v", len(uncoded), uncoded[0]))
+	if len(t.uncoded) > 0 {
+		problems = append(problems, fmt.Sprintf("%d errors without a Connect code, the first: %v", len(t.uncoded), t.uncoded[0]))
 	}
 	if growth > c.maxGrowth {
 		problems = append(problems, fmt.Sprintf("memory grew %.1f%% after %s (limit %.0f%%)", 100*growth, c.settle, 100*c.maxGrowth))
