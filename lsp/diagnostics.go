@@ -76,36 +76,7 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 		if f.Fixed {
 			continue
 		}
-		abs := doc.path
-		if f.File != "" && !strings.HasPrefix(f.File, "../") && !filepath.IsAbs(f.File) {
-			p := filepath.Join(u.root, filepath.FromSlash(f.File))
-			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-				// About what a kustomization builds: shown on the source
-				// document of the object when one has its kind and name,
-				// else on the kustomization, whose lines are not the build's.
-				if file, line, ok := sourceOf(f.Resource, u, open); ok {
-					abs, f.Line = filepath.Join(u.root, filepath.FromSlash(file)), line
-					f.Message = "in the build: " + f.Message
-				} else {
-					for _, k := range kustomize.FileNames {
-						if exists(filepath.Join(p, k)) {
-							abs = filepath.Join(p, k)
-							f.Message = "in the build: " + f.Message
-							f.Line, f.Path = 0, ""
-							break
-						}
-					}
-				}
-			} else if err == nil || open[p] != "" {
-				abs = p
-			}
-		}
-		if abs == doc.path && f.File != "" && filepath.Join(u.root, filepath.FromSlash(f.File)) != doc.path {
-			// About a file that is no file of the repository (a rendered
-			// template, say): shown on the document, naming it.
-			f.Message = f.File + ": " + f.Message
-			f.Line = 0
-		}
+		abs, f := placeFinding(f, doc.path, u, open)
 		uri := uriOf(abs)
 		fd := out[uri]
 		if fd == nil {
@@ -116,6 +87,40 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 		fd.findings = append(fd.findings, f)
 	}
 	return out, nil
+}
+
+// placeFinding returns the file a finding is shown on, and the finding
+// as shown there: its own file in the repository; for what a
+// kustomization builds, the source document of the object (or the
+// kustomization, without a line); else the document checked, naming the
+// file the finding is about (a rendered template, say).
+func placeFinding(f validators.Finding, docPath string, u *unit, open map[string]string) (string, validators.Finding) {
+	abs := docPath
+	if f.File != "" && !strings.HasPrefix(f.File, "../") && !filepath.IsAbs(f.File) {
+		p := filepath.Join(u.root, filepath.FromSlash(f.File))
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			if file, line, ok := sourceOf(f.Resource, u, open); ok {
+				abs, f.Line = filepath.Join(u.root, filepath.FromSlash(file)), line
+				f.Message = "in the build: " + f.Message
+			} else {
+				for _, k := range kustomize.FileNames {
+					if exists(filepath.Join(p, k)) {
+						abs = filepath.Join(p, k)
+						f.Message = "in the build: " + f.Message
+						f.Line, f.Path = 0, ""
+						break
+					}
+				}
+			}
+		} else if err == nil || open[p] != "" {
+			abs = p
+		}
+	}
+	if abs == docPath && f.File != "" && filepath.Join(u.root, filepath.FromSlash(f.File)) != docPath {
+		f.Message = f.File + ": " + f.Message
+		f.Line = 0
+	}
+	return abs, f
 }
 
 // checkedFile says whether a file's diagnostics are published: the files
