@@ -144,20 +144,20 @@ func (d *door) addTools(s *sdk.Server) {
 			"When the folder already holds an app, the intent changes it; mode replace regenerates it.",
 		InputSchema: generateSchema(),
 		Annotations: &sdk.ToolAnnotations{ReadOnlyHint: false, DestructiveHint: &yes, IdempotentHint: false, OpenWorldHint: &no},
-	}, d.generate)
+	}, bound(d, "generate", d.runGenerate))
 	sdk.AddTool(s, &sdk.Tool{
 		Name:  "validate",
 		Title: "Validate files",
 		Description: "Check chart folders, Kustomize folders, manifests and Terraform the way aiden's CI gate does: Helm render and lint, kustomize build over the repository, " +
 			"Kubernetes schemas (strict), the built-in and repository policies, and the generation config's conventions. Give paths in the workspace or the files' contents.",
 		Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: &no},
-	}, d.validate)
+	}, bound(d, "validate", d.runValidate))
 	sdk.AddTool(s, &sdk.Tool{
 		Name:        "policy_test",
 		Title:       "Run Kyverno policy tests",
 		Description: "Run kyverno-test.yaml files offline, as kyverno test does, and report every unmet expectation.",
 		Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: &no},
-	}, d.policyTest)
+	}, bound(d, "policy_test", d.runPolicyTest))
 	sdk.AddTool(s, &sdk.Tool{
 		Name:        "explain_finding",
 		Title:       "Explain a finding's rule",
@@ -172,6 +172,24 @@ func (d *door) addTools(s *sdk.Server) {
 	}, d.conventions)
 }
 
+// bound makes a tool's handler of run: the caller is bound to the call
+// first, a workspace that needs the client's roots asks for them, and an
+// error carries the API's code.
+func bound[In, Out any](d *door, tool string, run sdk.ToolHandlerFor[In, Out]) sdk.ToolHandlerFor[In, Out] {
+	return func(ctx context.Context, req *sdk.CallToolRequest, in In) (*sdk.CallToolResult, Out, error) {
+		ctx, err := d.bind(ctx, tool)
+		if err != nil {
+			var zero Out
+			return nil, zero, err
+		}
+		res, out, err := run(ctx, req, in)
+		if errors.Is(err, errNeedRoots) {
+			return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
+		}
+		return res, out, rpcError(err)
+	}
+}
+
 // generateSchema is generateIn's schema with the enumerations spelled out.
 func generateSchema() *jsonschema.Schema {
 	s, err := jsonschema.For[generateIn](nil)
@@ -181,18 +199,6 @@ func generateSchema() *jsonschema.Schema {
 	s.Properties["format"].Enum = []any{"helm", "kustomize", "terraform"}
 	s.Properties["mode"].Enum = []any{"auto", "create", "change", "replace"}
 	return s
-}
-
-func (d *door) generate(ctx context.Context, req *sdk.CallToolRequest, in generateIn) (*sdk.CallToolResult, generateOut, error) {
-	ctx, err := d.bind(ctx, "generate")
-	if err != nil {
-		return nil, generateOut{}, err
-	}
-	res, out, err := d.runGenerate(ctx, req, in)
-	if errors.Is(err, errNeedRoots) {
-		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
-	}
-	return res, out, rpcError(err)
 }
 
 func (d *door) runGenerate(ctx context.Context, req *sdk.CallToolRequest, in generateIn) (*sdk.CallToolResult, generateOut, error) {
@@ -396,18 +402,6 @@ func checks(cs []validators.Check) []Check {
 	return out
 }
 
-func (d *door) validate(ctx context.Context, req *sdk.CallToolRequest, in validateIn) (*sdk.CallToolResult, validateOut, error) {
-	ctx, err := d.bind(ctx, "validate")
-	if err != nil {
-		return nil, validateOut{}, err
-	}
-	res, out, err := d.runValidate(ctx, req, in)
-	if errors.Is(err, errNeedRoots) {
-		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
-	}
-	return res, out, rpcError(err)
-}
-
 func (d *door) runValidate(ctx context.Context, req *sdk.CallToolRequest, in validateIn) (*sdk.CallToolResult, validateOut, error) {
 	failOn, err := action.ParseFailOn(cmp.Or(in.FailOn, "error"))
 	if err != nil {
@@ -485,18 +479,6 @@ func inRoot(root string, paths []string) ([]string, error) {
 		out = append(out, filepath.Join(root, filepath.FromSlash(c)))
 	}
 	return out, nil
-}
-
-func (d *door) policyTest(ctx context.Context, req *sdk.CallToolRequest, in policyTestIn) (*sdk.CallToolResult, policyTestOut, error) {
-	ctx, err := d.bind(ctx, "policy_test")
-	if err != nil {
-		return nil, policyTestOut{}, err
-	}
-	res, out, err := d.runPolicyTest(ctx, req, in)
-	if errors.Is(err, errNeedRoots) {
-		return &sdk.CallToolResult{InputRequests: needRoots()}, out, nil
-	}
-	return res, out, rpcError(err)
 }
 
 func (d *door) runPolicyTest(ctx context.Context, req *sdk.CallToolRequest, in policyTestIn) (*sdk.CallToolResult, policyTestOut, error) {
