@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	kscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -51,9 +51,10 @@ func (r *Renderer) Lint(ctx context.Context, files []workspace.File, rendered Re
 	return append(msgs, r.lintTemplates(files, rendered)...), nil
 }
 
+// Compiled on first use, not at every start of the binary.
 var (
-	crdHook     = regexp.MustCompile(`"?helm\.sh/hook"?:\s+crd-install`)
-	releaseTime = regexp.MustCompile(`\.Release\.Time`)
+	crdHook     = lazyre.New(`"?helm\.sh/hook"?:\s+crd-install`)
+	releaseTime = lazyre.New(`\.Release\.Time`)
 )
 
 // lintTemplates checks the chart's own templates and what they rendered

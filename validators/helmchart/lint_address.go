@@ -52,8 +52,8 @@ var urlSchemes = map[string]bool{"http": true, "https": true, "ftp": true, "ws":
 // either scheme://host[:port][/path][?query][#fragment] with one of
 // urlSchemes, or the same without "scheme://", read as http:// (as
 // "github.com/someone"). The host is an IP address or a host name (see
-// isHostName); without a scheme it needs a dot, so that a word is not
-// taken for a URL. A port is 1–65535.
+// isHostName), optionally ending in a dot; without a scheme it needs a
+// dot inside, so that a word is not taken for a URL. A port is 1–65535.
 func isMaintainerURL(s string) bool {
 	if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
 		return false
@@ -83,6 +83,8 @@ func isMaintainerURL(s string) bool {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return true
 	}
+	// A final dot names the host fully qualified ("example.com.").
+	host = strings.TrimSuffix(host, ".")
 	if !explicit && !strings.Contains(host, ".") {
 		return false
 	}
@@ -90,8 +92,8 @@ func isMaintainerURL(s string) bool {
 }
 
 // isHostName reports whether s is a DNS host name: labels of 1 to 63
-// letters (any script), digits and hyphens, not starting or ending with a
-// hyphen, joined by single dots, at most 253 bytes, with no trailing dot.
+// bytes of letters (any script), digits and hyphens, not starting or
+// ending with a hyphen, joined by single dots, at most 253 bytes in all.
 func isHostName(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false

@@ -279,23 +279,14 @@ func (l *chartLinter) dependencies(files []workspace.File) {
 	if len(unlisted) > 0 {
 		l.add(Error, "Chart.yaml", fmt.Errorf("chart metadata is missing these dependencies: %s", strings.Join(unlisted, ",")))
 	}
-	seen := map[string]bool{}
-	var shadowed, absent []string
+	// helm lint also looks for two dependencies with one name or alias,
+	// but the loader refuses such a chart first ("unable to load chart"
+	// above), so that check cannot fire and is left out.
+	var absent []string
 	for _, d := range ch.Metadata.Dependencies {
-		key := d.Name
-		if d.Alias != "" {
-			key = d.Alias
-		}
-		if seen[key] {
-			shadowed = append(shadowed, key)
-		}
-		seen[key] = true
 		if !present[d.Name] {
 			absent = append(absent, d.Name)
 		}
-	}
-	if len(shadowed) > 0 {
-		l.add(Error, "Chart.yaml", fmt.Errorf("multiple dependencies with name or alias: %s", strings.Join(shadowed, ",")))
 	}
 	if len(absent) > 0 {
 		l.add(Warning, "Chart.yaml", fmt.Errorf("chart directory is missing these dependencies: %s", strings.Join(absent, ",")))
