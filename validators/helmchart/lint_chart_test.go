@@ -82,8 +82,8 @@ func without(files []workspace.File, path string) []workspace.File {
 	return out
 }
 
-// TestAddressRules holds the maintainer e-mail and URL rules at their
-// edges: what aiden accepts, and what helm lint (the SDK's linter, with
+// TestAddressRules holds the maintainer e-mail and URL rules, and the
+// icon's (which sources share), at their edges: what aiden accepts, and what helm lint (the SDK's linter, with
 // govalidator) accepts, where the two differ on purpose
 // (docs/helm-lint.md).
 func TestAddressRules(t *testing.T) {
@@ -132,18 +132,28 @@ func TestAddressRules(t *testing.T) {
 		{"url", "https://example.com./x", true, true},
 		{"url", "https://./x", false, false},
 		{"url", "a.b", true, false},
+		{"icon", "https://example.com/icon.png", true, true},
+		{"icon", "oci://registry.example.com/chart", true, true},
+		{"icon", "mailto:someone@example.com", true, true},
+		{"icon", "icon.png", false, false},
+		{"icon", "github.com/example/web", false, false},
+		{"icon", "/icon.png", false, false},
 	}
 	r, err := New(Options{KubeVersion: "1.35.4"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
+		chartYAML := fmt.Sprintf("apiVersion: v2\nname: addr\nversion: 0.1.0\nmaintainers:\n  - name: Ops\n    %s: %q\n", c.field, c.value)
+		invalid := fmt.Sprintf("invalid %s '%s' for maintainer 'Ops'", c.field, c.value)
+		if c.field == "icon" {
+			chartYAML = fmt.Sprintf("apiVersion: v2\nname: addr\nversion: 0.1.0\nicon: %q\n", c.value)
+			invalid = fmt.Sprintf("invalid icon URL '%s'", c.value)
+		}
 		files := []workspace.File{
-			{Path: "Chart.yaml", Content: fmt.Appendf(nil, "apiVersion: v2\nname: addr\nversion: 0.1.0\nicon: https://example.com/i.png\n"+
-				"maintainers:\n  - name: Ops\n    %s: %q\n", c.field, c.value)},
+			{Path: "Chart.yaml", Content: []byte(chartYAML)},
 			{Path: "values.yaml", Content: []byte("{}\n")},
 		}
-		invalid := fmt.Sprintf("invalid %s '%s' for maintainer 'Ops'", c.field, c.value)
 		accepts := func(msgs []Message) bool {
 			for _, m := range msgs {
 				if m.Text == invalid {
