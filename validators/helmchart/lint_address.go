@@ -58,7 +58,7 @@ func isMaintainerURL(s string) bool {
 	if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
 		return false
 	}
-	scheme, _, explicit := strings.Cut(s, "://")
+	scheme, explicit := urlScheme(s)
 	if explicit && !urlSchemes[strings.ToLower(scheme)] {
 		return false
 	}
@@ -69,6 +69,9 @@ func isMaintainerURL(s string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return false
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return false // a colon with no port after it
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
@@ -89,6 +92,24 @@ func isMaintainerURL(s string) bool {
 		return false
 	}
 	return isHostName(host)
+}
+
+// urlScheme returns the scheme s starts with, when it starts with
+// "scheme://" (a letter, then letters, digits, "+", "-" or "."), so that
+// "://" later in a URL without one ("example.com/?next=https://x") is not
+// taken for it.
+func urlScheme(s string) (string, bool) {
+	scheme, _, found := strings.Cut(s, "://")
+	if !found || scheme == "" {
+		return "", false
+	}
+	for i, r := range scheme {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return "", false
+		}
+	}
+	return scheme, true
 }
 
 // isHostName reports whether s is a DNS host name: labels of 1 to 63
