@@ -6,16 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 
-	"helm.sh/helm/v3/pkg/lint/rules"
-	"helm.sh/helm/v3/pkg/lint/support"
 	"k8s.io/apimachinery/pkg/api/validate/content"
 	"k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -26,6 +21,7 @@ import (
 	kscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
+	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -34,10 +30,10 @@ import (
 // files.
 //
 // The chart-level rules (Chart.yaml, values and their schema,
-// dependencies) are the Helm SDK's own, run on a temporary copy of the
-// chart's metadata. The template rules (allowed extensions, v2 leftovers,
-// indentation, YAML, object names, deprecated APIs, selectors, List
-// annotations) are the same checks as the SDK's, applied to the output
+// dependencies) are aiden's own, with helm lint's messages and levels,
+// read from the files in memory (lint_chart.go). The template rules
+// (allowed extensions, v2 leftovers, indentation, YAML, object names,
+// deprecated APIs, selectors, List annotations) are the same checks as the SDK's, applied to the output
 // Render already produced instead of rendering the chart a second time,
 // and with the Kubernetes type registry built once per process instead of
 // once per object. When rendering failed they are skipped: the render
@@ -46,10 +42,7 @@ func (r *Renderer) Lint(ctx context.Context, files []workspace.File, rendered Re
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lint chart: %w", err)
 	}
-	msgs, err := r.lintChart(files)
-	if err != nil {
-		return nil, err
-	}
+	msgs := lintChart(files)
 	for _, m := range rendered.Messages {
 		if m.Level == Error {
 			return msgs, nil
@@ -58,52 +51,10 @@ func (r *Renderer) Lint(ctx context.Context, files []workspace.File, rendered Re
 	return append(msgs, r.lintTemplates(files, rendered)...), nil
 }
 
-// lintChart runs the SDK's Chart.yaml, values and dependency rules. They
-// read a directory, so the files they look at are written to a temporary
-// one, named like the chart because the Chart.yaml rule checks that.
-func (r *Renderer) lintChart(files []workspace.File) ([]Message, error) {
-	tmp, err := os.MkdirTemp("", "aiden-lint-")
-	if err != nil {
-		return nil, fmt.Errorf("lint chart: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	dir := filepath.Join(tmp, chartName(files))
-	for _, f := range files {
-		if strings.HasPrefix(f.Path, "templates/") || strings.HasPrefix(f.Path, "crds/") {
-			continue // no chart-level rule reads them
-		}
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
-			return nil, fmt.Errorf("lint chart: path %q leaves the chart", f.Path)
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("lint chart: %w", err)
-		}
-		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-			return nil, fmt.Errorf("lint chart: %w", err)
-		}
-	}
-	linter := support.Linter{ChartDir: dir}
-	rules.Chartfile(&linter)
-	rules.ValuesWithOverrides(&linter, nil)
-	rules.Dependencies(&linter)
-	var msgs []Message
-	for _, m := range linter.Messages {
-		msg := Message{Check: "lint", Level: lintLevel(m.Severity), File: m.Path}
-		if m.Err != nil {
-			msg.Text = m.Err.Error()
-		}
-		if msg.File == dir {
-			msg.File = "Chart.yaml" // the dependency rules name the chart folder
-		}
-		msgs = append(msgs, msg)
-	}
-	return msgs, nil
-}
-
+// Compiled on first use, not at every start of the binary.
 var (
-	crdHook     = regexp.MustCompile(`"?helm\.sh/hook"?:\s+crd-install`)
-	releaseTime = regexp.MustCompile(`\.Release\.Time`)
+	crdHook     = lazyre.New(`"?helm\.sh/hook"?:\s+crd-install`)
+	releaseTime = lazyre.New(`\.Release\.Time`)
 )
 
 // lintTemplates checks the chart's own templates and what they rendered

@@ -21,7 +21,7 @@ import (
 func lintCases(t testing.TB) map[string][]workspace.File {
 	web := readChart(t, "testdata/web")
 	deployment := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bare\nspec:\n  template:\n    metadata:\n      labels: {app: bare}\n    spec:\n      containers: [{name: c, image: nginx:1.27}]\n"
-	return map[string][]workspace.File{
+	cases := map[string][]workspace.File{
 		"clean":             web,
 		"no icon":           with(web, "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n"),
 		"bad chart version": with(web, "Chart.yaml", "apiVersion: v2\nname: web\nversion: one\nicon: https://example.com/i.png\n"),
@@ -44,6 +44,10 @@ func lintCases(t testing.TB) map[string][]workspace.File {
 		"custom kind":    with(web, "templates/custom.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"),
 		"yml is skipped": with(web, "templates/skipped.yml", "  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: Skipped\n"),
 	}
+	for name, files := range chartLintCases(t) {
+		cases[name] = files
+	}
+	return cases
 }
 
 // TestLintMatchesHelm holds Lint to `helm lint` itself: for every case,
@@ -106,6 +110,9 @@ func TestLintCasesFind(t *testing.T) {
 		"no selector":           `E templates/bare.yaml a Deployment must contain matchLabels or matchExpressions, and "bare" does not`,
 		"list annotation":       "E templates/list.yaml Annotation 'helm.sh/resource-policy' within List objects are ignored",
 	}
+	for name, w := range chartCaseFinds {
+		want[name] = w
+	}
 	r, err := New(Options{KubeVersion: "1.35.4"})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +136,7 @@ func TestLintCasesFind(t *testing.T) {
 			t.Errorf("%s: no %q in\n  %s", name, w, strings.Join(lines, "\n  "))
 		}
 	}
-	for _, name := range []string{"clean", "custom kind", "yml is skipped"} {
+	for _, name := range append([]string{"clean", "custom kind", "yml is skipped"}, chartCasesClean...) {
 		rendered, _ := r.Render(context.Background(), cases[name])
 		got, _ := r.Lint(context.Background(), cases[name], rendered)
 		if len(got) != 0 {
@@ -180,7 +187,9 @@ func helmLint(t testing.TB, files []workspace.File, kube *chartutil.KubeVersion)
 	linter := lint.AllWithKubeVersion(dir, nil, "default", kube)
 	var out []Message
 	for _, m := range linter.Messages {
-		msg := Message{Check: "lint", Level: lintLevel(m.Severity), File: m.Path, Text: m.Err.Error()}
+		// Messages about a missing file name it by its path in dir.
+		text := strings.ReplaceAll(m.Err.Error(), dir+string(filepath.Separator), "")
+		msg := Message{Check: "lint", Level: lintLevel(m.Severity), File: m.Path, Text: text}
 		if msg.File == dir {
 			msg.File = "Chart.yaml"
 		}
