@@ -92,20 +92,26 @@ func writeModification(out *bytes.Buffer, p string, prev, content []byte) {
 // writeHunks writes the hunks turning old into new.
 func writeHunks(out *bytes.Buffer, old, new []byte) {
 	a, b := splitLines(old), splitLines(new)
-	ids := map[string]int{}
-	intern := func(lines []string) []int {
-		r := make([]int, len(lines))
-		for i, l := range lines {
-			id, ok := ids[l]
-			if !ok {
-				id = len(ids)
-				ids[l] = id
+	var script []edit
+	if len(a) == 0 || len(b) == 0 {
+		// A creation or a deletion: no line to match.
+		script = replace(len(a), len(b))
+	} else {
+		ids := make(map[string]int, len(a))
+		intern := func(lines []string) []int {
+			r := make([]int, len(lines))
+			for i, l := range lines {
+				id, ok := ids[l]
+				if !ok {
+					id = len(ids)
+					ids[l] = id
+				}
+				r[i] = id
 			}
-			r[i] = id
+			return r
 		}
-		return r
+		script = diffLines(intern(a), intern(b))
 	}
-	script := diffLines(intern(a), intern(b))
 
 	for i := 0; i < len(script); {
 		if script[i].kind == keep {
