@@ -68,7 +68,7 @@ func writeCreation(out *bytes.Buffer, p string, content []byte) {
 		return // git's form: no ---/+++ lines and no hunk
 	}
 	fmt.Fprintf(out, "--- /dev/null\n+++ %s\n", label("b/"+p))
-	writeHunks(out, nil, content)
+	writeWhole(out, '+', content)
 }
 
 func writeDeletion(out *bytes.Buffer, p string, prev []byte) {
@@ -79,8 +79,38 @@ func writeDeletion(out *bytes.Buffer, p string, prev []byte) {
 		return // git's form for an empty file: no ---/+++ lines and no hunk
 	}
 	fmt.Fprintf(out, "--- %s\n+++ /dev/null\n", label("a/"+p))
-	writeHunks(out, prev, nil)
+	writeWhole(out, '-', prev)
 }
+
+// writeWhole writes the one hunk of a created (sign '+') or deleted ('-')
+// file, content not empty: what writeHunks writes for it, without
+// splitting content into lines first.
+func writeWhole(out *bytes.Buffer, sign byte, content []byte) {
+	n := bytes.Count(content, []byte{'\n'})
+	if content[len(content)-1] != '\n' {
+		n++
+	}
+	if sign == '+' {
+		fmt.Fprintf(out, "@@ -0,0 +%s @@\n", hunkRange(0, n))
+	} else {
+		fmt.Fprintf(out, "@@ -%s +0,0 @@\n", hunkRange(0, n))
+	}
+	out.Grow(len(content) + n + len(noNewline))
+	for len(content) > 0 {
+		out.WriteByte(sign)
+		i := bytes.IndexByte(content, '\n')
+		if i < 0 {
+			out.Write(content)
+			out.WriteString(noNewline)
+			return
+		}
+		out.Write(content[:i+1])
+		content = content[i+1:]
+	}
+}
+
+// noNewline follows a last line without a line break.
+const noNewline = "\n\\ No newline at end of file\n"
 
 func writeModification(out *bytes.Buffer, p string, prev, content []byte) {
 	fmt.Fprintf(out, "diff --git %s %s\n", quote("a/"+p), quote("b/"+p))
@@ -166,7 +196,7 @@ func writeHunk(out *bytes.Buffer, h []edit, a, b []string) {
 		}
 		out.WriteString(line)
 		if !strings.HasSuffix(line, "\n") {
-			out.WriteString("\n\\ No newline at end of file\n")
+			out.WriteString(noNewline)
 		}
 	}
 }
