@@ -136,7 +136,7 @@ func fixManifests(cfg *genconfig.Config, vars genconfig.Vars, out []workspace.Fi
 	var parsed []*yamlFile
 	index := map[string]int{}
 	for i, f := range out {
-		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) || !mayHoldObject(f.Content) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
@@ -298,7 +298,7 @@ func CheckRenderedFiles(cfg *genconfig.Config, vars genconfig.Vars, files []work
 	var parsed []*yamlFile
 	n := 0
 	for _, f := range files {
-		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) || !mayHoldObject(f.Content) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
