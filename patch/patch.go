@@ -45,6 +45,7 @@ func Unified(old, new []workspace.File, deleted ...string) []byte {
 	paths, gone := order(before, after, deleted)
 
 	var out bytes.Buffer
+	out.Grow(sizeHint(before, after, paths))
 	for _, p := range paths {
 		content := after[p]
 		prev, exists := before[p]
@@ -289,6 +290,17 @@ func quote(name string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// sizeHint is about the size of a patch of paths: their contents, a
+// sign a line, and the headers.
+func sizeHint(before, after map[string][]byte, paths []string) int {
+	n := 0
+	for _, p := range paths {
+		c := max(len(before[p]), len(after[p]))
+		n += c + c/16 + 256
+	}
+	return n
 }
 
 // order lists the paths a patch covers, sorted: every path of after, and

@@ -106,6 +106,7 @@ func Redact(old, new []workspace.File, deleted ...string) Redacted {
 	paths, gone := order(before, after, deleted)
 
 	var b bytes.Buffer
+	b.Grow(sizeHint(before, after, paths))
 	for _, p := range paths {
 		prev, exists := before[p]
 		content := after[p]

@@ -118,7 +118,8 @@ const pairWindow = 4
 func (d *document) parseAssignments() {
 	pendingName, pendingLine := "", -1
 	tfVar, tfVarLine := "", -1
-	var keys []keyOp // reused from line to line
+	var keys []keyOp                                // reused from line to line
+	d.assigns = make([]assignment, 0, len(d.lines)) // YAML: about one a line
 	for li := range d.lines {
 		line := d.line(li)
 		if len(line) == 0 {
