@@ -11,11 +11,11 @@ import (
 // fastGzip replaces Connect's gzip (the standard library's default level,
 // 6) with gzip at BestSpeed (level 1) for what the handlers send; reading
 // gzip is the same at any level. A response is YAML and a diff of it: on
-// the Redis with Sentinel chart level 1 is 3.7× faster than level 6 and
-// its output 28 % larger (7.9 against 6.2 KiB for 42 KiB), while
-// compression was 8 % of a model-backed request's CPU (docs/benchmarks.md,
-// "CPU per request, second pass"). Level 1 is also nginx's default
-// (gzip_comp_level).
+// the Redis with Sentinel chart's files twice (43 KiB) level 1 is 3 to 5
+// times faster than level 6 and its output 29 % larger (8.0 against
+// 6.2 KiB), while compression was 8 % of a model-backed request's CPU
+// (docs/benchmarks.md, "CPU per request, second pass"). Level 1 is also
+// nginx's default (gzip_comp_level).
 //
 // The writers are kept in gzipWriters, not only in Connect's sync.Pool: a
 // garbage collection empties a sync.Pool, and a model-backed request runs
