@@ -27,6 +27,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -134,7 +136,7 @@ func fixManifests(cfg *genconfig.Config, vars genconfig.Vars, out []workspace.Fi
 	var parsed []*yamlFile
 	index := map[string]int{}
 	for i, f := range out {
-		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) || !mayHoldObject(f.Content) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
@@ -296,7 +298,7 @@ func CheckRenderedFiles(cfg *genconfig.Config, vars genconfig.Vars, files []work
 	var parsed []*yamlFile
 	n := 0
 	for _, f := range files {
-		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) {
+		if inChartTemplates(f.Path, charts) || !isYAML(f.Path) || kustomize.IsKustomization(f.Path) || !mayHoldObject(f.Content) {
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
@@ -365,7 +367,7 @@ func newEngine(cfg *genconfig.Config, vars genconfig.Vars, fix bool) *engine {
 	if cfg.Namespace.Pattern != "" && usable("namespace", cfg.Namespace.Pattern) {
 		e.namespace = cfg.Expand(cfg.Namespace.Pattern, vars)
 	}
-	e.allowed = regexp.MustCompile("^[" + cfg.AllowedChars() + "]+$")
+	e.allowed = allowedRE(cfg.AllowedChars())
 	for _, k := range cfg.LabelKeys {
 		if usable("labels."+k, cfg.Labels[k]) {
 			e.labels = append(e.labels, kv{k, cfg.Expand(cfg.Labels[k], vars)})
@@ -377,6 +379,32 @@ func newEngine(cfg *genconfig.Config, vars genconfig.Vars, fix bool) *engine {
 		}
 	}
 	return e
+}
+
+// allowedREs are the compiled allowed-characters expressions, by their
+// character class: an engine is made for every check of every request,
+// and a repository's config names one class.
+var allowedREs sync.Map // string -> *regexp.Regexp
+
+// maxAllowedREs bounds allowedREs; past it an expression is compiled
+// each time.
+const maxAllowedREs = 64
+
+var allowedREsLen atomic.Int32
+
+// allowedRE returns the expression matching a name made of chars (a
+// character class's contents) only.
+func allowedRE(chars string) *regexp.Regexp {
+	if re, ok := allowedREs.Load(chars); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile("^[" + chars + "]+$")
+	if allowedREsLen.Load() < maxAllowedREs {
+		if _, loaded := allowedREs.LoadOrStore(chars, re); !loaded {
+			allowedREsLen.Add(1)
+		}
+	}
+	return re
 }
 
 func ruleFor(key string) string {

@@ -53,6 +53,14 @@ type yamlFile struct {
 	changed bool
 }
 
+// mayHoldObject reports whether parseFile may find an object in content:
+// an object's kind key is the text "kind", unless a double-quoted key
+// spells it with an escape. A chart's values.yaml and Chart.yaml hold
+// none, and need not be parsed to know it.
+func mayHoldObject(content []byte) bool {
+	return bytes.Contains(content, []byte("kind")) || bytes.IndexByte(content, '\\') >= 0
+}
+
 // parseFile reads the documents of a YAML file and the Kubernetes objects
 // among them; a file that is not YAML yields an error.
 func parseFile(p string, content []byte) (*yamlFile, error) {

@@ -35,14 +35,25 @@ func diffLines(a, b []int) []edit {
 	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
 		suf++
 	}
-	var script []edit
+	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
+	var mid []edit
+	if len(ma) == 0 || len(mb) == 0 {
+		// Only insertions or only deletions: the one script there is,
+		// without a search whose trace grows with the square of the
+		// lines (a created file would cost O(lines²) memory).
+		mid = replace(len(ma), len(mb))
+	} else {
+		var ok bool
+		if mid, ok = myers(ma, mb, maxEditDistance); !ok {
+			mid = replace(len(ma), len(mb))
+		}
+	}
+	if pre == 0 && suf == 0 {
+		return mid
+	}
+	script := make([]edit, 0, pre+len(mid)+suf)
 	for i := 0; i < pre; i++ {
 		script = append(script, edit{keep, i, i})
-	}
-	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
-	mid, ok := myers(ma, mb, maxEditDistance)
-	if !ok {
-		mid = replace(len(ma), len(mb))
 	}
 	for _, e := range mid {
 		script = append(script, edit{e.kind, e.a + pre, e.b + pre})

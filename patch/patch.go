@@ -45,6 +45,7 @@ func Unified(old, new []workspace.File, deleted ...string) []byte {
 	paths, gone := order(before, after, deleted)
 
 	var out bytes.Buffer
+	out.Grow(sizeHint(before, after, paths))
 	for _, p := range paths {
 		content := after[p]
 		prev, exists := before[p]
@@ -68,7 +69,7 @@ func writeCreation(out *bytes.Buffer, p string, content []byte) {
 		return // git's form: no ---/+++ lines and no hunk
 	}
 	fmt.Fprintf(out, "--- /dev/null\n+++ %s\n", label("b/"+p))
-	writeHunks(out, nil, content)
+	writeWhole(out, '+', content)
 }
 
 func writeDeletion(out *bytes.Buffer, p string, prev []byte) {
@@ -79,8 +80,38 @@ func writeDeletion(out *bytes.Buffer, p string, prev []byte) {
 		return // git's form for an empty file: no ---/+++ lines and no hunk
 	}
 	fmt.Fprintf(out, "--- %s\n+++ /dev/null\n", label("a/"+p))
-	writeHunks(out, prev, nil)
+	writeWhole(out, '-', prev)
 }
+
+// writeWhole writes the one hunk of a created (sign '+') or deleted ('-')
+// file, content not empty: what writeHunks writes for it, without
+// splitting content into lines first.
+func writeWhole(out *bytes.Buffer, sign byte, content []byte) {
+	n := bytes.Count(content, []byte{'\n'})
+	if content[len(content)-1] != '\n' {
+		n++
+	}
+	if sign == '+' {
+		fmt.Fprintf(out, "@@ -0,0 +%s @@\n", hunkRange(0, n))
+	} else {
+		fmt.Fprintf(out, "@@ -%s +0,0 @@\n", hunkRange(0, n))
+	}
+	out.Grow(len(content) + n + len(noNewline))
+	for len(content) > 0 {
+		out.WriteByte(sign)
+		i := bytes.IndexByte(content, '\n')
+		if i < 0 {
+			out.Write(content)
+			out.WriteString(noNewline)
+			return
+		}
+		out.Write(content[:i+1])
+		content = content[i+1:]
+	}
+}
+
+// noNewline follows a last line without a line break.
+const noNewline = "\n\\ No newline at end of file\n"
 
 func writeModification(out *bytes.Buffer, p string, prev, content []byte) {
 	fmt.Fprintf(out, "diff --git %s %s\n", quote("a/"+p), quote("b/"+p))
@@ -92,20 +123,26 @@ func writeModification(out *bytes.Buffer, p string, prev, content []byte) {
 // writeHunks writes the hunks turning old into new.
 func writeHunks(out *bytes.Buffer, old, new []byte) {
 	a, b := splitLines(old), splitLines(new)
-	ids := map[string]int{}
-	intern := func(lines []string) []int {
-		r := make([]int, len(lines))
-		for i, l := range lines {
-			id, ok := ids[l]
-			if !ok {
-				id = len(ids)
-				ids[l] = id
+	var script []edit
+	if len(a) == 0 || len(b) == 0 {
+		// A creation or a deletion: no line to match.
+		script = replace(len(a), len(b))
+	} else {
+		ids := make(map[string]int, len(a))
+		intern := func(lines []string) []int {
+			r := make([]int, len(lines))
+			for i, l := range lines {
+				id, ok := ids[l]
+				if !ok {
+					id = len(ids)
+					ids[l] = id
+				}
+				r[i] = id
 			}
-			r[i] = id
+			return r
 		}
-		return r
+		script = diffLines(intern(a), intern(b))
 	}
-	script := diffLines(intern(a), intern(b))
 
 	for i := 0; i < len(script); {
 		if script[i].kind == keep {
@@ -160,7 +197,7 @@ func writeHunk(out *bytes.Buffer, h []edit, a, b []string) {
 		}
 		out.WriteString(line)
 		if !strings.HasSuffix(line, "\n") {
-			out.WriteString("\n\\ No newline at end of file\n")
+			out.WriteString(noNewline)
 		}
 	}
 }
@@ -253,6 +290,17 @@ func quote(name string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// sizeHint is about the size of a patch of paths: their contents, a
+// sign a line, and the headers.
+func sizeHint(before, after map[string][]byte, paths []string) int {
+	n := 0
+	for _, p := range paths {
+		c := max(len(before[p]), len(after[p]))
+		n += c + c/16 + 256
+	}
+	return n
 }
 
 // order lists the paths a patch covers, sorted: every path of after, and

@@ -68,66 +68,90 @@ type Redacted struct {
 // Credentials the generator wrote are replaced in Files and in the patch
 // alike; Generated counts them. Everything else is Unified's output.
 func Redact(old, new []workspace.File, deleted ...string) Redacted {
-	held := secretValues(old)
-	keep := func(s []byte) bool { return held[string(s)] }
-
+	// Each file is scanned once here; what follows reads these spans.
+	oldSpans := make(map[string][]secrets.Span, len(old))
+	held := map[string]bool{}
 	before := make(map[string][]byte, len(old))
 	for _, f := range old {
+		spans := secrets.Spans(f.Content)
+		for _, s := range spans {
+			held[string(f.Content[s.Start:s.End])] = true
+		}
+		oldSpans[f.Path] = spans
 		before[f.Path] = f.Content
 	}
+	keep := func(s []byte) bool { return held[string(s)] }
+
 	out := Redacted{Files: make([]workspace.File, 0, len(new))}
-	after := map[string][]byte{}
+	after := make(map[string][]byte, len(new))
+	// clean: the file as generated holds no credential, so it is the same
+	// after redaction and nothing of it is withheld.
+	clean := make(map[string]bool, len(new))
 	for _, f := range new {
-		for _, s := range secrets.Spans(f.Content) {
+		spans := secrets.Spans(f.Content)
+		lines := lineCounter{content: f.Content}
+		for _, s := range spans {
 			if !keep(f.Content[s.Start:s.End]) {
-				out.Withheld = append(out.Withheld, Withheld{Path: f.Path, Line: lineOf(f.Content, s.Start), Rule: s.Rule, Generated: true,
+				out.Withheld = append(out.Withheld, Withheld{Path: f.Path, Line: lines.at(s.Start), Rule: s.Rule, Generated: true,
 					How: "a credential-looking literal the generator wrote is replaced by <redacted:" + s.Rule + ">: reference a Secret (SealedSecret/ExternalSecret) or a variable instead"})
 			}
 		}
-		c, n := secrets.RedactFunc(f.Content, keep)
+		c, n := secrets.RedactSpans(f.Content, spans, keep)
 		out.Generated += n
 		out.Files = append(out.Files, workspace.File{Path: f.Path, Content: c})
 		after[f.Path] = c
+		clean[f.Path] = len(spans) == 0
 	}
 
 	paths, gone := order(before, after, deleted)
 
 	var b bytes.Buffer
+	b.Grow(sizeHint(before, after, paths))
 	for _, p := range paths {
 		prev, exists := before[p]
 		content := after[p]
 		switch {
 		case gone[p]:
-			if spans := secrets.Spans(prev); len(spans) > 0 {
+			if spans := oldSpans[p]; len(spans) > 0 {
 				writeBinaryDeletion(&b, p, prev)
 				out.Withheld = append(out.Withheld, Withheld{Path: p, Line: lineOf(prev, spans[0].Start), Rule: spans[0].Rule,
 					How: "the deletion is a git binary patch with no content: apply it with git apply (patch -p1 refuses it) or delete the file by hand"})
 				continue
 			}
-			b.Write(Unified(old, nil, p))
+			writeDeletion(&b, p, prev)
+		case !exists && clean[p]:
+			writeCreation(&b, p, content)
 		case !exists:
 			// Only credentials the workspace held can be left: redact them
 			// in the patch; the file must get them back by hand.
-			red, _ := secrets.RedactFunc(content, nil)
-			for _, s := range secrets.Spans(content) {
-				out.Withheld = append(out.Withheld, Withheld{Path: p, Line: lineOf(content, s.Start), Rule: s.Rule,
+			spans := secrets.Spans(content)
+			red, _ := secrets.RedactSpans(content, spans, nil)
+			lines := lineCounter{content: content}
+			for _, s := range spans {
+				out.Withheld = append(out.Withheld, Withheld{Path: p, Line: lines.at(s.Start), Rule: s.Rule,
 					How: "the patch creates the file with <redacted:" + s.Rule + "> in place of a credential from the repository: put it back by hand"})
 			}
-			b.Write(Unified(nil, []workspace.File{{Path: p, Content: red}}))
+			writeCreation(&b, p, red)
 		case !bytes.Equal(prev, content):
-			text := Unified([]workspace.File{{Path: p, Content: prev}}, []workspace.File{{Path: p, Content: content}})
-			vals := spanValues(prev, content)
-			if !carries(text, vals) {
-				b.Write(text)
+			var text bytes.Buffer
+			writeModification(&text, p, prev, content)
+			var contentSpans []secrets.Span
+			if !clean[p] {
+				contentSpans = secrets.Spans(content)
+			}
+			vals := values(prev, oldSpans[p], content, contentSpans)
+			if !carries(text.Bytes(), vals) {
+				b.Write(text.Bytes())
 				continue
 			}
 			// Credentials the old file does not hold cannot be copied
 			// from it: they are workspace credentials of another file.
 			inPrev := func(s []byte) bool { return bytes.Contains(prev, s) }
-			content2, _ := secrets.RedactFunc(content, inPrev)
-			for _, s := range secrets.Spans(content) {
+			content2, _ := secrets.RedactSpans(content, contentSpans, inPrev)
+			lines := lineCounter{content: content}
+			for _, s := range contentSpans {
 				if !inPrev(content[s.Start:s.End]) {
-					out.Withheld = append(out.Withheld, Withheld{Path: p, Line: lineOf(content, s.Start), Rule: s.Rule,
+					out.Withheld = append(out.Withheld, Withheld{Path: p, Line: lines.at(s.Start), Rule: s.Rule,
 						How: "the patch writes <redacted:" + s.Rule + "> in place of a credential from another file of the repository: put it back by hand"})
 				}
 			}
@@ -140,15 +164,38 @@ func Redact(old, new []workspace.File, deleted ...string) Redacted {
 	return out
 }
 
-// secretValues returns the credentials the files hold.
-func secretValues(files []workspace.File) map[string]bool {
-	m := map[string]bool{}
-	for _, f := range files {
-		for _, s := range secrets.Spans(f.Content) {
-			m[string(f.Content[s.Start:s.End])] = true
+// lineCounter turns increasing byte offsets of one content into 1-based
+// lines, reading each byte once.
+type lineCounter struct {
+	content []byte
+	off     int // bytes counted
+	line    int // lines before off, less one
+}
+
+// at returns the line of off; offsets must not decrease.
+func (l *lineCounter) at(off int) int {
+	l.line += bytes.Count(l.content[l.off:off], []byte{'\n'})
+	l.off = off
+	return l.line + 1
+}
+
+// values returns the credentials of a and b (their spans given), longest
+// first, as spanValues does.
+func values(a []byte, as []secrets.Span, b []byte, bs []secrets.Span) [][]byte {
+	var out [][]byte
+	seen := map[string]bool{}
+	add := func(c []byte, spans []secrets.Span) {
+		for _, s := range spans {
+			if v := c[s.Start:s.End]; !seen[string(v)] {
+				seen[string(v)] = true
+				out = append(out, v)
+			}
 		}
 	}
-	return m
+	add(a, as)
+	add(b, bs)
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }
 
 // spanValues returns the credentials of the given contents, longest first.

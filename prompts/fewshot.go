@@ -26,6 +26,26 @@ type Example struct {
 	Tokens int
 	// Score is its relevance to the intent, set by Select.
 	Score float64
+
+	// words are the words of Name and Files that Select scores, read once
+	// when the example is made (nil: read at each Select).
+	words *exampleWords
+}
+
+// exampleWords are an example's words, as wordSet reads them.
+type exampleWords struct{ name, body map[string]bool }
+
+func wordsOf(e Example) *exampleWords {
+	if e.words != nil {
+		return e.words
+	}
+	w := &exampleWords{name: wordSet(e.Name), body: map[string]bool{}}
+	for _, f := range e.Files {
+		for x := range wordSet(f.Path + " " + string(f.Content)) {
+			w.body[x] = true
+		}
+	}
+	return w
 }
 
 // ID names an example in reports: source/name.
@@ -96,6 +116,9 @@ func newExample(name, source string, files []workspace.File) Example {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	e := Example{Name: name, Source: source, Files: files}
 	e.Tokens = Tokens(exampleJSON(e))
+	// The built-in examples are scored for every prompt: their words are
+	// read once, here.
+	e.words = wordsOf(e)
 	return e
 }
 
@@ -149,13 +172,8 @@ func Select(intent, format string, examples []Example, budget int) (chosen []Exa
 // files, and rewards an example of the requested format.
 func score(intent map[string]bool, format string, e Example) float64 {
 	var s float64
-	name := wordSet(e.Name)
-	body := map[string]bool{}
-	for _, f := range e.Files {
-		for w := range wordSet(f.Path + " " + string(f.Content)) {
-			body[w] = true
-		}
-	}
+	words := wordsOf(e)
+	name, body := words.name, words.body
 	for w := range intent {
 		if name[w] {
 			s += 3

@@ -54,7 +54,10 @@ func Parse(text string) ([]workspace.File, error) {
 }
 
 func parse(text string) ([]workspace.File, error) {
-	text = strings.TrimSpace(thinkRE.ReplaceAllString(text, ""))
+	if strings.Contains(text, "<think>") { // else the copy would change nothing
+		text = thinkRE.ReplaceAllString(text, "")
+	}
+	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil, ErrEmpty
 	}

@@ -2,6 +2,9 @@ package secrets
 
 import (
 	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,4 +70,32 @@ func blocks() string {
 		b.WriteString(strings.Repeat(" ", i%2000) + "k: |\n")
 	}
 	return b.String()
+}
+
+// BenchmarkSpansChart scans each file of a generated chart (the planner's
+// Redis with Sentinel), as the server does before a result leaves it.
+func BenchmarkSpansChart(b *testing.B) {
+	var files [][]byte
+	err := filepath.WalkDir("../generator/planner/testdata/golden/redis-sentinel", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		c, err := os.ReadFile(p)
+		files = append(files, c)
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		b.Fatalf("read the chart: %v (%d files)", err, len(files))
+	}
+	n := 0
+	for _, f := range files {
+		n += len(f)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			Spans(f)
+		}
+	}
 }

@@ -2,7 +2,9 @@ package secrets
 
 import (
 	"bytes"
+	"cmp"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,7 +64,7 @@ type document struct {
 }
 
 func newDocument(src []byte) *document {
-	d := &document{src: src}
+	d := &document{src: src, lines: make([]span, 0, bytes.Count(src, []byte{'\n'})+1)}
 	start := 0
 	for start <= len(src) {
 		i := bytes.IndexByte(src[start:], '\n')
@@ -116,6 +118,8 @@ const pairWindow = 4
 func (d *document) parseAssignments() {
 	pendingName, pendingLine := "", -1
 	tfVar, tfVarLine := "", -1
+	var keys []keyOp                                // reused from line to line
+	d.assigns = make([]assignment, 0, len(d.lines)) // YAML: about one a line
 	for li := range d.lines {
 		line := d.line(li)
 		if len(line) == 0 {
@@ -134,7 +138,8 @@ func (d *document) parseAssignments() {
 		var qs quoteScanner
 		sc := newLineScan()
 		flowAt := bytes.IndexAny(line, "{[")
-		for _, k := range findKeys(line) {
+		keys = findKeys(keys[:0], line)
+		for _, k := range keys {
 			keyStart, keyEnd, opEnd := k.start, k.end, k.opEnd
 			a := assignment{
 				key:    string(line[keyStart:keyEnd]),
@@ -148,23 +153,23 @@ func (d *document) parseAssignments() {
 				d.endInsideString(line, k, &qs, &a)
 			}
 			a.effKey = a.key
-			lk := strings.ToLower(a.key)
-			switch {
-			case lk == "name" && !a.nested && sensitivity(string(d.src[a.val.start:a.val.end])) != notSensitive:
+			// Keys are ASCII (findKeys): EqualFold is comparing lowercased.
+			switch lk := a.key; {
+			case strings.EqualFold(lk, "name") && !a.nested && sensitivity(string(d.src[a.val.start:a.val.end])) != notSensitive:
 				pendingName, pendingLine = string(d.src[a.val.start:a.val.end]), li
-			case lk == "value" && pendingName != "" && li-pendingLine <= pairWindow:
+			case strings.EqualFold(lk, "value") && pendingName != "" && li-pendingLine <= pairWindow:
 				a.effKey = pendingName
 				pendingName = ""
-			case lk == "valuefrom":
+			case strings.EqualFold(lk, "valuefrom"):
 				pendingName = ""
-			case lk == "default" && tfVar != "" && li-tfVarLine <= 20:
+			case strings.EqualFold(lk, "default") && tfVar != "" && li-tfVarLine <= 20:
 				a.effKey = tfVar
 				tfVar = ""
 			}
 			d.assigns = append(d.assigns, a)
 		}
 	}
-	sort.SliceStable(d.assigns, func(i, j int) bool { return d.assigns[i].val.start < d.assigns[j].val.start })
+	slices.SortStableFunc(d.assigns, func(a, b assignment) int { return cmp.Compare(a.val.start, b.val.start) })
 }
 
 // endInsideString ends a value at the quote that encloses its key:
@@ -196,14 +201,13 @@ type keyOp struct {
 	quoted     bool // "key": the key is quoted
 }
 
-// findKeys finds "key: ", "key=", "key := ", "key => " and their quoted
-// forms in a line. Keys are letters, digits and _ . - /, start with a letter
+// findKeys appends to out the "key: ", "key=", "key := ", "key => " and
+// their quoted forms in a line. Keys are letters, digits and _ . - /, start with a letter
 // or _, and follow a character that does not continue a word (so
 // --db-password=x yields db-password). It rejects what only looks like an
 // assignment: comparisons (==, !=, <=), YAML keys without a following space
 // (URLs, times), C++ paths (::).
-func findKeys(line []byte) []keyOp {
-	var out []keyOp
+func findKeys(out []keyOp, line []byte) []keyOp {
 	for p := 0; p < len(line); p++ {
 		c := line[p]
 		if c != ':' && c != '=' {
@@ -308,10 +312,10 @@ func (d *document) readValue(li, pos int, op string, flow bool, sc *lineScan, a 
 	case c == '{' || c == '[':
 		a.nested = true
 		return
-	case op == ":" && blockHeadRE.Match(rest):
+	case op == ":" && (c == '|' || c == '>') && blockHeadRE.Match(rest):
 		d.readBlock(li, a)
 		return
-	case op == "=" && heredocRE.Match(rest):
+	case op == "=" && c == '<' && heredocRE.Match(rest):
 		d.readHeredoc(li, string(heredocRE.FindSubmatch(rest)[1]), a)
 		return
 	}

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 )
@@ -73,9 +74,14 @@ var markWords = map[string]bool{
 
 // sensitivity classifies a key name.
 func sensitivity(key string) keyClass {
-	if key == "" || len(key) > 128 {
+	if key == "" || len(key) > 128 || !mayName(key) {
 		return notSensitive
 	}
+	return classify(key)
+}
+
+// classify is sensitivity from the key's words.
+func classify(key string) keyClass {
 	words := splitWords(key)
 	if len(words) == 0 {
 		return notSensitive
@@ -116,6 +122,36 @@ func sensitivity(key string) keyClass {
 		}
 	}
 	return notSensitive
+}
+
+// markers are what every key that sensitivity does not find notSensitive
+// holds once lowercased with all but letters and digits removed: each of
+// strongParts, weakParts, strongWords and "auth" contains one.
+var markers = [][]byte{[]byte("pass"), []byte("pw"), []byte("key"), []byte("token"), []byte("secret"), []byte("cred"), []byte("auth")}
+
+// mayName reports whether key may name a credential: false for an ASCII
+// key without a marker (most keys), which sensitivity then need not split
+// into words.
+func mayName(key string) bool {
+	var buf [128]byte
+	joined := buf[:0]
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c >= 0x80:
+			return true // Unicode case folding: leave it to splitWords
+		case c >= 'A' && c <= 'Z':
+			joined = append(joined, c+'a'-'A')
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			joined = append(joined, c)
+		}
+	}
+	for _, m := range markers {
+		if bytes.Contains(joined, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitWords splits a key at separators and camelCase boundaries and

@@ -25,7 +25,13 @@ func Spans(content []byte) []Span {
 // Callers use it to redact what a generator wrote while keeping what the
 // caller's own files already held.
 func RedactFunc(content []byte, keep func(secret []byte) bool) (redacted []byte, n int) {
-	spans := Spans(content)
+	return RedactSpans(content, Spans(content), keep)
+}
+
+// RedactSpans is RedactFunc with the spans already found: spans must be
+// Spans(content). It lets a caller that needs the spans anyway (to report
+// them) scan content once.
+func RedactSpans(content []byte, spans []Span, keep func(secret []byte) bool) (redacted []byte, n int) {
 	var b bytes.Buffer
 	prev := 0
 	for _, s := range spans {

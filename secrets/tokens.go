@@ -90,39 +90,86 @@ var (
 // (tokens contain no white space), then the rules for bare base64 keys.
 func tokenHits(d *document, hs []hit) []hit {
 	src := d.src
-	for _, r := range tokenRules() {
-		for _, h := range r.hints {
-			for off := 0; ; {
-				j := bytes.Index(src[off:], []byte(h))
-				if j < 0 {
-					break
-				}
-				i := off + j
-				off = i + len(h)
-				// One byte more than back, so that \b sees the real previous byte.
-				ws, we := max(0, i-r.back-1), off
-				for we < len(src) && we-i < maxToken && !isSpace(src[we]) {
-					we++
-				}
-				m := r.re.FindSubmatchIndex(src[ws:we])
-				if m == nil || (m[0] == 0 && ws > 0) {
-					continue
-				}
-				s, e := ws+m[2*r.group], ws+m[2*r.group+1]
-				if r.accept != nil && !r.accept(src[s:e]) {
-					continue
-				}
-				prio := r.prio
-				if prio == 0 {
-					prio = prioToken
-				}
-				hs = append(hs, hit{rule: r.id, start: s, end: e, key: d.keyAt(s), prio: prio})
+	rules, idx := tokenRules(), hintTable()
+	// One pass over src finds every hint: per hint, the occurrences that a
+	// search from the end of its previous one finds. (A bytes.Index search
+	// per hint read src 35 times; this is 2.7 times faster on a chart.)
+	var next [maxHints]int // per hint, where its next occurrence may start
+	for i := 0; i+1 < len(src); i++ {
+		if pair := uint16(src[i])<<8 | uint16(src[i+1]); idx.pairs[pair>>6]&(1<<(pair&63)) == 0 {
+			continue // no hint starts with these two bytes (every hint has two)
+		}
+		for _, h := range idx.byFirst[src[i]] {
+			if i < next[h.n] || !bytes.HasPrefix(src[i:], h.hint) {
+				continue
 			}
+			next[h.n] = i + len(h.hint)
+			hs = tokenAt(d, &rules[h.rule], i, next[h.n], hs)
 		}
 	}
 	hs = pemHits(d, hs)
 	return base64Hits(d, hs)
 }
+
+// tokenAt reads the token of rule r around its hint at src[i:off].
+func tokenAt(d *document, r *tokenRule, i, off int, hs []hit) []hit {
+	src := d.src
+	// One byte more than back, so that \b sees the real previous byte.
+	ws, we := max(0, i-r.back-1), off
+	for we < len(src) && we-i < maxToken && !isSpace(src[we]) {
+		we++
+	}
+	m := r.re.FindSubmatchIndex(src[ws:we])
+	if m == nil || (m[0] == 0 && ws > 0) {
+		return hs
+	}
+	s, e := ws+m[2*r.group], ws+m[2*r.group+1]
+	if r.accept != nil && !r.accept(src[s:e]) {
+		return hs
+	}
+	prio := r.prio
+	if prio == 0 {
+		prio = prioToken
+	}
+	return append(hs, hit{rule: r.id, start: s, end: e, key: d.keyAt(s), prio: prio})
+}
+
+// maxHints bounds the number of hints of all token rules.
+const maxHints = 64
+
+// hintRef is one hint of a token rule.
+type hintRef struct {
+	hint []byte
+	rule int // index in tokenRules
+	n    int // index of the hint among all hints
+}
+
+// hintIndex indexes the hints of tokenRules by their first byte and their
+// first two bytes.
+type hintIndex struct {
+	byFirst [256][]hintRef
+	pairs   [1 << 16 / 64]uint64 // bit set of the hints' first two bytes
+}
+
+var hintTable = sync.OnceValue(func() *hintIndex {
+	t := &hintIndex{}
+	n := 0
+	for ri, r := range tokenRules() {
+		for _, h := range r.hints {
+			if len(h) < 2 {
+				panic("secrets: a token hint shorter than two bytes")
+			}
+			t.byFirst[h[0]] = append(t.byFirst[h[0]], hintRef{hint: []byte(h), rule: ri, n: n})
+			pair := uint16(h[0])<<8 | uint16(h[1])
+			t.pairs[pair>>6] |= 1 << (pair & 63)
+			n++
+		}
+	}
+	if n > maxHints {
+		panic("secrets: more token hints than maxHints")
+	}
+	return t
+})
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 

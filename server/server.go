@@ -74,7 +74,7 @@ func New(engine Engine, opts Options) *Handler {
 	if opts.MaxRequestBytes == 0 {
 		opts.MaxRequestBytes = 32 << 20
 	}
-	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes)}
+	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(opts.MaxRequestBytes), fastGzip()}
 	if opts.Metrics != nil {
 		handlerOpts = append(handlerOpts, connect.WithInterceptors(metricsInterceptor{opts.Metrics}))
 	}
