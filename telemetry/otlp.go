@@ -44,10 +44,10 @@ type otlpExporter struct {
 }
 
 // newOTLPExporter posts to endpoint as it is. It reads the standard
-// exporter variables (the traces-specific
-// one wins over the general one): headers, timeout, compression, the CA
-// certificate and the client certificate and key. A value that cannot be
-// used is an error naming the variable.
+// exporter variables through getenv (the traces-specific one wins over the
+// general one): headers, timeout, compression, the CA certificate and the
+// client certificate and key. A value that cannot be used is an error
+// naming the variable.
 func newOTLPExporter(endpoint string, getenv func(string) string) (*otlpExporter, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
