@@ -11,7 +11,8 @@
 #
 # It installs kubeconform, helm and conftest at pinned versions with
 # `go install` into a temporary GOBIN (never the ones on PATH), builds
-# aiden, writes the inputs with aiden's own planner (no model), and prints
+# aiden as it ships (`make build`: static, CGO_ENABLED=0, -trimpath; the
+# tools are built static too, as their releases are), writes the inputs with aiden's own planner (no model), and prints
 # for each command the median wall time, CPU time and peak RSS (GNU
 # time's %M) of RUNS runs, the ratios, and what aiden's resident memory is
 # made of at exit (anonymous, file-backed, file-backed in 2 MB pages;
@@ -44,13 +45,15 @@ export GOCACHE GOMODCACHE
 export XDG_CACHE_HOME="$OUT/cache"
 
 echo "installing $KUBECONFORM $HELM $CONFTEST into $bin" >&2
+# Static, as aiden and the tools' own releases are built.
+export CGO_ENABLED=0
 for tool in "$KUBECONFORM" "$HELM" "$CONFTEST"; do
-	GOBIN="$bin" go install "$tool"
+	GOBIN="$bin" go install -trimpath "$tool"
 done
 # A new file each run: go build leaves an up-to-date binary as it is, and
 # how its pages sit in the page cache (written, or read back) shows in RSS.
 rm -f "$bin/aiden"
-go build -o "$bin/aiden" ./cmd/aiden
+go build -trimpath -o "$bin/aiden" ./cmd/aiden
 go build -o "$bin/exitrss" ./scripts/exitrss
 
 # measure NAME CMD...: median wall seconds, median CPU seconds (user +

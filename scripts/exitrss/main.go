@@ -11,10 +11,19 @@
 // scripts/bench-cli.sh.
 //
 //	go run ./scripts/exitrss aiden version
+//
+// With -sections first, it also prints, one line each, how much of each
+// loaded section of the executable (.text, .rodata, .gopclntab, .data,
+// .bss...) is resident at exit, from /proc/PID/pagemap: which of the
+// binary's pages start-up brought in.
+//
+//	go run ./scripts/exitrss -sections aiden version
 package main
 
 import (
 	"bufio"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,6 +32,9 @@ import (
 	"strings"
 	"syscall"
 )
+
+// sections asks for the per-section residency of the executable.
+var sections bool
 
 const (
 	ptraceOTraceExec = 0x10 // PTRACE_O_TRACEEXEC: a later exec stops as an event, not a SIGTRAP
@@ -35,7 +47,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: exitrss COMMAND [ARG...]")
 		os.Exit(2)
 	}
-	code, err := run(os.Args[1], os.Args[2:])
+	args := os.Args[1:]
+	if args[0] == "-sections" {
+		sections, args = true, args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: exitrss [-sections] COMMAND [ARG...]")
+		os.Exit(2)
+	}
+	code, err := run(args[0], args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "exitrss:", err)
 		os.Exit(2)
@@ -81,6 +101,13 @@ func run(name string, args []string) (int, error) {
 			if err != nil {
 				return 0, err
 			}
+			if sections {
+				s, err := residentSections(pid)
+				if err != nil {
+					return 0, err
+				}
+				r = s + r
+			}
 			report, sig = r, 0
 		case ws.Stopped() && ws.StopSignal() == syscall.SIGTRAP && ws.TrapCause() > 0:
 			sig = 0 // another event (exec)
@@ -116,4 +143,44 @@ func readMemory(pid int) (string, error) {
 	}
 	return fmt.Sprintf("hwm=%d rss=%d anon=%d file=%d filepmd=%d", fields["VmHWM"], fields["Rss"], fields["Anonymous"],
 		fields["Rss"]-fields["Anonymous"], fields["FilePmdMapped"]), nil
+}
+
+// residentSections reports, for each section of the executable that is
+// loaded at a fixed address, its size and how much of it is resident, in
+// KiB, from the page table (/proc/PID/pagemap, bit 63: present).
+func residentSections(pid int) (string, error) {
+	exe, err := elf.Open(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		return "", fmt.Errorf("read executable: %w", err)
+	}
+	defer exe.Close()
+	pm, err := os.Open(fmt.Sprintf("/proc/%d/pagemap", pid))
+	if err != nil {
+		return "", fmt.Errorf("read page map: %w", err)
+	}
+	defer pm.Close()
+	page := uint64(os.Getpagesize())
+	var b strings.Builder
+	var total, resident uint64
+	for _, s := range exe.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Addr == 0 || s.Size == 0 {
+			continue
+		}
+		first, last := s.Addr/page, (s.Addr+s.Size-1)/page
+		buf := make([]byte, 8*(last-first+1))
+		if _, err := pm.ReadAt(buf, int64(first*8)); err != nil {
+			return "", fmt.Errorf("read page map of %s: %w", s.Name, err)
+		}
+		var n uint64
+		for i := 0; i < len(buf); i += 8 {
+			if binary.LittleEndian.Uint64(buf[i:])&(1<<63) != 0 {
+				n++
+			}
+		}
+		total += s.Size
+		resident += n * page
+		fmt.Fprintf(&b, "section %-18s size=%d resident=%d\n", s.Name, s.Size/1024, n*page/1024)
+	}
+	fmt.Fprintf(&b, "sections total size=%d resident=%d\n", total/1024, resident/1024)
+	return b.String(), nil
 }
