@@ -253,7 +253,7 @@ func pairs(docs []map[string]any) [][2]any {
 
 // anyPair reports whether some key of keys holds a value ok accepts.
 func anyPair(docs []map[string]any, keys string, ok func(v any) bool) bool {
-	want := setOf(keys)
+	want := setOf(keys)()
 	for _, p := range pairs(docs) {
 		if want[p[0].(string)] && ok(p[1]) {
 			return true

@@ -33,7 +33,7 @@ func Parse(intent string, h Hints) (*Plan, error) {
 	for _, r := range catalogRules() {
 		p.run(r)
 	}
-	for _, r := range rules {
+	for _, r := range rules() {
 		p.run(r)
 	}
 	if bare != nil {
@@ -276,405 +276,408 @@ func lazyRE(s string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(s) })
 }
 
-// rules run in order; earlier rules take the words they match.
-var rules = []rule{
-	// Things the catalog does not cover are named in the error.
-	{re(`(zookeeper|cassandra|etcd|nats|vault|consul|clickhouse|cockroachdb|airflow|spark|hadoop|jenkins|operators?|s3 buckets?|buckets?|rds|aurora|dynamodb|sqs|sns|iam roles?|iam|lambda|vpc|eks|gke|aks|ecr|cloud sql|load balancer|dns records?|service mesh|istio|linkerd|redis cluster mode|sharded redis|sharding|shards?|read replicas?|streaming replication|serverless|knative|terraform|kustomize|gpus?|windows)`),
-		func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
+// rules run in order; earlier rules take the words they match. The
+// table is made on first use, not at package init.
+var rules = sync.OnceValue(func() []rule {
+	return []rule{
+		// Things the catalog does not cover are named in the error.
+		{re(`(zookeeper|cassandra|etcd|nats|vault|consul|clickhouse|cockroachdb|airflow|spark|hadoop|jenkins|operators?|s3 buckets?|buckets?|rds|aurora|dynamodb|sqs|sns|iam roles?|iam|lambda|vpc|eks|gke|aks|ecr|cloud sql|load balancer|dns records?|service mesh|istio|linkerd|redis cluster mode|sharded redis|sharding|shards?|read replicas?|streaming replication|serverless|knative|terraform|kustomize|gpus?|windows)`),
+			func(p *parser, m match) bool { p.uncovered = append(p.uncovered, m.from); return true }},
 
-	// A reference to the ticket or change the request comes from ("(ticket
-	// OPS-123)", "ticket by bot ..."): bookkeeping, no requirement. Its
-	// words are not copied into the facts, since people paste tokens there.
-	{re(`(ticket|issue|jira|change request)(?: (?:by|from) (?:the )?[a-z0-9-]+)? ([a-z0-9][a-z0-9_#./-]*)`),
-		func(p *parser, m match) bool {
-			p.fact("reference", m.groups[1], "("+m.groups[1]+" reference, not copied)")
-			return true
-		}},
+		// A reference to the ticket or change the request comes from ("(ticket
+		// OPS-123)", "ticket by bot ..."): bookkeeping, no requirement. Its
+		// words are not copied into the facts, since people paste tokens there.
+		{re(`(ticket|issue|jira|change request)(?: (?:by|from) (?:the )?[a-z0-9-]+)? ([a-z0-9][a-z0-9_#./-]*)`),
+			func(p *parser, m match) bool {
+				p.fact("reference", m.groups[1], "("+m.groups[1]+" reference, not copied)")
+				return true
+			}},
 
-	// Names: "called checkout", "named billing-api".
-	{re(`(?:called|named|name it|app name|named as) ([a-z0-9][a-z0-9-]*)`),
-		func(p *parser, m match) bool {
-			p.app = m.groups[1]
-			p.fact("name", p.app, m.from)
-			return true
-		}},
+		// Names: "called checkout", "named billing-api".
+		{re(`(?:called|named|name it|app name|named as) ([a-z0-9][a-z0-9-]*)`),
+			func(p *parser, m match) bool {
+				p.app = m.groups[1]
+				p.fact("name", p.app, m.from)
+				return true
+			}},
 
-	// Images: "image ghcr.io/acme/api:1.4.2", "run nginx:1.27".
-	{re(`(?:(?:container|docker|oci) )?image (?:of |ref )?([a-z0-9][a-z0-9._/:@-]*[a-z0-9])`),
-		func(p *parser, m match) bool { return p.setImage(m.orig(1), m.from, true) }},
-	{re(`([a-z0-9][a-z0-9._/-]*(?::[a-z0-9_][a-z0-9._-]*)?(?:@sha256:[a-f0-9]{64})?)`),
-		func(p *parser, m match) bool {
-			g := m.groups[1]
-			if !strings.Contains(g, ":") && !strings.Contains(g, "@") {
-				return false
-			}
-			return p.setImage(m.orig(1), m.from, false)
-		}},
-
-	// Autoscaling: "autoscale between 2 and 10 replicas at 70% CPU".
-	{re(`(?:auto-?scal(?:e|es|ing|ed)|scal(?:e|es|ing)(?: it)?(?: out)?|hpa)(?: (?:between|from))? ` + num + ` ?(?:and|to|-) ?` + num +
-		`(?: (?:replicas|pods|instances|copies))?(?: (?:at|on|when|targeting|above|over|around|with|to keep) (?:(?:a|an) )?(\d+) ?%(?: (?:average )?cpu)?(?: (?:utili[sz]ation|usage|load))?)?`),
-		func(p *parser, m match) bool {
-			a := &Autoscaling{Min: atoi(m.groups[1]), Max: atoi(m.groups[2]), CPU: 80}
-			if m.groups[3] != "" {
-				a.CPU = atoi(m.groups[3])
-			}
-			if a.Min < 1 || a.Max < a.Min || a.CPU < 1 || a.CPU > 100 {
-				return false
-			}
-			p.autoscaling = a
-			p.fact("autoscaling", fmt.Sprintf("%d-%d replicas at %d%% CPU", a.Min, a.Max, a.CPU), m.from)
-			return true
-		}},
-	{re(`(?:at |targeting |target )?(\d+) ?% (?:average )?cpu(?: (?:utili[sz]ation|usage|load))?`),
-		func(p *parser, m match) bool {
-			if p.autoscaling == nil {
-				p.autoscaling = &Autoscaling{}
-			}
-			p.autoscaling.CPU = atoi(m.groups[1])
-			p.fact("autoscaling", fmt.Sprintf("target %d%% CPU", p.autoscaling.CPU), m.from)
-			return p.autoscaling.CPU > 0 && p.autoscaling.CPU <= 100
-		}},
-	{re(`(?:with )?(?:auto-?scal(?:e|es|ing|ed)|horizontal pod autoscal(?:er|ing)|hpa)`),
-		func(p *parser, m match) bool {
-			if p.autoscaling == nil {
-				p.autoscaling = &Autoscaling{}
-			}
-			p.fact("autoscaling", "enabled", m.from)
-			return true
-		}},
-
-	// Per environment: "3 replicas in production and 1 in staging", "2
-	// CPU in production and 500m in staging", "4Gi memory in production".
-	// They run before the rules for the whole plan, which would take the
-	// amounts, and the storage rule, which would take "1Gi".
-	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?) (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool { return p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from) }},
-	{re(`(\d+(?:\.\d+)?m?) ?(` + cpuUnit + `) (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool {
-			return p.setEnvCPU(m.groups[3], cpuAmount(m.groups[1], m.groups[2]), m.from)
-		}},
-	{re(`(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: of)? (?:memory|ram|mem) (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool {
-			return p.setEnvMemory(m.groups[3], size(m.groups[1], m.groups[2]), m.from)
-		}},
-	// "... and 1 in staging": the same thing as the nearest per-environment
-	// amount before it.
-	{re(`(?:and )?(\d+(?:\.\d+)?m?|` + numWords + `)(?: ?(` + cpuUnit + `|gi|gib|gb|g|ti|tib|tb|t|mi|mib|mb))?(?: (?:of )?(?:memory|ram|mem))? (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool {
-			q, unit, env := m.groups[1], m.groups[2], m.groups[3]
-			switch p.envKeyBefore(p.pos) {
-			case "replicas":
-				return unit == "" && !strings.ContainsAny(q, ".m") && p.setEnvReplicas(env, atoi(q), m.from)
-			case "cpu":
-				if unit != "" && !cpuUnitRE().MatchString(unit) {
+		// Images: "image ghcr.io/acme/api:1.4.2", "run nginx:1.27".
+		{re(`(?:(?:container|docker|oci) )?image (?:of |ref )?([a-z0-9][a-z0-9._/:@-]*[a-z0-9])`),
+			func(p *parser, m match) bool { return p.setImage(m.orig(1), m.from, true) }},
+		{re(`([a-z0-9][a-z0-9._/-]*(?::[a-z0-9_][a-z0-9._-]*)?(?:@sha256:[a-f0-9]{64})?)`),
+			func(p *parser, m match) bool {
+				g := m.groups[1]
+				if !strings.Contains(g, ":") && !strings.Contains(g, "@") {
 					return false
 				}
-				if n, ok := numberWords[q]; ok {
-					q = strconv.Itoa(n)
+				return p.setImage(m.orig(1), m.from, false)
+			}},
+
+		// Autoscaling: "autoscale between 2 and 10 replicas at 70% CPU".
+		{re(`(?:auto-?scal(?:e|es|ing|ed)|scal(?:e|es|ing)(?: it)?(?: out)?|hpa)(?: (?:between|from))? ` + num + ` ?(?:and|to|-) ?` + num +
+			`(?: (?:replicas|pods|instances|copies))?(?: (?:at|on|when|targeting|above|over|around|with|to keep) (?:(?:a|an) )?(\d+) ?%(?: (?:average )?cpu)?(?: (?:utili[sz]ation|usage|load))?)?`),
+			func(p *parser, m match) bool {
+				a := &Autoscaling{Min: atoi(m.groups[1]), Max: atoi(m.groups[2]), CPU: 80}
+				if m.groups[3] != "" {
+					a.CPU = atoi(m.groups[3])
 				}
-				return p.setEnvCPU(env, cpuAmount(q, unit), m.from)
-			case "memory":
-				if n, ok := numberWords[q]; ok {
-					q = strconv.Itoa(n)
+				if a.Min < 1 || a.Max < a.Min || a.CPU < 1 || a.CPU > 100 {
+					return false
 				}
-				return unit != "" && !cpuUnitRE().MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
-			}
-			return false
-		}},
+				p.autoscaling = a
+				p.fact("autoscaling", fmt.Sprintf("%d-%d replicas at %d%% CPU", a.Min, a.Max, a.CPU), m.from)
+				return true
+			}},
+		{re(`(?:at |targeting |target )?(\d+) ?% (?:average )?cpu(?: (?:utili[sz]ation|usage|load))?`),
+			func(p *parser, m match) bool {
+				if p.autoscaling == nil {
+					p.autoscaling = &Autoscaling{}
+				}
+				p.autoscaling.CPU = atoi(m.groups[1])
+				p.fact("autoscaling", fmt.Sprintf("target %d%% CPU", p.autoscaling.CPU), m.from)
+				return p.autoscaling.CPU > 0 && p.autoscaling.CPU <= 100
+			}},
+		{re(`(?:with )?(?:auto-?scal(?:e|es|ing|ed)|horizontal pod autoscal(?:er|ing)|hpa)`),
+			func(p *parser, m match) bool {
+				if p.autoscaling == nil {
+					p.autoscaling = &Autoscaling{}
+				}
+				p.fact("autoscaling", "enabled", m.from)
+				return true
+			}},
 
-	// Resources: "1 CPU and 2Gi memory", "500m cpu", "memory 512Mi".
-	{re(`(\d+(?:\.\d+)?m?) ?(` + cpuUnit + `)`),
-		func(p *parser, m match) bool {
-			p.cpu = cpuAmount(m.groups[1], m.groups[2])
-			p.fact("resources", "cpu "+p.cpu, m.from)
-			return p.cpu != ""
-		}},
-	{re(`cpu(?: limit| request)?(?: of| =|:)? (\d+(?:\.\d+)?m?)`),
-		func(p *parser, m match) bool {
-			p.cpu = cpuQuantity(m.groups[1])
-			p.fact("resources", "cpu "+p.cpu, m.from)
-			return p.cpu != ""
-		}},
-	{re(`(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: of)? (?:memory|ram|mem)`),
-		func(p *parser, m match) bool {
-			p.memory = size(m.groups[1], m.groups[2])
-			p.fact("resources", "memory "+p.memory, m.from)
-			return true
-		}},
-	{re(`(?:memory|ram)(?: limit| request)?(?: of| =|:)? (\d+(?:\.\d+)?) ?` + sizeUnit),
-		func(p *parser, m match) bool {
-			p.memory = size(m.groups[1], m.groups[2])
-			p.fact("resources", "memory "+p.memory, m.from)
-			return true
-		}},
-
-	// Storage: "20Gi", "50 GB of storage", "a 100Gi persistent volume".
-	{re(`(?:(?:storage|disk|volume)(?: size)?(?: of| =|:)? )?(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: (?:of|for))?(?: (persistent|durable|persisted))?(?: (?:storage|disks?|volumes?|space|pvcs?|data))?`),
-		func(p *parser, m match) bool {
-			p.storage = size(m.groups[1], m.groups[2])
-			p.fact("storage", p.storage, m.from)
-			if m.groups[3] != "" {
-				p.setPersistence(true, m.from)
-			}
-			return true
-		}},
-
-	// "4 workers": a count and a component at once.
-	{re(num + ` (?:(?:queue|background) )?(workers|consumers)`),
-		func(p *parser, m match) bool {
-			if !p.setReplicas(atoi(m.groups[1]), m.from) {
+		// Per environment: "3 replicas in production and 1 in staging", "2
+		// CPU in production and 500m in staging", "4Gi memory in production".
+		// They run before the rules for the whole plan, which would take the
+		// amounts, and the storage rule, which would take "1Gi".
+		{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?) (?:in|for|on) (?:the )?` + envRE),
+			func(p *parser, m match) bool { return p.setEnvReplicas(m.groups[2], atoi(m.groups[1]), m.from) }},
+		{re(`(\d+(?:\.\d+)?m?) ?(` + cpuUnit + `) (?:in|for|on) (?:the )?` + envRE),
+			func(p *parser, m match) bool {
+				return p.setEnvCPU(m.groups[3], cpuAmount(m.groups[1], m.groups[2]), m.from)
+			}},
+		{re(`(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: of)? (?:memory|ram|mem) (?:in|for|on) (?:the )?` + envRE),
+			func(p *parser, m match) bool {
+				return p.setEnvMemory(m.groups[3], size(m.groups[1], m.groups[2]), m.from)
+			}},
+		// "... and 1 in staging": the same thing as the nearest per-environment
+		// amount before it.
+		{re(`(?:and )?(\d+(?:\.\d+)?m?|` + numWords + `)(?: ?(` + cpuUnit + `|gi|gib|gb|g|ti|tib|tb|t|mi|mib|mb))?(?: (?:of )?(?:memory|ram|mem))? (?:in|for|on) (?:the )?` + envRE),
+			func(p *parser, m match) bool {
+				q, unit, env := m.groups[1], m.groups[2], m.groups[3]
+				switch p.envKeyBefore(p.pos) {
+				case "replicas":
+					return unit == "" && !strings.ContainsAny(q, ".m") && p.setEnvReplicas(env, atoi(q), m.from)
+				case "cpu":
+					if unit != "" && !cpuUnitRE().MatchString(unit) {
+						return false
+					}
+					if n, ok := numberWords[q]; ok {
+						q = strconv.Itoa(n)
+					}
+					return p.setEnvCPU(env, cpuAmount(q, unit), m.from)
+				case "memory":
+					if n, ok := numberWords[q]; ok {
+						q = strconv.Itoa(n)
+					}
+					return unit != "" && !cpuUnitRE().MatchString(unit) && !strings.HasSuffix(q, "m") && p.setEnvMemory(env, size(q, unit), m.from)
+				}
 				return false
-			}
-			p.component(BlueprintWorker, m.from)
-			return true
-		}},
+			}},
 
-	// Replicas: "3 replicas", "three instances", "a 3-node cluster".
-	{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?|members?|brokers?)`),
-		func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
-	{re(`(?:replicas?|replica count|instances)(?: of| =|:| to)? (\d+)`),
-		func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
+		// Resources: "1 CPU and 2Gi memory", "500m cpu", "memory 512Mi".
+		{re(`(\d+(?:\.\d+)?m?) ?(` + cpuUnit + `)`),
+			func(p *parser, m match) bool {
+				p.cpu = cpuAmount(m.groups[1], m.groups[2])
+				p.fact("resources", "cpu "+p.cpu, m.from)
+				return p.cpu != ""
+			}},
+		{re(`cpu(?: limit| request)?(?: of| =|:)? (\d+(?:\.\d+)?m?)`),
+			func(p *parser, m match) bool {
+				p.cpu = cpuQuantity(m.groups[1])
+				p.fact("resources", "cpu "+p.cpu, m.from)
+				return p.cpu != ""
+			}},
+		{re(`(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: of)? (?:memory|ram|mem)`),
+			func(p *parser, m match) bool {
+				p.memory = size(m.groups[1], m.groups[2])
+				p.fact("resources", "memory "+p.memory, m.from)
+				return true
+			}},
+		{re(`(?:memory|ram)(?: limit| request)?(?: of| =|:)? (\d+(?:\.\d+)?) ?` + sizeUnit),
+			func(p *parser, m match) bool {
+				p.memory = size(m.groups[1], m.groups[2])
+				p.fact("resources", "memory "+p.memory, m.from)
+				return true
+			}},
 
-	// Ports: "on port 8080", "listening on port 3000".
-	{re(`(?:(?:listening|listens|served|serving|running|exposed|exposes?|exposing|that listens) )?(?:on )?(?:container |http |tcp )?port(?: number)?(?: of| =|:)? (\d{1,5})`),
-		func(p *parser, m match) bool {
-			n := atoi(m.groups[1])
-			if n < 1 || n > 65535 {
-				return false
-			}
-			p.port = n
-			p.fact("port", strconv.Itoa(n), m.from)
-			return true
-		}},
+		// Storage: "20Gi", "50 GB of storage", "a 100Gi persistent volume".
+		{re(`(?:(?:storage|disk|volume)(?: size)?(?: of| =|:)? )?(\d+(?:\.\d+)?) ?` + sizeUnit + `(?: (?:of|for))?(?: (persistent|durable|persisted))?(?: (?:storage|disks?|volumes?|space|pvcs?|data))?`),
+			func(p *parser, m match) bool {
+				p.storage = size(m.groups[1], m.groups[2])
+				p.fact("storage", p.storage, m.from)
+				if m.groups[3] != "" {
+					p.setPersistence(true, m.from)
+				}
+				return true
+			}},
 
-	// Schedules, as cron or in words.
-	{lazyRE(`(?:^|\s)((?:(?:at |on |with schedule |schedule |cron ))?((?:[0-9*][0-9*/,-]* ){4}[0-9*][0-9*/,-]*))(?:\s|$)`),
-		func(p *parser, m match) bool {
-			if !validCron(m.groups[2]) {
-				return false
-			}
-			p.setSchedule(&schedule{expr: m.groups[2]}, m.from)
-			return true
-		}},
-	{re(`@(hourly|daily|weekly|monthly|yearly|midnight)`),
-		func(p *parser, m match) bool {
-			exprs := map[string]string{"hourly": "0 * * * *", "daily": "0 0 * * *", "midnight": "0 0 * * *", "weekly": "0 0 * * 0", "monthly": "0 0 1 * *", "yearly": "0 0 1 1 *"}
-			p.setSchedule(&schedule{expr: exprs[m.groups[1]]}, m.from)
-			return true
-		}},
-	{re(`(?:run )?every ` + num + ` (minutes?|mins?|hours?|days?)`),
-		func(p *parser, m match) bool {
-			n := atoi(m.groups[1])
-			var expr string
-			switch unit := m.groups[2]; {
-			case strings.HasPrefix(unit, "min") && n < 60:
-				expr = fmt.Sprintf("*/%d * * * *", n)
-			case strings.HasPrefix(unit, "hour") && n < 24:
-				expr = fmt.Sprintf("0 */%d * * *", n)
-			case strings.HasPrefix(unit, "day") && n < 32:
-				expr = fmt.Sprintf("0 0 */%d * *", n)
-			default:
-				return false
-			}
-			if n == 1 {
-				expr = strings.ReplaceAll(expr, "*/1", "*")
-			}
-			p.setSchedule(&schedule{expr: expr}, m.from)
-			return true
-		}},
-	{re(`(?:every minute|each minute)`),
-		func(p *parser, m match) bool { p.setSchedule(&schedule{expr: "* * * * *"}, m.from); return true }},
-	{re(`(?:every hour|each hour|hourly|once an hour)`),
-		func(p *parser, m match) bool { p.setSchedule(&schedule{expr: "0 * * * *"}, m.from); return true }},
-	{re(`(?:every|each|on) ` + dayRE + `(?: (?:at|@) ` + timeRE + `)?`),
-		func(p *parser, m match) bool {
-			days := map[string]string{"sunday": "0", "monday": "1", "tuesday": "2", "wednesday": "3", "thursday": "4", "friday": "5", "saturday": "6", "weekday": "1-5", "weekend": "0,6"}
-			return p.setDaily(m.groups[2], days[m.groups[1]], "*", m.from)
-		}},
-	{re(`(?:every (?:night|day|evening|morning)|each (?:night|day)|nightly|daily|once a day|every 24 hours)(?: (?:at|@) ` + timeRE + `)?`),
-		func(p *parser, m match) bool { return p.setDaily(m.groups[1], "*", "*", m.from) }},
-	{re(`(?:every week|each week|weekly|once a week)(?: (?:at|@) ` + timeRE + `)?`),
-		func(p *parser, m match) bool { return p.setDaily(m.groups[1], "0", "*", m.from) }},
-	{re(`(?:every month|each month|monthly|once a month)(?: (?:at|@) ` + timeRE + `)?`),
-		func(p *parser, m match) bool { return p.setDaily(m.groups[1], "*", "1", m.from) }},
-	{re(`(?:at|@) ` + timeRE),
-		func(p *parser, m match) bool {
-			if p.schedule == nil || !p.schedule.daily || p.schedule.timed {
-				return false
-			}
-			return p.setDaily(m.groups[1], p.schedule.dow, p.schedule.dom, p.schedule.from+" "+m.from)
-		}},
-	{re(`(utc|gmt)`),
-		func(p *parser, m match) bool {
-			p.timeZone = "Etc/UTC"
-			p.fact("schedule", "time zone "+p.timeZone, m.from)
-			return true
-		}},
+		// "4 workers": a count and a component at once.
+		{re(num + ` (?:(?:queue|background) )?(workers|consumers)`),
+			func(p *parser, m match) bool {
+				if !p.setReplicas(atoi(m.groups[1]), m.from) {
+					return false
+				}
+				p.component(BlueprintWorker, m.from)
+				return true
+			}},
 
-	// Per environment: "at shop.example.com in production and
-	// staging.shop.example.com in staging".
-	{re(`(?:(?:exposed|available|reachable|served|published|routed|accessible) )?(?:(?:at|on|via|under|as) )?(?:(?:host|hostname|domain) )?(?:and )?(https?://)?` + hostRE + `/? (?:in|for|on) (?:the )?` + envRE),
-		func(p *parser, m match) bool {
-			env := NormalEnvironment(m.groups[3])
-			if p.ingress == nil {
-				p.ingress = &Ingress{}
-			}
-			if p.ingress.Host == "" || env == "production" {
-				p.ingress.Host = m.groups[2]
-			}
-			if m.groups[1] == "https://" {
-				p.ingress.TLS = true
-			}
-			o := p.override(env)
-			o.Host = m.groups[2]
-			p.perEnv[env] = o
-			p.fact("host", o.Host+" in "+env, m.from)
-			return true
-		}},
+		// Replicas: "3 replicas", "three instances", "a 3-node cluster".
+		{re(num + `(?: |-)(?:replicas?|instances?|copies|pods?|nodes?|members?|brokers?)`),
+			func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
+		{re(`(?:replicas?|replica count|instances)(?: of| =|:| to)? (\d+)`),
+			func(p *parser, m match) bool { return p.setReplicas(atoi(m.groups[1]), m.from) }},
 
-	// Ingress: "exposed at api.example.com with TLS", "https://shop.example.com".
-	{re(`(?:(?:exposed|expose it|exposes|available|reachable|served|serving|published|routed|accessible)(?: publicly)? )?(?:(?:at|on|via|under|as|to) )?(?:the )?(?:(?:host|hostname|domain|url|address) )?(https?://)?` + hostRE + `/?`),
-		func(p *parser, m match) bool {
-			host := m.groups[2]
-			tld := host[strings.LastIndexByte(host, '.')+1:]
-			switch tld {
-			case "conf", "yaml", "yml", "json", "txt", "sh", "tpl", "md", "js", "py", "toml", "ini", "cfg":
-				return false
-			}
-			if p.ingress == nil {
-				p.ingress = &Ingress{}
-			}
-			p.ingress.Host = host
-			p.fact("host", host, m.from)
-			if m.groups[1] == "https://" {
+		// Ports: "on port 8080", "listening on port 3000".
+		{re(`(?:(?:listening|listens|served|serving|running|exposed|exposes?|exposing|that listens) )?(?:on )?(?:container |http |tcp )?port(?: number)?(?: of| =|:)? (\d{1,5})`),
+			func(p *parser, m match) bool {
+				n := atoi(m.groups[1])
+				if n < 1 || n > 65535 {
+					return false
+				}
+				p.port = n
+				p.fact("port", strconv.Itoa(n), m.from)
+				return true
+			}},
+
+		// Schedules, as cron or in words.
+		{lazyRE(`(?:^|\s)((?:(?:at |on |with schedule |schedule |cron ))?((?:[0-9*][0-9*/,-]* ){4}[0-9*][0-9*/,-]*))(?:\s|$)`),
+			func(p *parser, m match) bool {
+				if !validCron(m.groups[2]) {
+					return false
+				}
+				p.setSchedule(&schedule{expr: m.groups[2]}, m.from)
+				return true
+			}},
+		{re(`@(hourly|daily|weekly|monthly|yearly|midnight)`),
+			func(p *parser, m match) bool {
+				exprs := map[string]string{"hourly": "0 * * * *", "daily": "0 0 * * *", "midnight": "0 0 * * *", "weekly": "0 0 * * 0", "monthly": "0 0 1 * *", "yearly": "0 0 1 1 *"}
+				p.setSchedule(&schedule{expr: exprs[m.groups[1]]}, m.from)
+				return true
+			}},
+		{re(`(?:run )?every ` + num + ` (minutes?|mins?|hours?|days?)`),
+			func(p *parser, m match) bool {
+				n := atoi(m.groups[1])
+				var expr string
+				switch unit := m.groups[2]; {
+				case strings.HasPrefix(unit, "min") && n < 60:
+					expr = fmt.Sprintf("*/%d * * * *", n)
+				case strings.HasPrefix(unit, "hour") && n < 24:
+					expr = fmt.Sprintf("0 */%d * * *", n)
+				case strings.HasPrefix(unit, "day") && n < 32:
+					expr = fmt.Sprintf("0 0 */%d * *", n)
+				default:
+					return false
+				}
+				if n == 1 {
+					expr = strings.ReplaceAll(expr, "*/1", "*")
+				}
+				p.setSchedule(&schedule{expr: expr}, m.from)
+				return true
+			}},
+		{re(`(?:every minute|each minute)`),
+			func(p *parser, m match) bool { p.setSchedule(&schedule{expr: "* * * * *"}, m.from); return true }},
+		{re(`(?:every hour|each hour|hourly|once an hour)`),
+			func(p *parser, m match) bool { p.setSchedule(&schedule{expr: "0 * * * *"}, m.from); return true }},
+		{re(`(?:every|each|on) ` + dayRE + `(?: (?:at|@) ` + timeRE + `)?`),
+			func(p *parser, m match) bool {
+				days := map[string]string{"sunday": "0", "monday": "1", "tuesday": "2", "wednesday": "3", "thursday": "4", "friday": "5", "saturday": "6", "weekday": "1-5", "weekend": "0,6"}
+				return p.setDaily(m.groups[2], days[m.groups[1]], "*", m.from)
+			}},
+		{re(`(?:every (?:night|day|evening|morning)|each (?:night|day)|nightly|daily|once a day|every 24 hours)(?: (?:at|@) ` + timeRE + `)?`),
+			func(p *parser, m match) bool { return p.setDaily(m.groups[1], "*", "*", m.from) }},
+		{re(`(?:every week|each week|weekly|once a week)(?: (?:at|@) ` + timeRE + `)?`),
+			func(p *parser, m match) bool { return p.setDaily(m.groups[1], "0", "*", m.from) }},
+		{re(`(?:every month|each month|monthly|once a month)(?: (?:at|@) ` + timeRE + `)?`),
+			func(p *parser, m match) bool { return p.setDaily(m.groups[1], "*", "1", m.from) }},
+		{re(`(?:at|@) ` + timeRE),
+			func(p *parser, m match) bool {
+				if p.schedule == nil || !p.schedule.daily || p.schedule.timed {
+					return false
+				}
+				return p.setDaily(m.groups[1], p.schedule.dow, p.schedule.dom, p.schedule.from+" "+m.from)
+			}},
+		{re(`(utc|gmt)`),
+			func(p *parser, m match) bool {
+				p.timeZone = "Etc/UTC"
+				p.fact("schedule", "time zone "+p.timeZone, m.from)
+				return true
+			}},
+
+		// Per environment: "at shop.example.com in production and
+		// staging.shop.example.com in staging".
+		{re(`(?:(?:exposed|available|reachable|served|published|routed|accessible) )?(?:(?:at|on|via|under|as) )?(?:(?:host|hostname|domain) )?(?:and )?(https?://)?` + hostRE + `/? (?:in|for|on) (?:the )?` + envRE),
+			func(p *parser, m match) bool {
+				env := NormalEnvironment(m.groups[3])
+				if p.ingress == nil {
+					p.ingress = &Ingress{}
+				}
+				if p.ingress.Host == "" || env == "production" {
+					p.ingress.Host = m.groups[2]
+				}
+				if m.groups[1] == "https://" {
+					p.ingress.TLS = true
+				}
+				o := p.override(env)
+				o.Host = m.groups[2]
+				p.perEnv[env] = o
+				p.fact("host", o.Host+" in "+env, m.from)
+				return true
+			}},
+
+		// Ingress: "exposed at api.example.com with TLS", "https://shop.example.com".
+		{re(`(?:(?:exposed|expose it|exposes|available|reachable|served|serving|published|routed|accessible)(?: publicly)? )?(?:(?:at|on|via|under|as|to) )?(?:the )?(?:(?:host|hostname|domain|url|address) )?(https?://)?` + hostRE + `/?`),
+			func(p *parser, m match) bool {
+				host := m.groups[2]
+				tld := host[strings.LastIndexByte(host, '.')+1:]
+				switch tld {
+				case "conf", "yaml", "yml", "json", "txt", "sh", "tpl", "md", "js", "py", "toml", "ini", "cfg":
+					return false
+				}
+				if p.ingress == nil {
+					p.ingress = &Ingress{}
+				}
+				p.ingress.Host = host
+				p.fact("host", host, m.from)
+				if m.groups[1] == "https://" {
+					p.ingress.TLS = true
+					p.fact("tls", "true", m.from)
+				}
+				return true
+			}},
+		{re(`(?:tls|https|ssl)(?: (?:enabled|termination|certificates?|certs?))?`),
+			func(p *parser, m match) bool {
+				if p.ingress == nil {
+					p.ingress = &Ingress{}
+				}
 				p.ingress.TLS = true
 				p.fact("tls", "true", m.from)
-			}
-			return true
-		}},
-	{re(`(?:tls|https|ssl)(?: (?:enabled|termination|certificates?|certs?))?`),
-		func(p *parser, m match) bool {
-			if p.ingress == nil {
-				p.ingress = &Ingress{}
-			}
-			p.ingress.TLS = true
-			p.fact("tls", "true", m.from)
-			return true
-		}},
-	{re(`(?:with (?:an |a )?)?(?:ingress|publicly exposed|public endpoint|exposed publicly|exposed to the internet|public|expose it|expose|exposed)`),
-		func(p *parser, m match) bool {
-			if p.ingress == nil {
-				p.ingress = &Ingress{}
-			}
-			p.fact("ingress", "enabled", m.from)
-			return true
-		}},
-
-	// Environment: "in production", "for staging", "in the dev environment".
-	{re(`(?:(?:in|to|into|for|on) )?(?:the )?(production|prod|staging|stage|development|dev)(?: (?:environment|env|cluster|namespace))?`),
-		func(p *parser, m match) bool {
-			p.environment = NormalEnvironment(m.groups[1])
-			p.environments = append(p.environments, p.environment)
-			p.fact("environment", p.environment, m.from)
-			return true
-		}},
-	{re(`(?:(?:in|to|into|for|on) (?:the )?(test|testing|qa|sandbox)(?: (?:environment|env|cluster))?|(?:the )?(test|testing|qa|sandbox) (?:environment|env|cluster))`),
-		func(p *parser, m match) bool {
-			p.environment = NormalEnvironment(m.groups[1] + m.groups[2])
-			p.environments = append(p.environments, p.environment)
-			p.fact("environment", p.environment, m.from)
-			return true
-		}},
-
-	// Team: "for the payments team", "owned by team checkout".
-	{re(`(?:(?:for|owned by|belongs to|of) )?(?:the )?([a-z0-9][a-z0-9-]*) team`),
-		func(p *parser, m match) bool {
-			if stopWords[m.groups[1]] {
-				return false
-			}
-			p.team = m.groups[1]
-			p.fact("team", p.team, m.from)
-			return true
-		}},
-	{re(`(?:owned by |for )?team ([a-z0-9][a-z0-9-]*)`),
-		func(p *parser, m match) bool {
-			if stopWords[m.groups[1]] {
-				return false
-			}
-			p.team = m.groups[1]
-			p.fact("team", p.team, m.from)
-			return true
-		}},
-
-	// "the shop web API", "the billing worker": a name before the kind of
-	// workload, when it is no word the planner knows and no quality ("the
-	// secure API" names nothing). "a fast API" is no name: the unknown
-	// word stays, and the intent is declined.
-	{re(`(?:the |our )([a-z][a-z0-9-]*[a-z0-9]) (web ?(?:service|app|application|api|site)|(?:rest |http |grpc |graphql )?api|service|frontend|backend|website|worker|consumer|cron ?job)`),
-		func(p *parser, m match) bool {
-			name := m.groups[1]
-			if stopWords[name] || fillerWords[name] || qualifierWords[name] || slices.Contains(vocabulary(), name) {
-				return false
-			}
-			kind := BlueprintWeb
-			switch {
-			case strings.HasPrefix(m.groups[2], "worker"), strings.HasPrefix(m.groups[2], "consumer"):
-				kind = BlueprintWorker
-			case strings.HasPrefix(m.groups[2], "cron"):
-				kind = BlueprintCronJob
-			}
-			p.app = name
-			p.fact("name", name, m.from)
-			p.component(kind, m.from)
-			return true
-		}},
-
-	// Components.
-	{re(`redis(?:[- ](cluster|server|instance|cache|database|db|deployment|statefulset|setup|service))?`),
-		func(p *parser, m match) bool {
-			p.component(BlueprintRedis, m.from)
-			p.clusterWanted = m.groups[1] == "cluster"
-			return true
-		}},
-	{re(`(?:postgres(?:ql)?|pg|psql)(?:[- ](?:database|db|server|instance|cluster|service))?`),
-		func(p *parser, m match) bool { p.component(BlueprintPostgreSQL, m.from); return true }},
-	{re(`(?:cron ?jobs?|cron|scheduled (?:jobs?|tasks?)|periodic (?:jobs?|tasks?)|batch jobs?|recurring (?:jobs?|tasks?))`),
-		func(p *parser, m match) bool { p.component(BlueprintCronJob, m.from); return true }},
-	{re(`(?:(?:background |queue |async |celery |sidekiq )?workers?|queue (?:consumers?|processors?)|(?:message |event )?consumers?|background (?:processors?|jobs?))`),
-		func(p *parser, m match) bool { p.component(BlueprintWorker, m.from); return true }},
-	{re(`(?:web ?(?:service|server|app|application|site|frontend|backend|api)|website|web|(?:rest |http |graphql |grpc |json )?apis?(?: (?:service|server|gateway|backend))?|http (?:service|server)|frontend|backend(?: service)?|microservices?|(?:stateless )?service)`),
-		func(p *parser, m match) bool { p.component(BlueprintWeb, m.from); return true }},
-	{re(`(?:(?:one-off|one-time|migration|batch|kubernetes) )?jobs?(?: that runs once)?`),
-		func(p *parser, m match) bool {
-			if p.schedule == nil {
-				p.component(BlueprintJob, m.from)
 				return true
-			}
-			p.component(BlueprintCronJob, m.from)
-			return true
-		}},
+			}},
+		{re(`(?:with (?:an |a )?)?(?:ingress|publicly exposed|public endpoint|exposed publicly|exposed to the internet|public|expose it|expose|exposed)`),
+			func(p *parser, m match) bool {
+				if p.ingress == nil {
+					p.ingress = &Ingress{}
+				}
+				p.fact("ingress", "enabled", m.from)
+				return true
+			}},
 
-	// Qualities.
-	{re(`(?:no persisten(?:ce|t storage)|without (?:persistence|persistent storage|storage)|ephemeral(?: storage)?|in-memory only|non-persistent|memory only|not persistent)`),
-		func(p *parser, m match) bool { p.setPersistence(false, m.from); return true }},
-	{re(`(?:(?:persistent|persisted|durable)(?: (?:storage|volumes?|disks?|data|volume claims?))?|persistence(?: enabled)?|data (?:should|must|that) (?:survive|persist)s?(?: restarts)?)`),
-		func(p *parser, m match) bool { p.setPersistence(true, m.from); return true }},
-	{re(`(?:(?:automatic|automated|auto)(?:-| )?fail-?over|fail-?over|highly available|high[- ]availability|ha|sentinels?|fault[- ]tolerant|self-healing)`),
-		func(p *parser, m match) bool {
-			p.failover = true
-			p.fact("failover", "true", m.from)
-			return true
-		}},
-	{re(`(?:a |an )?(?:single|standalone)(?: (?:node|instance|replica|pod))?`),
-		func(p *parser, m match) bool { return p.replicas == 0 && p.setReplicas(1, m.from) }},
-	{re(`replicat(?:ed|ion)|replica ?sets?`),
-		func(p *parser, m match) bool {
-			p.replication = true
-			p.fact("replication", "true", m.from)
-			return true
-		}},
-}
+		// Environment: "in production", "for staging", "in the dev environment".
+		{re(`(?:(?:in|to|into|for|on) )?(?:the )?(production|prod|staging|stage|development|dev)(?: (?:environment|env|cluster|namespace))?`),
+			func(p *parser, m match) bool {
+				p.environment = NormalEnvironment(m.groups[1])
+				p.environments = append(p.environments, p.environment)
+				p.fact("environment", p.environment, m.from)
+				return true
+			}},
+		{re(`(?:(?:in|to|into|for|on) (?:the )?(test|testing|qa|sandbox)(?: (?:environment|env|cluster))?|(?:the )?(test|testing|qa|sandbox) (?:environment|env|cluster))`),
+			func(p *parser, m match) bool {
+				p.environment = NormalEnvironment(m.groups[1] + m.groups[2])
+				p.environments = append(p.environments, p.environment)
+				p.fact("environment", p.environment, m.from)
+				return true
+			}},
+
+		// Team: "for the payments team", "owned by team checkout".
+		{re(`(?:(?:for|owned by|belongs to|of) )?(?:the )?([a-z0-9][a-z0-9-]*) team`),
+			func(p *parser, m match) bool {
+				if stopWords()[m.groups[1]] {
+					return false
+				}
+				p.team = m.groups[1]
+				p.fact("team", p.team, m.from)
+				return true
+			}},
+		{re(`(?:owned by |for )?team ([a-z0-9][a-z0-9-]*)`),
+			func(p *parser, m match) bool {
+				if stopWords()[m.groups[1]] {
+					return false
+				}
+				p.team = m.groups[1]
+				p.fact("team", p.team, m.from)
+				return true
+			}},
+
+		// "the shop web API", "the billing worker": a name before the kind of
+		// workload, when it is no word the planner knows and no quality ("the
+		// secure API" names nothing). "a fast API" is no name: the unknown
+		// word stays, and the intent is declined.
+		{re(`(?:the |our )([a-z][a-z0-9-]*[a-z0-9]) (web ?(?:service|app|application|api|site)|(?:rest |http |grpc |graphql )?api|service|frontend|backend|website|worker|consumer|cron ?job)`),
+			func(p *parser, m match) bool {
+				name := m.groups[1]
+				if stopWords()[name] || fillerWords()[name] || qualifierWords()[name] || slices.Contains(vocabulary(), name) {
+					return false
+				}
+				kind := BlueprintWeb
+				switch {
+				case strings.HasPrefix(m.groups[2], "worker"), strings.HasPrefix(m.groups[2], "consumer"):
+					kind = BlueprintWorker
+				case strings.HasPrefix(m.groups[2], "cron"):
+					kind = BlueprintCronJob
+				}
+				p.app = name
+				p.fact("name", name, m.from)
+				p.component(kind, m.from)
+				return true
+			}},
+
+		// Components.
+		{re(`redis(?:[- ](cluster|server|instance|cache|database|db|deployment|statefulset|setup|service))?`),
+			func(p *parser, m match) bool {
+				p.component(BlueprintRedis, m.from)
+				p.clusterWanted = m.groups[1] == "cluster"
+				return true
+			}},
+		{re(`(?:postgres(?:ql)?|pg|psql)(?:[- ](?:database|db|server|instance|cluster|service))?`),
+			func(p *parser, m match) bool { p.component(BlueprintPostgreSQL, m.from); return true }},
+		{re(`(?:cron ?jobs?|cron|scheduled (?:jobs?|tasks?)|periodic (?:jobs?|tasks?)|batch jobs?|recurring (?:jobs?|tasks?))`),
+			func(p *parser, m match) bool { p.component(BlueprintCronJob, m.from); return true }},
+		{re(`(?:(?:background |queue |async |celery |sidekiq )?workers?|queue (?:consumers?|processors?)|(?:message |event )?consumers?|background (?:processors?|jobs?))`),
+			func(p *parser, m match) bool { p.component(BlueprintWorker, m.from); return true }},
+		{re(`(?:web ?(?:service|server|app|application|site|frontend|backend|api)|website|web|(?:rest |http |graphql |grpc |json )?apis?(?: (?:service|server|gateway|backend))?|http (?:service|server)|frontend|backend(?: service)?|microservices?|(?:stateless )?service)`),
+			func(p *parser, m match) bool { p.component(BlueprintWeb, m.from); return true }},
+		{re(`(?:(?:one-off|one-time|migration|batch|kubernetes) )?jobs?(?: that runs once)?`),
+			func(p *parser, m match) bool {
+				if p.schedule == nil {
+					p.component(BlueprintJob, m.from)
+					return true
+				}
+				p.component(BlueprintCronJob, m.from)
+				return true
+			}},
+
+		// Qualities.
+		{re(`(?:no persisten(?:ce|t storage)|without (?:persistence|persistent storage|storage)|ephemeral(?: storage)?|in-memory only|non-persistent|memory only|not persistent)`),
+			func(p *parser, m match) bool { p.setPersistence(false, m.from); return true }},
+		{re(`(?:(?:persistent|persisted|durable)(?: (?:storage|volumes?|disks?|data|volume claims?))?|persistence(?: enabled)?|data (?:should|must|that) (?:survive|persist)s?(?: restarts)?)`),
+			func(p *parser, m match) bool { p.setPersistence(true, m.from); return true }},
+		{re(`(?:(?:automatic|automated|auto)(?:-| )?fail-?over|fail-?over|highly available|high[- ]availability|ha|sentinels?|fault[- ]tolerant|self-healing)`),
+			func(p *parser, m match) bool {
+				p.failover = true
+				p.fact("failover", "true", m.from)
+				return true
+			}},
+		{re(`(?:a |an )?(?:single|standalone)(?: (?:node|instance|replica|pod))?`),
+			func(p *parser, m match) bool { return p.replicas == 0 && p.setReplicas(1, m.from) }},
+		{re(`replicat(?:ed|ion)|replica ?sets?`),
+			func(p *parser, m match) bool {
+				p.replication = true
+				p.fact("replication", "true", m.from)
+				return true
+			}},
+	}
+})
 
 // stopWords carry no intent of their own; they are never reported as
 // ignored.
@@ -683,12 +686,15 @@ could can me us we i you our my your please want need needs like some also plus 
 deploy deploying deployed create set up spin provision add give launch install start make build run running new
 get have has so just then there into onto from all each per one`)
 
-func setOf(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
+// setOf returns the set of the words in words, made on first use.
+func setOf(words string) func() map[string]bool {
+	return sync.OnceValue(func() map[string]bool {
+		m := map[string]bool{}
+		for _, w := range strings.Fields(words) {
+			m[w] = true
+		}
+		return m
+	})
 }
 
 func (p *parser) component(name, from string) {
@@ -927,7 +933,7 @@ func (p *parser) finish(h Hints) (*Plan, error) {
 	var unknown []string
 	for _, t := range p.tokens {
 		switch {
-		case t.used || stopWords[asciiLower(t.text)]:
+		case t.used || stopWords()[asciiLower(t.text)]:
 		case isFiller(t.text):
 			plan.Ignored = append(plan.Ignored, t.text)
 		default:

@@ -25,7 +25,7 @@ kubernetes k8s cluster workload thing something quick quickly`)
 // isFiller reports whether an unused word carries no requirement.
 func isFiller(w string) bool {
 	w = asciiLower(w)
-	return stopWords[w] || fillerWords[w]
+	return stopWords()[w] || fillerWords()[w]
 }
 
 // ModelHint says how to hand an intent to a model instead.
@@ -79,7 +79,7 @@ func catalogTitles() []string {
 
 func (p *parser) mentionsCloud() bool {
 	for _, t := range p.tokens {
-		if cloudWords[asciiLower(t.text)] {
+		if cloudWords()[asciiLower(t.text)] {
 			return true
 		}
 	}

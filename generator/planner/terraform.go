@@ -537,8 +537,8 @@ func parseTerraform(intent string, h Hints) (*Plan, error) {
 	for _, t := range p.tokens {
 		w := asciiLower(t.text)
 		switch {
-		case t.used || stopWords[w]:
-		case terraformStopWords[w] || isFiller(w):
+		case t.used || stopWords()[w]:
+		case terraformStopWords()[w] || isFiller(w):
 			plan.Ignored = append(plan.Ignored, t.text)
 		default:
 			unknown = append(unknown, t.text)
