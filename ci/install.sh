@@ -11,9 +11,9 @@ if [ -n "${AIDEN_VERSION:-}" ]; then
 		echo "::error::version ${AIDEN_VERSION@Q} is not a tag or commit of github.com/stackgen/aiden" >&2
 		exit 2
 	fi
-	GOBIN="$bin" go install "github.com/stackgen/aiden/cmd/aiden@${AIDEN_VERSION}"
+	CGO_ENABLED=0 GOBIN="$bin" go install "github.com/stackgen/aiden/cmd/aiden@${AIDEN_VERSION}"
 else
-	(cd "${ACTION_PATH:?ACTION_PATH is not set}" && go build -trimpath -o "$bin/aiden" ./cmd/aiden)
+	(cd "${ACTION_PATH:?ACTION_PATH is not set}" && CGO_ENABLED=0 go build -trimpath -o "$bin/aiden" ./cmd/aiden)
 fi
 echo "$bin" >>"${GITHUB_PATH:?GITHUB_PATH is not set}"
 "$bin/aiden" version
