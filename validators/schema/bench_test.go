@@ -209,6 +209,7 @@ func benchmarkFirst(b *testing.B, files []workspace.File, objects int) {
 	i := 0
 	for b.Loop() {
 		bundlesOnce, bundles, newest, bundlesErr = sync.Once{}, nil, "", nil
+		headsOnce, headsErr = sync.Once{}, nil
 		i++
 		v, err := New(Options{Strict: true, CacheDir: filepath.Join(base, fmt.Sprint(i))})
 		if err != nil {

@@ -81,7 +81,7 @@ func Version() (string, error) {
 	}
 	newest := ""
 	for _, name := range names {
-		v := strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(name, "k8s-"), ".json.gz"), "v")
+		v := bundleVersion(name)
 		if newest == "" || versionLess(newest, v) {
 			newest = v
 		}
