@@ -23,7 +23,8 @@ import (
 // Schema library, and lives in the cache folder of the embedded bundle
 // (named by the bundle's hash), beside the schemas it was validated with:
 // a change to any of them finds no entry. Only Valid outcomes of kinds
-// whose schema is the embedded one are kept; an invalid object, a kind
+// whose schema is the embedded one (and that kubeconform read with the
+// apiVersion and kind the schema was chosen by) are kept; an invalid object, a kind
 // from the repository's CRDs or from a schema location, is validated every
 // time, so its findings are always computed afresh. The entry holds what
 // kubeconform said about the object (its apiVersion, kind, namespace and
@@ -118,8 +119,12 @@ func (v *Validator) cachedResult(d *document) (r Result, key string, hit bool) {
 
 // rememberResult keeps a Valid outcome under key. A failure to write is
 // not an error: the object is validated again next time.
-func (v *Validator) rememberResult(key string, r Result) {
+func (v *Validator) rememberResult(d *document, key string, r Result) {
 	if key == "" || r.Status != Valid || len(r.Notes) > 0 {
+		return
+	}
+	// Only when kubeconform read the kind the schema was chosen by.
+	if av, kind, ok := signature(&d.res); !ok || av != r.APIVersion || kind != r.Kind {
 		return
 	}
 	data, err := json.Marshal(resultEntry{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})

@@ -341,7 +341,7 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) ([]Res
 	}
 	for i := range docs {
 		if !hit[i] {
-			v.rememberResult(keys[i], results[i])
+			v.rememberResult(&docs[i], keys[i], results[i])
 		}
 	}
 
