@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -40,12 +41,19 @@ type resultEntry struct {
 
 // Entries not used for resultsMaxAge are removed, at most once per
 // resultsTrimEvery; a hit refreshes an entry's time at most once per
-// resultsTouchEvery.
+// resultsTouchEvery. Beyond resultsMaxEntries (each entry takes a disk
+// block, about 4 KiB: 40 MiB), the least recently used go first, down to
+// three quarters; a long-running process (aiden serve) checks that after
+// every resultsTrimWrites entries it writes.
 const (
 	resultsMaxAge     = 7 * 24 * time.Hour
 	resultsTrimEvery  = 24 * time.Hour
 	resultsTouchEvery = time.Hour
+	resultsTrimWrites = 1000
 )
+
+// resultsMaxEntries is a variable so that a test can lower it.
+var resultsMaxEntries = 10000
 
 // validatorVersions names the versions of the modules that decide an
 // object's validity, read once from the binary's build information.
@@ -133,14 +141,17 @@ func (v *Validator) rememberResult(d *document, key string, r Result) {
 	}
 	name := v.resultPath(key)
 	os.Remove(name) // a malformed entry; writeFile keeps a file that is there
-	_ = writeFile(name, data)
+	if writeFile(name, data) == nil && v.writes.Add(1)%resultsTrimWrites == 0 {
+		trimResults(v.results, true)
+	}
 }
 
-// trimResults removes the entries not used for resultsMaxAge, at most
-// once per resultsTrimEvery (a marker file's time says when it last ran).
-func trimResults(dir string) {
+// trimResults removes the entries not used for resultsMaxAge and, beyond
+// resultsMaxEntries, the least recently used; unless forced, at most once
+// per resultsTrimEvery (a marker file's time says when it last ran).
+func trimResults(dir string, force bool) {
 	marker := filepath.Join(dir, "trimmed")
-	if fi, err := os.Stat(marker); err == nil && time.Since(fi.ModTime()) < resultsTrimEvery {
+	if fi, err := os.Stat(marker); !force && err == nil && time.Since(fi.ModTime()) < resultsTrimEvery {
 		return
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,13 +163,31 @@ func trimResults(dir string) {
 	now := time.Now()
 	_ = os.Chtimes(marker, now, now)
 	cutoff := now.Add(-resultsMaxAge)
+	type entry struct {
+		path string
+		used time.Time
+	}
+	var kept []entry
 	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() || p == marker {
 			return nil
 		}
-		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-			os.Remove(p)
+		fi, err := e.Info()
+		if err != nil {
+			return nil
 		}
+		if fi.ModTime().Before(cutoff) {
+			os.Remove(p)
+			return nil
+		}
+		kept = append(kept, entry{p, fi.ModTime()})
 		return nil
 	})
+	if len(kept) <= resultsMaxEntries {
+		return
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].used.Before(kept[j].used) })
+	for _, e := range kept[:len(kept)-resultsMaxEntries*3/4] {
+		os.Remove(e.path)
+	}
 }

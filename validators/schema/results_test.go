@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -160,7 +161,7 @@ func TestTrimResults(t *testing.T) {
 	if err := os.Chtimes(old, week, week); err != nil {
 		t.Fatal(err)
 	}
-	trimResults(dir)
+	trimResults(dir, false)
 	if _, err := os.Stat(old); !os.IsNotExist(err) {
 		t.Fatalf("old entry kept: %v", err)
 	}
@@ -171,8 +172,39 @@ func TestTrimResults(t *testing.T) {
 	if err := os.Chtimes(fresh, week, week); err != nil {
 		t.Fatal(err)
 	}
-	trimResults(dir)
+	trimResults(dir, false)
 	if _, err := os.Stat(fresh); err != nil {
 		t.Fatalf("trimmed twice in a day: %v", err)
+	}
+}
+
+// TestTrimResultsCap: beyond resultsMaxEntries the least recently used
+// entries go, down to three quarters of the cap, forced or not.
+func TestTrimResultsCap(t *testing.T) {
+	defer func(n int) { resultsMaxEntries = n }(resultsMaxEntries)
+	resultsMaxEntries = 8
+	dir := filepath.Join(t.TempDir(), "results")
+	base := time.Now().Add(-time.Hour)
+	var paths []string
+	for i := range 10 {
+		p := filepath.Join(dir, "ab", fmt.Sprintf("ab%02d", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(`{"kind":"ConfigMap"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at := base.Add(time.Duration(i) * time.Minute) // ab00 least recently used
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	trimResults(dir, true)
+	for i, p := range paths {
+		_, err := os.Stat(p)
+		if gone := os.IsNotExist(err); gone != (i < 4) {
+			t.Errorf("%s: removed %v, want %v", filepath.Base(p), gone, i < 4)
+		}
 	}
 }

@@ -77,6 +77,7 @@ type Validator struct {
 
 	results string       // the results cache's folder, or "" (results.go)
 	checked atomic.Int64 // objects given to kubeconform
+	writes  atomic.Int64 // results cache entries written
 }
 
 // Version returns the Kubernetes version of the newest embedded bundle,
@@ -126,7 +127,7 @@ func New(opts Options) (*Validator, error) {
 		opts.CacheDir = filepath.Dir(v.dir)
 		if !opts.NoResultCache {
 			v.results = filepath.Join(v.dir, "results")
-			trimResults(v.results)
+			trimResults(v.results, false)
 		}
 		locations = append(locations, filepath.Join(v.dir,
 			"{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}",
