@@ -40,6 +40,9 @@ type Options struct {
 	// CacheDir is where the embedded schemas are materialized for
 	// kubeconform. Default: the user cache folder (see schema.Options).
 	CacheDir string
+	// NoResultCache validates every object, even one an earlier run found
+	// valid against the same embedded schema (see schema.Options).
+	NoResultCache bool
 	// TerraformSchema is the path of a `terraform providers schema -json`
 	// export to check Terraform resources against. Default: none, so only
 	// syntax and structure are checked.
@@ -77,6 +80,7 @@ func New(opts Options) (*Validator, error) {
 		Strict:            *opts.Strict,
 		SchemaLocations:   opts.SchemaLocations,
 		CacheDir:          opts.CacheDir,
+		NoResultCache:     opts.NoResultCache,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create schema validator: %w", err)

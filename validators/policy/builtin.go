@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	psaapi "k8s.io/pod-security-admission/api"
 
 	"github.com/stackgen/aiden/secrets"
@@ -98,7 +97,7 @@ func (e *Engine) builtin(objs []Object, files []workspace.File) []Finding {
 		if o.Content["kind"] == "PodDisruptionBudget" {
 			sel, _ := nested(o.Content, "spec", "selector").(map[string]any)
 			var ls metav1.LabelSelector
-			if sel != nil && runtime.DefaultUnstructuredConverter.FromUnstructured(sel, &ls) == nil {
+			if sel != nil && fromUnstructured(sel, &ls) == nil {
 				pdbs = append(pdbs, &ls)
 			}
 		}

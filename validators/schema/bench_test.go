@@ -164,7 +164,7 @@ func mustAllValid(tb testing.TB, rs []Result, want int) {
 
 func BenchmarkValidateChart(b *testing.B) {
 	files := renderedChart(b)
-	v, err := New(Options{Strict: true, CacheDir: b.TempDir()})
+	v, err := New(Options{Strict: true, CacheDir: b.TempDir(), NoResultCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func BenchmarkValidateChart(b *testing.B) {
 
 func BenchmarkValidate1000(b *testing.B) {
 	files := corpus(1000)
-	v, err := New(Options{Strict: true, CacheDir: b.TempDir()})
+	v, err := New(Options{Strict: true, CacheDir: b.TempDir(), NoResultCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -193,6 +193,46 @@ func BenchmarkValidate1000(b *testing.B) {
 		mustAllValid(b, rs, 1000)
 	}
 	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "objects/s")
+}
+
+// BenchmarkValidateChartRemembered is BenchmarkValidateChart in a new
+// process each time (a new validator, so kubeconform compiles every schema
+// again) whose objects an earlier run found valid: the results cache
+// answers, and kubeconform is not called.
+func BenchmarkValidateChartRemembered(b *testing.B) {
+	files := renderedChart(b)
+	cache := b.TempDir()
+	ctx := context.Background()
+	for b.Loop() {
+		v, err := New(Options{Strict: true, CacheDir: cache})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rs, err := v.Validate(ctx, files)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mustAllValid(b, rs, 10)
+	}
+}
+
+// BenchmarkValidateChartNew is the same with the results cache off: a new
+// validator compiles the schemas of the chart's kinds and validates.
+func BenchmarkValidateChartNew(b *testing.B) {
+	files := renderedChart(b)
+	cache := b.TempDir()
+	ctx := context.Background()
+	for b.Loop() {
+		v, err := New(Options{Strict: true, CacheDir: cache, NoResultCache: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rs, err := v.Validate(ctx, files)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mustAllValid(b, rs, 10)
+	}
 }
 
 // BenchmarkFirstValidation measures a cold start: the embedded bundle not
@@ -209,8 +249,9 @@ func benchmarkFirst(b *testing.B, files []workspace.File, objects int) {
 	i := 0
 	for b.Loop() {
 		bundlesOnce, bundles, newest, bundlesErr = sync.Once{}, nil, "", nil
+		headsOnce, headsErr = sync.Once{}, nil
 		i++
-		v, err := New(Options{Strict: true, CacheDir: filepath.Join(base, fmt.Sprint(i))})
+		v, err := New(Options{Strict: true, CacheDir: filepath.Join(base, fmt.Sprint(i)), NoResultCache: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -22,7 +22,11 @@ import (
 //go:embed k8s-*.json.gz crds-*.json.gz
 var bundleFS embed.FS
 
-// bundle holds the JSON Schema definitions of one Kubernetes release.
+// bundle holds the JSON Schema definitions of one Kubernetes release, or
+// of one set of the CRD catalogue. A bundle is read in three steps, each
+// only when needed, so that a run whose schemas are all materialized
+// already decodes nothing: its file's hash (names the cache folder), its
+// head (names, kinds), and its definitions, each decoded on first use.
 type bundle struct {
 	KubernetesVersion string            `json:"kubernetesVersion"`
 	Source            string            `json:"source"`
@@ -32,15 +36,17 @@ type bundle struct {
 	License           string            `json:"license"`     // of a CRD set
 	Fallback          bool              `json:"fallback"`    // a CRD set that only adds kinds no other set has
 	Kinds             map[string]string `json:"kinds"`       // "apps/v1/Deployment" -> definition name
-	Definitions       map[string]any    `json:"definitions"` // name -> JSON Schema
+	Definitions       map[string]any    `json:"definitions"` // name -> JSON Schema, as decoded so far
 	hash              string            // of the compressed file; names the cache folder
 
 	refsMu sync.Mutex
 	refs   map[string][]string // definition -> definitions it references directly
 
-	file     string    // the embedded file, for a CRD set read lazily
-	defsOnce sync.Once // a CRD set's definitions are decoded on first use
+	file     string    // the embedded file; "" for a bundle built in memory
+	defsOnce sync.Once // the file's definitions are split out on first use
 	defsErr  error
+	defsMu   sync.Mutex                 // guards Definitions and raw
+	raw      map[string]json.RawMessage // definitions not yet decoded
 }
 
 var (
@@ -48,12 +54,17 @@ var (
 	bundles     map[string]*bundle // by Kubernetes version, "1.35.4"
 	bundlesErr  error
 	newest      string
-	crdSets     []*bundle          // the catalogue, in merge order
-	kindSet     map[string]*bundle // "group/version/Kind" -> the CRD set its schema comes from
-	defSet      map[string]*bundle // definition name -> the CRD set that holds it
+
+	headsOnce sync.Once // the heads of every bundle, the CRD sets merged
+	headsErr  error
+	crdSets   []*bundle          // the catalogue, in merge order
+	kindSet   map[string]*bundle // "group/version/Kind" -> the CRD set its schema comes from
+	defSet    map[string]*bundle // definition name -> the CRD set that holds it
 )
 
-// loadBundles decodes the embedded bundles once per process.
+// loadBundles lists the embedded Kubernetes bundles once per process,
+// with the hashes that name their cache folders; it decodes nothing.
+// Callers that need kinds or definitions call loadHeads.
 func loadBundles() (map[string]*bundle, string, error) {
 	bundlesOnce.Do(func() {
 		bundles = map[string]*bundle{}
@@ -63,48 +74,114 @@ func loadBundles() (map[string]*bundle, string, error) {
 			return
 		}
 		for _, name := range names {
-			b, err := readBundle(name)
+			raw, err := bundleFS.ReadFile(name)
 			if err != nil {
-				bundlesErr = err
+				bundlesErr = fmt.Errorf("load schemas %s: %w", name, err)
 				return
 			}
-			bundles[b.KubernetesVersion] = b
-			if newest == "" || versionLess(newest, b.KubernetesVersion) {
-				newest = b.KubernetesVersion
+			version := bundleVersion(name)
+			bundles[version] = &bundle{KubernetesVersion: version, file: name, hash: hashOf(raw), refs: map[string][]string{}}
+			if newest == "" || versionLess(newest, version) {
+				newest = version
 			}
 		}
 		if len(bundles) == 0 {
 			bundlesErr = fmt.Errorf("load schemas: no embedded bundle")
 			return
 		}
-		bundlesErr = mergeCRDs(bundles)
+		bundlesErr = foldCRDHashes(bundles)
 	})
 	return bundles, newest, bundlesErr
 }
 
-// mergeCRDs adds the kinds of the embedded CRD bundles to every
-// Kubernetes bundle and folds their hashes into the bundles', which name
-// the cache folders. The Kubernetes definition wins a clash; among CRD
-// sets the first in merge order wins: the sets by name, then the fallback
-// sets (older releases, experimental channels) by name.
-func mergeCRDs(all map[string]*bundle) error {
+// bundleVersion is the Kubernetes version a bundle's file name carries:
+// "k8s-v1.35.4.json.gz" -> "1.35.4".
+func bundleVersion(name string) string {
+	return strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(name, "k8s-"), ".json.gz"), "v")
+}
+
+func hashOf(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:6])
+}
+
+// crdNames lists the embedded CRD bundles, by file name.
+func crdNames() ([]string, error) {
 	entries, err := bundleFS.ReadDir(".")
 	if err != nil {
-		return fmt.Errorf("load schemas: %w", err)
+		return nil, fmt.Errorf("load schemas: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if ok, _ := path.Match("crds-*.json.gz", e.Name()); ok {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
+// foldCRDHashes folds the hash of every CRD bundle, in file name order,
+// into every Kubernetes bundle's: the catalogue's schemas are merged into
+// each bundle, so its cache folder changes with any of them.
+func foldCRDHashes(all map[string]*bundle) error {
+	names, err := crdNames()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		raw, err := bundleFS.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("load schemas %s: %w", name, err)
+		}
+		h := hashOf(raw)
+		for _, b := range all {
+			sum := sha256.Sum256([]byte(b.hash + h))
+			b.hash = hex.EncodeToString(sum[:6])
+		}
+	}
+	return nil
+}
+
+// loadHeads reads the head (names, kinds) of every embedded bundle once
+// per process and adds the kinds of the CRD sets to every Kubernetes
+// bundle. The Kubernetes definition wins a clash; among CRD sets the
+// first in merge order wins: the sets by name, then the fallback sets
+// (older releases, experimental channels) by name.
+func loadHeads() error {
+	all, _, err := loadBundles()
+	if err != nil {
+		return err
+	}
+	headsOnce.Do(func() { headsErr = mergeCRDs(all) })
+	return headsErr
+}
+
+// mergeCRDs reads the heads of the Kubernetes bundles and of the CRD
+// sets, and merges the sets' kinds into every Kubernetes bundle.
+func mergeCRDs(all map[string]*bundle) error {
+	for _, b := range all {
+		if err := b.readHead(); err != nil {
+			return err
+		}
+		if v := strings.TrimPrefix(b.KubernetesVersion, "v"); v != bundleVersion(b.file) {
+			return fmt.Errorf("load schemas %s: holds kubernetes %s, not the version its name says", b.file, b.KubernetesVersion)
+		}
+		b.KubernetesVersion = bundleVersion(b.file)
+	}
+	names, err := crdNames()
+	if err != nil {
+		return err
 	}
 	var sets []*bundle
-	for _, e := range entries {
-		if ok, _ := path.Match("crds-*.json.gz", e.Name()); !ok {
-			continue
-		}
+	for _, name := range names {
 		// Only the head (names, kinds): the definitions, most of the
 		// catalogue's bytes, are decoded when a kind of the set is met.
-		crds, err := readHead(e.Name())
-		if err != nil {
+		crds := &bundle{file: name, refs: map[string][]string{}}
+		if err := crds.readHead(); err != nil {
 			return err
 		}
 		if crds.Name == "" {
-			crds.Name = strings.TrimSuffix(strings.TrimPrefix(e.Name(), "crds-"), ".json.gz")
+			crds.Name = strings.TrimSuffix(strings.TrimPrefix(name, "crds-"), ".json.gz")
 		}
 		sets = append(sets, crds)
 	}
@@ -132,8 +209,6 @@ func mergeCRDs(all map[string]*bundle) error {
 					b.Kinds[k] = def
 				}
 			}
-			sum := sha256.Sum256([]byte(b.hash + crds.hash))
-			b.hash = hex.EncodeToString(sum[:6])
 		}
 	}
 	return nil
@@ -141,32 +216,33 @@ func mergeCRDs(all map[string]*bundle) error {
 
 // readHead reads a bundle's fields up to its definitions, which the
 // encoder writes last, leaving the rest of the file undecoded.
-func readHead(name string) (*bundle, error) {
+func (b *bundle) readHead() error {
+	name := b.file
 	raw, err := bundleFS.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("load schemas %s: %w", name, err)
+		return fmt.Errorf("load schemas %s: %w", name, err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("load schemas %s: %w", name, err)
+		return fmt.Errorf("load schemas %s: %w", name, err)
 	}
-	b := &bundle{file: name, refs: map[string][]string{}}
-	sum := sha256.Sum256(raw)
-	b.hash = hex.EncodeToString(sum[:6])
+	if b.hash == "" {
+		b.hash = hashOf(raw)
+	}
 	dec := json.NewDecoder(zr)
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("load schemas %s: not a bundle", name)
+		return fmt.Errorf("load schemas %s: not a bundle", name)
 	}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("load schemas %s: %w", name, err)
+			return fmt.Errorf("load schemas %s: %w", name, err)
 		}
 		key, _ := t.(string)
 		var dst any
 		switch key {
 		case "definitions":
-			return b, nil
+			return nil
 		case "kubernetesVersion":
 			dst = &b.KubernetesVersion
 		case "source":
@@ -187,38 +263,66 @@ func readHead(name string) (*bundle, error) {
 			dst = new(json.RawMessage)
 		}
 		if err := dec.Decode(dst); err != nil {
-			return nil, fmt.Errorf("load schemas %s: %w", name, err)
+			return fmt.Errorf("load schemas %s: %w", name, err)
 		}
 	}
-	return b, nil
+	return nil
 }
 
-// definitions decodes a lazily read CRD set's definitions once.
+// definitions splits a bundle file's definitions out once, each left
+// undecoded until def asks for it.
 func (b *bundle) definitions() error {
 	b.defsOnce.Do(func() {
-		if b.Definitions != nil || b.file == "" {
+		if b.file == "" {
 			return
 		}
-		full, err := readBundle(b.file)
+		raw, err := readDefinitions(b.file)
 		if err != nil {
 			b.defsErr = err
 			return
 		}
-		b.Definitions = full.Definitions
+		b.defsMu.Lock()
+		b.raw = raw
+		b.defsMu.Unlock()
 	})
 	return b.defsErr
 }
 
-// def returns a definition of the bundle: its own, or a CRD set's,
-// decoding that set on first use.
-func (b *bundle) def(name string) any {
+// ownDef returns one of the bundle's own definitions, decoding it on
+// first use, or nil.
+func (b *bundle) ownDef(name string) any {
+	if b.definitions() != nil {
+		return nil
+	}
+	b.defsMu.Lock()
+	defer b.defsMu.Unlock()
 	if d, ok := b.Definitions[name]; ok {
 		return d
 	}
+	js, ok := b.raw[name]
+	if !ok {
+		return nil
+	}
+	var d any
+	if err := json.Unmarshal(js, &d); err != nil {
+		return nil // readDefinitions checked the file is well-formed JSON
+	}
+	if b.Definitions == nil {
+		b.Definitions = map[string]any{}
+	}
+	b.Definitions[name] = d
+	delete(b.raw, name)
+	return d
+}
+
+// def returns a definition of the bundle: its own, or a CRD set's,
+// decoding it on first use.
+func (b *bundle) def(name string) any {
+	if d := b.ownDef(name); d != nil {
+		return d
+	}
 	if s := defSet[name]; s != nil && s != b {
-		if s.definitions() == nil {
-			return s.Definitions[name]
-		}
+		return s.ownDef(name)
 	}
 	return nil
 }
@@ -237,7 +341,9 @@ func bundleNames() ([]string, error) {
 	return names, nil
 }
 
-func readBundle(name string) (*bundle, error) {
+// readDefinitions decompresses a bundle file and splits its definitions
+// by name, without decoding any.
+func readDefinitions(name string) (map[string]json.RawMessage, error) {
 	raw, err := bundleFS.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("load schemas %s: %w", name, err)
@@ -250,14 +356,13 @@ func readBundle(name string) (*bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load schemas %s: %w", name, err)
 	}
-	b := &bundle{}
-	if err := json.Unmarshal(js, b); err != nil {
+	var b struct {
+		Definitions map[string]json.RawMessage `json:"definitions"`
+	}
+	if err := json.Unmarshal(js, &b); err != nil {
 		return nil, fmt.Errorf("load schemas %s: %w", name, err)
 	}
-	sum := sha256.Sum256(raw)
-	b.hash = hex.EncodeToString(sum[:6])
-	b.refs = map[string][]string{}
-	return b, nil
+	return b.Definitions, nil
 }
 
 // versionLess compares dotted numeric versions ("1.9.0" < "1.35.4").
@@ -316,6 +421,11 @@ func (b *bundle) directRefs(name string) []string {
 // transitively, and additionalProperties: false on every object that lists
 // its properties when strict is set. ok is false for unknown kinds.
 func (b *bundle) standalone(apiVersion, kind string, strict bool) (doc []byte, ok bool, err error) {
+	if b.file != "" {
+		if err := loadHeads(); err != nil {
+			return nil, false, err
+		}
+	}
 	name, ok := b.Kinds[apiVersion+"/"+kind]
 	if !ok {
 		return nil, false, nil

@@ -42,6 +42,9 @@ type KindSchema struct {
 // then the CRD sets in the order they are merged.
 func Catalogue() ([]Set, error) {
 	all, newest, err := loadBundles()
+	if err == nil {
+		err = loadHeads()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +78,9 @@ func Catalogue() ([]Set, error) {
 // cert-manager.io/v1/Certificate); kind may also be "apiVersion/Kind".
 func FindKind(kind string) ([]KindSchema, error) {
 	all, newest, err := loadBundles()
+	if err == nil {
+		err = loadHeads()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +107,9 @@ func FindKind(kind string) ([]KindSchema, error) {
 // shippedSet names the set whose schema validates apiVersion/kind, or ""
 // when none is shipped.
 func shippedSet(b *bundle, apiVersion, kind string) string {
+	if loadHeads() != nil {
+		return ""
+	}
 	key := apiVersion + "/" + kind
 	if s := kindSet[key]; s != nil {
 		return s.Name + " " + s.Version

@@ -29,6 +29,9 @@ type Field struct {
 // kind has no schema or the path leaves it.
 func Describe(version, apiVersion, kind string, path []string) (f Field, ok bool, err error) {
 	all, newest, err := loadBundles()
+	if err == nil {
+		err = loadHeads()
+	}
 	if err != nil {
 		return Field{}, false, err
 	}
@@ -43,7 +46,7 @@ func Describe(version, apiVersion, kind string, path []string) (f Field, ok bool
 	if !found {
 		return Field{}, false, nil
 	}
-	node, _ := b.Definitions[name].(map[string]any)
+	node, _ := b.ownDef(name).(map[string]any)
 	node = b.deref(node)
 	for _, key := range path {
 		if node == nil {
@@ -110,7 +113,7 @@ func (b *bundle) deref(node map[string]any) map[string]any {
 			return node
 		}
 		desc, _ := node["description"].(string)
-		def, _ := b.Definitions[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)
+		def, _ := b.ownDef(strings.TrimPrefix(ref, "#/definitions/")).(map[string]any)
 		if def == nil {
 			return nil
 		}

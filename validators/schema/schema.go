@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackgen/aiden/workspace"
@@ -51,6 +52,9 @@ type Options struct {
 	// FetchTimeout bounds fetching one schema from an HTTP location.
 	// Default: DefaultFetchTimeout.
 	FetchTimeout time.Duration
+	// NoResultCache turns off the results cache (results.go): every
+	// object is validated, even one found valid by an earlier run.
+	NoResultCache bool
 }
 
 // Validator validates objects. It keeps one kubeconform validator, which
@@ -67,8 +71,13 @@ type Validator struct {
 	remotes []remote     // HTTP locations, mirrored by fetch
 	client  *http.Client // for remotes; redirects are not followed
 
-	mu      sync.Mutex
-	written map[string]bool // "apiVersion/kind" already materialized
+	mu       sync.Mutex
+	written  map[string]bool // "apiVersion/kind" already materialized
+	embedded map[string]bool // "apiVersion/kind" whose schema is the embedded one
+
+	results string       // the results cache's folder, or "" (results.go)
+	checked atomic.Int64 // objects given to kubeconform
+	writes  atomic.Int64 // results cache entries written
 }
 
 // Version returns the Kubernetes version of the newest embedded bundle,
@@ -81,7 +90,7 @@ func Version() (string, error) {
 	}
 	newest := ""
 	for _, name := range names {
-		v := strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(name, "k8s-"), ".json.gz"), "v")
+		v := bundleVersion(name)
 		if newest == "" || versionLess(newest, v) {
 			newest = v
 		}
@@ -108,7 +117,7 @@ func New(opts Options) (*Validator, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = runtime.GOMAXPROCS(0)
 	}
-	v := &Validator{opts: opts, bundle: all[opts.KubernetesVersion], written: map[string]bool{}}
+	v := &Validator{opts: opts, bundle: all[opts.KubernetesVersion], written: map[string]bool{}, embedded: map[string]bool{}}
 
 	var locations []string
 	if v.bundle != nil {
@@ -116,6 +125,10 @@ func New(opts Options) (*Validator, error) {
 			return nil, err
 		}
 		opts.CacheDir = filepath.Dir(v.dir)
+		if !opts.NoResultCache {
+			v.results = filepath.Join(v.dir, "results")
+			trimResults(v.results, false)
+		}
 		locations = append(locations, filepath.Join(v.dir,
 			"{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}",
 			"{{ .ResourceKind }}{{ .KindSuffix }}.json"))
@@ -294,11 +307,23 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) ([]Res
 	}
 
 	results := make([]Result, len(docs))
+	// Objects found valid by an earlier run are not validated again;
+	// those validated now may be remembered under keys[i].
+	keys := make([]string, len(docs))
+	hit := make([]bool, len(docs))
+	if kc == v.kc {
+		for i := range docs {
+			results[i], keys[i], hit[i] = v.cachedResult(&docs[i])
+		}
+	}
 	// Validate one object per kind first, so that each schema is compiled
 	// once rather than by every worker that meets it at the same time.
 	first, rest := []int{}, []int{}
 	seen := map[string]bool{}
 	for i := range docs {
+		if hit[i] {
+			continue
+		}
 		av, k, _ := signature(&docs[i].res)
 		if key := av + "/" + k; !seen[key] {
 			seen[key] = true
@@ -314,6 +339,11 @@ func (v *Validator) Validate(ctx context.Context, files []workspace.File) ([]Res
 	}
 	for i, n := range notes {
 		results[i].Notes = n
+	}
+	for i := range docs {
+		if !hit[i] {
+			v.rememberResult(&docs[i], keys[i], results[i])
+		}
 	}
 
 	out := results[:0]
@@ -360,6 +390,7 @@ loop:
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 func (v *Validator) validateOne(kc validator.Validator, d document) Result {
+	v.checked.Add(1)
 	kr := kc.ValidateResource(d.res)
 	r := Result{File: d.file, Line: d.line}
 	if sig, err := kr.Resource.Signature(); sig != nil && (err == nil || sig.Kind != "" || sig.Version != "") {
@@ -436,6 +467,7 @@ func (v *Validator) materialize(docs []document) error {
 			if embedded, err = v.writeSchema(av, kind); err != nil {
 				return err
 			}
+			v.embedded[key] = embedded
 		}
 		for _, r := range v.remotes {
 			if embedded {
