@@ -253,6 +253,13 @@ type Options struct {
 	Model ModelOptions
 	// Observer, when not nil, is told of each stage and model call.
 	Observer Observer
+	// RememberValid keeps, across processes, which objects were found
+	// valid against an embedded schema (the schema check's results cache,
+	// in the user's cache folder), so that a command run again over
+	// unchanged files does not validate them again. It is for processes
+	// that start cold (the CLI); a long-running engine keeps the compiled
+	// schemas in memory instead and validates every object.
+	RememberValid bool
 }
 
 // Engine runs generations. It is safe for concurrent use.
@@ -430,7 +437,7 @@ func (e *Engine) validator(version string, extra []string) (Validator, error) {
 	if v, ok := e.validators[key]; ok {
 		return v, nil
 	}
-	v, err := validators.New(validators.Options{KubernetesVersion: version, SchemaLocations: locations})
+	v, err := validators.New(validators.Options{KubernetesVersion: version, SchemaLocations: locations, NoResultCache: !e.opts.RememberValid})
 	if err != nil {
 		return nil, fmt.Errorf("%w: validator: %w", ErrInvalidInput, err)
 	}

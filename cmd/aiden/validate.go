@@ -28,6 +28,7 @@ type validateFlags struct {
 	schemaLocs  []string
 	// requireSchemas is --fail-on-missing-schema (schemas.go).
 	requireSchemas bool
+	noResultCache  bool
 }
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -62,6 +63,7 @@ pre-merge gate: the exit code is 1 when findings at or above --fail-on remain.`,
 	fl.StringVar(&f.server, "server", "", "URL of an aiden server to call instead of running in-process")
 	fl.StringVar(&f.k8sVersion, "kubernetes-version", "", "Kubernetes version to validate against (default: the embedded schemas' version)")
 	fl.StringSliceVar(&f.schemaLocs, "schema-location", nil, "extra kubeconform schema location for CRDs (repeatable)")
+	fl.BoolVar(&f.noResultCache, "no-result-cache", false, "validate every object against its schema, even one an earlier run found valid (the results cache in $XDG_CACHE_HOME/aiden/schemas)")
 	fl.BoolVar(&f.requireSchemas, "fail-on-missing-schema", false, "make an object whose kind has no schema (built-in, shipped CRD catalogue, repository CRDs, schema locations) an error; also the generation config's failOnMissingSchema: true")
 	return cmd
 }
@@ -88,7 +90,8 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 		for _, g := range groups {
 			f.requireSchemas = f.requireSchemas || configRequiresSchemas(g)
 		}
-		rep, checked, err = action.Validate{Engine: generator.New(generator.Options{}), Check: generator.Check{
+		engine := generator.New(generator.Options{RememberValid: !f.noResultCache})
+		rep, checked, err = action.Validate{Engine: engine, Check: generator.Check{
 			PolicyCheck:       f.policyCheck,
 			KubernetesVersion: f.k8sVersion,
 			SchemaLocations:   f.schemaLocs,
