@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/stackgen/aiden/validators/policy"
 )
@@ -17,6 +18,9 @@ type PolicyTestFile struct {
 	Path string `json:"path"`
 	// Expectations are its expected results, each with aiden's.
 	Expectations []policy.Expectation `json:"expectations"`
+	// Error says why the file could not be run (it does not parse, names
+	// a policy or resource file that is missing...); the other files run.
+	Error string `json:"error,omitempty"`
 }
 
 // PolicyReport is what a policy test run found.
@@ -26,11 +30,13 @@ type PolicyReport struct {
 	// Met and Total count the expectations met and all of them.
 	Met   int `json:"met"`
 	Total int `json:"total"`
+	// Broken counts the files that could not be run.
+	Broken int `json:"broken,omitempty"`
 }
 
-// Failed is the exit rule of policy test: an unmet expectation, or none at
-// all, fails the run.
-func (r PolicyReport) Failed() bool { return r.Met < r.Total || r.Total == 0 }
+// Failed is the exit rule of policy test: an unmet expectation, a test
+// file that could not be run, or no expectation at all fails the run.
+func (r PolicyReport) Failed() bool { return r.Met < r.Total || r.Broken > 0 || r.Total == 0 }
 
 // FindPolicyTests returns the kyverno-test.yaml files at or under paths;
 // a path that cannot be read is an error naming it.
@@ -38,7 +44,8 @@ func FindPolicyTests(paths ...string) ([]string, error) {
 	return policy.FindKyvernoTests(paths...)
 }
 
-// Run runs the test files FindPolicyTests found, stopping at ctx's end.
+// Run runs the test files FindPolicyTests found, stopping at ctx's end. A
+// file that cannot be run is reported with its error, and the others run.
 func (PolicyTest) Run(ctx context.Context, files []string) (PolicyReport, error) {
 	var r PolicyReport
 	for _, f := range files {
@@ -47,7 +54,11 @@ func (PolicyTest) Run(ctx context.Context, files []string) (PolicyReport, error)
 		}
 		exps, err := policy.RunKyvernoTest(f)
 		if err != nil {
-			return PolicyReport{}, err
+			// The error names the file first; the report names it anyway.
+			msg := strings.TrimPrefix(err.Error(), "run kyverno test "+f+": ")
+			r.Files = append(r.Files, PolicyTestFile{Path: f, Error: msg})
+			r.Broken++
+			continue
 		}
 		r.Files = append(r.Files, PolicyTestFile{Path: f, Expectations: exps})
 		for _, e := range exps {
@@ -58,6 +69,11 @@ func (PolicyTest) Run(ctx context.Context, files []string) (PolicyReport, error)
 		}
 	}
 	return r, nil
+}
+
+// BrokenLine is the text form of a test file that could not be run.
+func BrokenLine(file, err string) string {
+	return fmt.Sprintf("ERROR %s: %s", file, err)
 }
 
 // UnmetLine is the text form of an unmet expectation of the test file.

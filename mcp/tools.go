@@ -125,8 +125,17 @@ type unmet struct {
 type policyTestOut struct {
 	Met    int     `json:"met"`
 	Total  int     `json:"total"`
-	Failed bool    `json:"failed" jsonschema:"an expectation is unmet, or there were none"`
+	Failed bool    `json:"failed" jsonschema:"an expectation is unmet, a test file could not be run, or there were no expectations"`
 	Unmet  []unmet `json:"unmet"`
+	// Broken are the test files that could not be run; the others ran.
+	Broken []brokenTest `json:"broken"`
+}
+
+// brokenTest is a kyverno-test.yaml that could not be run.
+type brokenTest struct {
+	Test  string `json:"test"`
+	Error string `json:"error"`
+	Text  string `json:"text" jsonschema:"the CLI's line for it"`
 }
 
 type explainIn struct {
@@ -525,12 +534,17 @@ func (d *door) runPolicyTest(ctx context.Context, req *sdk.CallToolRequest, in p
 	if err != nil {
 		return nil, policyTestOut{}, invalid("%w", err)
 	}
-	out := policyTestOut{Met: rep.Met, Total: rep.Total, Failed: rep.Failed(), Unmet: []unmet{}}
+	out := policyTestOut{Met: rep.Met, Total: rep.Total, Failed: rep.Failed(), Unmet: []unmet{}, Broken: []brokenTest{}}
 	var b strings.Builder
 	for _, f := range rep.Files {
 		name := f.Path
 		if r, err := filepath.Rel(base, f.Path); err == nil {
 			name = filepath.ToSlash(r)
+		}
+		if f.Error != "" {
+			line := action.BrokenLine(name, f.Error)
+			out.Broken = append(out.Broken, brokenTest{Test: name, Error: f.Error, Text: line})
+			b.WriteString(line + "\n")
 		}
 		for _, e := range f.Expectations {
 			if e.Met() {
@@ -542,7 +556,11 @@ func (d *door) runPolicyTest(ctx context.Context, req *sdk.CallToolRequest, in p
 			b.WriteString(line + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "%d/%d expectations met\n", rep.Met, rep.Total)
+	fmt.Fprintf(&b, "%d/%d expectations met", rep.Met, rep.Total)
+	if rep.Broken > 0 {
+		fmt.Fprintf(&b, "; %d of %d test files could not be run", rep.Broken, len(rep.Files))
+	}
+	b.WriteString("\n")
 	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: b.String()}}}, out, nil
 }
 

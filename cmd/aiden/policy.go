@@ -43,13 +43,20 @@ func runPolicyTest(ctx context.Context, w io.Writer, paths []string) error {
 		return err
 	}
 	for _, f := range rep.Files {
+		if f.Error != "" {
+			fmt.Fprintln(w, action.BrokenLine(f.Path, f.Error))
+		}
 		for _, e := range f.Expectations {
 			if !e.Met() {
 				fmt.Fprintln(w, action.UnmetLine(f.Path, e))
 			}
 		}
 	}
-	fmt.Fprintf(w, "%d/%d expectations met\n", rep.Met, rep.Total)
+	fmt.Fprintf(w, "%d/%d expectations met", rep.Met, rep.Total)
+	if rep.Broken > 0 {
+		fmt.Fprintf(w, "; %d of %d test files could not be run", rep.Broken, len(rep.Files))
+	}
+	fmt.Fprintln(w)
 	if rep.Failed() {
 		return &exitError{code: exitFindings}
 	}

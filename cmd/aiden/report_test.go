@@ -93,3 +93,32 @@ func TestPolicyTestCommand(t *testing.T) {
 		t.Errorf("output %q, want 10/10 expectations met", out.String())
 	}
 }
+
+// TestPolicyTestBrokenFile: a kyverno-test.yaml that cannot be run is
+// reported by name with its error and fails the run, and the test files
+// beside it still run.
+func TestPolicyTestBrokenFile(t *testing.T) {
+	good, err := filepath.Abs("../../validators/policy/testdata/kyverno-cli/scenarios_to_cli/other/scenario_validate_healthChecks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "broken")
+	if err := os.MkdirAll(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	brokenTest := filepath.Join(broken, "kyverno-test.yaml")
+	os.WriteFile(brokenTest, []byte("apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\npolicies: [missing-policy.yaml]\nresources: [missing-resource.yaml]\nresults: []\n"), 0o644)
+
+	_, alone, _ := aiden(t, "policy", "test", good)
+	code, out, stderr := aiden(t, "policy", "test", broken, good)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitFindings, out, stderr)
+	}
+	if !strings.Contains(out, "ERROR "+brokenTest+": ") || !strings.Contains(out, "missing-policy.yaml") {
+		t.Errorf("the broken file is not named with its error:\n%s", out)
+	}
+	met := strings.Fields(strings.TrimSpace(alone))
+	if len(met) == 0 || !strings.Contains(out, met[0]+" expectations met; 1 of 2 test files could not be run") {
+		t.Errorf("the good file's expectations (%q alone) are not all counted beside the broken one:\n%s", alone, out)
+	}
+}
