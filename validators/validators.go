@@ -435,7 +435,14 @@ func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []F
 		}
 		cfg = c
 	}
-	eng, err := policy.New(ctx, opts.Workspace, policy.Options{Config: cfg, AllKyverno: opts.AllKyverno})
+	// Objects a chart renders without a namespace land in its release's.
+	namespaces := map[string]string{}
+	for _, c := range r.Charts {
+		for _, o := range c.Objects {
+			namespaces[o.Path] = c.Release.Namespace
+		}
+	}
+	eng, err := policy.New(ctx, opts.Workspace, policy.Options{Config: cfg, AllKyverno: opts.AllKyverno, Namespaces: namespaces})
 	if err != nil {
 		return Check{}, nil, err
 	}

@@ -85,12 +85,20 @@ type Options struct {
 	Config Config
 	// AllKyverno applies every Kyverno policy found (as Config.AllKyverno).
 	AllKyverno bool
+	// Namespaces gives, by the path of a rendered file, the namespace its
+	// namespaced objects without one are installed in: a chart's release
+	// namespace, as helm install puts them there. Objects of other files,
+	// and of a file whose namespace is "default", keep what they say (an
+	// object without a namespace is evaluated in "default", as Kyverno
+	// does).
+	Namespaces map[string]string
 }
 
 // Engine evaluates the built-in pack, Kyverno policies and Rego. It is
 // safe for concurrent use.
 type Engine struct {
 	cfg     Config
+	ns      map[string]string // Options.Namespaces
 	kyverno []*KyvernoPolicy
 	cel     []*CELPolicy
 	params  []map[string]any // objects of the policies folder, for paramRefs
@@ -130,7 +138,7 @@ func New(ctx context.Context, ws []workspace.File, opts Options) (*Engine, error
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
-	return &Engine{cfg: cfg, kyverno: ky, cel: cel, params: paramObjects(pf), except: exc, rego: rg}, nil
+	return &Engine{cfg: cfg, ns: opts.Namespaces, kyverno: ky, cel: cel, params: paramObjects(pf), except: exc, rego: rg}, nil
 }
 
 // inFolder reports whether p lies in folder, at the repository root or
@@ -159,6 +167,11 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 		objs, err := DecodeObjects(f.Path, f.Content)
 		if err != nil {
 			continue // the schema check reports unreadable YAML
+		}
+		if ns := e.ns[f.Path]; ns != "" && ns != "default" {
+			for _, o := range objs {
+				placeIn(o.Content, ns)
+			}
 		}
 		all = append(all, objs...)
 	}
@@ -238,6 +251,20 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 		return findings[i].Line < findings[j].Line
 	})
 	return findings, sum, nil
+}
+
+// placeIn puts a namespaced object that names no namespace in ns.
+func placeIn(obj map[string]any, ns string) {
+	kind, _ := obj["kind"].(string)
+	if _, has := objectName(obj); has != "" || clusterScoped[kind] {
+		return
+	}
+	md, ok := obj["metadata"].(map[string]any)
+	if !ok {
+		md = map[string]any{}
+		obj["metadata"] = md
+	}
+	md["namespace"] = ns
 }
 
 func resourceName(obj map[string]any) string {
