@@ -129,19 +129,7 @@ func writeHunks(out *bytes.Buffer, old, new []byte) {
 		script = replace(len(a), len(b))
 	} else {
 		ids := make(map[string]int, len(a))
-		intern := func(lines []string) []int {
-			r := make([]int, len(lines))
-			for i, l := range lines {
-				id, ok := ids[l]
-				if !ok {
-					id = len(ids)
-					ids[l] = id
-				}
-				r[i] = id
-			}
-			return r
-		}
-		script = diffLines(intern(a), intern(b))
+		script = diffLines(internLines(ids, a), internLines(ids, b))
 	}
 
 	for i := 0; i < len(script); {
@@ -322,4 +310,20 @@ func order(before, after map[string][]byte, deleted []string) (paths []string, g
 	}
 	sort.Strings(paths)
 	return paths, gone
+}
+
+// internLines returns the id of each line, ids numbering the lines met so
+// far (a new line gets the next number), so that equal lines compare as
+// equal ints.
+func internLines(ids map[string]int, lines []string) []int {
+	r := make([]int, len(lines))
+	for i, l := range lines {
+		id, ok := ids[l]
+		if !ok {
+			id = len(ids)
+			ids[l] = id
+		}
+		r[i] = id
+	}
+	return r
 }

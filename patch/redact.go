@@ -263,18 +263,6 @@ func writeBinaryDelta(out *bytes.Buffer, p string, prev, content []byte, vals []
 func makeDelta(a, b []byte, vals [][]byte) []byte {
 	la, lb := splitLines(a), splitLines(b)
 	ids := map[string]int{}
-	intern := func(lines []string) []int {
-		r := make([]int, len(lines))
-		for i, l := range lines {
-			id, ok := ids[l]
-			if !ok {
-				id = len(ids)
-				ids[l] = id
-			}
-			r[i] = id
-		}
-		return r
-	}
 	offA := offsets(la)
 	var d delta
 	d.header(len(a), len(b))
@@ -283,7 +271,7 @@ func makeDelta(a, b []byte, vals [][]byte) []byte {
 		d.literal(lit, a, vals)
 		lit = lit[:0]
 	}
-	for _, e := range diffLines(intern(la), intern(lb)) {
+	for _, e := range diffLines(internLines(ids, la), internLines(ids, lb)) {
 		switch e.kind {
 		case keep:
 			flush()
