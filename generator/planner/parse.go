@@ -590,24 +590,8 @@ var rules = sync.OnceValue(func() []rule {
 			}},
 
 		// Team: "for the payments team", "owned by team checkout".
-		{re(`(?:(?:for|owned by|belongs to|of) )?(?:the )?([a-z0-9][a-z0-9-]*) team`),
-			func(p *parser, m match) bool {
-				if stopWords()[m.groups[1]] {
-					return false
-				}
-				p.team = m.groups[1]
-				p.fact("team", p.team, m.from)
-				return true
-			}},
-		{re(`(?:owned by |for )?team ([a-z0-9][a-z0-9-]*)`),
-			func(p *parser, m match) bool {
-				if stopWords()[m.groups[1]] {
-					return false
-				}
-				p.team = m.groups[1]
-				p.fact("team", p.team, m.from)
-				return true
-			}},
+		{re(`(?:(?:for|owned by|belongs to|of) )?(?:the )?([a-z0-9][a-z0-9-]*) team`), teamRule},
+		{re(`(?:owned by |for )?team ([a-z0-9][a-z0-9-]*)`), teamRule},
 
 		// "the shop web API", "the billing worker": a name before the kind of
 		// workload, when it is no word the planner knows and no quality ("the
@@ -685,6 +669,17 @@ var stopWords = setOf(`a an the with and in for of to on at by as that it its is
 could can me us we i you our my your please want need needs like some also plus using use via which this these those
 deploy deploying deployed create set up spin provision add give launch install start make build run running new
 get have has so just then there into onto from all each per one`)
+
+// teamRule takes the team a rule's first group names, unless it is a
+// stop word ("the team").
+func teamRule(p *parser, m match) bool {
+	if stopWords()[m.groups[1]] {
+		return false
+	}
+	p.team = m.groups[1]
+	p.fact("team", p.team, m.from)
+	return true
+}
 
 // setOf returns the set of the words in words, made on first use.
 func setOf(words string) func() map[string]bool {
