@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
@@ -43,8 +45,8 @@ type resultEntry struct {
 // resultsTrimEvery; a hit refreshes an entry's time at most once per
 // resultsTouchEvery. Beyond resultsMaxEntries (each entry takes a disk
 // block, about 4 KiB: 40 MiB), the least recently used go first, down to
-// three quarters; a long-running process (aiden serve) checks that after
-// every resultsTrimWrites entries it writes.
+// three quarters; a run that writes many entries checks that after every
+// resultsTrimWrites of them.
 const (
 	resultsMaxAge     = 7 * 24 * time.Hour
 	resultsTrimEvery  = 24 * time.Hour
@@ -55,25 +57,66 @@ const (
 // resultsMaxEntries is a variable so that a test can lower it.
 var resultsMaxEntries = 10000
 
-// validatorVersions names the versions of the modules that decide an
-// object's validity, read once from the binary's build information.
+// validatorVersions names the build of aiden that decided an object's
+// validity (its own code splits documents and builds the schemas, beside
+// kubeconform and the JSON Schema library), read once: the Go build ID of
+// the executable, which changes with any change to what was linked;
+// without one, the module's version and VCS revision when the build is
+// stamped with them. "" when neither tells builds apart: results are then
+// not remembered.
 var validatorVersions = sync.OnceValue(func() string {
-	s := "aiden-schema-results-v1"
+	if id := goBuildID(); id != "" {
+		return "aiden-schema-results-v2 build " + id
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return s
+		return ""
 	}
+	var rev, modified string
+	for _, st := range info.Settings {
+		switch st.Key {
+		case "vcs.revision":
+			rev = st.Value
+		case "vcs.modified":
+			modified = st.Value
+		}
+	}
+	if rev == "" || modified == "true" {
+		return ""
+	}
+	s := "aiden-schema-results-v2 " + info.Main.Version + " " + rev
 	for _, m := range info.Deps {
-		switch m.Path {
-		case "github.com/yannh/kubeconform", "github.com/santhosh-tekuri/jsonschema/v6":
-			if m.Replace != nil {
-				m = m.Replace
-			}
-			s += " " + m.Path + "@" + m.Version + m.Sum
+		if m.Replace != nil && m.Replace.Version == "" {
+			return "" // a dependency from a local folder: no version names it
 		}
 	}
 	return s
 })
+
+// goBuildID returns the Go build ID of the running executable (the ELF
+// note the Go linker writes), or "" when it cannot be read.
+func goBuildID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	note, err := sec.Data()
+	// The note: name size, description size, type (4 bytes each), the
+	// name "Go\x00\x00", then the build ID.
+	if err != nil || len(note) < 16 || string(note[12:16]) != "Go\x00\x00" {
+		return ""
+	}
+	return string(bytes.TrimRight(note[16:], "\x00"))
+}
 
 // resultKey names the cache entry of one object's bytes.
 func (v *Validator) resultKey(res []byte) string {

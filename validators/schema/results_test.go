@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +208,25 @@ func TestTrimResultsCap(t *testing.T) {
 		if gone := os.IsNotExist(err); gone != (i < 4) {
 			t.Errorf("%s: removed %v, want %v", filepath.Base(p), gone, i < 4)
 		}
+	}
+}
+
+// TestGoBuildID: the results cache is keyed by the executable's Go build
+// ID, the one `go tool buildid` reads, so a rebuilt aiden never trusts an
+// older build's results.
+func TestGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	if got, want := goBuildID(), strings.TrimSpace(string(out)); got == "" || got != want {
+		t.Errorf("goBuildID() = %q, want %q", got, want)
+	}
+	if v := validatorVersions(); !strings.Contains(v, goBuildID()) {
+		t.Errorf("validatorVersions() = %q does not name the build", v)
 	}
 }

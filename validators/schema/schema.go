@@ -125,7 +125,7 @@ func New(opts Options) (*Validator, error) {
 			return nil, err
 		}
 		opts.CacheDir = filepath.Dir(v.dir)
-		if !opts.NoResultCache {
+		if !opts.NoResultCache && validatorVersions() != "" {
 			v.results = filepath.Join(v.dir, "results")
 			trimResults(v.results, false)
 		}
