@@ -42,6 +42,42 @@ spec:
 `)}
 	}
 	ws := []workspace.File{policy("payments-owner", "payments"), policy("shop-owner", "shop")}
+	// A cluster-scoped kind aiden's list of cluster-scoped kinds lacks, and
+	// a custom resource: neither is placed in the release's namespace.
+	chart = append(chart, workspace.File{Path: "helmchart/testdata/web/templates/extra.yaml", Content: []byte(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: web
+spec:
+  controllerName: example.com/gateway
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: web
+`)})
+	ws = append(ws, workspace.File{Path: "policies/any-namespaced.yaml", Content: []byte(`apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: payments-everything
+  annotations:
+    stackgen.io/ai-enforce: "true"
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: owner
+      match:
+        any:
+          - resources:
+              kinds: [GatewayClass, Widget]
+              namespaces: [payments]
+      validate:
+        message: "needs an owner label"
+        pattern:
+          metadata:
+            labels:
+              owner: "?*"
+`)})
 	v, err := New(Options{CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +99,11 @@ spec:
 	}
 	if len(payments) != 1 || payments[0].Resource != "Deployment/payments/web-web" {
 		t.Errorf("payments policy findings %+v, want one on Deployment/payments/web-web", payments)
+	}
+	for _, f := range rep.Findings {
+		if strings.HasPrefix(f.Rule, "kyverno/payments-everything/") {
+			t.Errorf("a cluster-scoped kind or a custom resource was placed in the release namespace: %v", f)
+		}
 	}
 	if len(shop) != 0 {
 		t.Errorf("the shop policy applied to a release in payments: %+v", shop)

@@ -253,10 +253,17 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 	return findings, sum, nil
 }
 
-// placeIn puts a namespaced object that names no namespace in ns.
+// placeIn puts an object that names no namespace in ns when its kind is
+// one of Kubernetes' namespaced kinds; a kind aiden does not know to be
+// namespaced (a custom resource, a cluster-scoped kind) is left as it is.
 func placeIn(obj map[string]any, ns string) {
+	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
-	if _, has := objectName(obj); has != "" || clusterScoped[kind] {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	if !strings.Contains(apiVersion, "/") {
+		group = "" // the core group: "v1"
+	}
+	if _, has := objectName(obj); has != "" || !namespacedKinds[group+"/"+kind] {
 		return
 	}
 	md, ok := obj["metadata"].(map[string]any)
@@ -265,6 +272,22 @@ func placeIn(obj map[string]any, ns string) {
 		obj["metadata"] = md
 	}
 	md["namespace"] = ns
+}
+
+// namespacedKinds are Kubernetes' built-in namespaced kinds, by group and
+// kind, that a chart may render.
+var namespacedKinds = map[string]bool{
+	"/Pod": true, "/Service": true, "/ConfigMap": true, "/Secret": true, "/ServiceAccount": true,
+	"/PersistentVolumeClaim": true, "/Endpoints": true, "/Event": true, "/LimitRange": true,
+	"/ResourceQuota": true, "/ReplicationController": true, "/PodTemplate": true,
+	"apps/Deployment": true, "apps/StatefulSet": true, "apps/DaemonSet": true, "apps/ReplicaSet": true,
+	"apps/ControllerRevision": true, "batch/Job": true, "batch/CronJob": true,
+	"autoscaling/HorizontalPodAutoscaler": true, "policy/PodDisruptionBudget": true,
+	"networking.k8s.io/Ingress": true, "networking.k8s.io/NetworkPolicy": true,
+	"rbac.authorization.k8s.io/Role": true, "rbac.authorization.k8s.io/RoleBinding": true,
+	"coordination.k8s.io/Lease": true, "discovery.k8s.io/EndpointSlice": true, "events.k8s.io/Event": true,
+	"storage.k8s.io/CSIStorageCapacity": true, "resource.k8s.io/ResourceClaim": true,
+	"resource.k8s.io/ResourceClaimTemplate": true,
 }
 
 func resourceName(obj map[string]any) string {
