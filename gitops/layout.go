@@ -25,11 +25,7 @@ import (
 // objects and a kustomization that lists more than the folder's own files
 // are kept as they are.
 func Shape(l genconfig.Layout, target, namespace string, files []workspace.File) []workspace.File {
-	out, kust, own := renameOwn(l, target, files)
-	hasNamespace := false
-	for _, kind := range own {
-		hasNamespace = hasNamespace || kind == "Namespace"
-	}
+	out, kust, own, hasNamespace := renameOwn(l, target, files)
 	if l.NamespaceObject && namespace != "" && !hasNamespace {
 		name := l.FileFor("Namespace")
 		if _, taken := own[name]; !taken {
@@ -47,8 +43,9 @@ func Shape(l genconfig.Layout, target, namespace string, files []workspace.File)
 // renameOwn names each file directly in target that holds one object as
 // the layout names that kind's file (the name it had when that is taken).
 // It returns the files, the index of target's kustomization among them
-// (-1 without one), and the kind in each of target's own files by name.
-func renameOwn(l genconfig.Layout, target string, files []workspace.File) (out []workspace.File, kust int, own map[string]string) {
+// (-1 without one), the kind in each of target's own files by name, and
+// whether one of them is a Namespace.
+func renameOwn(l genconfig.Layout, target string, files []workspace.File) (out []workspace.File, kust int, own map[string]string, hasNamespace bool) {
 	kust, own = -1, map[string]string{}
 	for _, f := range files {
 		rel, ok := strings.CutPrefix(f.Path, target+"/")
@@ -67,6 +64,7 @@ func renameOwn(l genconfig.Layout, target string, files []workspace.File) (out [
 			continue
 		}
 		kind := objs[0].Kind
+		hasNamespace = hasNamespace || kind == "Namespace"
 		name := rel
 		if n, ok := l.Files[kind]; ok {
 			name = n
@@ -77,7 +75,7 @@ func renameOwn(l genconfig.Layout, target string, files []workspace.File) (out [
 		own[name] = kind
 		out = append(out, workspace.File{Path: target + "/" + name, Content: f.Content})
 	}
-	return out, kust, own
+	return out, kust, own, hasNamespace
 }
 
 // relist returns the folder's kustomization listing its own files (own:

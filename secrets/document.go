@@ -118,8 +118,10 @@ const pairWindow = 4
 func (d *document) parseAssignments() {
 	pendingName, pendingLine := "", -1
 	tfVar, tfVarLine := "", -1
-	var keys []keyOp                                // reused from line to line
-	d.assigns = make([]assignment, 0, len(d.lines)) // YAML: about one a line
+	var keys []keyOp // reused from line to line
+	// About one a line in YAML, but a file of blank lines must not reserve
+	// room for one per line.
+	d.assigns = make([]assignment, 0, min(len(d.lines), 256))
 	for li := range d.lines {
 		line := d.line(li)
 		if len(line) == 0 {

@@ -51,7 +51,13 @@ type otlpExporter struct {
 func newOTLPExporter(endpoint string, getenv func(string) string) (*otlpExporter, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("OTLP traces endpoint %q is not an http or https URL", endpoint)
+		shown := endpoint
+		if err == nil && u.User != nil {
+			shown = u.Redacted() // no password in the error
+		} else if err != nil && strings.Contains(endpoint, "@") {
+			shown = "(an address holding credentials)"
+		}
+		return nil, fmt.Errorf("OTLP traces endpoint %q is not an http or https URL", shown)
 	}
 	env := func(name string) (string, string) {
 		if v := getenv("OTEL_EXPORTER_OTLP_TRACES_" + name); v != "" {
@@ -90,25 +96,30 @@ func newOTLPExporter(endpoint string, getenv func(string) string) (*otlpExporter
 	if tlsConf != nil {
 		transport.TLSClientConfig = tlsConf
 	}
-	e.client = &http.Client{Transport: transport}
+	// A redirect is not followed: the headers (often a vendor's API key)
+	// would go to whatever host it names.
+	e.client = &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 	return e, nil
 }
 
 // parseHeaders reads "key1=value1,key2=value2" with percent-encoded
 // values, as the OpenTelemetry specification writes them.
 func parseHeaders(h http.Header, s string) error {
-	for _, pair := range strings.Split(s, ",") {
+	for i, pair := range strings.Split(s, ",") {
 		if strings.TrimSpace(pair) == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(pair, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return fmt.Errorf("%q is not key=value", pair)
+			// The entry may hold a credential: it is named by position only.
+			return fmt.Errorf("entry %d is not key=value", i+1)
 		}
 		val, err := url.PathUnescape(strings.TrimSpace(v))
 		if err != nil {
-			return fmt.Errorf("value of %q: %w", k, err)
+			return fmt.Errorf("the value of %q is not URL-encoded", k)
 		}
 		h.Set(k, val)
 	}

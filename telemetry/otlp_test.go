@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,7 +284,9 @@ func TestOTLPConfigErrors(t *testing.T) {
 	}{
 		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318"}, `"collector:4318" is not an http or https URL`},
 		{map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, `OTEL_EXPORTER_OTLP_TIMEOUT "10s"`},
-		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "api-key"}, `OTEL_EXPORTER_OTLP_TRACES_HEADERS: "api-key" is not key=value`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "api-key"}, `OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1 is not key=value`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "x-team=a,Authorization Bearer s3cret"}, `OTEL_EXPORTER_OTLP_HEADERS: entry 2 is not key=value`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://user:s3cret@collector:4318"}, `"ftp://user:xxxxx@collector:4318" is not an http or https URL`},
 		{map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, `OTEL_EXPORTER_OTLP_COMPRESSION "zstd" is not supported`},
 		{map[string]string{"OTEL_EXPORTER_OTLP_CERTIFICATE": notPEM}, "OTEL_EXPORTER_OTLP_CERTIFICATE: no PEM certificate in"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": filepath.Join(dir, "missing.pem")}, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: open"},
@@ -297,5 +300,33 @@ func TestOTLPConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error containing %q", tc.env, err, tc.want)
 		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%v: the error shows a credential: %v", tc.env, err)
+		}
+	}
+}
+
+// TestOTLPNoRedirect: a collector's redirect is not followed, so the
+// exporter's headers (an API key) never reach the host it names.
+func TestOTLPNoRedirect(t *testing.T) {
+	var leaked atomic.Bool
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(true)
+	}))
+	defer elsewhere.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/v1/traces", http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	env := map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=s3cret"}
+	exp, err := newOTLPExporter(redirecting.URL+"/v1/traces", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.ExportSpans(context.Background(), recordSpans(t, "one")); err == nil || !strings.Contains(err.Error(), "307") {
+		t.Errorf("export to a redirect: %v, want an error naming the 307", err)
+	}
+	if leaked.Load() {
+		t.Error("the redirect was followed: the headers reached another host")
 	}
 }

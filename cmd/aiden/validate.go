@@ -78,6 +78,9 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	if err != nil {
 		return err
 	}
+	if f.server != "" && f.noResultCache {
+		return usageErr("--no-result-cache is for in-process validation: an aiden server keeps no results cache")
+	}
 	var rep validators.Report
 	checked := 0 // files
 	if f.server != "" {
