@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // renderCases are intents for the catalogue entries whose upstream chart
@@ -58,25 +58,7 @@ func upstream(t *testing.T, name string) []workspace.File {
 	t.Helper()
 	var out []workspace.File
 	add := func(dir, prefix string) {
-		root := filepath.Join("testdata", "charts", dir)
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			if rel == "SOURCE" || rel == "LICENSE" {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out = append(out, workspace.File{Path: path.Join(prefix, filepath.ToSlash(rel)), Content: b})
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("read %s: %v", root, err)
-		}
+		out = append(out, workspacetest.Read(t, filepath.Join("testdata", "charts", dir), prefix, "SOURCE", "LICENSE")...)
 	}
 	add(name, "charts/"+name)
 	chart, err := os.ReadFile(filepath.Join("testdata", "charts", name, "Chart.yaml"))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/stackgen/aiden/patch"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden diffs in testdata/diffs")
@@ -53,24 +53,7 @@ func corpus(t testing.TB) []corpusCase {
 // LoadApp reads an input app of the corpus, placed at root.
 func loadApp(t testing.TB, app, root string) []workspace.File {
 	t.Helper()
-	dir := filepath.Join("testdata", "apps", app)
-	var files []workspace.File
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, workspace.File{Path: path.Join(root, filepath.ToSlash(rel)), Content: b})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return workspacetest.Read(t, filepath.Join("testdata", "apps", app), root)
 }
 
 func TestCorpus(t *testing.T) {

@@ -2,8 +2,6 @@ package generator_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,30 +9,14 @@ import (
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // fluxExampleFiles reads Flux's kustomize-helm example (no generation
 // config) as a workspace.
 func fluxExampleFiles(t *testing.T) []workspace.File {
 	t.Helper()
-	dir := "../validators/testdata/trees/flux2-kustomize-helm-example"
-	var out []workspace.File
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out = append(out, workspace.File{Path: filepath.ToSlash(rel), Content: b})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return workspacetest.Read(t, "../validators/testdata/trees/flux2-kustomize-helm-example", "")
 }
 
 // A model writing into a repository without a config is told what was

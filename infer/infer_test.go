@@ -1,35 +1,18 @@
 package infer
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // readTree reads every file under dir as repository files.
 func readTree(t testing.TB, dir string) []workspace.File {
 	t.Helper()
-	var out []workspace.File
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out = append(out, workspace.File{Path: filepath.ToSlash(rel), Content: b})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return workspacetest.Read(t, dir, "")
 }
 
 const fluxExample = "../validators/testdata/trees/flux2-kustomize-helm-example"

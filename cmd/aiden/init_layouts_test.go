@@ -11,7 +11,7 @@ import (
 
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/validators/helmchart"
-	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // layoutRepo copies a layout fixture into a new repository without its
@@ -181,22 +181,7 @@ func sameRule(a, b, pattern string) bool {
 func render(t *testing.T, repo, dir, kind string) *resource.Resource {
 	t.Helper()
 	name := filepath.Base(dir)
-	var files []workspace.File
-	err := filepath.WalkDir(filepath.Join(repo, dir), func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(filepath.Join(repo, dir), p)
-		files = append(files, workspace.File{Path: filepath.ToSlash(rel), Content: b})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := workspacetest.Read(t, filepath.Join(repo, dir), "")
 	rd, err := helmchart.New(helmchart.Options{ReleaseName: name, Namespace: name})
 	if err != nil {
 		t.Fatal(err)

@@ -2,35 +2,17 @@ package helmchart
 
 import (
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // readChart reads a chart folder into files relative to its root.
 func readChart(t testing.TB, dir string) []workspace.File {
 	t.Helper()
-	var files []workspace.File
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, workspace.File{Path: filepath.ToSlash(rel), Content: b})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return workspacetest.Read(t, dir, "")
 }
 
 // with returns files with one file replaced or added.

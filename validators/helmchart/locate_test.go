@@ -2,31 +2,18 @@ package helmchart
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stackgen/aiden/validators/yamlpos"
-	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // TestTemplateSource maps fields of podinfo's rendered Deployment back
 // to the lines of its template (../testdata/trees/podinfo, Apache-2.0).
 func TestTemplateSource(t *testing.T) {
 	root := filepath.Join("..", "testdata", "trees", "podinfo", "charts", "podinfo")
-	var files []workspace.File
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files = append(files, workspace.File{Path: filepath.ToSlash(rel), Content: b})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := workspacetest.Read(t, root, "")
 	r, err := New(Options{KubeVersion: "1.35.4"})
 	if err != nil {
 		t.Fatal(err)

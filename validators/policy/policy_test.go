@@ -2,32 +2,19 @@ package policy
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 func readFiles(t *testing.T, paths ...string) []workspace.File {
 	t.Helper()
 	var out []workspace.File
 	for _, p := range paths {
-		err := filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(q)
-			if err != nil {
-				return err
-			}
-			out = append(out, workspace.File{Path: filepath.ToSlash(q), Content: b})
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		out = append(out, workspacetest.Read(t, p, filepath.ToSlash(p))...)
 	}
 	return out
 }

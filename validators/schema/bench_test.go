@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 var corpusOut = flag.String("corpus-out", "", "write the 1,000-manifest benchmark corpus and its materialized schemas under this folder (TestWriteCorpus)")
@@ -131,19 +131,7 @@ func corpus(n int) []workspace.File {
 func renderedChart(tb testing.TB) []workspace.File {
 	tb.Helper()
 	dir := filepath.Join("..", "helmchart", "testdata", "web")
-	var files []workspace.File
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, workspace.File{Path: filepath.ToSlash(rel), Content: b})
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	files := workspacetest.Read(tb, dir, "")
 	r, err := helmchart.New(helmchart.Options{KubeVersion: "1.35.4"})
 	if err != nil {
 		tb.Fatal(err)
