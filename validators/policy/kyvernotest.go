@@ -227,6 +227,14 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 		}
 		return b, nil
 	}
+	// readObjects reads the objects of a file the test names.
+	readObjects := func(p string) ([]Object, error) {
+		b, err := read(p)
+		if err != nil {
+			return nil, err
+		}
+		return DecodeObjects(p, b)
+	}
 	var policies []*KyvernoPolicy
 	var cels []*CELPolicy
 	var bindings []*CELBinding
@@ -286,11 +294,7 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 	}
 	var objects []Object
 	for _, r := range t.Resources {
-		b, err := read(r)
-		if err != nil {
-			return nil, err
-		}
-		objs, err := DecodeObjects(r, b)
+		objs, err := readObjects(r)
 		if err != nil {
 			return nil, err
 		}
@@ -311,11 +315,7 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 				list = append(list, r)
 			}
 			for _, f := range g.ResourceFiles {
-				b, err := read(f)
-				if err != nil {
-					return nil, err
-				}
-				objs, err := DecodeObjects(f, b)
+				objs, err := readObjects(f)
 				if err != nil {
 					return nil, err
 				}
@@ -350,11 +350,7 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 		cluster.Exceptions = append(cluster.Exceptions, xs...)
 	}
 	for _, r := range t.TargetResources {
-		b, err := read(r)
-		if err != nil {
-			return nil, err
-		}
-		objs, err := DecodeObjects(r, b)
+		objs, err := readObjects(r)
 		if err != nil {
 			return nil, err
 		}
@@ -369,11 +365,7 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 		extra = append(extra, t.Context)
 	}
 	for _, r := range extra {
-		b, err := read(r)
-		if err != nil {
-			return nil, err
-		}
-		objs, err := DecodeObjects(r, b)
+		objs, err := readObjects(r)
 		if err != nil {
 			return nil, err
 		}
@@ -468,7 +460,7 @@ func runKyvernoTest(file string, t *kyvernoTest) ([]Expectation, error) {
 					if r.PatchedResources != "" && rr.Patched != nil {
 						// as kyverno test does: a patched resource that
 						// differs fails; an equal one leaves the rule's result
-						if st, msg := comparePatched(read, r.PatchedResources, rr.Patched); st != StatusPass {
+						if st, msg := comparePatched(readObjects, r.PatchedResources, rr.Patched); st != StatusPass {
 							e.Got, e.Message = st, msg
 						}
 					}
@@ -617,12 +609,8 @@ func addNamespace(c *Cluster, ns map[string]any) {
 // comparePatched compares a mutation's result with the test's expected
 // patched resource of the same kind and name: pass when equal, fail
 // naming the first difference.
-func comparePatched(read func(string) ([]byte, error), file string, patched map[string]any) (Status, string) {
-	b, err := read(file)
-	if err != nil {
-		return StatusError, err.Error()
-	}
-	objs, err := DecodeObjects(file, b)
+func comparePatched(readObjects func(string) ([]Object, error), file string, patched map[string]any) (Status, string) {
+	objs, err := readObjects(file)
 	if err != nil {
 		return StatusError, err.Error()
 	}
