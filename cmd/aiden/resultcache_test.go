@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,14 @@ func TestValidateRemembersValid(t *testing.T) {
 	_, third, _ := aiden(t, "validate", "--policy-check=false", manifest, bad)
 	if second != first || third != first {
 		t.Errorf("the reports differ with the results cache off, filled and read:\n%s\n---\n%s\n---\n%s", first, second, third)
+	}
+}
+
+// TestNoResultCacheWithServer: --no-result-cache asks for in-process
+// validation, so with --server it is a usage error, not silently ignored.
+func TestNoResultCacheWithServer(t *testing.T) {
+	code, _, stderr := aiden(t, "validate", "--server", "http://127.0.0.1:1", "--no-result-cache", "cm.yaml")
+	if code != exitUsage || !strings.Contains(stderr, "--no-result-cache") {
+		t.Errorf("exit %d, %q; want %d naming --no-result-cache", code, stderr, exitUsage)
 	}
 }
