@@ -106,7 +106,10 @@ func sortedReleases(releases map[string]validators.Release) func(yield func(stri
 // name would break the pattern; each required label through the top-level
 // value of the same name when the chart has one (the chart already turns
 // it into the label; setting commonLabels too would repeat the label),
-// else through commonLabels; the required annotations through
+// none when the chart's templates write the label's key themselves (see
+// chartWritesKey: commonLabels would repeat it; the render check reports
+// a value other than the wanted one), else through commonLabels; the
+// required annotations through
 // commonAnnotations and podAnnotations. A value is set only when the
 // chart reads it (its templates name it) and it does not hold the wanted
 // value already. What the chart renders is then checked with the other
@@ -137,6 +140,7 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 	}
 	common := map[string]string{}
 	have := topLevelMaps(values)
+	writes := chartWritesKey(root, files)
 	for _, l := range e.labels {
 		// A value the chart already turns into this label (team,
 		// environment) must change there, or the label would repeat.
@@ -144,6 +148,14 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 			if v != l.value {
 				edit(l.key, l.value, RuleLabels, fmt.Sprintf("set %s to %q for the required label %s", l.key, l.value, l.key))
 			}
+			continue
+		}
+		// A label the chart's templates write themselves (a helper's
+		// app.kubernetes.io/managed-by) is theirs: through commonLabels
+		// it would be written twice in one mapping. Whether its value is
+		// the wanted one shows in the render, which the render check
+		// reads.
+		if writes(l.key) {
 			continue
 		}
 		if have[valueCommonLabels][l.key] != l.value {
@@ -187,6 +199,37 @@ func chartReads(root string, files []workspace.File) func(key string) bool {
 	return func(key string) bool {
 		for _, t := range text {
 			if bytes.Contains(t, []byte(key)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// chartWritesKey returns whether a template of the chart at root (a
+// manifest or a helper under templates/) writes a mapping key itself, on a
+// line of its own ("key: ..." or "- key: ..."), as `helm create`'s labels
+// helper writes app.kubernetes.io/name. A key a chart only names inside
+// an expression (a dict Bitnami's helpers merge with commonLabels, which
+// take precedence there) does not count.
+func chartWritesKey(root string, files []workspace.File) func(key string) bool {
+	dir := join(root, "templates") + "/"
+	var lines []string
+	for _, f := range files {
+		if !strings.HasPrefix(f.Path, dir) {
+			continue
+		}
+		for _, l := range strings.Split(string(f.Content), "\n") {
+			l = strings.TrimLeft(l, " \t")
+			l = strings.TrimLeft(strings.TrimPrefix(l, "-"), " \t")
+			if k, _, ok := strings.Cut(l, ":"); ok && k != "" {
+				lines = append(lines, strings.Trim(strings.TrimSpace(k), `"'`))
+			}
+		}
+	}
+	return func(key string) bool {
+		for _, k := range lines {
+			if k == key {
 				return true
 			}
 		}

@@ -1,0 +1,131 @@
+package conventions
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/validators/schema"
+	"github.com/stackgen/aiden/workspace"
+)
+
+// helperChart is a chart laid out as `helm create` lays one out, whose
+// labels helper writes the app.kubernetes.io labels itself and then
+// appends commonLabels.
+func helperChart(values string) []workspace.File {
+	return []workspace.File{
+		{Path: "web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
+		{Path: "web/values.yaml", Content: []byte(values)},
+		{Path: "web/templates/_helpers.tpl", Content: []byte(`{{- define "web.labels" -}}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: shop
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+`)},
+		{Path: "web/templates/configmap.yaml", Content: []byte(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    {{- include "web.labels" . | nindent 4 }}
+data:
+  a: b
+`)},
+	}
+}
+
+// TestFixChartLabelsTheHelperWrites shows that fixChart adds no label the
+// chart's own templates already write: when the chart renders the wanted
+// value there is nothing to fix, and when it renders another value the
+// render check reports it at the helper's line, in both cases without a
+// second copy of the key (which strict decoding rejects).
+func TestFixChartLabelsTheHelperWrites(t *testing.T) {
+	cfg := config(t, `labels:
+  app.kubernetes.io/name: "{app}"
+  app.kubernetes.io/managed-by: aiden
+  app.kubernetes.io/part-of: shop
+  team: payments
+`)
+	vars := genconfig.Vars{App: "web", Env: "production"}
+	out, findings, err := Apply(context.Background(), cfg, vars, helperChart("commonLabels: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := string(content(out, "web/values.yaml"))
+	if !strings.Contains(values, "team: payments") {
+		t.Errorf("values.yaml lacks the label the chart does not write:\n%s", values)
+	}
+	for _, k := range []string{"app.kubernetes.io/name", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of"} {
+		if strings.Contains(values, k) {
+			t.Errorf("values.yaml sets %s, which the chart's helper already writes:\n%s", k, values)
+		}
+	}
+
+	// The fixed chart, rendered for real, is valid under strict schema
+	// validation (no duplicated key).
+	r, err := helmchart.New(helmchart.Options{ReleaseName: "web", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := renderChart(context.Background(), r, "web", out)
+	if err != nil || c.Failed {
+		t.Fatalf("render: %v %+v", err, c)
+	}
+	v, err := schema.New(schema.Options{Strict: true, CacheDir: t.TempDir(), NoResultCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := v.Validate(context.Background(), c.Objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Status != schema.Valid {
+		t.Errorf("rendered ConfigMap is not valid: %+v\n%s", results, c.Objects[0].Content)
+	}
+
+	// Only managed-by ("Helm", which no value changes) is left open, at
+	// the template whose include writes it; name and part-of render as
+	// wanted.
+	var open []string
+	for _, f := range findings {
+		if !f.Fixed {
+			open = append(open, f.File+": "+f.Message)
+		}
+	}
+	want := `web/templates/configmap.yaml: labels required by the generation config: wrong app.kubernetes.io/managed-by="aiden" (was "Helm")`
+	if len(open) != 1 || open[0] != want {
+		t.Errorf("open findings:\n%s\nwant\n%s", strings.Join(open, "\n"), want)
+	}
+}
+
+// TestFixChartLabelsMergedByTheChart shows that a label a chart's helper
+// only names inside an expression, merged under commonLabels (as
+// Bitnami's common.labels.standard does), is still set through
+// commonLabels, which wins there.
+func TestFixChartLabelsMergedByTheChart(t *testing.T) {
+	cfg := config(t, "labels:\n  app.kubernetes.io/managed-by: aiden\n")
+	files := helperChart("commonLabels: {}\n")
+	files[2].Content = []byte(`{{- define "web.labels" -}}
+{{ merge (.Values.commonLabels | default dict) (dict "app.kubernetes.io/managed-by" .Release.Service "app.kubernetes.io/name" .Chart.Name) | toYaml }}
+{{- end }}
+`)
+	out, findings, err := Apply(context.Background(), cfg, genconfig.Vars{App: "web"}, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := string(content(out, "web/values.yaml")); !strings.Contains(v, "app.kubernetes.io/managed-by: aiden") {
+		t.Errorf("values.yaml lacks the label through commonLabels:\n%s", v)
+	}
+	for _, f := range findings {
+		if !f.Fixed {
+			t.Errorf("open finding %s: %s", f.File, f.Message)
+		}
+	}
+}
