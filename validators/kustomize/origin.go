@@ -215,47 +215,127 @@ func named(src, out *yaml.Node) bool {
 // inPatches looks through the patches of one kustomization file for one
 // that writes the node: a strategic merge patch of the object's kind
 // that holds every segment, or a JSON 6902 operation on the pointer or a
-// field above it.
+// field above it. A patch written inline in the kustomization (patch: |)
+// is looked through too, and placed in the kustomization file.
 func (s *BuildSource) inPatches(kfile, kind, pointer string, segs []string) (string, yamlpos.Position, bool) {
 	content, ok := s.read(kfile)
 	if !ok {
 		return "", yamlpos.Position{}, false
 	}
-	var k types.Kustomization
-	if err := yaml.Unmarshal(content, &k); err != nil {
-		return "", yamlpos.Position{}, false
-	}
-	dir := path.Dir(kfile)
-	var files []string
-	for _, p := range k.Patches {
-		if p.Path != "" && (p.Target == nil || p.Target.Kind == "" || p.Target.Kind == kind) {
-			files = append(files, path.Join(dir, p.Path))
+	ps := kustomizationPatches(kfile, kind, content)
+	for j := len(ps) - 1; j >= 0; j-- {
+		p := ps[j]
+		text, ok := []byte(p.inline), true
+		if p.at == nil {
+			text, ok = s.read(p.file)
 		}
-	}
-	//lint:ignore SA1019 still read by kustomize
-	for _, p := range k.PatchesJson6902 {
-		if p.Path != "" && (p.Target == nil || p.Target.Kind == "" || p.Target.Kind == kind) {
-			files = append(files, path.Join(dir, p.Path))
-		}
-	}
-	//lint:ignore SA1019 still read by kustomize
-	for _, p := range k.PatchesStrategicMerge {
-		if ps := string(p); !strings.ContainsAny(ps, "\n:") {
-			files = append(files, path.Join(dir, ps))
-		}
-	}
-	for j := len(files) - 1; j >= 0; j-- {
-		patch, ok := s.read(files[j])
 		if !ok {
 			continue
 		}
-		for _, d := range yamlpos.Documents(patch) {
+		for _, d := range yamlpos.Documents(text) {
 			if pos, ok := patchWrites(d.Node, kind, pointer, segs); ok {
-				return files[j], pos, true
+				return p.file, p.place(pos), true
 			}
 		}
 	}
 	return "", yamlpos.Position{}, false
+}
+
+// patchSource is one patch a kustomization applies: a file of its own, or
+// text inline in the kustomization file at the node at.
+type patchSource struct {
+	file   string
+	inline string
+	at     *yaml.Node // the inline patch's scalar; nil for a patch file
+	indent int        // the columns a block scalar's lines are indented by
+}
+
+// place turns a position in the patch's text into one in its file.
+func (p patchSource) place(pos yamlpos.Position) yamlpos.Position {
+	switch {
+	case p.at == nil:
+		return pos
+	case p.at.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && p.indent > 0:
+		// A block scalar's lines start on the line after its indicator.
+		return yamlpos.Position{Line: p.at.Line + pos.Line, Column: pos.Column + p.indent}
+	}
+	return yamlpos.Position{Line: p.at.Line, Column: p.at.Column}
+}
+
+// kustomizationPatches lists, in the order kustomize applies them, the
+// patches of the kustomization file kfile (content) that may change an
+// object of kind: patches and patchesJson6902 entries whose target is of
+// that kind or names none, by path or inline, and patchesStrategicMerge
+// entries, files or inline.
+func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(content, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	lines := strings.Split(string(content), "\n")
+	dir := path.Dir(kfile)
+	inline := func(n *yaml.Node) patchSource {
+		p := patchSource{file: kfile, inline: n.Value, at: n}
+		for _, l := range lines[min(n.Line, len(lines)):] {
+			if t := strings.TrimLeft(l, " "); t != "" {
+				p.indent = len(l) - len(t)
+				break
+			}
+		}
+		return p
+	}
+	m := doc.Content[0]
+	var out []patchSource
+	for _, key := range []string{"patches", "patchesJson6902", "patchesStrategicMerge"} {
+		var list *yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				list = m.Content[i+1]
+			}
+		}
+		if list == nil || list.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range list.Content {
+			if key == "patchesStrategicMerge" {
+				if e.Kind != yaml.ScalarNode {
+					continue
+				}
+				if strings.ContainsAny(e.Value, "\n:") {
+					out = append(out, inline(e))
+				} else {
+					out = append(out, patchSource{file: path.Join(dir, e.Value)})
+				}
+				continue
+			}
+			if e.Kind != yaml.MappingNode {
+				continue
+			}
+			var file string
+			var text *yaml.Node
+			targetKind := ""
+			for i := 0; i+1 < len(e.Content); i += 2 {
+				switch v := e.Content[i+1]; e.Content[i].Value {
+				case "path":
+					file = v.Value
+				case "patch":
+					text = v
+				case "target":
+					targetKind = yamlpos.Field(v, "kind")
+				}
+			}
+			if targetKind != "" && targetKind != kind {
+				continue
+			}
+			switch {
+			case file != "":
+				out = append(out, patchSource{file: path.Join(dir, file)})
+			case text != nil && text.Kind == yaml.ScalarNode:
+				out = append(out, inline(text))
+			}
+		}
+	}
+	return out
 }
 
 // patchWrites reports where one patch document writes the node.
