@@ -108,6 +108,55 @@ func (r *repo) changed(ctx context.Context, commit string) ([]string, error) {
 	return files, nil
 }
 
+// materializeWorkTree writes into dir the work tree's files git lists:
+// the tracked files as they are now and the untracked files no ignore
+// rule (.gitignore, .git/info/exclude, core.excludesFile) excludes, as
+// `git ls-files --cached --others --exclude-standard` lists them.
+// Regular files only, as materialize writes the base: a symbolic link is
+// left out, and a tracked file the work tree deletes is absent.
+func (r *repo) materializeWorkTree(ctx context.Context, dir string) error {
+	out, err := git(ctx, r.top, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+	if err != nil {
+		return fmt.Errorf("materialize the work tree: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, name := range strings.Split(out, "\x00") {
+		if name == "" || seen[name] {
+			continue // a conflicted file is listed once per stage
+		}
+		seen[name] = true
+		src := filepath.Join(r.top, filepath.FromSlash(name))
+		if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
+			continue // deleted, a link, or a submodule
+		}
+		if err := copyFile(src, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			return fmt.Errorf("materialize the work tree: copy %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// copyFile copies the regular file src to dst, making dst's folders.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // materialize writes the tree of commit into dir (git archive), regular
 // files and folders only: a symbolic link in the tree is left out, so
 // nothing read from the base points outside dir.

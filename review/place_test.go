@@ -45,3 +45,37 @@ patches:
 		t.Errorf("replicas-zero risks:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Both sides read the files git lists: a file .gitignore ignores, present
+// in the work tree only (a local override, a rendered copy), is no part
+// of the head, as it is none of the base; a file ignored but tracked is
+// part of both.
+func TestIgnoredFilesAreNeitherSide(t *testing.T) {
+	r := newRepo(t)
+	cm := func(name string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  namespace: shop\ndata:\n  a: b\n"
+	}
+	r.write(map[string]string{
+		".gitignore":                 "*.local.yaml\nout/\n",
+		"apps/web/configmap.yaml":    cm("web"),
+		"apps/web/forced.local.yaml": cm("forced"),
+	})
+	r.git("add", "-f", "apps/web/forced.local.yaml")
+	r.commit("base")
+	r.write(map[string]string{
+		"apps/web/override.local.yaml": cm("override"),
+		"out/web/rendered.yaml":        cm("rendered"),
+	})
+	rev := r.review("main")
+	if len(rev.ChangedFiles) != 0 || len(rev.Units) != 0 || len(rev.Findings.New) != 0 {
+		t.Errorf("changed files %v, units %+v, new findings %v; want none", rev.ChangedFiles, rev.Units, rev.Findings.New)
+	}
+
+	// A change to the tracked ignored file is seen on both sides.
+	r.edit("apps/web/forced.local.yaml", "a: b", "a: c")
+	rev = r.review("main")
+	u := unit(t, rev, "apps/web")
+	if len(rev.Units) != 1 || len(u.Objects) != 1 || u.Objects[0].Object != "ConfigMap/shop/forced" || u.Objects[0].Change != Changed {
+		t.Errorf("units = %+v, want ConfigMap/shop/forced changed alone", rev.Units)
+	}
+}

@@ -131,19 +131,18 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 			}
 		}
 	}
-	tmp, err := os.MkdirTemp("", "aiden-review-base-")
+	// Both sides are read from trees of the files git lists: the base's
+	// commit, and the work tree's tracked and not ignored files.
+	tmp, err := tree("the base", func(dir string) error { return r.materialize(ctx, commit, dir) })
 	if err != nil {
-		return nil, fmt.Errorf("materialize the base: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := r.materialize(ctx, commit, tmp); err != nil {
 		return nil, err
 	}
-	// The base tree is a repository of its own to the path resolution
-	// validate uses (workspace.FindRoot), never the folders above it.
-	if err := os.WriteFile(filepath.Join(tmp, ".git"), nil, 0o644); err != nil {
-		return nil, fmt.Errorf("materialize the base: %w", err)
+	defer os.RemoveAll(tmp)
+	headTree, err := tree("the work tree", func(dir string) error { return r.materializeWorkTree(ctx, dir) })
+	if err != nil {
+		return nil, err
 	}
+	defer os.RemoveAll(headTree)
 	kube := opts.Check.KubernetesVersion
 	if kube == "" {
 		if kube, err = schema.Version(); err != nil {
@@ -164,7 +163,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		defer close(done)
 		base, baseErr = load(ctx, opts, tmp, rels)
 	}()
-	head, headErr := load(ctx, opts, r.top, rels)
+	head, headErr := load(ctx, opts, headTree, rels)
 	<-done
 	if baseErr != nil {
 		return nil, fmt.Errorf("review the base %s: %w", name, baseErr)
@@ -198,6 +197,27 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	out.Capacity = capacityChanges(base, head, prices)
 	out.Budgets = overBudget(base, head, prices, budgets)
 	return out, nil
+}
+
+// tree makes a temporary folder for one side (what, in errors), fills it
+// with write (whose errors say what failed) and marks it as a repository
+// of its own to the path resolution validate uses (workspace.FindRoot),
+// which then never reads the folders above it. The caller removes the
+// folder.
+func tree(what string, write func(dir string) error) (string, error) {
+	dir, err := os.MkdirTemp("", "aiden-review-")
+	if err != nil {
+		return "", fmt.Errorf("materialize %s: %w", what, err)
+	}
+	if err := write(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".git"), nil, 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("materialize %s: %w", what, err)
+	}
+	return dir, nil
 }
 
 // repoDir is the folder whose repository Run reviews: Dir, else the
