@@ -1,8 +1,9 @@
 package review
 
 import (
-	"archive/tar"
+	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,81 +144,124 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return writeFile(dst, in)
 }
 
-// materialize writes the tree of commit into dir (git archive), regular
-// files and folders only: a symbolic link in the tree is left out, so
-// nothing read from the base points outside dir.
+// materialize writes the files of commit into dir as committed, read
+// with git ls-tree and git cat-file: regular files only (a symbolic link
+// or a submodule is left out, so nothing read from the base points
+// outside dir), and none that .gitattributes shapes for an archive
+// (export-ignore, export-subst) dropped or rewritten, so the base holds
+// what the commit tracks as the head holds what the work tree tracks.
 func (r *repo) materialize(ctx context.Context, commit, dir string) error {
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "git", "archive", "--format=tar", commit)
-	cmd.Dir = r.top
-	cmd.Stderr = &stderr
-	pipe, err := cmd.StdoutPipe()
+	list, err := git(ctx, r.top, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit)
 	if err != nil {
 		return fmt.Errorf("materialize the base: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
+	var blobs []treeFile
+	for _, e := range strings.Split(list, "\x00") {
+		// <mode> SP <type> SP <object> TAB <path>
+		meta, name, ok := strings.Cut(e, "\t")
+		fields := strings.Fields(meta)
+		if !ok || len(fields) != 3 || fields[1] != "blob" || (fields[0] != "100644" && fields[0] != "100755") {
+			continue
+		}
+		if clean := path.Clean(name); clean == name && safeTreePath(name) {
+			blobs = append(blobs, treeFile{oid: fields[2], name: name})
+		}
+	}
+	if err := writeBlobs(ctx, r.top, dir, blobs); err != nil {
 		return fmt.Errorf("materialize the base: %w", err)
-	}
-	extractErr := extract(pipe, dir)
-	_, _ = io.Copy(io.Discard, pipe)
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("materialize the base: git archive: %s", strings.TrimSpace(stderr.String()))
-	}
-	if extractErr != nil {
-		return fmt.Errorf("materialize the base: %w", extractErr)
 	}
 	return nil
 }
 
-func extract(r io.Reader, dir string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := path.Clean(h.Name)
-		if name == "." || strings.HasPrefix(name, "../") || path.IsAbs(name) {
-			continue
-		}
-		target := filepath.Join(dir, filepath.FromSlash(name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
+// treeFile is a regular file of a commit's tree.
+type treeFile struct{ oid, name string }
+
+// safeTreePath reports whether a tree path stays inside the folder it is
+// written to and out of .git, as git itself checks before a checkout.
+func safeTreePath(name string) bool {
+	if name == "" || path.IsAbs(name) {
+		return false
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." || part == "." || strings.EqualFold(part, ".git") {
+			return false
 		}
 	}
+	return true
+}
+
+// writeBlobs writes each file's blob into dir, read in one git cat-file
+// --batch.
+func writeBlobs(ctx context.Context, top, dir string, files []treeFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
+	cmd.Dir = top
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() {
+		w := bufio.NewWriter(in)
+		for _, f := range files {
+			fmt.Fprintln(w, f.oid)
+		}
+		_ = w.Flush()
+		_ = in.Close()
+	}()
+	out := bufio.NewReader(outPipe)
+	readErr := func() error {
+		for _, f := range files {
+			header, err := out.ReadString('\n')
+			if err != nil {
+				return fmt.Errorf("read %s: %w", f.name, err)
+			}
+			var oid, typ string
+			var size int64
+			if _, err := fmt.Sscanf(header, "%s %s %d", &oid, &typ, &size); err != nil || typ != "blob" {
+				return fmt.Errorf("read %s: git cat-file answered %q", f.name, strings.TrimSpace(header))
+			}
+			if err := writeFile(filepath.Join(dir, filepath.FromSlash(f.name)), io.LimitReader(out, size)); err != nil {
+				return fmt.Errorf("write %s: %w", f.name, err)
+			}
+			if _, err := out.Discard(1); err != nil { // the newline after the content
+				return fmt.Errorf("read %s: %w", f.name, err)
+			}
+		}
+		return nil
+	}()
+	_, _ = io.Copy(io.Discard, out)
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git cat-file: %s", cmp.Or(strings.TrimSpace(stderr.String()), err.Error()))
+	}
+	return readErr
+}
+
+// writeFile writes what r reads to the file p, making its folders.
+func writeFile(p string, r io.Reader) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -79,3 +79,19 @@ func TestIgnoredFilesAreNeitherSide(t *testing.T) {
 		t.Errorf("units = %+v, want ConfigMap/shop/forced changed alone", rev.Units)
 	}
 }
+
+// The base is the commit's files as committed: attributes that shape an
+// archive (export-ignore, export-subst) do not drop or rewrite them.
+func TestBaseIsTheCommitsFiles(t *testing.T) {
+	r := newRepo(t)
+	r.write(map[string]string{
+		".gitattributes":          "apps/web/hidden.yaml export-ignore\napps/web/configmap.yaml export-subst\n",
+		"apps/web/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: shop\ndata:\n  commit: $Format:%H$\n",
+		"apps/web/hidden.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hidden\n  namespace: shop\ndata:\n  a: b\n",
+	})
+	r.commit("base")
+	rev := r.review("main")
+	if len(rev.Units) != 0 {
+		t.Errorf("units %+v; want none: nothing changed", rev.Units)
+	}
+}
