@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/workspace"
@@ -30,7 +31,9 @@ const (
 
 // Releases returns the release each chart among files (paths relative to
 // the repository) will be installed as, by chart root folder: the one a
-// Flux HelmRelease among files installs it as (spec.releaseName, else
+// Flux HelmRelease among files installs it as (its spec.chart.spec.chart,
+// or the chart folder an ArtifactGenerator among files copies into the
+// ExternalArtifact its spec.chartRef names; spec.releaseName, else
 // [spec.targetNamespace-]metadata.name; spec.targetNamespace, else
 // metadata.namespace), else the app's name; in the namespace the config
 // wants when the HelmRelease names none, else "default". Charts are
@@ -62,7 +65,10 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 		for _, o := range yf.objects {
 			spec := get(o.root, "spec")
 			chart := strings.TrimPrefix(scalar(dig(spec, "chart", "spec"), "chart"), "./")
-			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || path.Clean(chart) != root {
+			if ref := get(spec, "chartRef"); scalar(ref, "kind") == "ExternalArtifact" {
+				chart = artifactChart(files, scalar(ref, "name"), cmp.Or(scalar(ref, "namespace"), o.ns))
+			}
+			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || chart == "" || path.Clean(chart) != root {
 				continue
 			}
 			target := scalar(spec, "targetNamespace")
@@ -81,6 +87,17 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 	}
 	rel.Namespace = cmp.Or(rel.Namespace, "default")
 	return rel
+}
+
+// artifactChart returns the chart folder of the repository whose
+// Chart.yaml an ArtifactGenerator among files copies to the root of the
+// ExternalArtifact name in namespace (the last copy wins), or "".
+func artifactChart(files []workspace.File, name, namespace string) string {
+	ps := gitops.ExternalArtifactPaths(files, name, namespace, "Chart.yaml")
+	if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
+		return ""
+	}
+	return path.Dir(ps[len(ps)-1])
 }
 
 // sortedReleases returns releases as an iterator sorted by chart root.

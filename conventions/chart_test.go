@@ -129,3 +129,39 @@ func TestFixChartLabelsMergedByTheChart(t *testing.T) {
 		}
 	}
 }
+
+// TestReleasesThroughExternalArtifact finds the release of a chart that
+// a Flux HelmRelease installs through an ExternalArtifact (Flux 2.7)
+// an ArtifactGenerator copies the chart folder into.
+func TestReleasesThroughExternalArtifact(t *testing.T) {
+	files := append(helperChart("{}\n"),
+		workspace.File{Path: "web/release.yaml", Content: []byte(`apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  releaseName: storefront
+  targetNamespace: shop
+  chartRef:
+    kind: ExternalArtifact
+    name: web-chart
+`)},
+		workspace.File{Path: "web/artifacts.yaml", Content: []byte(`apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata:
+  name: charts
+  namespace: flux-system
+spec:
+  sources:
+    - {alias: repo, kind: GitRepository, name: flux-system}
+  artifacts:
+    - name: web-chart
+      copy:
+        - {from: "@repo/web/**", to: "@artifact/"}
+`)})
+	got := Releases(nil, genconfig.Vars{App: "web"}, files)
+	if rel := got["web"]; rel.Name != "storefront" || rel.Namespace != "shop" {
+		t.Errorf("Releases = %+v, want web installed as shop/storefront", got)
+	}
+}

@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"net/url"
@@ -21,8 +22,8 @@ import (
 // root needs: the files workspace.Limits.Load reads, and, from anywhere in
 // the repository, the files that say what Flux applies to each cluster and
 // which chart sources it has (FindHelmRepository reads them): kustomization
-// files, and YAML files with a top-level "kind: Kustomization" or "kind:
-// HelmRepository" line. That search is workspace.Limits.Scan: best effort,
+// files, and YAML files with a top-level "kind: Kustomization", "kind:
+// HelmRepository" or "kind: ArtifactGenerator" line. That search is workspace.Limits.Scan: best effort,
 // within half of lim; what it misses is treated as absent, so a
 // HelmRepository is written rather than reused. It searches only a real
 // repository (workspace.IsRepository), never the folder FindRoot falls
@@ -55,7 +56,7 @@ func withSources(lim workspace.Limits, root string, base []workspace.File) ([]wo
 
 // sourceKind matches the top-level kind line of the objects LoadSources
 // reads.
-var sourceKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Kustomization|HelmRepository)["']?[ \t]*(#.*)?\r?$`)
+var sourceKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Kustomization|HelmRepository|ArtifactGenerator)["']?[ \t]*(#.*)?\r?$`)
 
 func sourceName(rel string) bool {
 	if isKustomizationName(path.Base(rel)) {
@@ -69,7 +70,7 @@ func sourceName(rel string) bool {
 }
 
 // sourceContent keeps kustomization files (whose kind line is optional),
-// Flux Kustomizations and HelmRepositories.
+// Flux Kustomizations, HelmRepositories and ArtifactGenerators.
 func sourceContent(rel string, content []byte) bool {
 	return isKustomizationName(path.Base(rel)) || sourceKind.Match(content)
 }
@@ -120,7 +121,9 @@ func HelmRepositories(files []workspace.File) []HelmRepository {
 // kustomization.yaml files, through the spec.path of Flux Kustomizations
 // (kustomize.toolkit.fluxcd.io) met on the way, and, in a folder without a
 // kustomization.yaml, through every manifest below it, as Flux generates
-// one. A HelmRepository that only another cluster applies is not returned:
+// one. A Flux Kustomization whose source is an ExternalArtifact (Flux 2.7)
+// is followed into the folders of this repository an ArtifactGenerator
+// the cluster applies copies into that artifact (artifacts.go). A HelmRepository that only another cluster applies is not returned:
 // naming it would leave the release without a source.
 //
 // The namespace is the one Flux applies the object in: the targetNamespace
@@ -204,11 +207,28 @@ type object struct {
 		URL             string `yaml:"url"`
 		Path            string `yaml:"path"`
 		TargetNamespace string `yaml:"targetNamespace"`
-		SourceRef       struct {
-			Kind string `yaml:"kind"`
-		} `yaml:"sourceRef"`
+		SourceRef       ref    `yaml:"sourceRef"`
+		ChartRef        ref    `yaml:"chartRef"`
+		Sources         []struct {
+			Alias string `yaml:"alias"`
+			Kind  string `yaml:"kind"`
+		} `yaml:"sources"`
+		Artifacts []struct {
+			Name string `yaml:"name"`
+			Copy []struct {
+				From string `yaml:"from"`
+				To   string `yaml:"to"`
+			} `yaml:"copy"`
+		} `yaml:"artifacts"`
 	} `yaml:"spec"`
 	line int
+}
+
+// ref is a reference to another object (a sourceRef, a chartRef).
+type ref struct {
+	Kind      string `yaml:"kind"`
+	Name      string `yaml:"name"`
+	Namespace string `yaml:"namespace"`
 }
 
 func (o object) group() string {
@@ -224,11 +244,20 @@ func (o object) isHelmRepository() bool {
 // applies a path of this repository (its source is a GitRepository, or
 // unnamed).
 func (o object) isFluxKustomization() bool {
-	if o.Kind != "Kustomization" || o.group() != "kustomize.toolkit.fluxcd.io" {
-		return false
-	}
 	k := o.Spec.SourceRef.Kind
-	return k == "" || k == "GitRepository"
+	return o.isFlux("Kustomization") && (k == "" || k == "GitRepository")
+}
+
+// isFlux reports whether o is a Flux object of kind: a Kustomization
+// (kustomize.toolkit.fluxcd.io) or a HelmRelease (helm.toolkit.fluxcd.io).
+func (o object) isFlux(kind string) bool {
+	switch kind {
+	case "Kustomization":
+		return o.Kind == kind && o.group() == "kustomize.toolkit.fluxcd.io"
+	case "HelmRelease":
+		return o.Kind == kind && o.group() == "helm.toolkit.fluxcd.io"
+	}
+	return false
 }
 
 // objects parses the documents of a YAML file; nil for other files and
@@ -321,8 +350,32 @@ type appliedFile struct {
 
 // applied walks what Flux applies from the folder root, as
 // FindHelmRepository describes, and returns the files reached, in the
-// order met.
+// order met. A Flux Kustomization whose source is an ExternalArtifact is
+// followed into the folders of the repository that the artifact holds
+// (artifacts.go), per the ArtifactGenerators the walk reaches; since one
+// may be reached after the Kustomization that reads it, the walk is
+// repeated until it reaches no new generator.
 func (idx *index) applied(root string) []appliedFile {
+	var arts []artifact
+	for {
+		out := idx.walk(root, arts)
+		var next []artifact
+		for _, a := range out {
+			for _, o := range idx.objects[a.file] {
+				if o.isArtifactGenerator() {
+					next = append(next, o.artifacts(a.namespace)...)
+				}
+			}
+		}
+		if len(next) <= len(arts) {
+			return out
+		}
+		arts = next
+	}
+}
+
+// walk is one walk of applied, reading ExternalArtifacts through arts.
+func (idx *index) walk(root string, arts []artifact) []appliedFile {
 	var out []appliedFile
 	seen := map[string]bool{}
 	var visit func(p, ns string)
@@ -335,8 +388,16 @@ func (idx *index) applied(root string) []appliedFile {
 		if objs, ok := idx.objects[p]; ok {
 			out = append(out, appliedFile{file: p, namespace: ns})
 			for _, o := range objs {
-				if o.isFluxKustomization() {
+				switch {
+				case o.isFluxKustomization():
 					if dir, err := workspace.Clean(strings.TrimPrefix(o.Spec.Path, "./")); err == nil && o.Spec.Path != "" {
+						visit(dir, o.Spec.TargetNamespace)
+					}
+				case o.isFlux("Kustomization") && o.Spec.SourceRef.Kind == "ExternalArtifact":
+					// The source is in the Kustomization's namespace
+					// unless the reference names one.
+					srcNS := cmp.Or(o.Spec.SourceRef.Namespace, ns, o.Metadata.Namespace)
+					for _, dir := range repoPaths(arts, o.Spec.SourceRef.Name, srcNS, o.Spec.Path) {
 						visit(dir, o.Spec.TargetNamespace)
 					}
 				}

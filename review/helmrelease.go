@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path"
@@ -8,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -22,11 +24,17 @@ type install struct {
 	chart           string // the chart's folder, from the repository's top
 	name, namespace string // the release
 	values          map[string]any
+	// artifact and artifactNS name the ExternalArtifact a HelmRelease's
+	// chartRef reads the chart from; chart is then found through the
+	// ArtifactGenerator that copies it (gitops.ExternalArtifactPaths).
+	artifact, artifactNS string
 }
 
 // installOf reads how o installs a chart folder of the repository: a
 // Flux HelmRelease whose spec.chart.spec.chart is a path from a
-// GitRepository, named spec.releaseName, else [targetNamespace-]name, in
+// GitRepository, or whose spec.chartRef is an ExternalArtifact (Flux 2.7;
+// the folder is then the one an ArtifactGenerator copies into it), named
+// spec.releaseName, else [targetNamespace-]name, in
 // spec.targetNamespace, else its own namespace, with spec.values; an
 // Argo CD Application whose spec.source has a path and helm settings,
 // named helm.releaseName, else the Application's name, in
@@ -38,10 +46,14 @@ func installOf(o *object) (install, bool) {
 	switch {
 	case o.kind == "HelmRelease" && strings.HasPrefix(api, "helm.toolkit.fluxcd.io/"):
 		cs := asMap(dig(spec, "chart", "spec"))
-		if str(asMap(cs["sourceRef"]), "kind") != "GitRepository" || str(cs, "chart") == "" {
+		in := install{chart: str(cs, "chart"), name: str(spec, "releaseName"), namespace: str(spec, "targetNamespace"), values: asMap(spec["values"])}
+		switch ref := asMap(spec["chartRef"]); {
+		case str(ref, "kind") == "ExternalArtifact" && str(ref, "name") != "":
+			in.chart, in.artifact = "", str(ref, "name")
+			in.artifactNS = cmp.Or(str(ref, "namespace"), str(meta, "namespace"))
+		case str(asMap(cs["sourceRef"]), "kind") != "GitRepository" || in.chart == "":
 			return install{}, false
 		}
-		in := install{chart: str(cs, "chart"), name: str(spec, "releaseName"), namespace: str(spec, "targetNamespace"), values: asMap(spec["values"])}
 		if in.name == "" {
 			in.name = str(meta, "name")
 			if in.namespace != "" {
@@ -94,6 +106,15 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 			in, ok := installOf(o)
 			if !ok {
 				continue
+			}
+			if in.artifact != "" {
+				// The chart is the folder whose Chart.yaml the
+				// artifact's root holds (the last copy wins).
+				ps := gitops.ExternalArtifactPaths(files, in.artifact, in.artifactNS, "Chart.yaml")
+				if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
+					continue
+				}
+				in.chart = path.Dir(ps[len(ps)-1])
 			}
 			dir := path.Clean(strings.TrimPrefix(in.chart, "./"))
 			if root != "." && strings.HasPrefix(dir, root+"/") {

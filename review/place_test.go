@@ -95,3 +95,65 @@ func TestBaseIsTheCommitsFiles(t *testing.T) {
 		t.Errorf("units %+v; want none: nothing changed", rev.Units)
 	}
 }
+
+// A HelmRelease whose chartRef is an ExternalArtifact that an
+// ArtifactGenerator copies from a chart folder of the repository (Flux
+// 2.7) installs that chart: it is rendered as the release, like a chart
+// a GitRepository sourceRef names.
+func TestHelmReleaseOfExternalArtifact(t *testing.T) {
+	r := newRepo(t)
+	r.noPolicy = true
+	release := `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 10m
+  targetNamespace: shop-production
+  chartRef:
+    kind: ExternalArtifact
+    name: web-chart
+  values:
+    replicaCount: 3
+`
+	r.write(map[string]string{
+		"charts/web/Chart.yaml":                       chartYAML,
+		"charts/web/values.yaml":                      chartValues,
+		"charts/web/templates/deployment.yaml":        chartDeployment,
+		"clusters/production/apps/kustomization.yaml": "resources: [artifacts.yaml, web.yaml]\n",
+		"clusters/production/apps/web.yaml":           release,
+		"clusters/production/apps/artifacts.yaml": `apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata:
+  name: charts
+  namespace: flux-system
+spec:
+  sources:
+    - alias: repo
+      kind: GitRepository
+      name: flux-system
+  artifacts:
+    - name: web-chart
+      copy:
+        - from: "@repo/charts/web/**"
+          to: "@artifact/"
+`,
+	})
+	r.commit("base")
+	r.edit("clusters/production/apps/web.yaml", "replicaCount: 3", "replicaCount: 6")
+
+	rev := r.review("main")
+	var got *UnitDiff
+	for i, u := range rev.Units {
+		if u.Kind == UnitHelmRelease {
+			got = &rev.Units[i]
+		}
+	}
+	if got == nil || got.Release != "HelmRelease/flux-system/web" || got.Chart != "charts/web" || len(got.Objects) != 1 {
+		t.Fatalf("units = %+v, want the release of charts/web", rev.Units)
+	}
+	if f := fieldOf(t, got.Objects[0], "/spec/replicas"); f.Before != "3" || f.After != "6" {
+		t.Errorf("fields = %+v", got.Objects[0].Fields)
+	}
+}
