@@ -60,10 +60,7 @@ func (a Validate) Run(ctx context.Context, groups []*Group) (validators.Report, 
 		for i := range rep.Findings {
 			rep.Findings[i].File = g.Display(rep.Findings[i].File)
 		}
-		if g.skipped != nil {
-			rep.Findings = append(rep.Findings, validators.Finding{Rule: "kustomize", Severity: validators.SeverityWarning,
-				Message: fmt.Sprintf("the repository files the kustomizations refer to were not read, so they were built from the files given alone: %v", g.skipped)})
-		}
+		rep.Findings = append(rep.Findings, g.Warnings()...)
 		reports = append(reports, rep)
 	}
 	return merge(reports), checked, nil
@@ -85,6 +82,17 @@ func (g *Group) Repository() []workspace.File { return g.repository }
 
 // Named returns the files named one by one: Check.Named for it.
 func (g *Group) Named() []string { return g.named }
+
+// Warnings returns what a report of the group's check says besides the
+// checks' findings: that the repository files its kustomizations refer to
+// were not read (over the workspace limits), when they were not.
+func (g *Group) Warnings() []validators.Finding {
+	if g.skipped == nil {
+		return nil
+	}
+	return []validators.Finding{{Rule: "kustomize", Severity: validators.SeverityWarning,
+		Message: fmt.Sprintf("the repository files the kustomizations refer to were not read, so they were built from the files given alone: %v", g.skipped)}}
+}
 
 // Group is what validate checks in one repository, addressed from its
 // root.
@@ -116,33 +124,57 @@ func ReadPaths(paths []string, conventions, policies bool) ([]*Group, error) {
 		return nil, err
 	}
 	for _, g := range groups {
-		// The limits bound what is read besides the files given.
-		lim := workspace.DefaultLimits()
-		lim.MaxFiles += len(g.files)
-		for _, f := range g.files {
-			lim.MaxTotalBytes += int64(len(f.Content))
-		}
-		more, err := lim.Follow(g.root, g.files, kustomize.Refs(g.files), kustomize.Refs)
-		switch {
-		case errors.Is(err, workspace.ErrLimit):
-			// Check the files alone; overlays that need more fail to build.
-			g.skipped = err
-		case err != nil:
-			return nil, fmt.Errorf("read the repository: %w", err)
-		}
-		g.repository = more
-		if g.config.Path != "" {
-			g.repository = append(g.repository, g.config)
-		}
-		if policies {
-			pf, err := g.policyFiles()
-			if err != nil {
-				return nil, err
-			}
-			g.repository = append(g.repository, pf...)
+		if err := g.readRepository(policies); err != nil {
+			return nil, err
 		}
 	}
 	return groups, nil
+}
+
+// ReadGroup is ReadPaths for files already read (an editor's open
+// documents in place of the disk's): files and named are paths relative
+// to root and config the generation config root holds (Path empty when
+// none), as FindRoot returns them; the repository files are read as
+// ReadPaths reads them. The group's Display is not for such a group: no
+// path was typed.
+func ReadGroup(root string, files []workspace.File, named []string, config workspace.File, policies bool) (*Group, error) {
+	g := &Group{root: root, files: files, named: named, config: config}
+	if err := g.readRepository(policies); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// readRepository reads the group's repository files: within the
+// workspace limits (raised by what the files themselves hold) and never
+// above the root, what their kustomizations refer to outside them, then
+// the generation config and, with policies, the policies folder.
+func (g *Group) readRepository(policies bool) error {
+	lim := workspace.DefaultLimits()
+	lim.MaxFiles += len(g.files)
+	for _, f := range g.files {
+		lim.MaxTotalBytes += int64(len(f.Content))
+	}
+	more, err := lim.Follow(g.root, g.files, kustomize.Refs(g.files), kustomize.Refs)
+	switch {
+	case errors.Is(err, workspace.ErrLimit):
+		// Check the files alone; overlays that need more fail to build.
+		g.skipped = err
+	case err != nil:
+		return fmt.Errorf("read the repository: %w", err)
+	}
+	g.repository = more
+	if g.config.Path != "" {
+		g.repository = append(g.repository, g.config)
+	}
+	if policies {
+		pf, err := g.policyFiles()
+		if err != nil {
+			return err
+		}
+		g.repository = append(g.repository, pf...)
+	}
+	return nil
 }
 
 // policyFiles reads the repository's policies folder, the generation
@@ -193,7 +225,7 @@ func locateFiles(paths []string, conventions bool) ([]*Group, error) {
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 			dir, name = filepath.Dir(p), filepath.Base(p)
 		}
-		root, rel, config, err := findRoot(dir, conventions)
+		root, rel, config, err := FindRoot(dir, conventions)
 		if err != nil {
 			return nil, fmt.Errorf("load paths: %w", err)
 		}
@@ -223,10 +255,11 @@ func locateFiles(paths []string, conventions bool) ([]*Group, error) {
 	return groups, nil
 }
 
-// findRoot is workspace.FindRoot for the folder dir, except that with
+// FindRoot is workspace.FindRoot for the folder dir, except that with
 // conventions the folder holding a generation config at or above dir is
 // the root, and the config is returned (Path empty when there is none).
-func findRoot(dir string, conventions bool) (root, rel string, config workspace.File, err error) {
+// The root is resolved; rel is dir relative to it.
+func FindRoot(dir string, conventions bool) (root, rel string, config workspace.File, err error) {
 	if conventions {
 		croot, found, err := workspace.FindConfig(dir)
 		if err != nil {
@@ -235,7 +268,7 @@ func findRoot(dir string, conventions bool) (root, rel string, config workspace.
 		if found {
 			b, err := os.ReadFile(filepath.Join(croot, filepath.FromSlash(workspace.ConfigPath)))
 			if err != nil {
-				return "", "", workspace.File{}, err
+				return "", "", workspace.File{}, fmt.Errorf("read the generation config: %w", err)
 			}
 			abs, err := filepath.Abs(dir)
 			if err == nil {
@@ -292,7 +325,7 @@ func (g *Group) Display(p string) string {
 		}
 	}
 	full := filepath.Join(g.root, filepath.FromSlash(p))
-	if filepath.IsAbs(g.args[0].typed) {
+	if len(g.args) > 0 && filepath.IsAbs(g.args[0].typed) {
 		return filepath.ToSlash(full)
 	}
 	if wd, err := os.Getwd(); err == nil {

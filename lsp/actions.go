@@ -10,6 +10,7 @@ import (
 	protocol "github.com/tliron/glsp/protocol_3_16"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/conventions"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator/planner"
@@ -255,11 +256,11 @@ func replaceLine(lines []string, line int, block string) protocol.TextEdit {
 // renamed object renamed too. It returns the edit of every file that
 // changes, or nil when nothing can be fixed mechanically.
 func (s *Server) conventionsFix(doc document, open map[string]string) (*protocol.WorkspaceEdit, string, error) {
-	root, config, err := findRoot(filepath.Dir(doc.path))
-	if err != nil || config == nil {
+	root, _, config, err := action.FindRoot(filepath.Dir(doc.path), true)
+	if err != nil || config.Path == "" {
 		return nil, "", err
 	}
-	cfg, err := genconfig.Parse(genconfig.Path, config)
+	cfg, err := genconfig.Parse(genconfig.Path, config.Content)
 	if err != nil {
 		return nil, "", nil // the config's own diagnostics say what is wrong
 	}

@@ -32,10 +32,10 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 	if err != nil {
 		return nil, err
 	}
-	if len(u.named) == 1 && !strings.HasSuffix(doc.path, ".tf") && !kubernetesYAML(doc.text) {
+	if len(u.Named()) == 1 && !strings.HasSuffix(doc.path, ".tf") && !kubernetesYAML(doc.text) {
 		// A YAML file of another tool (a CI workflow, a values file
 		// outside a chart): not the checks' business in an editor.
-		return map[string]*fileDiagnostics{doc.uri: {diags: []protocol.Diagnostic{}, root: u.root}}, nil
+		return map[string]*fileDiagnostics{doc.uri: {diags: []protocol.Diagnostic{}, root: u.Root()}}, nil
 	}
 	rep, err := s.validate(ctx, u)
 	if err != nil {
@@ -54,12 +54,12 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 		return pathURI(abs)
 	}
 	out := map[string]*fileDiagnostics{}
-	for _, f := range u.files {
+	for _, f := range u.Files() {
 		if checkedFile(f.Path) {
-			out[uriOf(filepath.Join(u.root, filepath.FromSlash(f.Path)))] = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.root}
+			out[uriOf(filepath.Join(u.Root(), filepath.FromSlash(f.Path)))] = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.Root()}
 		}
 	}
-	out[doc.uri] = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.root}
+	out[doc.uri] = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.Root()}
 	texts := map[string]string{}
 	textOf := func(abs string) string {
 		if t, ok := open[abs]; ok {
@@ -80,7 +80,7 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 		uri := uriOf(abs)
 		fd := out[uri]
 		if fd == nil {
-			fd = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.root}
+			fd = &fileDiagnostics{diags: []protocol.Diagnostic{}, root: u.Root()}
 			out[uri] = fd
 		}
 		fd.diags = append(fd.diags, s.diagnostic(textOf(abs), f))
@@ -97,10 +97,10 @@ func (s *Server) diagnose(ctx context.Context, doc document, open map[string]str
 func placeFinding(f validators.Finding, docPath string, u *unit, open map[string]string) (string, validators.Finding) {
 	abs := docPath
 	if f.File != "" && !strings.HasPrefix(f.File, "../") && !filepath.IsAbs(f.File) {
-		p := filepath.Join(u.root, filepath.FromSlash(f.File))
+		p := filepath.Join(u.Root(), filepath.FromSlash(f.File))
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			if file, line, ok := sourceOf(f.Resource, u, open); ok {
-				abs, f.Line = filepath.Join(u.root, filepath.FromSlash(file)), line
+				abs, f.Line = filepath.Join(u.Root(), filepath.FromSlash(file)), line
 				f.Message = "in the build: " + f.Message
 			} else {
 				for _, k := range kustomize.FileNames {
@@ -116,7 +116,7 @@ func placeFinding(f validators.Finding, docPath string, u *unit, open map[string
 			abs = p
 		}
 	}
-	if abs == docPath && f.File != "" && filepath.Join(u.root, filepath.FromSlash(f.File)) != docPath {
+	if abs == docPath && f.File != "" && filepath.Join(u.Root(), filepath.FromSlash(f.File)) != docPath {
 		f.Message = f.File + ": " + f.Message
 		f.Line = 0
 	}
@@ -201,12 +201,12 @@ func sourceOf(resource string, u *unit, open map[string]string) (file string, li
 	}
 	kind, name := parts[0], parts[len(parts)-1]
 	found := 0
-	for _, f := range append(append([]workspace.File{}, u.files...), u.repository...) {
+	for _, f := range append(append([]workspace.File{}, u.Files()...), u.Repository()...) {
 		if !strings.HasSuffix(f.Path, ".yaml") && !strings.HasSuffix(f.Path, ".yml") || kustomize.IsKustomization(path.Base(f.Path)) {
 			continue
 		}
 		text := string(f.Content)
-		if t, isOpen := open[filepath.Join(u.root, filepath.FromSlash(f.Path))]; isOpen {
+		if t, isOpen := open[filepath.Join(u.Root(), filepath.FromSlash(f.Path))]; isOpen {
 			text = t
 		}
 		for _, d := range splitDocs(text) {
