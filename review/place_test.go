@@ -157,3 +157,29 @@ spec:
 		t.Errorf("fields = %+v", got.Objects[0].Fields)
 	}
 }
+
+// A check's new finding on what an overlay's inline JSON patch writes
+// (an image pinned to latest, which the policy check reports) is placed
+// at the patch's operation in that overlay's kustomization.
+func TestFindingAtTheOverlaysInlinePatch(t *testing.T) {
+	r := newRepo(t)
+	r.copyTree("../examples/gitops")
+	r.commit("base")
+	r.edit("clusters/staging/apps/podinfo/kustomization.yaml", "        value: 1\n", `        value: 1
+      - op: replace
+        path: /spec/template/spec/containers/0/image
+        value: ghcr.io/stefanprodan/podinfo:latest
+`)
+	rev := r.review("main")
+	var got []string
+	for _, f := range rev.Findings.New {
+		if f.Rule == "image-tag" {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Resource, f.File, f.Line))
+		}
+	}
+	// Line 17 is "      - op: replace" of the image operation.
+	want := "Deployment/payments-staging/staging-podinfo clusters/staging/apps/podinfo/kustomization.yaml:17"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("new image-tag findings = %v, want [%s]", got, want)
+	}
+}
