@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,10 +125,11 @@ func sortedReleases(releases map[string]validators.Release) func(yield func(stri
 // value of the same name when the chart has one (the chart already turns
 // it into the label; setting commonLabels too would repeat the label),
 // none when the chart's templates write the label's key themselves (see
-// chartWritesKey: commonLabels would repeat it; the render check reports
+// chartWrites: commonLabels would repeat it; the render check reports
 // a value other than the wanted one), else through commonLabels; the
-// required annotations through
-// commonAnnotations and podAnnotations. A value is set only when the
+// required annotations through commonAnnotations (objects) and
+// podAnnotations (pod templates), each but where the templates write the
+// annotation's key themselves. A value is set only when the
 // chart reads it (its templates name it) and it does not hold the wanted
 // value already. What the chart renders is then checked with the other
 // checks (CheckRendered); what these values cannot fix stays open there.
@@ -157,7 +159,7 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 	}
 	common := map[string]string{}
 	have := topLevelMaps(values)
-	writes := chartWritesKey(root, files)
+	writes := chartWrites(root, files)
 	for _, l := range e.labels {
 		// A value the chart already turns into this label (team,
 		// environment) must change there, or the label would repeat.
@@ -172,7 +174,7 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 		// it would be written twice in one mapping. Whether its value is
 		// the wanted one shows in the render, which the render check
 		// reads.
-		if writes(l.key) {
+		if w := writes("labels", l.key); w.pod || w.object {
 			continue
 		}
 		if have[valueCommonLabels][l.key] != l.value {
@@ -185,6 +187,10 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 	for _, key := range []string{valueCommonAnnotations, valuePodAnnotations} {
 		ann := map[string]string{}
 		for _, a := range e.annotations {
+			// As for labels: not where the templates write it.
+			if w := writes("annotations", a.key); (key == valuePodAnnotations && w.pod) || (key == valueCommonAnnotations && w.object) {
+				continue
+			}
 			if have[key][a.key] != a.value {
 				ann[a.key] = a.value
 			}
@@ -223,35 +229,85 @@ func chartReads(root string, files []workspace.File) func(key string) bool {
 	}
 }
 
-// chartWritesKey returns whether a template of the chart at root (a
-// manifest or a helper under templates/) writes a mapping key itself, on a
-// line of its own ("key: ..." or "- key: ..."), as `helm create`'s labels
-// helper writes app.kubernetes.io/name. A key a chart only names inside
-// an expression (a dict Bitnami's helpers merge with commonLabels, which
-// take precedence there) does not count.
-func chartWritesKey(root string, files []workspace.File) func(key string) bool {
+// written says where a chart's templates write a mapping key themselves.
+type written struct {
+	pod    bool // in a pod template's metadata (below a "template:" key)
+	object bool // anywhere else, or in a helper, whose use cannot tell
+}
+
+// chartWrites returns where the templates of the chart at root (its
+// manifests and helpers under templates/) write a label or an annotation
+// (field "labels" or "annotations") themselves, on a line of its own
+// ("key: ..." or "- key: ..."), as `helm create`'s labels helper writes
+// app.kubernetes.io/name. In a manifest the line counts when it sits right
+// below a labels: or annotations: key (by indentation, template
+// directives set aside), in a pod template when a key above it is
+// "template"; a helper's line counts for both fields and both places,
+// since its use cannot tell. A key a chart only names inside an
+// expression (a dict Bitnami's helpers merge with commonLabels, which take
+// precedence there) does not count.
+func chartWrites(root string, files []workspace.File) func(field, key string) written {
 	dir := join(root, "templates") + "/"
-	var lines []string
+	at := map[[2]string]written{}
+	mark := func(field, key string, pod, object bool) {
+		w := at[[2]string{field, key}]
+		w.pod, w.object = w.pod || pod, w.object || object
+		at[[2]string{field, key}] = w
+	}
 	for _, f := range files {
 		if !strings.HasPrefix(f.Path, dir) {
 			continue
 		}
+		helper := strings.HasSuffix(f.Path, ".tpl")
+		var stack []yamlLine // the keys above the current line
 		for _, l := range strings.Split(string(f.Content), "\n") {
-			l = strings.TrimLeft(l, " \t")
-			l = strings.TrimLeft(strings.TrimPrefix(l, "-"), " \t")
-			if k, _, ok := strings.Cut(l, ":"); ok && k != "" {
-				lines = append(lines, strings.Trim(strings.TrimSpace(k), `"'`))
+			line, ok := keyLine(l)
+			if !ok {
+				continue
 			}
+			for len(stack) > 0 && stack[len(stack)-1].indent >= line.indent {
+				stack = stack[:len(stack)-1]
+			}
+			switch {
+			case helper:
+				mark("labels", line.key, true, true)
+				mark("annotations", line.key, true, true)
+			case len(stack) > 0 && (stack[len(stack)-1].key == "labels" || stack[len(stack)-1].key == "annotations"):
+				pod := slices.ContainsFunc(stack, func(y yamlLine) bool { return y.key == "template" })
+				mark(stack[len(stack)-1].key, line.key, pod, !pod)
+			}
+			stack = append(stack, line)
 		}
 	}
-	return func(key string) bool {
-		for _, k := range lines {
-			if k == key {
-				return true
-			}
-		}
-		return false
+	return func(field, key string) written { return at[[2]string{field, key}] }
+}
+
+// yamlLine is a template line that writes a mapping key.
+type yamlLine struct {
+	key    string
+	indent int
+}
+
+// keyLine reads the mapping key a template line writes ("key:", "- key:",
+// quoted or not), with the column it starts at; false for a template
+// directive, a comment, or a line without one.
+func keyLine(l string) (yamlLine, bool) {
+	t := strings.TrimLeft(l, " \t")
+	indent := len(l) - len(t)
+	if rest, ok := strings.CutPrefix(t, "-"); ok {
+		t2 := strings.TrimLeft(rest, " \t")
+		indent += len(t) - len(t2)
+		t = t2
 	}
+	if t == "" || strings.HasPrefix(t, "{{") || strings.HasPrefix(t, "#") {
+		return yamlLine{}, false
+	}
+	k, _, ok := strings.Cut(t, ":")
+	k = strings.Trim(strings.TrimSpace(k), `"'`)
+	if !ok || k == "" || strings.ContainsAny(k, "{} ") {
+		return yamlLine{}, false
+	}
+	return yamlLine{key: k, indent: indent}, true
 }
 
 // topLevelMaps returns the top-level mappings of a values file whose

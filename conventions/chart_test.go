@@ -2,6 +2,7 @@ package conventions
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,7 +37,8 @@ metadata:
   labels:
     {{- include "web.labels" . | nindent 4 }}
 data:
-  a: b
+  # a key named like a label, outside labels: not a label the chart writes
+  team: none
 `)},
 	}
 }
@@ -163,5 +165,76 @@ spec:
 	got := Releases(nil, genconfig.Vars{App: "web"}, files)
 	if rel := got["web"]; rel.Name != "storefront" || rel.Namespace != "shop" {
 		t.Errorf("Releases = %+v, want web installed as shop/storefront", got)
+	}
+}
+
+// TestFixChartAnnotationsTheTemplateWrites shows the same for required
+// annotations: one the pod template writes itself is not added through
+// podAnnotations, which the template appends to the same mapping; the
+// object's own annotations, which the template does not write, still get
+// it through commonAnnotations.
+func TestFixChartAnnotationsTheTemplateWrites(t *testing.T) {
+	cfg := config(t, "annotations:\n  prometheus.io/scrape: \"true\"\n  owner: team-a\n")
+	files := []workspace.File{
+		{Path: "web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
+		{Path: "web/values.yaml", Content: []byte("podAnnotations: {}\ncommonAnnotations: {}\n")},
+		{Path: "web/templates/deployment.yaml", Content: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  {{- with .Values.commonAnnotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations:
+        prometheus.io/scrape: "true"
+        {{- with .Values.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.1
+`)},
+	}
+	out, findings, err := Apply(context.Background(), cfg, genconfig.Vars{App: "web"}, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Deployment's own annotations come from commonAnnotations
+	// alone, so the key is set there.
+	values := topLevelMaps(content(out, "web/values.yaml"))
+	if fmt.Sprint(values[valuePodAnnotations]) != "map[owner:team-a]" || fmt.Sprint(values[valueCommonAnnotations]) != "map[owner:team-a prometheus.io/scrape:true]" {
+		t.Errorf("values = %v; want prometheus.io/scrape left to the pod template, set in commonAnnotations", values)
+	}
+	r, err := helmchart.New(helmchart.Options{ReleaseName: "web", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := renderChart(context.Background(), r, "web", out)
+	if err != nil || c.Failed {
+		t.Fatalf("render: %v %+v", err, c)
+	}
+	v, err := schema.New(schema.Options{Strict: true, CacheDir: t.TempDir(), NoResultCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := v.Validate(context.Background(), c.Objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Status != schema.Valid {
+		t.Errorf("rendered Deployment is not valid: %+v\n%s", results, c.Objects[0].Content)
+	}
+	for _, f := range findings {
+		if !f.Fixed {
+			t.Errorf("open finding %s: %s", f.File, f.Message)
+		}
 	}
 }
