@@ -89,43 +89,55 @@ func (r *repo) defaultBranch(ctx context.Context) (string, error) {
 	return "", errors.New("no default branch found (origin/HEAD, origin/main, origin/master, main, master): give --base")
 }
 
+// workTree lists the work tree's files git lists (tracked, and untracked
+// ones no ignore rule excludes: .gitignore, .git/info/exclude,
+// core.excludesFile), as slash paths relative to the top, each once, with
+// the untracked ones apart: one `git ls-files -t --cached --others
+// --exclude-standard`.
+func (r *repo) workTree(ctx context.Context) (files, untracked []string, err error) {
+	out, err := git(ctx, r.top, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
+	if err != nil {
+		return nil, nil, fmt.Errorf("list the work tree's files: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range strings.Split(out, "\x00") {
+		tag, name, ok := strings.Cut(e, " ")
+		if !ok || name == "" || seen[name] {
+			continue // a conflicted file is listed once per stage
+		}
+		seen[name] = true
+		files = append(files, name)
+		if tag == "?" {
+			untracked = append(untracked, name)
+		}
+	}
+	return files, untracked, nil
+}
+
 // changed lists the files that differ between commit and the work tree,
-// untracked files included, as slash paths relative to the top.
-func (r *repo) changed(ctx context.Context, commit string) ([]string, error) {
+// untracked files (as workTree lists them) included, as slash paths
+// relative to the top.
+func (r *repo) changed(ctx context.Context, commit string, untracked []string) ([]string, error) {
 	out, err := git(ctx, r.top, "diff", "--name-only", "--no-renames", "-z", commit, "--")
 	if err != nil {
 		return nil, fmt.Errorf("list the changed files: %w", err)
 	}
-	untracked, err := git(ctx, r.top, "ls-files", "--others", "--exclude-standard", "-z")
-	if err != nil {
-		return nil, fmt.Errorf("list the untracked files: %w", err)
-	}
 	var files []string
-	for _, s := range strings.Split(out+untracked, "\x00") {
+	for _, s := range strings.Split(out, "\x00") {
 		if s != "" {
 			files = append(files, s)
 		}
 	}
-	return files, nil
+	return append(files, untracked...), nil
 }
 
-// materializeWorkTree writes into dir the work tree's files git lists:
-// the tracked files as they are now and the untracked files no ignore
-// rule (.gitignore, .git/info/exclude, core.excludesFile) excludes, as
-// `git ls-files --cached --others --exclude-standard` lists them.
-// Regular files only, as materialize writes the base: a symbolic link is
-// left out, and a tracked file the work tree deletes is absent.
-func (r *repo) materializeWorkTree(ctx context.Context, dir string) error {
-	out, err := git(ctx, r.top, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-	if err != nil {
-		return fmt.Errorf("materialize the work tree: %w", err)
-	}
-	seen := map[string]bool{}
-	for _, name := range strings.Split(out, "\x00") {
-		if name == "" || seen[name] {
-			continue // a conflicted file is listed once per stage
-		}
-		seen[name] = true
+// materializeWorkTree writes into dir the work tree's files (as workTree
+// lists them: tracked files as they are now, untracked ones not ignored).
+// Regular files only, as materialize writes the base: a symbolic link or
+// a submodule is left out, and a tracked file the work tree deletes is
+// absent.
+func (r *repo) materializeWorkTree(files []string, dir string) error {
+	for _, name := range files {
 		src := filepath.Join(r.top, filepath.FromSlash(name))
 		if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
 			continue // deleted, a link, or a submodule

@@ -116,7 +116,11 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	changed, err := r.changed(ctx, commit)
+	headFiles, untracked, err := r.workTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := r.changed(ctx, commit, untracked)
 	if err != nil {
 		return nil, err
 	}
@@ -131,18 +135,29 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 			}
 		}
 	}
-	// Both sides are read from trees of the files git lists: the base's
-	// commit, and the work tree's tracked and not ignored files.
-	tmp, err := tree("the base", func(dir string) error { return r.materialize(ctx, commit, dir) })
-	if err != nil {
-		return nil, err
+	// Both sides are read from trees of the files git lists, written at
+	// once: the base's commit, and the work tree's tracked and not
+	// ignored files.
+	var tmp string
+	var tmpErr error
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		tmp, tmpErr = tree("the base", func(dir string) error { return r.materialize(ctx, commit, dir) })
+	}()
+	headTree, headTreeErr := tree("the work tree", func(dir string) error { return r.materializeWorkTree(headFiles, dir) })
+	<-written
+	for _, d := range []string{tmp, headTree} {
+		if d != "" {
+			defer os.RemoveAll(d)
+		}
 	}
-	defer os.RemoveAll(tmp)
-	headTree, err := tree("the work tree", func(dir string) error { return r.materializeWorkTree(ctx, dir) })
-	if err != nil {
-		return nil, err
+	if tmpErr != nil {
+		return nil, tmpErr
 	}
-	defer os.RemoveAll(headTree)
+	if headTreeErr != nil {
+		return nil, headTreeErr
+	}
 	kube := opts.Check.KubernetesVersion
 	if kube == "" {
 		if kube, err = schema.Version(); err != nil {
