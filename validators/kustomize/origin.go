@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -155,7 +156,7 @@ func (s *BuildSource) Locate(line int, pointer, message string) (string, yamlpos
 	kind := yamlpos.Field(obj, "kind")
 	segs := yamlpos.PointerSegments(pointer, message)
 	for j := len(o.patchedBy) - 1; j >= 0; j-- {
-		if file, pos, ok := s.inPatches(o.patchedBy[j], kind, pointer, segs); ok {
+		if file, pos, ok := s.inPatches(o.patchedBy[j], obj, pointer, message, segs); ok {
 			return file, pos, true
 		}
 	}
@@ -217,7 +218,8 @@ func named(src, out *yaml.Node) bool {
 // that holds every segment, or a JSON 6902 operation on the pointer or a
 // field above it. A patch written inline in the kustomization (patch: |)
 // is looked through too, and placed in the kustomization file.
-func (s *BuildSource) inPatches(kfile, kind, pointer string, segs []string) (string, yamlpos.Position, bool) {
+func (s *BuildSource) inPatches(kfile string, obj *yaml.Node, pointer, message string, segs []string) (string, yamlpos.Position, bool) {
+	kind := yamlpos.Field(obj, "kind")
 	content, ok := s.read(kfile)
 	if !ok {
 		return "", yamlpos.Position{}, false
@@ -233,7 +235,7 @@ func (s *BuildSource) inPatches(kfile, kind, pointer string, segs []string) (str
 			continue
 		}
 		for _, d := range yamlpos.Documents(text) {
-			if pos, ok := patchWrites(d.Node, kind, pointer, segs); ok {
+			if pos, ok := patchWrites(d.Node, obj, pointer, message, segs); ok {
 				return p.file, p.place(pos), true
 			}
 		}
@@ -338,22 +340,107 @@ func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
 	return out
 }
 
-// patchWrites reports where one patch document writes the node.
-func patchWrites(d *yaml.Node, kind, pointer string, segs []string) (yamlpos.Position, bool) {
+// patchWrites reports where one patch document writes the node at
+// pointer of the build output's object obj: a strategic merge patch of
+// the object's kind that holds every segment; a JSON 6902 operation on
+// the pointer or a field above it, else one that writes below it a value
+// named as the message quotes it (an appended container "debug" a
+// finding about the pod spec names). An operation that appends
+// (".../containers/-") writes the item its append made: counted back from
+// the end of the output's array.
+func patchWrites(d, obj *yaml.Node, pointer, message string, segs []string) (yamlpos.Position, bool) {
 	if d.Kind == yaml.SequenceNode { // JSON 6902 operations
-		for _, op := range d.Content {
-			p := yamlpos.Field(op, "path")
-			if p != "" && (p == pointer || strings.HasPrefix(pointer, p+"/")) {
+		paths := opPaths(d.Content, obj)
+		for i, op := range d.Content {
+			if p := paths[i]; p != "" && (p == pointer || strings.HasPrefix(pointer, p+"/")) {
+				return yamlpos.Position{Line: op.Line, Column: op.Column}, true
+			}
+		}
+		for i, op := range d.Content {
+			if p := paths[i]; p != "" && strings.HasPrefix(p, pointer+"/") && quotesName(message, op) {
 				return yamlpos.Position{Line: op.Line, Column: op.Column}, true
 			}
 		}
 		return yamlpos.Position{}, false
 	}
-	if yamlpos.Field(d, "kind") != kind || len(segs) == 0 || identity(segs) {
+	if yamlpos.Field(d, "kind") != yamlpos.Field(obj, "kind") || len(segs) == 0 || identity(segs) {
 		return yamlpos.Position{}, false
 	}
 	pos, found := yamlpos.At(d, segs)
 	return pos, found == len(segs)
+}
+
+// opPaths returns the path each JSON 6902 operation writes in the output
+// object obj: its path, with an append's final "-" the index the item
+// has in obj (the last of the appends to one array is its last item).
+func opPaths(ops []*yaml.Node, obj *yaml.Node) []string {
+	out := make([]string, len(ops))
+	appends := map[string]int{} // array pointer -> appends to it
+	for i, op := range ops {
+		out[i] = yamlpos.Field(op, "path")
+		if parent, ok := strings.CutSuffix(out[i], "/-"); ok {
+			appends[parent]++
+		}
+	}
+	seen := map[string]int{}
+	for i, p := range out {
+		parent, ok := strings.CutSuffix(p, "/-")
+		if !ok {
+			continue
+		}
+		arr := nodeAt(obj, yamlpos.PointerSegments(parent, ""))
+		index := -1
+		if arr != nil && arr.Kind == yaml.SequenceNode {
+			index = len(arr.Content) - appends[parent] + seen[parent]
+		}
+		seen[parent]++
+		out[i] = ""
+		if index >= 0 {
+			out[i] = parent + "/" + strconv.Itoa(index)
+		}
+	}
+	return out
+}
+
+// nodeAt follows segs (mapping keys, sequence indexes) from n; nil when
+// one is missing.
+func nodeAt(n *yaml.Node, segs []string) *yaml.Node {
+	for _, seg := range segs {
+		switch n.Kind {
+		case yaml.MappingNode:
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == seg {
+					next = n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return nil
+			}
+			n = next
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return nil
+			}
+			n = n.Content[i]
+		default:
+			return nil
+		}
+	}
+	return n
+}
+
+// quotesName reports whether message quotes the name of the value a JSON
+// 6902 operation writes (`container "debug"`).
+func quotesName(message string, op *yaml.Node) bool {
+	for i := 0; i+1 < len(op.Content); i += 2 {
+		if op.Content[i].Value == "value" {
+			name := yamlpos.Field(op.Content[i+1], "name")
+			return name != "" && strings.Contains(message, `"`+name+`"`)
+		}
+	}
+	return false
 }
 
 // identity reports whether segs name a field a strategic merge patch
