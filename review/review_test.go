@@ -435,7 +435,8 @@ review:
 }
 
 // A selector change is flagged as an immutable field, at the line of
-// the chart's template that sets it.
+// the chart's template that makes the change (the label added to the
+// selector, a line a pull request's diff shows).
 func TestSelectorChangeFlagged(t *testing.T) {
 	r := chartRepo(t)
 	r.write(map[string]string{"charts/web/templates/deployment.yaml": strings.Replace(chartDeployment,
@@ -452,7 +453,7 @@ func TestSelectorChangeFlagged(t *testing.T) {
 	}
 	f := got[0]
 	if f.Path != "/spec/selector" || f.Resource != "Deployment/release-name-web" || f.Severity != validators.SeverityError ||
-		f.File != "charts/web/templates/deployment.yaml" || f.Line != 9 {
+		f.File != "charts/web/templates/deployment.yaml" || f.Line != 12 {
 		t.Errorf("risk = %+v", f)
 	}
 }

@@ -100,9 +100,15 @@ func objectRisks(k unitKey, b, h *object) []validators.Finding {
 			if h.kind == "Service" && !hasPrefixKey(bf, field) {
 				continue // left to the API server to allocate before
 			}
-			if changedUnder(bf, hf, field) {
-				out = append(out, finding(RuleImmutable, validators.SeverityError, h, field,
-					fmt.Sprintf("%s of a %s cannot be changed on an existing object: the apply fails until the object is deleted and created again", field, h.kind)))
+			if leaf, ok := changedUnder(bf, hf, field); ok {
+				f := finding(RuleImmutable, validators.SeverityError, h, field,
+					fmt.Sprintf("%s of a %s cannot be changed on an existing object: the apply fails until the object is deleted and created again", field, h.kind))
+				if leaf != field {
+					// Where the change is made: an overlay's patch may
+					// write below the field, which its base holds.
+					f.File, f.Line, f.Column = h.locate(leaf)
+				}
+				out = append(out, f)
 			}
 		}
 	}
@@ -155,20 +161,27 @@ func hasPrefixKey(m map[string]string, prefix string) bool {
 	return false
 }
 
-// changedUnder reports whether a leaf at or under prefix differs.
-func changedUnder(b, h map[string]string, prefix string) bool {
+// changedUnder reports whether a leaf at or under prefix differs, with
+// the first (by pointer) that the head holds changed or added, else
+// prefix (leaves only removed).
+func changedUnder(b, h map[string]string, prefix string) (string, bool) {
 	under := func(k string) bool { return k == prefix || strings.HasPrefix(k, prefix+"/") }
-	for k, v := range b {
-		if under(k) && h[k] != v {
-			return true
+	var leaves []string
+	for k, v := range h {
+		if bv, ok := b[k]; under(k) && (!ok || bv != v) {
+			leaves = append(leaves, k)
 		}
 	}
-	for k := range h {
-		if _, ok := b[k]; under(k) && !ok {
-			return true
+	if len(leaves) > 0 {
+		sort.Strings(leaves)
+		return leaves[0], true
+	}
+	for k := range b {
+		if _, ok := h[k]; under(k) && !ok {
+			return prefix, true // only removed below prefix: nothing at the head to point at
 		}
 	}
-	return false
+	return "", false
 }
 
 // container is one container of a pod template (or a Pod).
