@@ -26,7 +26,10 @@ type findingKey struct{ rule, resource, path, file, message string }
 // one existing and one new. Findings that say the same are matched
 // first; then those of the same rule, object, field and file whatever
 // they say (a message may quote a value the change edited), so one
-// more violation of a rule on an object that already broke it is new.
+// more violation of a rule on an object that already broke it is new;
+// last, findings about an object's field whatever file they point at,
+// since the change may move where its field is written (an overlay's new
+// patch now sets the replicas a base set).
 func diffFindings(base, head []validators.Finding) FindingsDiff {
 	d := FindingsDiff{New: []validators.Finding{}, Fixed: []validators.Finding{}}
 	var b, h []validators.Finding
@@ -40,23 +43,27 @@ func diffFindings(base, head []validators.Finding) FindingsDiff {
 			h = append(h, f)
 		}
 	}
-	for _, withMessage := range []bool{true, false} {
-		key := func(f validators.Finding) findingKey {
-			k := findingKey{f.Rule, f.Resource, f.Path, f.File, ""}
-			if withMessage {
-				k.message = f.Message
+	for pass := range 3 {
+		key := func(f validators.Finding) (findingKey, bool) {
+			switch pass {
+			case 0:
+				return findingKey{f.Rule, f.Resource, f.Path, f.File, f.Message}, true
+			case 1:
+				return findingKey{f.Rule, f.Resource, f.Path, f.File, ""}, true
 			}
-			return k
+			return findingKey{f.Rule, f.Resource, f.Path, "", ""}, f.Resource != "" && f.Path != ""
 		}
 		left := map[findingKey][]int{}
 		for i, f := range b {
-			left[key(f)] = append(left[key(f)], i)
+			if k, ok := key(f); ok {
+				left[k] = append(left[k], i)
+			}
 		}
 		matched := map[int]bool{}
 		var rest []validators.Finding
 		for _, f := range h {
-			k := key(f)
-			if idx := left[k]; len(idx) > 0 {
+			k, ok := key(f)
+			if idx := left[k]; ok && len(idx) > 0 {
 				matched[idx[0]] = true
 				left[k] = idx[1:]
 				d.Existing++

@@ -2,8 +2,11 @@ package review
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stackgen/aiden/validators"
 )
 
 // A risk in what an overlay's inline patch sets (replicas, in the
@@ -181,5 +184,94 @@ func TestFindingAtTheOverlaysInlinePatch(t *testing.T) {
 	want := "Deployment/payments-staging/staging-podinfo clusters/staging/apps/podinfo/kustomization.yaml:17"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("new image-tag findings = %v, want [%s]", got, want)
+	}
+}
+
+// An immutable field's change that an overlay's inline JSON patch makes
+// below it (a label added to the selector) is placed at the operation
+// that makes it, not at the base's selector, which is unchanged.
+func TestImmutableChangeAtTheOverlaysPatch(t *testing.T) {
+	r := newRepo(t)
+	r.copyTree("../examples/gitops")
+	r.commit("base")
+	r.edit("clusters/staging/apps/podinfo/kustomization.yaml", "        value: 1\n", `        value: 1
+      - op: add
+        path: /spec/selector/matchLabels/tier
+        value: web
+`)
+	rev := r.review("main")
+	var got []string
+	for _, f := range rev.Risks {
+		if f.Rule == RuleImmutable {
+			got = append(got, fmt.Sprintf("%s %s %s:%d", f.Resource, f.Path, f.File, f.Line))
+		}
+	}
+	want := "Deployment/payments-staging/staging-podinfo /spec/selector clusters/staging/apps/podinfo/kustomization.yaml:17"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("immutable-field risks = %v, want [%s]", got, want)
+	}
+}
+
+// The findings about a container an overlay's inline JSON patch appends
+// (the privileged debug sidecar of scripts/review-demo.sh) are placed at
+// the operation that appends it (containers/-), not in the shared base:
+// those about the container's own fields, and those about the pod spec
+// that name it.
+func TestFindingsOnAnAppendedContainer(t *testing.T) {
+	r := newRepo(t)
+	r.copyTree("../examples/gitops")
+	r.commit("base")
+	r.edit("clusters/staging/apps/podinfo/kustomization.yaml", "        value: 1\n", `        value: 1
+      - op: add
+        path: /spec/template/spec/containers/-
+        value:
+          name: debug
+          image: busybox:1.36
+          command: [sleep, infinity]
+          resources:
+            requests: {cpu: 10m, memory: 16Mi}
+            limits: {memory: 32Mi}
+          securityContext:
+            privileged: true
+            allowPrivilegeEscalation: true
+`)
+	rev := r.review("main")
+	var got []string
+	for _, f := range rev.Findings.New {
+		got = append(got, fmt.Sprintf("%s %s:%d [%s]", f.Path, f.File, f.Line, f.Rule))
+	}
+	sort.Strings(got)
+	// Line 17 is "      - op: add", the operation that appends it.
+	const k = "clusters/staging/apps/podinfo/kustomization.yaml:17"
+	want := []string{
+		"/spec/template/spec " + k + " [pss-baseline]",
+		"/spec/template/spec " + k + " [pss-restricted]",
+		"/spec/template/spec " + k + " [pss-restricted]",
+		"/spec/template/spec/containers/1 " + k + " [probes]",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("new findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A finding about an object's field is the same finding when the change
+// moves where the field is written (a new overlay patch sets what the
+// base set): existing, not one new and one fixed. A finding about no
+// object is still matched by its file.
+func TestFindingMovedToAPatchIsExisting(t *testing.T) {
+	f := func(resource, path, file, msg string) validators.Finding {
+		return validators.Finding{Rule: "pdb", Resource: resource, Path: path, File: file, Message: msg, Severity: validators.SeverityWarning}
+	}
+	base := []validators.Finding{
+		f("Deployment/shop/web", "/spec/replicas", "base/web/deployment.yaml", "2 replicas and no PodDisruptionBudget"),
+		f("", "", "charts/a/Chart.yaml", "icon is recommended"),
+	}
+	head := []validators.Finding{
+		f("Deployment/shop/web", "/spec/replicas", "clusters/prod/web/kustomization.yaml", "4 replicas and no PodDisruptionBudget"),
+		f("", "", "charts/b/Chart.yaml", "icon is recommended"),
+	}
+	d := diffFindings(base, head)
+	if d.Existing != 1 || len(d.New) != 1 || len(d.Fixed) != 1 || d.New[0].File != "charts/b/Chart.yaml" || d.Fixed[0].File != "charts/a/Chart.yaml" {
+		t.Errorf("diff = %+v", d)
 	}
 }
