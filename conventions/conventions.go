@@ -199,12 +199,14 @@ func CheckRendered(cfg *genconfig.Config, vars genconfig.Vars, files []workspace
 		if !roots[c.Root] || c.Failed {
 			continue
 		}
-		fs, _, err := checkCount(ccfg, vars, c.Objects)
+		e := newEngine(ccfg, vars, false)
+		parsed, err := checkDecoded(e, c.Objects, r.Decoded)
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
-		placeRendered(fs, c.Objects, files)
-		out = append(out, fs...)
+		e.run(parsed)
+		placeRendered(e.findings, c.Objects, files)
+		out = append(out, e.findings...)
 	}
 	built, err := checkOverlayBuilds(cfg, vars, files, r.Built)
 	if err != nil {

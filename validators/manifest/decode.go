@@ -18,15 +18,25 @@ import (
 // same, a string that is not UTF-8, a number JSON cannot hold), or one
 // that does not parse, is decoded by sigs.k8s.io/yaml itself.
 func Unmarshal(text []byte) (any, error) {
+	v, _, err := decode(text)
+	return v, err
+}
+
+// decode is Unmarshal, also reporting whether no mapping of text holds a
+// key twice (which yaml.v2's strict mode refuses).
+func decode(text []byte) (v any, unique bool, err error) {
 	var y any
-	if err := yamlv2.Unmarshal(text, &y); err == nil {
+	if yamlv2.UnmarshalStrict(text, &y) == nil {
 		if v, ok := jsonValue(y); ok {
-			return v, nil
+			return v, true, nil
+		}
+	} else if y = nil; yamlv2.Unmarshal(text, &y) == nil {
+		if v, ok := jsonValue(y); ok {
+			return v, false, nil
 		}
 	}
-	var v any
-	err := yaml.Unmarshal(text, &v)
-	return v, err
+	err = yaml.Unmarshal(text, &v)
+	return v, false, err
 }
 
 // jsonValue converts a value yaml.v2 decoded into what encoding/json

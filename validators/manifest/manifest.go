@@ -35,6 +35,10 @@ type Doc struct {
 	Value any
 	// Err is the decode error, if any.
 	Err error
+	// Unique is true when no mapping of the document holds a key twice
+	// (Value then holds every key's one value; a YAML node tree reads the
+	// same), false when one does or that is not known.
+	Unique bool
 }
 
 // EndsLines reports whether the document reads the same when its last
@@ -147,7 +151,7 @@ func (f *File) split() {
 	flush(len(content))
 	for i := range f.docs {
 		d := &f.docs[i]
-		d.Value, d.Err = Unmarshal(d.Text)
+		d.Value, d.Unique, d.Err = decode(d.Text)
 	}
 }
 
