@@ -51,7 +51,7 @@ func (r *Renderer) LintDecoded(ctx context.Context, files []workspace.File, rend
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lint chart: %w", err)
 	}
-	msgs := lintChart(files)
+	msgs := lintChart(files, rendered.valuesLoaded)
 	for _, m := range rendered.Messages {
 		if m.Level == Error {
 			return msgs, nil
