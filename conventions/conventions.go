@@ -200,7 +200,7 @@ func CheckRendered(cfg *genconfig.Config, vars genconfig.Vars, files []workspace
 			continue
 		}
 		e := newEngine(ccfg, vars, false)
-		parsed, err := checkDecoded(e, c.Objects, r.Decoded)
+		parsed, _, err := checkDecoded(e, c.Objects, r.Decoded)
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
@@ -321,12 +321,14 @@ func CheckRenderedFiles(cfg *genconfig.Config, vars genconfig.Vars, files []work
 		if !roots[c.Root] || c.Failed {
 			continue
 		}
-		fs, objects, err := checkCount(cfg, vars, c.Objects)
+		ce := newEngine(cfg, vars, false)
+		parsed, objects, err := checkDecoded(ce, c.Objects, r.Decoded)
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
-		placeRendered(fs, c.Objects, files)
-		findings = append(findings, fs...)
+		ce.run(parsed)
+		placeRendered(ce.findings, c.Objects, files)
+		findings = append(findings, ce.findings...)
 		n += objects
 	}
 	return findings, n, nil

@@ -15,19 +15,24 @@ import (
 // into YAML nodes, which locate findings. A file whose documents decode
 // in a way a node tree might read differently is parsed whatever it holds
 // (see cleanFile), so the findings are check's.
-func checkDecoded(e *engine, objects []workspace.File, decoded *manifest.Set) ([]*yamlFile, error) {
+// It also returns the number of objects the files hold, as parseFile
+// counts them.
+func checkDecoded(e *engine, objects []workspace.File, decoded *manifest.Set) ([]*yamlFile, int, error) {
 	var parsed []*yamlFile
+	n := 0
 	for _, f := range objects {
-		if e.cleanFile(decoded.File(f.Path, f.Content)) {
+		if clean, count := e.cleanFile(decoded.File(f.Path, f.Content)); clean {
+			n += count
 			continue
 		}
 		yf, err := parseFile(f.Path, f.Content)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		parsed = append(parsed, yf)
+		n += len(yf.objects)
 	}
-	return parsed, nil
+	return parsed, n, nil
 }
 
 // cleanFile reports whether checking f (not fixing) certainly finds
@@ -36,25 +41,30 @@ func checkDecoded(e *engine, objects []workspace.File, decoded *manifest.Set) ([
 // file that is not manifest.Plain, a document that does not decode or
 // holds a key twice, anchors or merge keys (which yaml.v2 resolves and a
 // node tree keeps), tags, document end markers, and any value the rules
-// read that is not a string.
-func (e *engine) cleanFile(f *manifest.File) bool {
+// read that is not a string. For a clean file it also returns the number
+// of objects parseFile would find in it.
+func (e *engine) cleanFile(f *manifest.File) (clean bool, objects int) {
 	docs, ok := f.Docs()
 	if !ok {
-		return false
+		return false, 0
 	}
 	for _, d := range docs {
 		if d.Err != nil || !d.Unique || !plainText(d.Text) {
-			return false
+			return false, 0
 		}
 		m, isMap := d.Value.(map[string]any)
 		if !isMap {
 			continue // no object: parseFile skips a document that is no mapping
 		}
-		if !e.cleanObject(m) {
-			return false
+		clean, object := e.cleanObject(m)
+		if !clean {
+			return false, 0
+		}
+		if object {
+			objects++
 		}
 	}
-	return true
+	return true, objects
 }
 
 // plainText reports whether a document has none of the YAML that yaml.v2
@@ -70,37 +80,38 @@ func plainText(doc []byte) bool {
 // cleanObject reports whether a decoded document certainly yields no
 // finding when checked: parseFile's object test, then the rules engine.run
 // applies when not fixing (naming, labels and annotations, namespace).
-func (e *engine) cleanObject(m map[string]any) bool {
+// object says whether parseFile takes it for an object.
+func (e *engine) cleanObject(m map[string]any) (clean, object bool) {
 	apiVersion, ok1 := text(m, "apiVersion")
 	kind, ok2 := text(m, "kind")
 	if !ok1 || !ok2 {
-		return false
+		return false, false
 	}
 	if _, hasMeta := m["metadata"]; apiVersion == "" || kind == "" || !hasMeta {
-		return true // not an object
+		return true, false // not an object
 	}
 	if group, _, _ := strings.Cut(apiVersion, "/"); strings.Contains(apiVersion, "/") && strings.HasPrefix(group, "kustomize.config.k8s.io") {
-		return true // a Kustomization or Component
+		return true, false // a Kustomization or Component
 	}
 	md, _ := m["metadata"].(map[string]any)
 	name, ok1 := text(md, "name")
 	ns, ok2 := text(md, "namespace")
 	if !ok1 || !ok2 {
-		return false
+		return false, true
 	}
 	if kind != "Namespace" && kind != "CustomResourceDefinition" && name != "" && e.nameProblem(name) != "" {
-		return false
+		return false, true
 	}
 	if md != nil && !e.cleanMetadata(md) {
-		return false
+		return false, true
 	}
 	if tmpl := podTemplateMetadata(m, kind); tmpl != nil && !e.cleanMetadata(tmpl) {
-		return false
+		return false, true
 	}
 	if e.namespace != "" && !clusterScoped[kind] && ns != "" && ns != e.namespace {
-		return false
+		return false, true
 	}
-	return true
+	return true, true
 }
 
 // cleanMetadata reports whether a metadata mapping has every label and

@@ -79,16 +79,19 @@ func TestCheckDecodedMatchesCheck(t *testing.T) {
 		}
 		skipped, findings := 0, 0
 		for _, f := range files {
-			want, _, wantErr := checkCount(cfg, vars, []workspace.File{f})
+			want, wantN, wantErr := checkCount(cfg, vars, []workspace.File{f})
 			set := manifest.NewSet()
 			e := newEngine(cfg, vars, false)
-			parsed, err := checkDecoded(e, []workspace.File{f}, set)
+			parsed, n, err := checkDecoded(e, []workspace.File{f}, set)
 			if (err == nil) != (wantErr == nil) {
 				t.Errorf("%s: %s: error %v, check's %v", name, f.Path, err, wantErr)
 				continue
 			}
 			if err != nil {
 				continue
+			}
+			if n != wantN {
+				t.Errorf("%s: %s: %d objects, check counts %d", name, f.Path, n, wantN)
 			}
 			e.run(parsed)
 			if len(parsed) == 0 {
