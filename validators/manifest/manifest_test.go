@@ -355,7 +355,7 @@ func TestSetSharesFiles(t *testing.T) {
 		t.Fatalf("docs %#v, plain %v", docs, ok)
 	}
 	var none *Set
-	if none.File("x.yaml", content) == none.File("x.yaml", content) {
+	if a, b := none.File("x.yaml", content), none.File("x.yaml", content); a == b {
 		t.Fatal("a nil Set kept a File")
 	}
 }
