@@ -135,22 +135,20 @@ func (r *Renderer) lintTemplates(files []workspace.File, rendered Result, decode
 // lintObjects returns the objects of a rendered template's output, text,
 // as helm lint's decoder (k8s.io/apimachinery's YAMLOrJSONDecoder) reads
 // them, up to the first document it cannot read, and that document's
-// error. It reads the shared decode of f when f is Plain and not a JSON
-// stream, falling back to the decoder itself for a document whose value
-// does not map to an object plainly.
+// error. It reads the shared decode of f when f is Plain, not a JSON
+// stream, and every document's value maps to an object plainly; any other
+// output (a document that does not decode among them, whose error names
+// a line of the decoder's own document) goes through the decoder itself.
 func lintObjects(f *manifest.File, text string) ([]*object, error) {
 	docs, ok := f.Docs()
 	if !ok || utilyaml.IsJSONBuffer(f.Content[:min(len(f.Content), jsonPeek)]) {
 		return decodeObjects(text)
 	}
-	var objs []*object
+	objs := make([]*object, 0, len(docs))
 	for _, d := range docs {
 		obj, ok := asObject(d.Value)
 		if d.Err != nil || !ok || !d.EndsLines() {
-			var err error
-			if obj, err = decodeObject(d.Text); err != nil {
-				return objs, err
-			}
+			return decodeObjects(text)
 		}
 		if obj != nil {
 			objs = append(objs, obj)
@@ -180,19 +178,6 @@ func decodeObjects(text string) ([]*object, error) {
 			objs = append(objs, obj)
 		}
 	}
-}
-
-// decodeObject decodes one document as helm lint's decoder does, which
-// reads it line by line, each ending in a newline.
-func decodeObject(doc []byte) (*object, error) {
-	if !bytes.HasSuffix(doc, []byte("\n")) {
-		doc = append(doc[:len(doc):len(doc)], '\n')
-	}
-	var obj *object
-	if err := yaml.Unmarshal(doc, &obj); err != nil {
-		return nil, err
-	}
-	return obj, nil
 }
 
 // asObject is the object a decoded document's value unmarshals to, when

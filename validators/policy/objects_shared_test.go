@@ -67,7 +67,7 @@ func TestSharedDecodeMatchesSplit(t *testing.T) {
 		if manifest.Plain(b) {
 			plain++
 		}
-		if (err == nil) != (wantErr == nil) {
+		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 			t.Errorf("%s: error %v, the splitter's %v", p, err, wantErr)
 			continue
 		}
