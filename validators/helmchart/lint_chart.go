@@ -68,7 +68,7 @@ func lintChart(files []workspace.File, loaded []byte) []Message {
 	idx := indexChart(files)
 	l.chartfile(idx)
 	l.values(idx, loaded)
-	l.dependencies(files)
+	l.dependencies(files, loaded)
 	return l.msgs
 }
 
@@ -253,8 +253,10 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // dependency rule reads) and compares the dependencies Chart.yaml lists
 // with the subcharts under charts/. Messages about the chart as a whole
 // name Chart.yaml; a chart that does not load names no file, as helm lint
-// does.
-func (l *chartLinter) dependencies(files []workspace.File) {
+// does. loaded is the values.yaml the chart loader read without error when
+// rendering, if any: the loader would read it alike here, and no rule
+// reads the values, so it is left out.
+func (l *chartLinter) dependencies(files []workspace.File, loaded []byte) {
 	buf := make([]*loader.BufferedFile, 0, len(files))
 	for _, f := range files {
 		if strings.HasPrefix(f.Path, "templates/") || strings.HasPrefix(f.Path, "crds/") {
@@ -264,7 +266,11 @@ func (l *chartLinter) dependencies(files []workspace.File) {
 			l.add(Error, "", fmt.Errorf("unable to load chart\n\tchart file %q is larger than the maximum file size %d", filepath.Base(f.Path), loader.MaxDecompressedFileSize))
 			return
 		}
-		buf = append(buf, &loader.BufferedFile{Name: f.Path, Data: bytes.TrimPrefix(f.Content, utf8BOM)})
+		data := bytes.TrimPrefix(f.Content, utf8BOM)
+		if f.Path == "values.yaml" && loaded != nil && bytes.Equal(data, loaded) {
+			continue
+		}
+		buf = append(buf, &loader.BufferedFile{Name: f.Path, Data: data})
 	}
 	ch, err := loader.LoadFiles(buf)
 	if err != nil {
