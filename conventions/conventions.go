@@ -199,12 +199,14 @@ func CheckRendered(cfg *genconfig.Config, vars genconfig.Vars, files []workspace
 		if !roots[c.Root] || c.Failed {
 			continue
 		}
-		fs, _, err := checkCount(ccfg, vars, c.Objects)
+		e := newEngine(ccfg, vars, false)
+		parsed, _, err := checkDecoded(e, c.Objects, r.Decoded)
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
-		placeRendered(fs, c.Objects, files)
-		out = append(out, fs...)
+		e.run(parsed)
+		placeRendered(e.findings, c.Objects, files)
+		out = append(out, e.findings...)
 	}
 	built, err := checkOverlayBuilds(cfg, vars, files, r.Built)
 	if err != nil {
@@ -319,12 +321,14 @@ func CheckRenderedFiles(cfg *genconfig.Config, vars genconfig.Vars, files []work
 		if !roots[c.Root] || c.Failed {
 			continue
 		}
-		fs, objects, err := checkCount(cfg, vars, c.Objects)
+		ce := newEngine(cfg, vars, false)
+		parsed, objects, err := checkDecoded(ce, c.Objects, r.Decoded)
 		if err != nil {
 			continue // unparseable output is the schema check's to report
 		}
-		placeRendered(fs, c.Objects, files)
-		findings = append(findings, fs...)
+		ce.run(parsed)
+		placeRendered(ce.findings, c.Objects, files)
+		findings = append(findings, ce.findings...)
 		n += objects
 	}
 	return findings, n, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/kustomize"
+	"github.com/stackgen/aiden/validators/manifest"
 	"github.com/stackgen/aiden/validators/policy"
 	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/validators/terraform"
@@ -160,6 +161,11 @@ type Rendered struct {
 	// Built holds what each Kustomize folder built: the Kustomizations and
 	// RenderOptions.Build, by folder. A folder that did not build is absent.
 	Built map[string][]byte
+	// Decoded is the split and decode of Objects' documents, made once
+	// (on first use) for every check that reads them: lint's template
+	// rules, the policy engine and the conventions check. Nil decodes
+	// where used.
+	Decoded *manifest.Set
 }
 
 // RenderedChart is one chart as Render rendered it.
@@ -210,7 +216,7 @@ func (v *Validator) Render(ctx context.Context, files []workspace.File, opts Ren
 
 func (v *Validator) render(ctx context.Context, in inputs, opts RenderOptions) (Rendered, Report, error) {
 	var rep Report
-	out := Rendered{Terraform: in.terraform}
+	out := Rendered{Terraform: in.terraform, Decoded: manifest.NewSet()}
 	if len(in.charts) > 0 {
 		if err := v.renderCharts(ctx, in.charts, opts.Releases, &out, &rep); err != nil {
 			return Rendered{}, Report{}, err
@@ -254,13 +260,15 @@ func (v *Validator) renderCharts(ctx context.Context, charts map[string][]worksp
 			renderFindings = append(renderFindings, chartFinding(root, m))
 			rc.Failed = rc.Failed || m.Level == helmchart.Error
 		}
-		for _, f := range res.Manifests {
+		decoded := make([]*manifest.File, len(res.Manifests))
+		for i, f := range res.Manifests {
 			rc.Objects = append(rc.Objects, workspace.File{Path: join(root, f.Path), Content: f.Content})
 			out.addSource(join(root, f.Path), templateSource(root, f, chartFiles))
+			decoded[i] = out.Decoded.File(join(root, f.Path), f.Content)
 		}
 		out.Objects = append(out.Objects, rc.Objects...)
 		out.Charts = append(out.Charts, rc)
-		msgs, err := helm.Lint(ctx, chartFiles, res)
+		msgs, err := helm.LintDecoded(ctx, chartFiles, res, decoded)
 		if err != nil {
 			return err
 		}
@@ -446,7 +454,7 @@ func policyCheck(ctx context.Context, r Rendered, opts CheckOptions) (Check, []F
 	if err != nil {
 		return Check{}, nil, err
 	}
-	pf, sum, err := eng.Check(ctx, r.Objects, r.Terraform)
+	pf, sum, err := eng.CheckDecoded(ctx, r.Decoded, r.Objects, r.Terraform)
 	if err != nil {
 		return Check{}, nil, err
 	}

@@ -106,6 +106,10 @@ type Result struct {
 	// Messages hold the render failures; when there is one at Error level
 	// Manifests may be incomplete.
 	Messages []Message
+
+	// valuesLoaded is the values.yaml the chart loader read without error
+	// in this process, so that Lint's values rule need not parse it again.
+	valuesLoaded []byte
 }
 
 // Render renders the chart in files, whose paths are relative to the chart
@@ -158,6 +162,11 @@ func (r *Renderer) renderChart(files []workspace.File) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Name: ch.Name()}
+	for _, f := range files {
+		if f.Path == "values.yaml" {
+			res.valuesLoaded = f.Content
+		}
+	}
 	if ch.Metadata != nil {
 		if err := ch.Validate(); err != nil {
 			res.Messages = append(res.Messages, Message{Check: "render", Level: Error, File: "Chart.yaml", Text: err.Error()})

@@ -2,6 +2,7 @@ package helmchart
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/api/validate/content"
 	"k8s.io/apimachinery/pkg/api/validation"
@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/stackgen/aiden/internal/lazyre"
+	"github.com/stackgen/aiden/validators/manifest"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -39,16 +40,24 @@ import (
 // once per object. When rendering failed they are skipped: the render
 // message says what is wrong.
 func (r *Renderer) Lint(ctx context.Context, files []workspace.File, rendered Result) ([]Message, error) {
+	return r.LintDecoded(ctx, files, rendered, nil)
+}
+
+// LintDecoded is Lint reading the rendered templates' documents from
+// decoded, the split and decode of rendered.Manifests (decoded[i] is
+// Manifests[i]) that the other checks of the render read too; nil splits
+// and decodes them here.
+func (r *Renderer) LintDecoded(ctx context.Context, files []workspace.File, rendered Result, decoded []*manifest.File) ([]Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lint chart: %w", err)
 	}
-	msgs := lintChart(files)
+	msgs := lintChart(files, rendered.valuesLoaded)
 	for _, m := range rendered.Messages {
 		if m.Level == Error {
 			return msgs, nil
 		}
 	}
-	return append(msgs, r.lintTemplates(files, rendered)...), nil
+	return append(msgs, r.lintTemplates(files, rendered, decoded)...), nil
 }
 
 // Compiled on first use, not at every start of the binary.
@@ -57,12 +66,23 @@ var (
 	releaseTime = lazyre.New(`\.Release\.Time`)
 )
 
+// Text every match of crdHook and releaseTime holds: a template without
+// it needs no regular expression run over it.
+var (
+	crdHookText     = []byte("crd-install")
+	releaseTimeText = []byte(".Release.Time")
+)
+
 // lintTemplates checks the chart's own templates and what they rendered
 // to, in the order and with the severities helm lint uses.
-func (r *Renderer) lintTemplates(files []workspace.File, rendered Result) []Message {
-	out := map[string][]byte{}
-	for _, m := range rendered.Manifests {
-		out[m.Path] = m.Content
+func (r *Renderer) lintTemplates(files []workspace.File, rendered Result, decoded []*manifest.File) []Message {
+	out := map[string]*manifest.File{}
+	for i, m := range rendered.Manifests {
+		if i < len(decoded) && decoded[i] != nil {
+			out[m.Path] = decoded[i]
+		} else {
+			out[m.Path] = manifest.NewFile(m.Path, m.Content)
+		}
 	}
 	var msgs []Message
 	add := func(level Level, file string, err error) {
@@ -79,41 +99,161 @@ func (r *Renderer) lintTemplates(files []workspace.File, rendered Result) []Mess
 		default:
 			add(Error, f.Path, fmt.Errorf("file extension '%s' not valid. Valid extensions are .yaml, .yml, .tpl, or .txt", ext))
 		}
-		if crdHook.Match(f.Content) {
+		if bytes.Contains(f.Content, crdHookText) && crdHook.Match(f.Content) {
 			add(Warning, f.Path, errors.New("manifest is a crd-install hook. This hook is no longer supported in v3 and all CRDs should also exist the crds/ directory at the top level of the chart"))
 		}
-		if releaseTime.Match(f.Content) {
+		if bytes.Contains(f.Content, releaseTimeText) && releaseTime.Match(f.Content) {
 			add(Error, f.Path, errors.New(".Release.Time has been removed in v3, please replace with the `now` function in your templates"))
 		}
 		// helm lint reads only .yaml output past this point.
-		text := string(out[f.Path])
+		mf := out[f.Path]
+		var text string
+		if mf != nil {
+			text = string(mf.Content)
+		}
 		if path.Ext(f.Path) != ".yaml" || strings.TrimSpace(text) == "" {
 			continue
 		}
 		add(Warning, f.Path, topIndent(text))
-		dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(text), 4096)
-		for {
-			var obj *object
-			err := dec.Decode(&obj)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				// Like helm lint, stop at the first unreadable document:
-				// everything after it would fail the same way.
-				add(Error, f.Path, fmt.Errorf("unable to parse YAML: %w", err))
-				return msgs
-			}
-			if obj == nil {
-				continue
-			}
+		objs, err := lintObjects(mf, text)
+		for _, obj := range objs {
 			add(Warning, f.Path, objectName(obj))
 			add(Warning, f.Path, r.deprecated(obj))
 			add(Error, f.Path, matchSelector(obj, text))
 			add(Error, f.Path, listAnnotations(obj, text))
 		}
+		if err != nil {
+			// Like helm lint, stop at the first unreadable document:
+			// everything after it would fail the same way.
+			add(Error, f.Path, fmt.Errorf("unable to parse YAML: %w", err))
+			return msgs
+		}
 	}
 	return msgs
+}
+
+// lintObjects returns the objects of a rendered template's output, text,
+// as helm lint's decoder (k8s.io/apimachinery's YAMLOrJSONDecoder) reads
+// them, up to the first document it cannot read, and that document's
+// error. It reads the shared decode of f when f is Plain, not a JSON
+// stream, and every document's value maps to an object plainly; any other
+// output (a document that does not decode among them, whose error names
+// a line of the decoder's own document) goes through the decoder itself.
+func lintObjects(f *manifest.File, text string) ([]*object, error) {
+	docs, ok := f.Docs()
+	if !ok || utilyaml.IsJSONBuffer(f.Content[:min(len(f.Content), jsonPeek)]) {
+		return decodeObjects(text)
+	}
+	objs := make([]*object, 0, len(docs))
+	for _, d := range docs {
+		obj, ok := asObject(d.Value)
+		if d.Err != nil || !ok || !d.EndsLines() {
+			return decodeObjects(text)
+		}
+		if obj != nil {
+			objs = append(objs, obj)
+		}
+	}
+	return objs, nil
+}
+
+// jsonPeek is how far helm lint's decoder looks for a JSON stream's
+// opening brace.
+const jsonPeek = 4096
+
+// decodeObjects reads text with helm lint's decoder.
+func decodeObjects(text string) ([]*object, error) {
+	var objs []*object
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(text), jsonPeek)
+	for {
+		var obj *object
+		err := dec.Decode(&obj)
+		if err == io.EOF {
+			return objs, nil
+		}
+		if err != nil {
+			return objs, err
+		}
+		if obj != nil {
+			objs = append(objs, obj)
+		}
+	}
+}
+
+// asObject is the object a decoded document's value unmarshals to, when
+// that is plain to see: nil for nil, and for a mapping whose apiVersion,
+// kind and metadata.name are strings or absent, with no other key that
+// encoding/json would match to them (it matches field names ignoring
+// case). Anything else (a number sigs.k8s.io/yaml would turn into a
+// string, a scalar document) is not plain: ok is false.
+func asObject(v any) (obj *object, ok bool) {
+	if v == nil {
+		return nil, true
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		return nil, false
+	}
+	obj = &object{}
+	for k, x := range m {
+		var dst *string
+		switch k {
+		case "apiVersion":
+			dst = &obj.APIVersion
+		case "kind":
+			dst = &obj.Kind
+		case "metadata":
+			if !nameOf(x, &obj.Metadata.Name) {
+				return nil, false
+			}
+			continue
+		default:
+			if strings.EqualFold(k, "apiVersion") || strings.EqualFold(k, "kind") || strings.EqualFold(k, "metadata") {
+				return nil, false
+			}
+			continue
+		}
+		if !stringInto(x, dst) {
+			return nil, false
+		}
+	}
+	return obj, true
+}
+
+// nameOf reads metadata.name from a decoded metadata value into name,
+// reporting false when the value is not plain (see asObject).
+func nameOf(md any, name *string) bool {
+	if md == nil {
+		return true
+	}
+	m, ok := md.(map[string]any)
+	if !ok {
+		return false
+	}
+	for k, x := range m {
+		switch {
+		case k == "name":
+			if !stringInto(x, name) {
+				return false
+			}
+		case strings.EqualFold(k, "name"):
+			return false
+		}
+	}
+	return true
+}
+
+// stringInto stores x in dst when it is a string; nil leaves dst as it is,
+// as encoding/json does with null.
+func stringInto(x any, dst *string) bool {
+	switch s := x.(type) {
+	case nil:
+		return true
+	case string:
+		*dst = s
+		return true
+	}
+	return false
 }
 
 // object is the part of a rendered document the template rules read.
@@ -170,16 +310,11 @@ func objectName(obj *object) error {
 	return fmt.Errorf("object name does not conform to Kubernetes naming requirements: %q: %w", obj.Metadata.Name, errs.ToAggregate())
 }
 
-// builtins is the registry of the Kubernetes API types client-go knows,
-// which carry when each version was deprecated and removed. Building it
-// takes milliseconds, so it is built once.
-var builtins = sync.OnceValue(func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := kscheme.AddToScheme(s); err != nil {
-		panic(fmt.Sprintf("register Kubernetes types: %v", err)) // static data; cannot fail
-	}
-	return s
-})
+// extensionsGroup is the API group Helm's chartutil adds to client-go's
+// registry (kscheme.Scheme) when it loads; helm lint looks deprecations up
+// in a registry of client-go's types alone, so those of this group are
+// not built-in kinds to it.
+const extensionsGroup = "apiextensions.k8s.io"
 
 // deprecated reports a built-in API version that is deprecated in the
 // target Kubernetes version.
@@ -188,7 +323,12 @@ func (r *Renderer) deprecated(obj *object) error {
 		return nil
 	}
 	gvk := schema.FromAPIVersionAndKind(obj.APIVersion, obj.Kind)
-	typed, err := builtins().New(gvk)
+	if gvk.Group == extensionsGroup {
+		return nil // helm lint's registry has no CRD types (see extensionsGroup)
+	}
+	// client-go's registry of the Kubernetes API types, built when its
+	// package loads, carries when each version was deprecated and removed.
+	typed, err := kscheme.Scheme.New(gvk)
 	if err != nil {
 		if runtime.IsNotRegisteredError(err) {
 			return nil // not a built-in kind

@@ -61,13 +61,14 @@ func (l *chartLinter) add(level Level, file string, err error) bool {
 }
 
 // lintChart runs the Chart.yaml, values and dependency rules, in the order
-// helm lint runs them.
-func lintChart(files []workspace.File) []Message {
+// helm lint runs them. loaded is the values.yaml the chart loader read
+// without error when rendering, if any.
+func lintChart(files []workspace.File, loaded []byte) []Message {
 	var l chartLinter
 	idx := indexChart(files)
 	l.chartfile(idx)
-	l.values(idx)
-	l.dependencies(files)
+	l.values(idx, loaded)
+	l.dependencies(files, loaded)
 	return l.msgs
 }
 
@@ -213,8 +214,11 @@ func checkSources(sources []string) error {
 // values checks that values.yaml parses and, when the chart has a
 // non-empty values.schema.json, that the values meet it. helm lint
 // coalesces the values with no overrides first, which leaves them as
-// read.
-func (l *chartLinter) values(idx chartFiles) {
+// read. loaded is the values.yaml the chart loader read without error,
+// if any: the loader parses it as the rule does (sigs.k8s.io/yaml into a
+// map), so when it is the same and there is no schema to check the values
+// against, it need not be parsed again.
+func (l *chartLinter) values(idx chartFiles, loaded []byte) {
 	const name = "values.yaml"
 	data, found := idx[name]
 	dir := idx.isDir(name)
@@ -226,12 +230,15 @@ func (l *chartLinter) values(idx chartFiles) {
 		l.add(Error, name, errors.New("unable to parse YAML: read values.yaml: is a directory"))
 		return
 	}
+	schema := idx["values.schema.json"]
+	if len(schema) == 0 && loaded != nil && bytes.Equal(loaded, data) {
+		return
+	}
 	vals, err := chartutil.ReadValues(data)
 	if err != nil {
 		l.add(Error, name, fmt.Errorf("unable to parse YAML: %w", err))
 		return
 	}
-	schema := idx["values.schema.json"]
 	if len(schema) == 0 {
 		return
 	}
@@ -246,8 +253,10 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // dependency rule reads) and compares the dependencies Chart.yaml lists
 // with the subcharts under charts/. Messages about the chart as a whole
 // name Chart.yaml; a chart that does not load names no file, as helm lint
-// does.
-func (l *chartLinter) dependencies(files []workspace.File) {
+// does. loaded is the values.yaml the chart loader read without error when
+// rendering, if any: the loader would read it alike here, and no rule
+// reads the values, so it is left out.
+func (l *chartLinter) dependencies(files []workspace.File, loaded []byte) {
 	buf := make([]*loader.BufferedFile, 0, len(files))
 	for _, f := range files {
 		if strings.HasPrefix(f.Path, "templates/") || strings.HasPrefix(f.Path, "crds/") {
@@ -257,7 +266,11 @@ func (l *chartLinter) dependencies(files []workspace.File) {
 			l.add(Error, "", fmt.Errorf("unable to load chart\n\tchart file %q is larger than the maximum file size %d", filepath.Base(f.Path), loader.MaxDecompressedFileSize))
 			return
 		}
-		buf = append(buf, &loader.BufferedFile{Name: f.Path, Data: bytes.TrimPrefix(f.Content, utf8BOM)})
+		data := bytes.TrimPrefix(f.Content, utf8BOM)
+		if f.Path == "values.yaml" && loaded != nil && bytes.Equal(data, loaded) {
+			continue
+		}
+		buf = append(buf, &loader.BufferedFile{Name: f.Path, Data: data})
 	}
 	ch, err := loader.LoadFiles(buf)
 	if err != nil {

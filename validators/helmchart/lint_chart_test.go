@@ -166,7 +166,7 @@ func TestAddressRules(t *testing.T) {
 			}
 			return true
 		}
-		if got := accepts(lintChart(files)); got != c.aiden {
+		if got := accepts(lintChart(files, nil)); got != c.aiden {
 			t.Errorf("%s %q: aiden accepts it: %v, want %v", c.field, c.value, got, c.aiden)
 		}
 		if got := accepts(helmLint(t, files, r.kube)); got != c.helm {
@@ -232,7 +232,7 @@ func TestLintChartFileSizeLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := summarize(lintChart(files)), summarize(helmLint(t, files, r.kube))
+	got, want := summarize(lintChart(files, nil)), summarize(helmLint(t, files, r.kube))
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("aiden reports\n  %s\nhelm lint reports\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}

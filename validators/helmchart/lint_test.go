@@ -12,6 +12,8 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
+	"k8s.io/apimachinery/pkg/runtime"
+	kscheme "k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/stackgen/aiden/workspace"
 )
@@ -244,4 +246,38 @@ func BenchmarkLint(b *testing.B) {
 			helmLint(b, files, r.kube)
 		}
 	})
+}
+
+// TestDeprecatedRegistry proves that client-go's registry, as the process
+// holds it, knows the types helm lint's own registry (client-go's types
+// alone, built afresh) knows, apart from the API extensions group
+// deprecated leaves out.
+func TestDeprecatedRegistry(t *testing.T) {
+	fresh := runtime.NewScheme()
+	if err := kscheme.AddToScheme(fresh); err != nil {
+		t.Fatal(err)
+	}
+	known := func(s *runtime.Scheme) map[string]bool {
+		out := map[string]bool{}
+		for gvk := range s.AllKnownTypes() {
+			if gvk.Group != extensionsGroup {
+				out[gvk.String()] = true
+			}
+		}
+		return out
+	}
+	want, got := known(fresh), known(kscheme.Scheme)
+	if len(want) == 0 {
+		t.Fatal("no types registered")
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("kscheme.Scheme lacks %s", k)
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("kscheme.Scheme has %s, which helm lint's registry has not", k)
+		}
+	}
 }

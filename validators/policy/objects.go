@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/stackgen/aiden/validators/manifest"
 )
 
 // Object is one decoded Kubernetes object and where it came from.
@@ -13,7 +15,9 @@ type Object struct {
 	File string
 	// Line is the 1-based line its YAML document starts at.
 	Line int
-	// Content is the decoded object.
+	// Content is the decoded object. It may be shared with the other
+	// checks of a render (manifest.Doc): the policy engine never changes
+	// it.
 	Content map[string]any
 }
 
@@ -21,6 +25,38 @@ type Object struct {
 // expanding v1 Lists. Empty documents and documents without a kind are
 // skipped.
 func DecodeObjects(file string, content []byte) ([]Object, error) {
+	return decodeFile(manifest.NewFile(file, content))
+}
+
+// decodeFile is DecodeObjects reading f's documents as f split and
+// decoded them, which the other checks of a render read too; a file that
+// is not manifest.Plain is split here, by splitYAMLLines.
+func decodeFile(f *manifest.File) ([]Object, error) {
+	docs, ok := f.Docs()
+	if !ok {
+		return decodeSplit(f.Path, f.Content)
+	}
+	var out []Object
+	for _, d := range docs {
+		if d.Err != nil {
+			return nil, fmt.Errorf("decode %s:%d: %w", f.Path, d.Line, d.Err)
+		}
+		m, isMap := d.Value.(map[string]any)
+		if d.Value != nil && !isMap {
+			// Not an object: say so as decoding into a map does.
+			err := yaml.Unmarshal(d.Text, &m)
+			if err == nil {
+				err = fmt.Errorf("document is a %T, not a mapping", d.Value)
+			}
+			return nil, fmt.Errorf("decode %s:%d: %w", f.Path, d.Line, err)
+		}
+		out = appendObjects(out, f.Path, d.Line, m)
+	}
+	return out, nil
+}
+
+// decodeSplit decodes the documents splitYAMLLines finds in content.
+func decodeSplit(file string, content []byte) ([]Object, error) {
 	var out []Object
 	line := 1
 	for _, doc := range splitYAMLLines(content) {
@@ -29,20 +65,26 @@ func DecodeObjects(file string, content []byte) ([]Object, error) {
 		if err := yaml.Unmarshal(doc.text, &m); err != nil {
 			return nil, fmt.Errorf("decode %s:%d: %w", file, start, err)
 		}
-		if m == nil || m["kind"] == nil {
-			continue
-		}
-		if items, ok := m["items"].([]any); ok && fmt.Sprint(m["kind"]) == "List" {
-			for _, it := range items {
-				if im, ok := it.(map[string]any); ok {
-					out = append(out, Object{File: file, Line: start, Content: im})
-				}
-			}
-			continue
-		}
-		out = append(out, Object{File: file, Line: start, Content: m})
+		out = appendObjects(out, file, start, m)
 	}
 	return out, nil
+}
+
+// appendObjects appends the object m decodes to, or the items of a v1
+// List, skipping an empty document and one without a kind.
+func appendObjects(out []Object, file string, line int, m map[string]any) []Object {
+	if m == nil || m["kind"] == nil {
+		return out
+	}
+	if items, ok := m["items"].([]any); ok && fmt.Sprint(m["kind"]) == "List" {
+		for _, it := range items {
+			if im, ok := it.(map[string]any); ok {
+				out = append(out, Object{File: file, Line: line, Content: im})
+			}
+		}
+		return out
+	}
+	return append(out, Object{File: file, Line: line, Content: m})
 }
 
 type yamlDoc struct {

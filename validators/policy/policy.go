@@ -3,11 +3,13 @@ package policy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/stackgen/aiden/validators/manifest"
 	"github.com/stackgen/aiden/validators/terraform"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -160,17 +162,24 @@ type Summary struct {
 // Check evaluates objects (rendered manifests) and Terraform files. Bad
 // input yields findings; an error means a policy could not be evaluated.
 func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Finding, Summary, error) {
+	return e.CheckDecoded(ctx, nil, objects, tf)
+}
+
+// CheckDecoded is Check reading the objects' documents from decoded, the
+// split and decode of a render every check of it reads (nil: split and
+// decode them here).
+func (e *Engine) CheckDecoded(ctx context.Context, decoded *manifest.Set, objects, tf []workspace.File) ([]Finding, Summary, error) {
 	sum := Summary{KyvernoPolicies: len(e.kyverno), CELPolicies: len(e.cel), RegoFiles: e.rego.Files(), BuiltinRules: len(Builtin)}
 	var all []Object
 	var findings []Finding
 	for _, f := range objects {
-		objs, err := DecodeObjects(f.Path, f.Content)
+		objs, err := decodeFile(decoded.File(f.Path, f.Content))
 		if err != nil {
 			continue // the schema check reports unreadable YAML
 		}
 		if ns := e.ns[f.Path]; ns != "" && ns != "default" {
-			for _, o := range objs {
-				placeIn(o.Content, ns)
+			for i := range objs {
+				objs[i].Content = placeIn(objs[i].Content, ns)
 			}
 		}
 		all = append(all, objs...)
@@ -253,10 +262,12 @@ func (e *Engine) Check(ctx context.Context, objects, tf []workspace.File) ([]Fin
 	return findings, sum, nil
 }
 
-// placeIn puts an object that names no namespace in ns when its kind is
-// one of Kubernetes' namespaced kinds; a kind aiden does not know to be
+// placeIn returns obj put in ns when it names no namespace and its kind
+// is one of Kubernetes' namespaced kinds; a kind aiden does not know to be
 // namespaced (a custom resource, a cluster-scoped kind) is left as it is.
-func placeIn(obj map[string]any, ns string) {
+// obj itself is not changed (other checks may read it): the object placed
+// is a copy of its top level and metadata.
+func placeIn(obj map[string]any, ns string) map[string]any {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	group, _, _ := strings.Cut(apiVersion, "/")
@@ -264,14 +275,18 @@ func placeIn(obj map[string]any, ns string) {
 		group = "" // the core group: "v1"
 	}
 	if _, has := objectName(obj); has != "" || !namespacedKinds[group+"/"+kind] {
-		return
+		return obj
 	}
+	placed := maps.Clone(obj)
 	md, ok := obj["metadata"].(map[string]any)
-	if !ok {
+	if ok {
+		md = maps.Clone(md)
+	} else {
 		md = map[string]any{}
-		obj["metadata"] = md
 	}
 	md["namespace"] = ns
+	placed["metadata"] = md
+	return placed
 }
 
 // namespacedKinds are Kubernetes' built-in namespaced kinds, by group and
