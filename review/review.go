@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -116,7 +117,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	headFiles, untracked, err := r.workTree(ctx)
+	headFiles, untracked, sparse, err := r.workTree(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +130,21 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		return nil, err
 	}
 	for _, rel := range rels {
-		if _, err := os.Stat(filepath.Join(r.top, filepath.FromSlash(rel))); err != nil {
-			if _, gerr := git(ctx, r.top, "cat-file", "-e", commit+":"+rel); gerr != nil && rel != "." {
-				return nil, fmt.Errorf("path %s is neither in the work tree nor at the base", rel)
-			}
+		if rel == "." {
+			continue
 		}
+		_, statErr := os.Stat(filepath.Join(r.top, filepath.FromSlash(rel)))
+		listed := slices.ContainsFunc(headFiles, func(f string) bool { return workspace.Within(rel, f) })
+		if statErr == nil && listed {
+			continue
+		}
+		if _, gerr := git(ctx, r.top, "cat-file", "-e", commit+":"+rel); gerr == nil {
+			continue // at the base: the change deletes it, or stops tracking it
+		}
+		if statErr != nil {
+			return nil, fmt.Errorf("path %s is neither in the work tree nor at the base", rel)
+		}
+		return nil, fmt.Errorf("path %s is ignored by git or is a symbolic link: review reads only the files git lists", rel)
 	}
 	// Both sides are read from trees of the files git lists, written at
 	// once: the base's commit, and the work tree's tracked and not
@@ -145,7 +156,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		defer close(written)
 		tmp, tmpErr = tree("the base", func(dir string) error { return r.materialize(ctx, commit, dir) })
 	}()
-	headTree, headTreeErr := tree("the work tree", func(dir string) error { return r.materializeWorkTree(headFiles, dir) })
+	headTree, headTreeErr := tree("the work tree", func(dir string) error { return r.materializeWorkTree(ctx, headFiles, sparse, dir) })
 	<-written
 	for _, d := range []string{tmp, headTree} {
 		if d != "" {
