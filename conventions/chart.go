@@ -169,12 +169,14 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 			}
 			continue
 		}
-		// A label the chart's templates write themselves (a helper's
-		// app.kubernetes.io/managed-by) is theirs: through commonLabels
-		// it would be written twice in one mapping. Whether its value is
-		// the wanted one shows in the render, which the render check
-		// reads.
-		if w := writes("labels", l.key); w.pod || w.object {
+		// A label the chart's templates write themselves on objects (a
+		// helper's app.kubernetes.io/managed-by), or in a pod template's
+		// mapping that also writes commonLabels, is theirs: through
+		// commonLabels it would be written twice in one mapping. Whether
+		// its value is the wanted one shows in the render, which the
+		// render check reads. One only a pod template writes still goes
+		// to commonLabels, for the objects.
+		if w := writes("labels", l.key); w.object || w.podWithCommon {
 			continue
 		}
 		if have[valueCommonLabels][l.key] != l.value {
@@ -233,6 +235,10 @@ func chartReads(root string, files []workspace.File) func(key string) bool {
 type written struct {
 	pod    bool // in a pod template's metadata (below a "template:" key)
 	object bool // anywhere else, or in a helper, whose use cannot tell
+	// podWithCommon: in a pod template's mapping that also writes
+	// commonLabels (a directive naming it), where commonLabels would
+	// write the key a second time.
+	podWithCommon bool
 }
 
 // chartWrites returns where the templates of the chart at root (its
@@ -245,13 +251,14 @@ type written struct {
 // "template"; a helper's line counts for both fields and both places,
 // since its use cannot tell. A key a chart only names inside an
 // expression (a dict Bitnami's helpers merge with commonLabels, which take
-// precedence there) does not count.
+// precedence there) does not count. A pod template's labels mapping
+// whose directives name commonLabels is noted (podWithCommon).
 func chartWrites(root string, files []workspace.File) func(field, key string) written {
 	dir := join(root, "templates") + "/"
 	at := map[[2]string]written{}
-	mark := func(field, key string, pod, object bool) {
+	mark := func(field, key string, pod, object, withCommon bool) {
 		w := at[[2]string{field, key}]
-		w.pod, w.object = w.pod || pod, w.object || object
+		w.pod, w.object, w.podWithCommon = w.pod || pod, w.object || object, w.podWithCommon || withCommon
 		at[[2]string{field, key}] = w
 	}
 	for _, f := range files {
@@ -260,24 +267,52 @@ func chartWrites(root string, files []workspace.File) func(field, key string) wr
 		}
 		helper := strings.HasSuffix(f.Path, ".tpl")
 		var stack []yamlLine // the keys above the current line
+		// The pod template's labels mapping being read: the keys it
+		// writes, and whether a directive in it names commonLabels.
+		var podKeys []string
+		podCommon := false
+		endMapping := func() {
+			for _, k := range podKeys {
+				mark("labels", k, true, false, podCommon)
+			}
+			podKeys, podCommon = nil, false
+		}
 		for _, l := range strings.Split(string(f.Content), "\n") {
 			line, ok := keyLine(l)
 			if !ok {
+				// A directive belongs to the mapping of the nearest key
+				// above it that is less indented.
+				t := strings.TrimLeft(l, " \t")
+				for i := len(stack) - 1; i >= 0; i-- {
+					if stack[i].indent < len(l)-len(t) {
+						podCommon = podCommon || (stack[i].key == "labels" && strings.Contains(t, valueCommonLabels))
+						break
+					}
+				}
 				continue
 			}
 			for len(stack) > 0 && stack[len(stack)-1].indent >= line.indent {
+				if stack[len(stack)-1].key == "labels" {
+					endMapping()
+				}
 				stack = stack[:len(stack)-1]
 			}
 			switch {
 			case helper:
-				mark("labels", line.key, true, true)
-				mark("annotations", line.key, true, true)
+				mark("labels", line.key, true, true, false)
+				mark("annotations", line.key, true, true, false)
 			case len(stack) > 0 && (stack[len(stack)-1].key == "labels" || stack[len(stack)-1].key == "annotations"):
+				field := stack[len(stack)-1].key
 				pod := slices.ContainsFunc(stack, func(y yamlLine) bool { return y.key == "template" })
-				mark(stack[len(stack)-1].key, line.key, pod, !pod)
+				if pod && field == "labels" {
+					podKeys = append(podKeys, line.key)
+				} else {
+					mark(field, line.key, pod, !pod, false)
+				}
 			}
 			stack = append(stack, line)
 		}
+		endMapping()
 	}
 	return func(field, key string) written { return at[[2]string{field, key}] }
 }
