@@ -67,7 +67,7 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 			spec := get(o.root, "spec")
 			chart := strings.TrimPrefix(scalar(dig(spec, "chart", "spec"), "chart"), "./")
 			if ref := get(spec, "chartRef"); scalar(ref, "kind") == "ExternalArtifact" {
-				chart = artifactChart(files, scalar(ref, "name"), cmp.Or(scalar(ref, "namespace"), o.ns))
+				chart = gitops.ExternalArtifactChart(files, scalar(ref, "name"), cmp.Or(scalar(ref, "namespace"), o.ns))
 			}
 			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || chart == "" || path.Clean(chart) != root {
 				continue
@@ -88,17 +88,6 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 	}
 	rel.Namespace = cmp.Or(rel.Namespace, "default")
 	return rel
-}
-
-// artifactChart returns the chart folder of the repository whose
-// Chart.yaml an ArtifactGenerator among files copies to the root of the
-// ExternalArtifact name in namespace (the last copy wins), or "".
-func artifactChart(files []workspace.File, name, namespace string) string {
-	ps := gitops.ExternalArtifactPaths(files, name, namespace, "Chart.yaml")
-	if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
-		return ""
-	}
-	return path.Dir(ps[len(ps)-1])
 }
 
 // sortedReleases returns releases as an iterator sorted by chart root.

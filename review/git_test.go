@@ -130,3 +130,47 @@ func TestSparseCheckoutKeepsTheIndexsFiles(t *testing.T) {
 		t.Errorf("units %+v, fixed %v; want none: nothing changed", rev.Units, rev.Findings.Fixed)
 	}
 }
+
+// An error an inline patch writes, moved from the staging overlay to the
+// production one of the same base (objects named alike in both, as in
+// flux2-kustomize-helm-example), is one new finding and one fixed: the
+// two overlays are two chains, and the finding is not matched across
+// them.
+func TestFindingMovedAcrossClustersIsNew(t *testing.T) {
+	r := newRepo(t)
+	latest := `resources: [../../../base/web]
+patches:
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/image
+        value: nginx:latest
+`
+	plain := "resources: [../../../base/web]\n"
+	r.write(map[string]string{
+		"base/web/kustomization.yaml":                "resources: [deployment.yaml]\n",
+		"base/web/deployment.yaml":                   deployment("web", "2"),
+		"clusters/staging/web/kustomization.yaml":    latest,
+		"clusters/production/web/kustomization.yaml": plain,
+	})
+	r.commit("base")
+	r.write(map[string]string{
+		"clusters/staging/web/kustomization.yaml":    plain,
+		"clusters/production/web/kustomization.yaml": latest,
+	})
+	rev := r.review("main")
+	var added, fixed []string
+	for _, f := range rev.Findings.New {
+		if f.Rule == "image-tag" {
+			added = append(added, f.File)
+		}
+	}
+	for _, f := range rev.Findings.Fixed {
+		if f.Rule == "image-tag" {
+			fixed = append(fixed, f.File)
+		}
+	}
+	if len(added) != 1 || added[0] != "clusters/production/web/kustomization.yaml" || len(fixed) != 1 || fixed[0] != "clusters/staging/web/kustomization.yaml" {
+		t.Errorf("image-tag findings new %v, fixed %v; want one new in production, one fixed in staging (all new %+v)", added, fixed, rev.Findings.New)
+	}
+}

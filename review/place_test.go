@@ -270,7 +270,8 @@ func TestFindingMovedToAPatchIsExisting(t *testing.T) {
 		f("Deployment/shop/web", "/spec/replicas", "clusters/prod/web/kustomization.yaml", "4 replicas and no PodDisruptionBudget"),
 		f("", "", "charts/b/Chart.yaml", "icon is recommended"),
 	}
-	d := diffFindings(base, head)
+	g := chains{"clusters/prod/web": {"base/web": true}}
+	d := diffFindings(base, head, func(a, b string) bool { return related(a, b, g) })
 	if d.Existing != 1 || len(d.New) != 1 || len(d.Fixed) != 1 || d.New[0].File != "charts/b/Chart.yaml" || d.Fixed[0].File != "charts/a/Chart.yaml" {
 		t.Errorf("diff = %+v", d)
 	}

@@ -105,6 +105,7 @@ type side struct {
 	// configFile is the generation config's path relative to the top.
 	configFile string
 	charts     map[string][]byte // Chart.yaml by chart folder (top-relative)
+	chains     chains            // the kustomizations' graph
 }
 
 // Run reviews the work tree against the base.
@@ -212,7 +213,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		}
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Environment < out.Units[j].Environment })
-	out.Findings = diffFindings(base.findings, head.findings)
+	out.Findings = diffFindings(base.findings, head.findings, func(a, b string) bool { return related(a, b, base.chains, head.chains) })
 	out.Risks = withoutRepeats(risks(base, head), out.Findings.New)
 	prices := genconfig.DefaultPrices
 	var budgets []genconfig.Budget
@@ -298,7 +299,7 @@ func scope(top string, paths []string) ([]string, error) {
 // load renders and checks the paths rels in the tree at dir; a path the
 // tree does not hold is left out (the change adds or deletes it).
 func load(ctx context.Context, opts Options, dir string, rels []string) (*side, error) {
-	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}}
+	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}, chains: chains{}}
 	var paths []string
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -324,6 +325,7 @@ func load(ctx context.Context, opts Options, dir string, rels []string) (*side, 
 		if len(files) == 0 {
 			continue
 		}
+		s.chains.add(root, append(append([]workspace.File{}, files...), g.Repository()...))
 		c := opts.Check
 		c.Repository, c.Named = g.Repository(), g.Named()
 		rendered, rep, err := opts.Engine.ValidateRendered(ctx, files, c)
