@@ -2,7 +2,9 @@ package review
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -172,5 +174,15 @@ patches:
 	}
 	if len(added) != 1 || added[0] != "clusters/production/web/kustomization.yaml" || len(fixed) != 1 || fixed[0] != "clusters/staging/web/kustomization.yaml" {
 		t.Errorf("image-tag findings new %v, fixed %v; want one new in production, one fixed in staging (all new %+v)", added, fixed, rev.Findings.New)
+	}
+}
+
+// A git error wraps git's exit error and carries git's message.
+func TestGitErrorWrapsTheExitError(t *testing.T) {
+	r := newRepo(t)
+	_, err := git(context.Background(), r.dir, "rev-parse", "--verify", "no-such-revision")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(err.Error(), "fatal: Needed a single revision") {
+		t.Errorf("error %v (%T); want one that wraps *exec.ExitError and says git's message", err, err)
 	}
 }
