@@ -72,11 +72,18 @@ func (c chains) add(root string, files []workspace.File) {
 }
 
 // related reports whether the files a and b are in one overlay chain of
-// the graphs gs: in one folder, or one's folder reads the other's,
-// directly or through others.
+// the graphs gs: in one folder, or one's folder holds the other's (a
+// chart's values.yaml and its templates), or reads it, directly or
+// through others.
 func related(a, b string, gs ...chains) bool {
 	da, db := path.Dir(a), path.Dir(b)
-	return da == db || reaches(da, db, gs) || reaches(db, da, gs)
+	return da == db || within(da, db) || within(db, da) || reaches(da, db, gs) || reaches(db, da, gs)
+}
+
+// within reports whether folder d is below folder top; nothing is
+// counted below the repository's top itself, which holds every folder.
+func within(top, d string) bool {
+	return top != "." && strings.HasPrefix(d, top+"/")
 }
 
 // reaches reports whether folder from reads folder to in the graphs gs.
