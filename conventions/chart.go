@@ -67,7 +67,7 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 			spec := get(o.root, "spec")
 			chart := strings.TrimPrefix(scalar(dig(spec, "chart", "spec"), "chart"), "./")
 			if ref := get(spec, "chartRef"); scalar(ref, "kind") == "ExternalArtifact" {
-				chart = artifactChart(files, scalar(ref, "name"), cmp.Or(scalar(ref, "namespace"), o.ns))
+				chart = gitops.ExternalArtifactChart(files, scalar(ref, "name"), cmp.Or(scalar(ref, "namespace"), o.ns))
 			}
 			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || chart == "" || path.Clean(chart) != root {
 				continue
@@ -88,17 +88,6 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 	}
 	rel.Namespace = cmp.Or(rel.Namespace, "default")
 	return rel
-}
-
-// artifactChart returns the chart folder of the repository whose
-// Chart.yaml an ArtifactGenerator among files copies to the root of the
-// ExternalArtifact name in namespace (the last copy wins), or "".
-func artifactChart(files []workspace.File, name, namespace string) string {
-	ps := gitops.ExternalArtifactPaths(files, name, namespace, "Chart.yaml")
-	if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
-		return ""
-	}
-	return path.Dir(ps[len(ps)-1])
 }
 
 // sortedReleases returns releases as an iterator sorted by chart root.
@@ -169,12 +158,14 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 			}
 			continue
 		}
-		// A label the chart's templates write themselves (a helper's
-		// app.kubernetes.io/managed-by) is theirs: through commonLabels
-		// it would be written twice in one mapping. Whether its value is
-		// the wanted one shows in the render, which the render check
-		// reads.
-		if w := writes("labels", l.key); w.pod || w.object {
+		// A label the chart's templates write themselves on objects (a
+		// helper's app.kubernetes.io/managed-by), or in a pod template's
+		// mapping that also writes commonLabels, is theirs: through
+		// commonLabels it would be written twice in one mapping. Whether
+		// its value is the wanted one shows in the render, which the
+		// render check reads. One only a pod template writes still goes
+		// to commonLabels, for the objects.
+		if w := writes("labels", l.key); w.object || w.podWithCommon {
 			continue
 		}
 		if have[valueCommonLabels][l.key] != l.value {
@@ -233,6 +224,10 @@ func chartReads(root string, files []workspace.File) func(key string) bool {
 type written struct {
 	pod    bool // in a pod template's metadata (below a "template:" key)
 	object bool // anywhere else, or in a helper, whose use cannot tell
+	// podWithCommon: in a pod template's mapping that also writes
+	// commonLabels (a directive naming it), where commonLabels would
+	// write the key a second time.
+	podWithCommon bool
 }
 
 // chartWrites returns where the templates of the chart at root (its
@@ -245,13 +240,14 @@ type written struct {
 // "template"; a helper's line counts for both fields and both places,
 // since its use cannot tell. A key a chart only names inside an
 // expression (a dict Bitnami's helpers merge with commonLabels, which take
-// precedence there) does not count.
+// precedence there) does not count. A pod template's labels mapping
+// whose directives name commonLabels is noted (podWithCommon).
 func chartWrites(root string, files []workspace.File) func(field, key string) written {
 	dir := join(root, "templates") + "/"
 	at := map[[2]string]written{}
-	mark := func(field, key string, pod, object bool) {
+	mark := func(field, key string, pod, object, withCommon bool) {
 		w := at[[2]string{field, key}]
-		w.pod, w.object = w.pod || pod, w.object || object
+		w.pod, w.object, w.podWithCommon = w.pod || pod, w.object || object, w.podWithCommon || withCommon
 		at[[2]string{field, key}] = w
 	}
 	for _, f := range files {
@@ -260,24 +256,52 @@ func chartWrites(root string, files []workspace.File) func(field, key string) wr
 		}
 		helper := strings.HasSuffix(f.Path, ".tpl")
 		var stack []yamlLine // the keys above the current line
+		// The pod template's labels mapping being read: the keys it
+		// writes, and whether a directive in it names commonLabels.
+		var podKeys []string
+		podCommon := false
+		endMapping := func() {
+			for _, k := range podKeys {
+				mark("labels", k, true, false, podCommon)
+			}
+			podKeys, podCommon = nil, false
+		}
 		for _, l := range strings.Split(string(f.Content), "\n") {
 			line, ok := keyLine(l)
 			if !ok {
+				// A directive belongs to the mapping of the nearest key
+				// above it that is less indented.
+				t := strings.TrimLeft(l, " \t")
+				for i := len(stack) - 1; i >= 0; i-- {
+					if stack[i].indent < len(l)-len(t) {
+						podCommon = podCommon || (stack[i].key == "labels" && strings.Contains(t, valueCommonLabels))
+						break
+					}
+				}
 				continue
 			}
 			for len(stack) > 0 && stack[len(stack)-1].indent >= line.indent {
+				if stack[len(stack)-1].key == "labels" {
+					endMapping()
+				}
 				stack = stack[:len(stack)-1]
 			}
 			switch {
 			case helper:
-				mark("labels", line.key, true, true)
-				mark("annotations", line.key, true, true)
+				mark("labels", line.key, true, true, false)
+				mark("annotations", line.key, true, true, false)
 			case len(stack) > 0 && (stack[len(stack)-1].key == "labels" || stack[len(stack)-1].key == "annotations"):
+				field := stack[len(stack)-1].key
 				pod := slices.ContainsFunc(stack, func(y yamlLine) bool { return y.key == "template" })
-				mark(stack[len(stack)-1].key, line.key, pod, !pod)
+				if pod && field == "labels" {
+					podKeys = append(podKeys, line.key)
+				} else {
+					mark(field, line.key, pod, !pod, false)
+				}
 			}
 			stack = append(stack, line)
 		}
+		endMapping()
 	}
 	return func(field, key string) written { return at[[2]string{field, key}] }
 }

@@ -238,3 +238,90 @@ spec:
 		}
 	}
 }
+
+// labelChart is a chart whose Deployment takes its own labels from
+// commonLabels and writes tier: web in its pod template, where podLabels
+// (with commonLabels when withCommon) are appended.
+func labelChart(withCommon bool) []workspace.File {
+	podCommon := ""
+	if withCommon {
+		podCommon = "\n        {{- with .Values.commonLabels }}\n        {{- toYaml . | nindent 8 }}\n        {{- end }}"
+	}
+	return []workspace.File{
+		{Path: "web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
+		{Path: "web/values.yaml", Content: []byte("commonLabels: {}\n")},
+		{Path: "web/templates/deployment.yaml", Content: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  {{- with .Values.commonLabels }}
+  labels:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels:
+        app: web
+        tier: web` + podCommon + `
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.1
+`)},
+	}
+}
+
+// A label a chart writes only in a pod template is still set through
+// commonLabels for the objects (the Deployment's own labels), and left
+// out of it when the pod template's mapping also writes commonLabels
+// (where it would repeat: the Deployment's missing label stays an open
+// finding, for a person to fix in the template); either way the render
+// is strictly valid.
+func TestFixChartLabelOnlyThePodTemplateWrites(t *testing.T) {
+	cfg := config(t, "labels:\n  tier: web\n")
+	for _, withCommon := range []bool{false, true} {
+		out, findings, err := Apply(context.Background(), cfg, genconfig.Vars{App: "web"}, labelChart(withCommon))
+		if err != nil {
+			t.Fatal(err)
+		}
+		values := topLevelMaps(content(out, "web/values.yaml"))
+		r, err := helmchart.New(helmchart.Options{ReleaseName: "web", Namespace: "default"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := renderChart(context.Background(), r, "web", out)
+		if err != nil || c.Failed {
+			t.Fatalf("render: %v %+v", err, c)
+		}
+		v, err := schema.New(schema.Options{Strict: true, CacheDir: t.TempDir(), NoResultCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := v.Validate(context.Background(), c.Objects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(results) != 1 || results[0].Status != schema.Valid {
+			t.Errorf("with commonLabels in the pod template %v: rendered Deployment is not valid: %+v\n%s", withCommon, results, c.Objects[0].Content)
+		}
+		var open []string
+		for _, f := range findings {
+			if !f.Fixed {
+				open = append(open, f.File+": "+f.Message)
+			}
+		}
+		wantCommon, wantOpen := "map[tier:web]", "[]"
+		if withCommon {
+			wantCommon, wantOpen = "map[]", `[web/templates/deployment.yaml: labels required by the generation config: missing tier="web"]`
+		}
+		if got := fmt.Sprint(values[valueCommonLabels]); got != wantCommon {
+			t.Errorf("with commonLabels in the pod template %v: commonLabels = %v, want %s", withCommon, got, wantCommon)
+		}
+		if fmt.Sprint(open) != wantOpen {
+			t.Errorf("with commonLabels in the pod template %v: open findings %v, want %s", withCommon, open, wantOpen)
+		}
+	}
+}

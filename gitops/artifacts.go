@@ -160,3 +160,17 @@ func ExternalArtifactPaths(files []workspace.File, name, namespace, p string) []
 	}
 	return repoPaths(arts, name, namespace, p)
 }
+
+// ExternalArtifactChart returns the chart folder of this repository that
+// a Flux HelmRelease's chartRef to the ExternalArtifact name in namespace
+// installs: the folder an ArtifactGenerator among files copies to the
+// artifact's root, whose Chart.yaml lands there (the last copy wins), or
+// "" when none does. Whether the folder holds a chart is the caller's to
+// check.
+func ExternalArtifactChart(files []workspace.File, name, namespace string) string {
+	ps := ExternalArtifactPaths(files, name, namespace, "Chart.yaml")
+	if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
+		return ""
+	}
+	return path.Dir(ps[len(ps)-1])
+}

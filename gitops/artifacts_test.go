@@ -133,3 +133,48 @@ spec:
 		}
 	}
 }
+
+// TestExternalArtifactChart finds the chart folder an ArtifactGenerator
+// copies to an ExternalArtifact's root (the last copy wins), and none for
+// an artifact no generator makes or one of another namespace.
+func TestExternalArtifactChart(t *testing.T) {
+	gen := `apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata:
+  name: charts
+  namespace: flux-system
+spec:
+  sources:
+    - alias: repo
+      kind: GitRepository
+      name: flux-system
+  artifacts:
+    - name: web-chart
+      copy:
+        - from: "@repo/charts/old/**"
+          to: "@artifact/"
+        - from: "@repo/charts/web/**"
+          to: "@artifact/"
+    - name: docs
+      copy:
+        - from: "@repo/docs/**"
+          to: "@artifact/"
+`
+	files := []workspace.File{
+		{Path: "charts/old/Chart.yaml", Content: []byte("apiVersion: v2\nname: old\nversion: 0.1.0\n")},
+		{Path: "charts/web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
+		{Path: "docs/index.md", Content: []byte("# docs\n")},
+		{Path: "clusters/production/artifacts.yaml", Content: []byte(gen)},
+	}
+	for _, tc := range []struct{ name, namespace, want string }{
+		{"web-chart", "flux-system", "charts/web"},
+		{"web-chart", "", "charts/web"},
+		{"web-chart", "other", ""},
+		{"docs", "flux-system", "docs"},
+		{"none", "flux-system", ""},
+	} {
+		if got := ExternalArtifactChart(files, tc.name, tc.namespace); got != tc.want {
+			t.Errorf("ExternalArtifactChart(%s, %q) = %q, want %q", tc.name, tc.namespace, got, tc.want)
+		}
+	}
+}

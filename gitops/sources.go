@@ -208,7 +208,6 @@ type object struct {
 		Path            string `yaml:"path"`
 		TargetNamespace string `yaml:"targetNamespace"`
 		SourceRef       ref    `yaml:"sourceRef"`
-		ChartRef        ref    `yaml:"chartRef"`
 		Sources         []struct {
 			Alias string `yaml:"alias"`
 			Kind  string `yaml:"kind"`
@@ -224,7 +223,7 @@ type object struct {
 	line int
 }
 
-// ref is a reference to another object (a sourceRef, a chartRef).
+// ref is a reference to another object (a sourceRef).
 type ref struct {
 	Kind      string `yaml:"kind"`
 	Name      string `yaml:"name"`
@@ -248,16 +247,10 @@ func (o object) isFluxKustomization() bool {
 	return o.isFlux("Kustomization") && (k == "" || k == "GitRepository")
 }
 
-// isFlux reports whether o is a Flux object of kind: a Kustomization
-// (kustomize.toolkit.fluxcd.io) or a HelmRelease (helm.toolkit.fluxcd.io).
+// isFlux reports whether o is a Flux object of kind: only a
+// Kustomization (kustomize.toolkit.fluxcd.io) is asked about.
 func (o object) isFlux(kind string) bool {
-	switch kind {
-	case "Kustomization":
-		return o.Kind == kind && o.group() == "kustomize.toolkit.fluxcd.io"
-	case "HelmRelease":
-		return o.Kind == kind && o.group() == "helm.toolkit.fluxcd.io"
-	}
-	return false
+	return kind == "Kustomization" && o.Kind == kind && o.group() == "kustomize.toolkit.fluxcd.io"
 }
 
 // objects parses the documents of a YAML file; nil for other files and

@@ -27,10 +27,13 @@ type findingKey struct{ rule, resource, path, file, message string }
 // first; then those of the same rule, object, field and file whatever
 // they say (a message may quote a value the change edited), so one
 // more violation of a rule on an object that already broke it is new;
-// last, findings about an object's field whatever file they point at,
+// last, findings about an object's field in files of one overlay chain
+// (related: one folder, or one's kustomization reads the other's folder),
 // since the change may move where its field is written (an overlay's new
-// patch now sets the replicas a base set).
-func diffFindings(base, head []validators.Finding) FindingsDiff {
+// patch now sets the replicas a base set). Two clusters' overlays of one
+// base are two chains: an error moved from one to the other is one new
+// finding and one fixed.
+func diffFindings(base, head []validators.Finding, related func(a, b string) bool) FindingsDiff {
 	d := FindingsDiff{New: []validators.Finding{}, Fixed: []validators.Finding{}}
 	var b, h []validators.Finding
 	for _, f := range base {
@@ -63,9 +66,17 @@ func diffFindings(base, head []validators.Finding) FindingsDiff {
 		var rest []validators.Finding
 		for _, f := range h {
 			k, ok := key(f)
-			if idx := left[k]; ok && len(idx) > 0 {
-				matched[idx[0]] = true
-				left[k] = idx[1:]
+			idx := left[k]
+			at := -1
+			for j, i := range idx {
+				if ok && (pass < 2 || related(b[i].File, f.File)) {
+					at = j
+					break
+				}
+			}
+			if at >= 0 {
+				matched[idx[at]] = true
+				left[k] = append(idx[:at:at], idx[at+1:]...)
 				d.Existing++
 				continue
 			}

@@ -1,9 +1,7 @@
 package review
 
 import (
-	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,19 +31,28 @@ func openRepo(ctx context.Context, dir string) (*repo, error) {
 	return &repo{top: top}, nil
 }
 
-// git runs git in dir and returns its standard output; the error carries
-// git's own message.
+// git runs git in dir and returns its standard output; the error wraps
+// git's exit error and carries git's own message.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
+	return gitIn(ctx, dir, nil, nil, args...)
+}
+
+// gitIn runs git in dir with env added to the environment and stdin (if
+// any) as its input.
+func gitIn(ctx context.Context, dir string, env []string, stdin io.Reader, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	cmd.Stdin = stdin
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return "", fmt.Errorf("git %s: %w: %s", args[0], err, msg)
 		}
-		return "", fmt.Errorf("git %s: %s", args[0], msg)
+		return "", fmt.Errorf("git %s: %w", args[0], err)
 	}
 	return stdout.String(), nil
 }
@@ -92,26 +99,43 @@ func (r *repo) defaultBranch(ctx context.Context) (string, error) {
 // workTree lists the work tree's files git lists (tracked, and untracked
 // ones no ignore rule excludes: .gitignore, .git/info/exclude,
 // core.excludesFile), as slash paths relative to the top, each once, with
-// the untracked ones apart: one `git ls-files -t --cached --others
-// --exclude-standard`.
-func (r *repo) workTree(ctx context.Context) (files, untracked []string, err error) {
-	out, err := git(ctx, r.top, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
+// the untracked ones apart, and the tracked files a sparse checkout
+// leaves out of the work tree (skip-worktree, tag S) with their index
+// entries: one `git ls-files -t -s --cached --others --exclude-standard`.
+func (r *repo) workTree(ctx context.Context) (files, untracked []string, sparse []treeFile, err error) {
+	out, err := git(ctx, r.top, "ls-files", "-z", "-t", "-s", "--cached", "--others", "--exclude-standard")
 	if err != nil {
-		return nil, nil, fmt.Errorf("list the work tree's files: %w", err)
+		return nil, nil, nil, fmt.Errorf("list the work tree's files: %w", err)
 	}
 	seen := map[string]bool{}
 	for _, e := range strings.Split(out, "\x00") {
-		tag, name, ok := strings.Cut(e, " ")
-		if !ok || name == "" || seen[name] {
+		tag, rest, ok := strings.Cut(e, " ")
+		if !ok || rest == "" {
+			continue
+		}
+		name, entry := rest, treeFile{}
+		if tag != "?" {
+			// <mode> SP <object> SP <stage> TAB <path>
+			meta, n, ok := strings.Cut(rest, "\t")
+			fields := strings.Fields(meta)
+			if !ok || len(fields) != 3 {
+				continue
+			}
+			name, entry = n, treeFile{mode: fields[0], oid: fields[1], name: n}
+		}
+		if name == "" || seen[name] {
 			continue // a conflicted file is listed once per stage
 		}
 		seen[name] = true
 		files = append(files, name)
-		if tag == "?" {
+		switch {
+		case tag == "?":
 			untracked = append(untracked, name)
+		case tag == "S" && regularFile(entry.mode) && entry.name == path.Clean(entry.name) && safeTreePath(entry.name):
+			sparse = append(sparse, entry)
 		}
 	}
-	return files, untracked, nil
+	return files, untracked, sparse, nil
 }
 
 // changed lists the files that differ between commit and the work tree,
@@ -132,19 +156,35 @@ func (r *repo) changed(ctx context.Context, commit string, untracked []string) (
 }
 
 // materializeWorkTree writes into dir the work tree's files (as workTree
-// lists them: tracked files as they are now, untracked ones not ignored).
-// Regular files only, as materialize writes the base: a symbolic link or
-// a submodule is left out, and a tracked file the work tree deletes is
-// absent.
-func (r *repo) materializeWorkTree(files []string, dir string) error {
+// lists them: tracked files as they are now, untracked ones not ignored),
+// and the tracked files a sparse checkout leaves out of the work tree as
+// the index holds them, through the repository's filters as a checkout
+// writes them. Regular files only, as materialize writes the base: a
+// symbolic link, a file in a folder reached through one, or a submodule
+// is left out, and a tracked file the work tree deletes is absent.
+func (r *repo) materializeWorkTree(ctx context.Context, files []string, sparse []treeFile, dir string) error {
+	inTree := map[string]bool{} // folder: reached without a symbolic link
 	for _, name := range files {
 		src := filepath.Join(r.top, filepath.FromSlash(name))
 		if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
 			continue // deleted, a link, or a submodule
 		}
+		folder := filepath.Dir(src)
+		ok, known := inTree[folder]
+		if !known {
+			resolved, err := filepath.EvalSymlinks(folder)
+			ok = err == nil && resolved == folder // the top is resolved
+			inTree[folder] = ok
+		}
+		if !ok {
+			continue // in a folder that is a link, maybe out of the repository
+		}
 		if err := copyFile(src, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 			return fmt.Errorf("materialize the work tree: copy %s: %w", name, err)
 		}
+	}
+	if err := checkout(ctx, r.top, dir, sparse); err != nil {
+		return fmt.Errorf("materialize the work tree: %w", err)
 	}
 	return nil
 }
@@ -159,12 +199,15 @@ func copyFile(src, dst string) error {
 	return writeFile(dst, in)
 }
 
-// materialize writes the files of commit into dir as committed, read
-// with git ls-tree and git cat-file: regular files only (a symbolic link
-// or a submodule is left out, so nothing read from the base points
-// outside dir), and none that .gitattributes shapes for an archive
-// (export-ignore, export-subst) dropped or rewritten, so the base holds
-// what the commit tracks as the head holds what the work tree tracks.
+// materialize writes the files of commit into dir as a checkout writes
+// them (through the repository's filters: git-lfs, git-crypt, clean and
+// smudge pairs, line endings), as the work tree holds them: read with git
+// ls-tree and written with git checkout-index from a temporary index.
+// Regular files only (a symbolic link or a submodule is left out, so
+// nothing read from the base points outside dir), and none that
+// .gitattributes shapes for an archive (export-ignore, export-subst)
+// dropped or rewritten, so the base holds what the commit tracks as the
+// head holds what the work tree tracks.
 func (r *repo) materialize(ctx context.Context, commit, dir string) error {
 	list, err := git(ctx, r.top, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit)
 	if err != nil {
@@ -175,21 +218,24 @@ func (r *repo) materialize(ctx context.Context, commit, dir string) error {
 		// <mode> SP <type> SP <object> TAB <path>
 		meta, name, ok := strings.Cut(e, "\t")
 		fields := strings.Fields(meta)
-		if !ok || len(fields) != 3 || fields[1] != "blob" || (fields[0] != "100644" && fields[0] != "100755") {
+		if !ok || len(fields) != 3 || fields[1] != "blob" || !regularFile(fields[0]) {
 			continue
 		}
 		if clean := path.Clean(name); clean == name && safeTreePath(name) {
-			blobs = append(blobs, treeFile{oid: fields[2], name: name})
+			blobs = append(blobs, treeFile{mode: fields[0], oid: fields[2], name: name})
 		}
 	}
-	if err := writeBlobs(ctx, r.top, dir, blobs); err != nil {
+	if err := checkout(ctx, r.top, dir, blobs); err != nil {
 		return fmt.Errorf("materialize the base: %w", err)
 	}
 	return nil
 }
 
-// treeFile is a regular file of a commit's tree.
-type treeFile struct{ oid, name string }
+// treeFile is a regular file of a commit's tree or of the index.
+type treeFile struct{ mode, oid, name string }
+
+// regularFile reports whether a git file mode is a regular file's.
+func regularFile(mode string) bool { return mode == "100644" || mode == "100755" }
 
 // safeTreePath reports whether a tree path stays inside the folder it is
 // written to and out of .git, as git itself checks before a checkout.
@@ -205,61 +251,31 @@ func safeTreePath(name string) bool {
 	return true
 }
 
-// writeBlobs writes each file's blob into dir, read in one git cat-file
-// --batch.
-func writeBlobs(ctx context.Context, top, dir string, files []treeFile) error {
+// checkout writes each file into dir as git checks it out, filters
+// applied: the files go into a temporary index (git update-index
+// --index-info) that git checkout-index writes out under dir.
+func checkout(ctx context.Context, top, dir string, files []treeFile) error {
 	if len(files) == 0 {
 		return nil
 	}
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
-	cmd.Dir = top
-	cmd.Stderr = &stderr
-	in, err := cmd.StdinPipe()
+	idxDir, err := os.MkdirTemp("", "aiden-review-index-")
 	if err != nil {
 		return err
 	}
-	outPipe, err := cmd.StdoutPipe()
-	if err != nil {
+	defer os.RemoveAll(idxDir)
+	env := []string{"GIT_INDEX_FILE=" + filepath.Join(idxDir, "index")}
+	var in bytes.Buffer
+	for _, f := range files {
+		fmt.Fprintf(&in, "%s %s\t%s\x00", f.mode, f.oid, f.name)
+	}
+	if _, err := gitIn(ctx, top, env, &in, "update-index", "-z", "--index-info"); err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
+	prefix := dir + string(filepath.Separator)
+	if _, err := gitIn(ctx, top, env, nil, "checkout-index", "--all", "--force", "--prefix="+prefix); err != nil {
 		return err
 	}
-	go func() {
-		w := bufio.NewWriter(in)
-		for _, f := range files {
-			fmt.Fprintln(w, f.oid)
-		}
-		_ = w.Flush()
-		_ = in.Close()
-	}()
-	out := bufio.NewReader(outPipe)
-	readErr := func() error {
-		for _, f := range files {
-			header, err := out.ReadString('\n')
-			if err != nil {
-				return fmt.Errorf("read %s: %w", f.name, err)
-			}
-			var oid, typ string
-			var size int64
-			if _, err := fmt.Sscanf(header, "%s %s %d", &oid, &typ, &size); err != nil || typ != "blob" {
-				return fmt.Errorf("read %s: git cat-file answered %q", f.name, strings.TrimSpace(header))
-			}
-			if err := writeFile(filepath.Join(dir, filepath.FromSlash(f.name)), io.LimitReader(out, size)); err != nil {
-				return fmt.Errorf("write %s: %w", f.name, err)
-			}
-			if _, err := out.Discard(1); err != nil { // the newline after the content
-				return fmt.Errorf("read %s: %w", f.name, err)
-			}
-		}
-		return nil
-	}()
-	_, _ = io.Copy(io.Discard, out)
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git cat-file: %s", cmp.Or(strings.TrimSpace(stderr.String()), err.Error()))
-	}
-	return readErr
+	return nil
 }
 
 // writeFile writes what r reads to the file p, making its folders.

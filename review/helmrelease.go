@@ -108,13 +108,9 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 				continue
 			}
 			if in.artifact != "" {
-				// The chart is the folder whose Chart.yaml the
-				// artifact's root holds (the last copy wins).
-				ps := gitops.ExternalArtifactPaths(files, in.artifact, in.artifactNS, "Chart.yaml")
-				if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
+				if in.chart = gitops.ExternalArtifactChart(files, in.artifact, in.artifactNS); in.chart == "" {
 					continue
 				}
-				in.chart = path.Dir(ps[len(ps)-1])
 			}
 			dir := path.Clean(strings.TrimPrefix(in.chart, "./"))
 			if root != "." && strings.HasPrefix(dir, root+"/") {

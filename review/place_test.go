@@ -270,8 +270,38 @@ func TestFindingMovedToAPatchIsExisting(t *testing.T) {
 		f("Deployment/shop/web", "/spec/replicas", "clusters/prod/web/kustomization.yaml", "4 replicas and no PodDisruptionBudget"),
 		f("", "", "charts/b/Chart.yaml", "icon is recommended"),
 	}
-	d := diffFindings(base, head)
+	g := chains{"clusters/prod/web": {"base/web": true}}
+	d := diffFindings(base, head, func(a, b string) bool { return related(a, b, g) })
 	if d.Existing != 1 || len(d.New) != 1 || len(d.Fixed) != 1 || d.New[0].File != "charts/b/Chart.yaml" || d.Fixed[0].File != "charts/a/Chart.yaml" {
 		t.Errorf("diff = %+v", d)
+	}
+}
+
+// The last findings pass matches only within one overlay chain: a
+// finding moved between two clusters' overlays of one base is new and
+// fixed; one moved from a chart's template to its values.yaml, or from
+// a base to an overlay that reads it, is existing.
+func TestFindingsMatchWithinAChain(t *testing.T) {
+	f := func(file string) validators.Finding {
+		return validators.Finding{Rule: "image-tag", Resource: "Deployment/shop/web", Path: "/spec/template/spec/containers/0/image", File: file, Severity: validators.SeverityError}
+	}
+	g := chains{
+		"apps/staging":    {"apps/base": true},
+		"apps/production": {"apps/base": true},
+	}
+	rel := func(a, b string) bool { return related(a, b, g) }
+	for _, tc := range []struct {
+		base, head string
+		existing   int
+	}{
+		{"apps/staging/kustomization.yaml", "apps/production/kustomization.yaml", 0},
+		{"apps/base/deployment.yaml", "apps/production/kustomization.yaml", 1},
+		{"charts/web/templates/deployment.yaml", "charts/web/values.yaml", 1},
+		{"web.yaml", "charts/web/values.yaml", 0},
+	} {
+		d := diffFindings([]validators.Finding{f(tc.base)}, []validators.Finding{f(tc.head)}, rel)
+		if d.Existing != tc.existing || len(d.New) != 1-tc.existing || len(d.Fixed) != 1-tc.existing {
+			t.Errorf("%s -> %s: existing %d, new %d, fixed %d; want %d existing", tc.base, tc.head, d.Existing, len(d.New), len(d.Fixed), tc.existing)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,6 +105,7 @@ type side struct {
 	// configFile is the generation config's path relative to the top.
 	configFile string
 	charts     map[string][]byte // Chart.yaml by chart folder (top-relative)
+	chains     chains            // the kustomizations' graph
 }
 
 // Run reviews the work tree against the base.
@@ -116,7 +118,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	headFiles, untracked, err := r.workTree(ctx)
+	headFiles, untracked, sparse, err := r.workTree(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +131,21 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		return nil, err
 	}
 	for _, rel := range rels {
-		if _, err := os.Stat(filepath.Join(r.top, filepath.FromSlash(rel))); err != nil {
-			if _, gerr := git(ctx, r.top, "cat-file", "-e", commit+":"+rel); gerr != nil && rel != "." {
-				return nil, fmt.Errorf("path %s is neither in the work tree nor at the base", rel)
-			}
+		if rel == "." {
+			continue
 		}
+		_, statErr := os.Stat(filepath.Join(r.top, filepath.FromSlash(rel)))
+		listed := slices.ContainsFunc(headFiles, func(f string) bool { return workspace.Within(rel, f) })
+		if statErr == nil && listed {
+			continue
+		}
+		if _, gerr := git(ctx, r.top, "cat-file", "-e", commit+":"+rel); gerr == nil {
+			continue // at the base: the change deletes it, or stops tracking it
+		}
+		if statErr != nil {
+			return nil, fmt.Errorf("path %s is neither in the work tree nor at the base", rel)
+		}
+		return nil, fmt.Errorf("path %s is ignored by git or is a symbolic link: review reads only the files git lists", rel)
 	}
 	// Both sides are read from trees of the files git lists, written at
 	// once: the base's commit, and the work tree's tracked and not
@@ -145,7 +157,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		defer close(written)
 		tmp, tmpErr = tree("the base", func(dir string) error { return r.materialize(ctx, commit, dir) })
 	}()
-	headTree, headTreeErr := tree("the work tree", func(dir string) error { return r.materializeWorkTree(headFiles, dir) })
+	headTree, headTreeErr := tree("the work tree", func(dir string) error { return r.materializeWorkTree(ctx, headFiles, sparse, dir) })
 	<-written
 	for _, d := range []string{tmp, headTree} {
 		if d != "" {
@@ -201,7 +213,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		}
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Environment < out.Units[j].Environment })
-	out.Findings = diffFindings(base.findings, head.findings)
+	out.Findings = diffFindings(base.findings, head.findings, func(a, b string) bool { return related(a, b, base.chains, head.chains) })
 	out.Risks = withoutRepeats(risks(base, head), out.Findings.New)
 	prices := genconfig.DefaultPrices
 	var budgets []genconfig.Budget
@@ -287,7 +299,7 @@ func scope(top string, paths []string) ([]string, error) {
 // load renders and checks the paths rels in the tree at dir; a path the
 // tree does not hold is left out (the change adds or deletes it).
 func load(ctx context.Context, opts Options, dir string, rels []string) (*side, error) {
-	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}}
+	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}, chains: chains{}}
 	var paths []string
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -313,6 +325,7 @@ func load(ctx context.Context, opts Options, dir string, rels []string) (*side, 
 		if len(files) == 0 {
 			continue
 		}
+		s.chains.add(root, append(append([]workspace.File{}, files...), g.Repository()...))
 		c := opts.Check
 		c.Repository, c.Named = g.Repository(), g.Named()
 		rendered, rep, err := opts.Engine.ValidateRendered(ctx, files, c)

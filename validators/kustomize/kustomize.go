@@ -61,7 +61,8 @@ type Result struct {
 	// failed.
 	Manifest []byte
 	// Problems say why the build failed: in Dir's kustomization or in one
-	// it builds on.
+	// it builds on; and, with every result, the files no build could
+	// read (a name the in-memory file system refuses).
 	Problems []Problem
 
 	source *BuildSource // where the objects of Manifest come from (origin.go)
@@ -334,19 +335,26 @@ func (t *Tree) Build(dirs []string) []Result {
 // run at most once however many of dirs include it.
 func (t *Tree) BuildContext(ctx context.Context, dirs []string) []Result {
 	fs := filesys.MakeFsInMemory()
+	// A file the in-memory file system refuses (a name with a space) is
+	// left out of every build and reported with each result, so that
+	// whoever reads any of them sees it (the builds that need the file
+	// fail on its absence).
+	var unloaded []Problem
 	for _, f := range t.files {
 		content := f.Content
 		if IsKustomization(f.Path) {
 			content = withTracking(content)
 		}
 		if err := fs.WriteFile("/"+f.Path, content); err != nil {
-			return []Result{{Problems: []Problem{{File: f.Path, Message: fmt.Sprintf("load into memory: %v", err)}}}}
+			unloaded = append(unloaded, Problem{File: f.Path, Message: fmt.Sprintf("load into memory, so no build reads it: %v", err)})
 		}
 	}
 	b := &builder{ctx: ctx, t: t, fs: fs, k: krusty.MakeKustomizer(krusty.MakeDefaultOptions()), done: map[string]*Result{}}
 	out := make([]Result, 0, len(dirs))
 	for _, d := range dirs {
-		out = append(out, *b.build(d))
+		r := *b.build(d)
+		r.Problems = append(append([]Problem{}, unloaded...), r.Problems...)
+		out = append(out, r)
 	}
 	return out
 }

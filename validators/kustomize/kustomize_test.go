@@ -317,3 +317,27 @@ func TestBrokenComponentNamedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A file the in-memory file system refuses (a name with a space) is a
+// problem each result carries, and the other folders still build: the
+// builds are not dropped, nor is the file silently left out.
+func TestUnloadableFileIsAProblem(t *testing.T) {
+	files := []workspace.File{
+		{Path: "web/kustomization.yaml", Content: []byte("resources: [\"deploy one.yaml\"]\n")},
+		{Path: "web/deploy one.yaml", Content: []byte(deployment)},
+		{Path: "api/kustomization.yaml", Content: []byte("resources: [deploy.yaml]\n")},
+		{Path: "api/deploy.yaml", Content: []byte(deployment)},
+	}
+	res := Load(files, nil).Build([]string{"web", "api"})
+	if len(res) != 2 || res[0].Dir != "web" || res[1].Dir != "api" {
+		t.Fatalf("results %+v; want one for web, one for api", res)
+	}
+	if res[0].Manifest != nil || res[1].Manifest == nil {
+		t.Errorf("web built %v, api built %v; want web failed, api built", res[0].Manifest != nil, res[1].Manifest != nil)
+	}
+	for _, r := range res {
+		if len(r.Problems) == 0 || r.Problems[0].File != "web/deploy one.yaml" || !strings.Contains(r.Problems[0].Message, "load into memory") {
+			t.Errorf("%s: problems %+v; want the unloadable file first", r.Dir, r.Problems)
+		}
+	}
+}

@@ -155,8 +155,9 @@ func (s *BuildSource) Locate(line int, pointer, message string) (string, yamlpos
 	obj, o := docs[i].Node, s.origins[i]
 	kind := yamlpos.Field(obj, "kind")
 	segs := yamlpos.PointerSegments(pointer, message)
+	later := map[string]int{} // array pointer -> appends the patches looked at made
 	for j := len(o.patchedBy) - 1; j >= 0; j-- {
-		if file, pos, ok := s.inPatches(o.patchedBy[j], obj, pointer, message, segs); ok {
+		if file, pos, ok := s.inPatches(o.patchedBy[j], obj, pointer, message, segs, later); ok {
 			return file, pos, true
 		}
 	}
@@ -217,8 +218,10 @@ func named(src, out *yaml.Node) bool {
 // that writes the node: a strategic merge patch of the object's kind
 // that holds every segment, or a JSON 6902 operation on the pointer or a
 // field above it. A patch written inline in the kustomization (patch: |)
-// is looked through too, and placed in the kustomization file.
-func (s *BuildSource) inPatches(kfile string, obj *yaml.Node, pointer, message string, segs []string) (string, yamlpos.Position, bool) {
+// is looked through too, and placed in the kustomization file. later
+// counts the appends to each array of the patches applied after this
+// one (those looked at before, last first); inPatches adds this file's.
+func (s *BuildSource) inPatches(kfile string, obj *yaml.Node, pointer, message string, segs []string, later map[string]int) (string, yamlpos.Position, bool) {
 	kind := yamlpos.Field(obj, "kind")
 	content, ok := s.read(kfile)
 	if !ok {
@@ -234,9 +237,19 @@ func (s *BuildSource) inPatches(kfile string, obj *yaml.Node, pointer, message s
 		if !ok {
 			continue
 		}
-		for _, d := range yamlpos.Documents(text) {
-			if pos, ok := patchWrites(d.Node, obj, pointer, message, segs); ok {
+		docs := yamlpos.Documents(text)
+		for _, d := range docs {
+			if pos, ok := patchWrites(d.Node, obj, pointer, message, segs, later); ok {
 				return p.file, p.place(pos), true
+			}
+		}
+		for _, d := range docs {
+			if d.Node.Kind == yaml.SequenceNode {
+				for _, op := range d.Node.Content {
+					if parent, ok := strings.CutSuffix(yamlpos.Field(op, "path"), "/-"); ok {
+						later[parent]++
+					}
+				}
 			}
 		}
 	}
@@ -266,9 +279,13 @@ func (p patchSource) place(pos yamlpos.Position) yamlpos.Position {
 
 // kustomizationPatches lists, in the order kustomize applies them, the
 // patches of the kustomization file kfile (content) that may change an
-// object of kind: patches and patchesJson6902 entries whose target is of
-// that kind or names none, by path or inline, and patchesStrategicMerge
-// entries, files or inline.
+// object of kind: patchesStrategicMerge entries (files or inline), then
+// patches, then patchesJson6902 entries whose target is of that kind or
+// names none (by path or inline). Kustomize runs its strategic merge
+// patch transformer first and its JSON 6902 one last, after the name,
+// label and annotation transformers (api
+// internal/target/kusttarget_configplugin.go,
+// configureBuiltinTransformers), whatever order the keys are written in.
 func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
@@ -288,7 +305,7 @@ func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
 	}
 	m := doc.Content[0]
 	var out []patchSource
-	for _, key := range []string{"patches", "patchesJson6902", "patchesStrategicMerge"} {
+	for _, key := range []string{"patchesStrategicMerge", "patches", "patchesJson6902"} {
 		var list *yaml.Node
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			if m.Content[i].Value == key {
@@ -342,17 +359,22 @@ func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
 
 // patchWrites reports where one patch document writes the node at
 // pointer of the build output's object obj: a strategic merge patch of
-// the object's kind that holds every segment; a JSON 6902 operation on
-// the pointer or a field above it, else one that writes below it a value
+// the object's kind that holds every segment; the last JSON 6902
+// operation on the pointer, else the first on a field above it, else one that writes below it a value
 // named as the message quotes it (an appended container "debug" a
 // finding about the pod spec names). An operation that appends
-// (".../containers/-") writes the item its append made: counted back from
-// the end of the output's array.
-func patchWrites(d, obj *yaml.Node, pointer, message string, segs []string) (yamlpos.Position, bool) {
+// (".../containers/-") writes the item its append made (see opPaths;
+// later counts the appends of the patches applied after this one).
+func patchWrites(d, obj *yaml.Node, pointer, message string, segs []string, later map[string]int) (yamlpos.Position, bool) {
 	if d.Kind == yaml.SequenceNode { // JSON 6902 operations
-		paths := opPaths(d.Content, obj)
+		paths := opPaths(d.Content, obj, later)
+		for i := len(d.Content) - 1; i >= 0; i-- { // the last operation on the pointer
+			if paths[i] == pointer {
+				return yamlpos.Position{Line: d.Content[i].Line, Column: d.Content[i].Column}, true
+			}
+		}
 		for i, op := range d.Content {
-			if p := paths[i]; p != "" && (p == pointer || strings.HasPrefix(pointer, p+"/")) {
+			if p := paths[i]; p != "" && strings.HasPrefix(pointer, p+"/") {
 				return yamlpos.Position{Line: op.Line, Column: op.Column}, true
 			}
 		}
@@ -372,8 +394,11 @@ func patchWrites(d, obj *yaml.Node, pointer, message string, segs []string) (yam
 
 // opPaths returns the path each JSON 6902 operation writes in the output
 // object obj: its path, with an append's final "-" the index the item
-// has in obj (the last of the appends to one array is its last item).
-func opPaths(ops []*yaml.Node, obj *yaml.Node) []string {
+// has in obj: the one item of obj's array with the name the appended
+// value has, else counted back from the end of the array past this
+// document's appends and later's (the appends the patches applied after
+// it made).
+func opPaths(ops []*yaml.Node, obj *yaml.Node, later map[string]int) []string {
 	out := make([]string, len(ops))
 	appends := map[string]int{} // array pointer -> appends to it
 	for i, op := range ops {
@@ -391,7 +416,10 @@ func opPaths(ops []*yaml.Node, obj *yaml.Node) []string {
 		arr := nodeAt(obj, yamlpos.PointerSegments(parent, ""))
 		index := -1
 		if arr != nil && arr.Kind == yaml.SequenceNode {
-			index = len(arr.Content) - appends[parent] + seen[parent]
+			index = len(arr.Content) - appends[parent] - later[parent] + seen[parent]
+			if at := namedItem(arr, valueName(ops[i])); at >= 0 {
+				index = at
+			}
 		}
 		seen[parent]++
 		out[i] = ""
@@ -400,6 +428,34 @@ func opPaths(ops []*yaml.Node, obj *yaml.Node) []string {
 		}
 	}
 	return out
+}
+
+// valueName is the name of the value a JSON 6902 operation writes, or "".
+func valueName(op *yaml.Node) string {
+	for i := 0; i+1 < len(op.Content); i += 2 {
+		if op.Content[i].Value == "value" {
+			return yamlpos.Field(op.Content[i+1], "name")
+		}
+	}
+	return ""
+}
+
+// namedItem is the index of the one item of the sequence arr named name,
+// or -1 when name is empty or no item or several have it.
+func namedItem(arr *yaml.Node, name string) int {
+	at := -1
+	if name == "" {
+		return at
+	}
+	for i, item := range arr.Content {
+		if yamlpos.Field(item, "name") == name {
+			if at >= 0 {
+				return -1
+			}
+			at = i
+		}
+	}
+	return at
 }
 
 // nodeAt follows segs (mapping keys, sequence indexes) from n; nil when
@@ -434,13 +490,8 @@ func nodeAt(n *yaml.Node, segs []string) *yaml.Node {
 // quotesName reports whether message quotes the name of the value a JSON
 // 6902 operation writes (`container "debug"`).
 func quotesName(message string, op *yaml.Node) bool {
-	for i := 0; i+1 < len(op.Content); i += 2 {
-		if op.Content[i].Value == "value" {
-			name := yamlpos.Field(op.Content[i+1], "name")
-			return name != "" && strings.Contains(message, `"`+name+`"`)
-		}
-	}
-	return false
+	name := valueName(op)
+	return name != "" && strings.Contains(message, `"`+name+`"`)
 }
 
 // identity reports whether segs name a field a strategic merge patch
