@@ -52,9 +52,14 @@ func (e *engine) cleanFile(f *manifest.File) (clean bool, objects int) {
 		if d.Err != nil || !d.Unique || !plainText(d.Text) {
 			return false, 0
 		}
+		if d.Value == nil {
+			continue // empty or comments only
+		}
 		m, isMap := d.Value.(map[string]any)
-		if !isMap {
-			continue // no object: parseFile skips a document that is no mapping
+		if !isMap || !blockMapping(d.Text) {
+			// yaml.v2 stops after a complete flow node or scalar and
+			// ignores what follows, which a node tree refuses.
+			return false, 0
 		}
 		clean, object := e.cleanObject(m)
 		if !clean {
@@ -65,6 +70,24 @@ func (e *engine) cleanFile(f *manifest.File) (clean bool, objects int) {
 		}
 	}
 	return true, objects
+}
+
+// blockMapping reports whether a document's first content (past blank
+// and comment lines) is a block mapping's key, not a flow collection or a
+// quoted scalar.
+func blockMapping(doc []byte) bool {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		t := bytes.TrimLeft(line, " \t")
+		if len(t) == 0 || t[0] == '#' {
+			continue
+		}
+		switch t[0] {
+		case '{', '[', '"', '\'', '-', '?', '|', '>':
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // plainText reports whether a document has none of the YAML that yaml.v2

@@ -62,6 +62,17 @@ func TestCheckDecodedMatchesCheck(t *testing.T) {
 	if len(files) < 500 {
 		t.Fatalf("only %d files", len(files))
 	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "
+	for name, text := range map[string]string{
+		// YAML breaks lines at LS: two documents, the second's name too long.
+		"line separator": cm + "a\n\u2028---\u2028" + cm + "waytoolongname-x\n",
+		// yaml.v2 reads the flow mapping and ignores the rest; a node tree refuses it.
+		"flow then text":   "{apiVersion: v1, kind: ConfigMap, metadata: {name: ok}}\nfoo: bar\n",
+		"quoted then text": "\"\"00\n",
+		"later bom":        cm + "a\n---\n\ufeff" + cm + "b\n",
+	} {
+		files = append(files, workspace.File{Path: "edge/" + name + ".yaml", Content: []byte(text)})
+	}
 	vars := genconfig.Vars{Env: "prod", App: "nginx", Team: "payments"}
 	configs := map[string]string{
 		"defaults":    "naming:\n  maxLength: 63\n",

@@ -10,7 +10,8 @@
 // sigs.k8s.io/yaml.Unmarshal gives: maps of string keys, float64 numbers.
 //
 // The checks had each their own splitter, and they disagree on a few rare
-// lines ("--- foo", "---#", "----") and on carriage returns. A file holding
+// lines ("--- foo", "---#", "----"), on carriage returns, byte order marks
+// and Unicode line breaks. A file holding
 // none of those is Plain: every splitter finds the same documents in it,
 // so a check may read its Docs; for any other file a check keeps its own
 // splitter, and its findings stay what they were.
@@ -76,7 +77,8 @@ func (f *File) Docs() ([]Doc, bool) {
 }
 
 // Plain reports whether every splitter of aiden's checks finds the same
-// documents in content: it holds no carriage return and every line that
+// documents in content: it holds no carriage return, byte order mark or
+// Unicode line break (NEL, LS, PS), and every line that
 // starts with "---" is a separator for all of them ("---" alone, or
 // followed by a space and nothing or a comment). A line such as
 // "--- foo" separates documents for some ("--- foo" holds the scalar foo
@@ -85,8 +87,13 @@ func (f *File) Docs() ([]Doc, bool) {
 // when the Kubernetes reader keeps a separator before it, so a file with
 // one is not Plain either.
 func Plain(content []byte) bool {
-	if bytes.IndexByte(content, '\r') >= 0 {
+	if bytes.IndexByte(content, '\r') >= 0 || bytes.Contains(content, bom) {
 		return false
+	}
+	for _, br := range unicodeBreaks {
+		if bytes.Contains(content, br) {
+			return false
+		}
 	}
 	for rest := content; len(rest) > 0; {
 		line := rest
@@ -103,6 +110,15 @@ func Plain(content []byte) bool {
 }
 
 var sep = []byte("---")
+
+// bom is the byte order mark, which YAML readers skip at the start of a
+// stream and read differently inside one.
+var bom = []byte("\xef\xbb\xbf")
+
+// unicodeBreaks are the line breaks YAML reads besides "\n" and "\r"
+// (NEL, LS, PS): a separator after one is a separator for YAML, not for
+// a splitter that reads lines at "\n".
+var unicodeBreaks = [][]byte{[]byte("\u0085"), []byte("\u2028"), []byte("\u2029")}
 
 // separator reports whether line (without its newline) separates two
 // documents for every splitter: "---", or "--- " followed by blanks or a

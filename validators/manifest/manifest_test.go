@@ -93,6 +93,9 @@ var edgeCases = map[string]string{
 	"comment doc":        "# only a comment\n---\na: 1\n",
 	"no final newline":   "a: 1\n---\nb: |\n  x",
 	"crlf":               "a: 1\r\n---\r\nb: 2\r\n",
+	"line separator":     "a: 1\u2028---\u2028b: 2\n",
+	"next line":          "a: 1\u0085---\u0085b: 2\n",
+	"later bom":          "a: 1\n---\n\ufeffb: 2\n",
 	"trailing blanks":    "a: 1\n---   \nb: 2\n",
 	"list":               "apiVersion: v1\nkind: List\nitems:\n- kind: A\n- kind: B\n",
 	"document end":       "a: 1\n...\n---\nb: 2\n",
@@ -197,7 +200,7 @@ func TestSplitMatchesYAMLReader(t *testing.T) {
 	if plain < len(files)*9/10 {
 		t.Errorf("only %d of %d files are plain", plain, len(files))
 	}
-	for _, name := range []string{"tab comment", "separator text", "separator glued", "four dashes", "crlf", "directive"} {
+	for _, name := range []string{"tab comment", "separator text", "separator glued", "four dashes", "crlf", "directive", "line separator", "next line", "later bom"} {
 		if Plain([]byte(edgeCases[name])) {
 			t.Errorf("edge case %q is plain", name)
 		}

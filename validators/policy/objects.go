@@ -38,6 +38,9 @@ func decodeFile(f *manifest.File) ([]Object, error) {
 	}
 	var out []Object
 	for _, d := range docs {
+		if len(bytes.TrimSpace(d.Text)) == 0 {
+			continue // blank, as splitYAMLLines drops it (a lone tab would not decode)
+		}
 		if d.Err != nil {
 			return nil, fmt.Errorf("decode %s:%d: %w", f.Path, d.Line, d.Err)
 		}

@@ -57,6 +57,9 @@ func TestSharedDecodeMatchesSplit(t *testing.T) {
 		"scalar":    "kind: A\n---\ntext\n",
 		"crlf":      "kind: A\r\n---\r\nkind: B\r\n",
 		"bad":       "kind: A\n---\nkind: [B\n",
+		"tab":       "kind: A\n---\n\t\n---\nkind: B\n",
+		"nbsp":      "kind: A\n---\n\u00a0\n---\nkind: B\n",
+		"formfeed":  "kind: A\n---\n\f\n---\nkind: B\n",
 	} {
 		files["edge/"+name] = []byte(text)
 	}
