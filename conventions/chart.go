@@ -160,7 +160,8 @@ func fixChart(cfg *genconfig.Config, vars genconfig.Vars, root, release string, 
 		}
 		// A label the chart's templates write themselves on objects (a
 		// helper's app.kubernetes.io/managed-by), or in a pod template's
-		// mapping that also writes commonLabels, is theirs: through
+		// mapping that may also write commonLabels (it holds a template
+		// directive), is theirs: through
 		// commonLabels it would be written twice in one mapping. Whether
 		// its value is the wanted one shows in the render, which the
 		// render check reads. One only a pod template writes still goes
@@ -224,9 +225,10 @@ func chartReads(root string, files []workspace.File) func(key string) bool {
 type written struct {
 	pod    bool // in a pod template's metadata (below a "template:" key)
 	object bool // anywhere else, or in a helper, whose use cannot tell
-	// podWithCommon: in a pod template's mapping that also writes
-	// commonLabels (a directive naming it), where commonLabels would
-	// write the key a second time.
+	// podWithCommon: in a pod template's mapping that also holds a
+	// template directive, which may write commonLabels (directly or
+	// through a helper), where commonLabels would write the key a second
+	// time.
 	podWithCommon bool
 }
 
@@ -241,7 +243,8 @@ type written struct {
 // since its use cannot tell. A key a chart only names inside an
 // expression (a dict Bitnami's helpers merge with commonLabels, which take
 // precedence there) does not count. A pod template's labels mapping
-// whose directives name commonLabels is noted (podWithCommon).
+// holding any directive is noted (podWithCommon): it may expand
+// commonLabels.
 func chartWrites(root string, files []workspace.File) func(field, key string) written {
 	dir := join(root, "templates") + "/"
 	at := map[[2]string]written{}
@@ -269,15 +272,11 @@ func chartWrites(root string, files []workspace.File) func(field, key string) wr
 		for _, l := range strings.Split(string(f.Content), "\n") {
 			line, ok := keyLine(l)
 			if !ok {
-				// A directive belongs to the mapping of the nearest key
-				// above it that is less indented.
-				t := strings.TrimLeft(l, " \t")
-				for i := len(stack) - 1; i >= 0; i-- {
-					if stack[i].indent < len(l)-len(t) {
-						podCommon = podCommon || (stack[i].key == "labels" && strings.Contains(t, valueCommonLabels))
-						break
-					}
-				}
+				// Any directive met before the pod template's labels
+				// mapping ends (whatever its indentation: "{{- with" at
+				// column 0 writes into it too) may write commonLabels,
+				// directly or through a helper.
+				podCommon = podCommon || strings.Contains(l, "{{") && inPodLabels(stack)
 				continue
 			}
 			for len(stack) > 0 && stack[len(stack)-1].indent >= line.indent {
@@ -304,6 +303,17 @@ func chartWrites(root string, files []workspace.File) func(field, key string) wr
 		endMapping()
 	}
 	return func(field, key string) written { return at[[2]string{field, key}] }
+}
+
+// inPodLabels reports whether the keys above a line (stack) put it in a
+// pod template's labels mapping: a "labels" key below a "template" key.
+func inPodLabels(stack []yamlLine) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if stack[i].key == "labels" {
+			return slices.ContainsFunc(stack[:i], func(y yamlLine) bool { return y.key == "template" })
+		}
+	}
+	return false
 }
 
 // yamlLine is a template line that writes a mapping key.

@@ -242,12 +242,8 @@ spec:
 // labelChart is a chart whose Deployment takes its own labels from
 // commonLabels and writes tier: web in its pod template, where podLabels
 // (with commonLabels when withCommon) are appended.
-func labelChart(withCommon bool) []workspace.File {
-	podCommon := ""
-	if withCommon {
-		podCommon = "\n        {{- with .Values.commonLabels }}\n        {{- toYaml . | nindent 8 }}\n        {{- end }}"
-	}
-	return []workspace.File{
+func labelChart(podExtra, helper string) []workspace.File {
+	files := []workspace.File{
 		{Path: "web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
 		{Path: "web/values.yaml", Content: []byte("commonLabels: {}\n")},
 		{Path: "web/templates/deployment.yaml", Content: []byte(`apiVersion: apps/v1
@@ -265,25 +261,37 @@ spec:
     metadata:
       labels:
         app: web
-        tier: web` + podCommon + `
+        tier: web` + podExtra + `
     spec:
       containers:
         - name: web
           image: nginx:1.27.1
 `)},
 	}
+	if helper != "" {
+		files = append(files, workspace.File{Path: "web/templates/_helpers.tpl", Content: []byte(helper)})
+	}
+	return files
 }
 
 // A label a chart writes only in a pod template is still set through
-// commonLabels for the objects (the Deployment's own labels), and left
-// out of it when the pod template's mapping also writes commonLabels
-// (where it would repeat: the Deployment's missing label stays an open
-// finding, for a person to fix in the template); either way the render
-// is strictly valid.
+// commonLabels for the objects (the Deployment's own labels) when that
+// mapping holds only literal keys, and left out of it when a template
+// directive in the mapping may write commonLabels too (directly, from
+// column 0, or through a helper), where it would repeat: the Deployment's
+// missing label then stays an open finding, for a person to fix in the
+// template. Either way the render is strictly valid.
 func TestFixChartLabelOnlyThePodTemplateWrites(t *testing.T) {
 	cfg := config(t, "labels:\n  tier: web\n")
-	for _, withCommon := range []bool{false, true} {
-		out, findings, err := Apply(context.Background(), cfg, genconfig.Vars{App: "web"}, labelChart(withCommon))
+	helper := "{{- define \"web.podLabels\" -}}\n{{- with .Values.commonLabels }}\n{{ toYaml . }}\n{{- end }}\n{{- end }}\n"
+	for _, c := range []struct{ name, podExtra, helper string }{
+		{"literal keys", "", ""},
+		{"nested with", "\n        {{- with .Values.commonLabels }}\n        {{- toYaml . | nindent 8 }}\n        {{- end }}", ""},
+		{"with at column 0", "\n{{- with .Values.commonLabels }}\n{{ toYaml . | indent 8 }}\n{{- end }}", ""},
+		{"helper", "\n        {{- include \"web.podLabels\" . | nindent 8 }}", helper},
+	} {
+		withCommon := c.podExtra != ""
+		out, findings, err := Apply(context.Background(), cfg, genconfig.Vars{App: "web"}, labelChart(c.podExtra, c.helper))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,20 +300,20 @@ func TestFixChartLabelOnlyThePodTemplateWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := renderChart(context.Background(), r, "web", out)
-		if err != nil || c.Failed {
-			t.Fatalf("render: %v %+v", err, c)
+		rc, err := renderChart(context.Background(), r, "web", out)
+		if err != nil || rc.Failed {
+			t.Fatalf("%s: render: %v %+v", c.name, err, rc)
 		}
 		v, err := schema.New(schema.Options{Strict: true, CacheDir: t.TempDir(), NoResultCache: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		results, err := v.Validate(context.Background(), c.Objects)
+		results, err := v.Validate(context.Background(), rc.Objects)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(results) != 1 || results[0].Status != schema.Valid {
-			t.Errorf("with commonLabels in the pod template %v: rendered Deployment is not valid: %+v\n%s", withCommon, results, c.Objects[0].Content)
+			t.Errorf("%s: rendered Deployment is not valid: %+v\n%s", c.name, results, rc.Objects[0].Content)
 		}
 		var open []string
 		for _, f := range findings {
@@ -318,10 +326,10 @@ func TestFixChartLabelOnlyThePodTemplateWrites(t *testing.T) {
 			wantCommon, wantOpen = "map[]", `[web/templates/deployment.yaml: labels required by the generation config: missing tier="web"]`
 		}
 		if got := fmt.Sprint(values[valueCommonLabels]); got != wantCommon {
-			t.Errorf("with commonLabels in the pod template %v: commonLabels = %v, want %s", withCommon, got, wantCommon)
+			t.Errorf("%s: commonLabels = %v, want %s", c.name, got, wantCommon)
 		}
 		if fmt.Sprint(open) != wantOpen {
-			t.Errorf("with commonLabels in the pod template %v: open findings %v, want %s", withCommon, open, wantOpen)
+			t.Errorf("%s: open findings %v, want %s", c.name, open, wantOpen)
 		}
 	}
 }
