@@ -3,6 +3,7 @@ package kustomize
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -202,16 +203,33 @@ func (s *BuildSource) Locate(line int, pointer, message string) (string, yamlpos
 // named reports whether a source document declares the output object:
 // the same name, or one the build prefixed or suffixed.
 func named(src, out *yaml.Node) bool {
-	name := func(n *yaml.Node) string {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "metadata" {
-				return yamlpos.Field(n.Content[i+1], "name")
-			}
-		}
-		return ""
-	}
-	a, b := name(src), name(out)
+	a, b := objectName(src), objectName(out)
 	return a != "" && strings.Contains(b, a)
+}
+
+// objectName is a document's metadata.name, or "".
+func objectName(n *yaml.Node) string {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "metadata" {
+			return yamlpos.Field(n.Content[i+1], "name")
+		}
+	}
+	return ""
+}
+
+// targetsName reports whether a patch target's name (a regular expression
+// kustomize anchors) may select an object the build named name: the
+// build may have added a prefix or suffix, so the pattern need only match
+// part of it. An empty pattern selects every name.
+func targetsName(pattern, name string) bool {
+	if pattern == "" || name == "" {
+		return true
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return true // kustomize refuses it; the build says so
+	}
+	return re.MatchString(name)
 }
 
 // inPatches looks through the patches of one kustomization file for one
@@ -227,7 +245,7 @@ func (s *BuildSource) inPatches(kfile string, obj *yaml.Node, pointer, message s
 	if !ok {
 		return "", yamlpos.Position{}, false
 	}
-	ps := kustomizationPatches(kfile, kind, content)
+	ps := kustomizationPatches(kfile, kind, objectName(obj), content)
 	for j := len(ps) - 1; j >= 0; j-- {
 		p := ps[j]
 		text, ok := []byte(p.inline), true
@@ -286,7 +304,7 @@ func (p patchSource) place(pos yamlpos.Position) yamlpos.Position {
 // label and annotation transformers (api
 // internal/target/kusttarget_configplugin.go,
 // configureBuiltinTransformers), whatever order the keys are written in.
-func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
+func kustomizationPatches(kfile, kind, name string, content []byte) []patchSource {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil
@@ -332,7 +350,7 @@ func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
 			}
 			var file string
 			var text *yaml.Node
-			targetKind := ""
+			targetKind, targetName := "", ""
 			for i := 0; i+1 < len(e.Content); i += 2 {
 				switch v := e.Content[i+1]; e.Content[i].Value {
 				case "path":
@@ -340,10 +358,10 @@ func kustomizationPatches(kfile, kind string, content []byte) []patchSource {
 				case "patch":
 					text = v
 				case "target":
-					targetKind = yamlpos.Field(v, "kind")
+					targetKind, targetName = yamlpos.Field(v, "kind"), yamlpos.Field(v, "name")
 				}
 			}
-			if targetKind != "" && targetKind != kind {
+			if targetKind != "" && targetKind != kind || !targetsName(targetName, name) {
 				continue
 			}
 			switch {
@@ -417,8 +435,10 @@ func opPaths(ops []*yaml.Node, obj *yaml.Node, later map[string]int) []string {
 		index := -1
 		if arr != nil && arr.Kind == yaml.SequenceNode {
 			index = len(arr.Content) - appends[parent] - later[parent] + seen[parent]
-			if at := namedItem(arr, valueName(ops[i])); at >= 0 {
-				index = at
+			if name := valueName(ops[i]); name != "" {
+				// The item it added carries that name, or it is not
+				// in this object (a patch of another one).
+				index = namedItem(arr, name)
 			}
 		}
 		seen[parent]++

@@ -180,3 +180,84 @@ patches:
 		t.Errorf("located %v, want %v", got, want)
 	}
 }
+
+// Patches whose targets name other objects of the same kind are not
+// looked through: each Deployment's appended container and arguments are
+// placed at the patch that targets it by name, and what a base wrote
+// stays at the base.
+func TestLocateOnlyPatchesTargetingTheObject(t *testing.T) {
+	files := []workspace.File{
+		{Path: "base/kustomization.yaml", Content: []byte("resources: [deploy.yaml]\n")},
+		{Path: "base/deploy.yaml", Content: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: nginx
+          args: [--x]
+`)},
+		{Path: "prod/kustomization.yaml", Content: []byte(`resources: [../base]
+namePrefix: prod-
+patches:
+  - path: alpha.yaml
+    target: {kind: Deployment, name: web}
+  - path: beta.yaml
+    target: {kind: Deployment, name: api}
+`)},
+		{Path: "prod/alpha.yaml", Content: []byte("- op: add\n  path: /spec/template/spec/containers/-\n  value: {name: alpha, image: alpha:1}\n- op: add\n  path: /spec/template/spec/containers/0/args\n  value: [--alpha]\n")},
+		{Path: "prod/beta.yaml", Content: []byte("- op: add\n  path: /spec/template/spec/containers/-\n  value: {name: beta, image: beta:1}\n- op: add\n  path: /spec/template/spec/containers/0/args/-\n  value: --beta\n")},
+	}
+	res := Load(files, nil).Build([]string{"prod"})
+	if len(res) != 1 || res[0].Manifest == nil {
+		t.Fatalf("build: %+v", res)
+	}
+	lineOf := func(name string) int {
+		for i, l := range strings.Split(string(res[0].Manifest), "\n") {
+			if strings.TrimSpace(l) == "name: "+name {
+				for j := i; j >= 0; j-- {
+					if strings.HasPrefix(strings.Split(string(res[0].Manifest), "\n")[j], "apiVersion:") {
+						return j + 1
+					}
+				}
+			}
+		}
+		t.Fatalf("no object %s in\n%s", name, res[0].Manifest)
+		return 0
+	}
+	var got []string
+	for _, c := range []struct{ object, pointer string }{
+		{"prod-web", "/spec/template/spec/containers/1"},
+		{"prod-web", "/spec/template/spec/containers/0/args/0"},
+		{"prod-api", "/spec/template/spec/containers/1"},
+		{"prod-api", "/spec/template/spec/containers/0/args/0"},
+		{"prod-api", "/spec/template/spec/containers/0/args/1"},
+	} {
+		file, pos, ok := res[0].Source().Locate(lineOf(c.object), c.pointer, "")
+		got = append(got, fmt.Sprintf("%s%s %s:%d:%d %v", c.object, c.pointer, file, pos.Line, pos.Column, ok))
+	}
+	want := []string{
+		"prod-web/spec/template/spec/containers/1 prod/alpha.yaml:1:3 true",
+		"prod-web/spec/template/spec/containers/0/args/0 prod/alpha.yaml:4:3 true",
+		"prod-api/spec/template/spec/containers/1 prod/beta.yaml:1:3 true",
+		"prod-api/spec/template/spec/containers/0/args/0 base/deploy.yaml:22:18 true",
+		"prod-api/spec/template/spec/containers/0/args/1 prod/beta.yaml:4:3 true",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("located\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
