@@ -49,12 +49,25 @@ func gitIn(ctx context.Context, dir string, env []string, stdin io.Reader, args 
 	cmd.Stdin = stdin
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		verb := subcommand(args)
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %w: %s", args[0], err, msg)
+			return "", fmt.Errorf("git %s: %w: %s", verb, err, msg)
 		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
+		return "", fmt.Errorf("git %s: %w", verb, err)
 	}
 	return stdout.String(), nil
+}
+
+// subcommand is the git command args run, past "-c name=value" options.
+func subcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-c" {
+			i++
+			continue
+		}
+		return args[i]
+	}
+	return ""
 }
 
 // resolve returns the commit base names and a short name for it. An
@@ -183,7 +196,7 @@ func (r *repo) materializeWorkTree(ctx context.Context, files []string, sparse [
 			return fmt.Errorf("materialize the work tree: copy %s: %w", name, err)
 		}
 	}
-	if err := checkout(ctx, r.top, dir, sparse); err != nil {
+	if err := checkout(ctx, r.top, dir, sparse, false); err != nil {
 		return fmt.Errorf("materialize the work tree: %w", err)
 	}
 	return nil
@@ -225,7 +238,7 @@ func (r *repo) materialize(ctx context.Context, commit, dir string) error {
 			blobs = append(blobs, treeFile{mode: fields[0], oid: fields[2], name: name})
 		}
 	}
-	if err := checkout(ctx, r.top, dir, blobs); err != nil {
+	if err := checkout(ctx, r.top, dir, blobs, true); err != nil {
 		return fmt.Errorf("materialize the base: %w", err)
 	}
 	return nil
@@ -253,8 +266,12 @@ func safeTreePath(name string) bool {
 
 // checkout writes each file into dir as git checks it out, filters
 // applied: the files go into a temporary index (git update-index
-// --index-info) that git checkout-index writes out under dir.
-func checkout(ctx context.Context, top, dir string, files []treeFile) error {
+// --index-info) that git checkout-index writes out under dir. ownAttrs
+// reads the .gitattributes that decide the filters from files alone (a
+// commit's), not from the work tree: git looks in the index, then in the
+// work tree, which is dir then. The repository's hooks do not run (git
+// runs post-index-change for the temporary index).
+func checkout(ctx context.Context, top, dir string, files []treeFile, ownAttrs bool) error {
 	if len(files) == 0 {
 		return nil
 	}
@@ -264,15 +281,19 @@ func checkout(ctx context.Context, top, dir string, files []treeFile) error {
 	}
 	defer os.RemoveAll(idxDir)
 	env := []string{"GIT_INDEX_FILE=" + filepath.Join(idxDir, "index")}
+	if ownAttrs {
+		env = append(env, "GIT_WORK_TREE="+dir)
+	}
 	var in bytes.Buffer
 	for _, f := range files {
 		fmt.Fprintf(&in, "%s %s\t%s\x00", f.mode, f.oid, f.name)
 	}
-	if _, err := gitIn(ctx, top, env, &in, "update-index", "-z", "--index-info"); err != nil {
+	noHooks := []string{"-c", "core.hooksPath=" + os.DevNull}
+	if _, err := gitIn(ctx, top, env, &in, append(noHooks, "update-index", "-z", "--index-info")...); err != nil {
 		return err
 	}
 	prefix := dir + string(filepath.Separator)
-	if _, err := gitIn(ctx, top, env, nil, "checkout-index", "--all", "--force", "--prefix="+prefix); err != nil {
+	if _, err := gitIn(ctx, top, env, nil, append(noHooks, "checkout-index", "--all", "--force", "--prefix="+prefix)...); err != nil {
 		return err
 	}
 	return nil

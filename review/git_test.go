@@ -104,6 +104,14 @@ func TestIgnoredPathIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "path scratch is ignored by git or is a symbolic link") {
 		t.Errorf("ignored path: %v", err)
 	}
+	// An empty folder: git lists nothing in it, and says so.
+	if err := os.MkdirAll(filepath.Join(r.dir, "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), Options{Engine: generator.New(generator.Options{}), Dir: r.dir, Base: "main", Paths: []string{filepath.Join(r.dir, "empty")}})
+	if err == nil || !strings.Contains(err.Error(), "path empty is an empty folder") {
+		t.Errorf("empty folder: %v", err)
+	}
 	// A folder the change stops tracking (and ignores) is reviewed as
 	// deleted.
 	r.git("rm", "-r", "-q", "--cached", "apps")
@@ -184,5 +192,24 @@ func TestGitErrorWrapsTheExitError(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || !strings.Contains(err.Error(), "fatal: Needed a single revision") {
 		t.Errorf("error %v (%T); want one that wraps *exec.ExitError and says git's message", err, err)
+	}
+}
+
+// The base is written through the .gitattributes of the base commit, not
+// the work tree's: a change that only starts filtering files (here a
+// clean/smudge pair that swaps 2 and 3, added with the attributes file)
+// changes no object.
+func TestBaseReadsItsOwnAttributes(t *testing.T) {
+	r := newRepo(t)
+	r.git("config", "filter.swap.clean", "tr 23 32")
+	r.git("config", "filter.swap.smudge", "tr 23 32")
+	r.write(map[string]string{"apps/web/deployment.yaml": deployment("web", "2")})
+	r.commit("base")
+	r.write(map[string]string{".gitattributes": "*.yaml filter=swap\n"})
+	rev := r.review("main")
+	for _, u := range rev.Units {
+		for _, o := range u.Objects {
+			t.Errorf("unit %s object %s %s; want none: only .gitattributes changed", u.Path, o.Object, o.Change)
+		}
 	}
 }

@@ -145,6 +145,9 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 		if statErr != nil {
 			return nil, fmt.Errorf("path %s is neither in the work tree nor at the base", rel)
 		}
+		if empty, _ := emptyDir(filepath.Join(r.top, filepath.FromSlash(rel))); empty {
+			return nil, fmt.Errorf("path %s is an empty folder: git lists no file in it", rel)
+		}
 		return nil, fmt.Errorf("path %s is ignored by git or is a symbolic link: review reads only the files git lists", rel)
 	}
 	// Both sides are read from trees of the files git lists, written at
@@ -400,4 +403,14 @@ func inScope(files, rels []string) []string {
 		}
 	}
 	return out
+}
+
+// emptyDir reports whether p is a folder holding nothing.
+func emptyDir(p string) (bool, error) {
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.IsDir() {
+		return false, err
+	}
+	entries, err := os.ReadDir(p)
+	return err == nil && len(entries) == 0, err
 }
