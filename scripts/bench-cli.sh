@@ -16,14 +16,15 @@
 # `go install` into a temporary GOBIN (never the ones on PATH), builds
 # aiden as it ships (`make build`: static, CGO_ENABLED=0, -trimpath; the
 # tools are built static too, as their releases are), writes the inputs with aiden's own planner (no model), and prints
-# for each command the median wall time, CPU time and peak RSS (GNU
-# time's %M) of RUNS runs, the ratios, and what aiden's resident memory is
+# for each command the median wall time, CPU time (user + system) and
+# peak RSS of RUNS runs (scripts/runstat: microseconds, where GNU time
+# prints hundredths of a second), the ratios, and what aiden's resident memory is
 # made of at exit (anonymous, file-backed, file-backed in 2 MB pages;
 # scripts/exitrss), once with the binary's pages as go build wrote them and
 # once after they were dropped from the page cache and read back. The
 # timings run with every binary's pages dropped first (read back from
-# disk, as for a binary installed earlier). Linux, bash, Go, GNU time (/usr/bin/time)
-# and GNU dd are needed. Usage (from anywhere in the repository):
+# disk, as for a binary installed earlier). Linux, bash, Go and GNU dd are
+# needed. Usage (from anywhere in the repository):
 #
 #   scripts/bench-cli.sh            # RUNS=15, OUT=a new temporary folder
 #   RUNS=5 OUT=/tmp/b scripts/bench-cli.sh
@@ -36,7 +37,6 @@ KUBECONFORM=github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
 HELM=helm.sh/helm/v3/cmd/helm@v3.22.0
 CONFTEST=github.com/open-policy-agent/conftest@v0.71.1
 
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is required: apt-get install time" >&2; exit 1; }
 bin="$OUT/bin"
 mkdir -p "$bin"
 export PATH="$bin:$PATH"
@@ -58,6 +58,7 @@ done
 rm -f "$bin/aiden"
 go build -trimpath -o "$bin/aiden" ./cmd/aiden
 go build -o "$bin/exitrss" ./scripts/exitrss
+go build -o "$bin/runstat" ./scripts/runstat
 
 # measure NAME CMD...: median wall seconds, median CPU seconds (user +
 # system) and median peak RSS (MiB) of RUNS runs; the median wall and CPU
@@ -68,17 +69,18 @@ measure() {
 	shift
 	local walls=() cpus=() rsss=() i
 	for ((i = 0; i < RUNS; i++)); do
-		/usr/bin/time -f '%e %M %U %S' -o "$OUT/time" "$@" >/dev/null 2>&1 || true
-		read -r wall rss user sys <"$OUT/time"
+		runstat "$@" 2>"$OUT/time" >/dev/null || true
+		# runstat's line is the last of the command's standard error.
+		read -r wall cpu rss < <(tail -1 "$OUT/time" | sed 's/[a-z]*=//g')
 		walls+=("$wall")
-		cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
+		cpus+=("$cpu")
 		rsss+=("$rss")
 	done
 	local mw mc mr
 	mw=$(median "${walls[@]}")
 	mc=$(median "${cpus[@]}")
 	mr=$(median "${rsss[@]}" | awk '{printf "%.1f", $1 / 1024}')
-	printf '| %-60s | %7.3f s | %7.3f s | %7s MiB |\n' "$name" "$mw" "$mc" "$mr"
+	printf '| %-60s | %7.4f s | %7.4f s | %7s MiB |\n' "$name" "$mw" "$mc" "$mr"
 	echo "$mw $mc" >"$OUT/last"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

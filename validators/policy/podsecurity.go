@@ -21,17 +21,13 @@ type pssCheck struct {
 	id        psa.CheckID
 	level     psaapi.Level
 	overrides []psa.CheckID
-	eval      psa.Evaluator
+	versions  []psa.VersionedCheck // oldest first
 }
 
 var pssChecks = sync.OnceValue(func() []pssCheck {
 	var out []pssCheck
 	for _, c := range psa.DefaultChecks() {
-		e, err := psa.NewEvaluator([]psa.Check{c}, nil)
-		if err != nil {
-			panic(fmt.Sprintf("pod security check %s: %v", c.ID, err))
-		}
-		pc := pssCheck{id: c.ID, level: c.Level, eval: e}
+		pc := pssCheck{id: c.ID, level: c.Level, versions: c.Versions}
 		for _, v := range c.Versions {
 			pc.overrides = append(pc.overrides, v.OverrideCheckIDs...)
 		}
@@ -39,6 +35,25 @@ var pssChecks = sync.OnceValue(func() []pssCheck {
 	}
 	return out
 })
+
+// evaluate runs the check as the pod-security-admission evaluator of this
+// one check would (psa.NewEvaluator builds a table of every policy version
+// for it, which took milliseconds per process): nothing at the privileged
+// level, nor for a restricted check at the baseline level; otherwise the
+// check's version with the newest minimum version not newer than lv's (a
+// newer or "latest" lv gets the check's newest), none when lv predates
+// the check.
+func (c pssCheck) evaluate(lv psaapi.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []psa.CheckResult {
+	if lv.Level == psaapi.LevelPrivileged || lv.Level == psaapi.LevelBaseline && c.level == psaapi.LevelRestricted {
+		return nil
+	}
+	for i := len(c.versions) - 1; i >= 0; i-- {
+		if !lv.Version.Older(c.versions[i].MinimumVersion) {
+			return []psa.CheckResult{c.versions[i].CheckPod(meta, spec)}
+		}
+	}
+	return nil
+}
 
 // pssControls maps the control names of the Pod Security Standards (as
 // Kyverno's podSecurity exclusions spell them) to check ids.
@@ -129,7 +144,7 @@ func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelV
 		if overridden[c.id] {
 			continue
 		}
-		r := psa.AggregateCheckResults(c.eval.EvaluatePod(lv, meta, spec))
+		r := psa.AggregateCheckResults(c.evaluate(lv, meta, spec))
 		if !r.Allowed {
 			d := r.ForbiddenDetail()
 			if d == "" {
@@ -214,7 +229,7 @@ func excluded(id psa.CheckID, excludes []kyPSSExclusion, meta *metav1.ObjectMeta
 			}
 		}
 		s.EphemeralContainers = eph
-		if psa.AggregateCheckResults(c.eval.EvaluatePod(lv, meta, s)).Allowed {
+		if psa.AggregateCheckResults(c.evaluate(lv, meta, s)).Allowed {
 			return true
 		}
 	}

@@ -74,13 +74,13 @@ func loadBundles() (map[string]*bundle, string, error) {
 			return
 		}
 		for _, name := range names {
-			raw, err := bundleFS.ReadFile(name)
+			hash, err := hashFile(name)
 			if err != nil {
-				bundlesErr = fmt.Errorf("load schemas %s: %w", name, err)
+				bundlesErr = err
 				return
 			}
 			version := bundleVersion(name)
-			bundles[version] = &bundle{KubernetesVersion: version, file: name, hash: hashOf(raw), refs: map[string][]string{}}
+			bundles[version] = &bundle{KubernetesVersion: version, file: name, hash: hash, refs: map[string][]string{}}
 			if newest == "" || versionLess(newest, version) {
 				newest = version
 			}
@@ -98,6 +98,22 @@ func loadBundles() (map[string]*bundle, string, error) {
 // "k8s-v1.35.4.json.gz" -> "1.35.4".
 func bundleVersion(name string) string {
 	return strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(name, "k8s-"), ".json.gz"), "v")
+}
+
+// hashFile is hashOf an embedded bundle, read in place: a copy of every
+// bundle would cost more than the hash (fresh memory to clear and fill)
+// at each start.
+func hashFile(name string) (string, error) {
+	f, err := bundleFS.Open(name)
+	if err != nil {
+		return "", fmt.Errorf("load schemas %s: %w", name, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("load schemas %s: %w", name, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6]), nil
 }
 
 func hashOf(raw []byte) string {
@@ -129,11 +145,10 @@ func foldCRDHashes(all map[string]*bundle) error {
 		return err
 	}
 	for _, name := range names {
-		raw, err := bundleFS.ReadFile(name)
+		h, err := hashFile(name)
 		if err != nil {
-			return fmt.Errorf("load schemas %s: %w", name, err)
+			return err
 		}
-		h := hashOf(raw)
 		for _, b := range all {
 			sum := sha256.Sum256([]byte(b.hash + h))
 			b.hash = hex.EncodeToString(sum[:6])
