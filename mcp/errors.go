@@ -8,11 +8,11 @@ import (
 	"connectrpc.com/connect"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 
-	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/wire"
 )
 
 // rpcError maps an error onto an MCP (JSON-RPC) error with the API's code
-// and message: server.Error picks the code as for every RPC, the message
+// and message: wire.Error picks the code as for every RPC, the message
 // is the API's, and data.code names the code ("invalid_argument"). The
 // JSON-RPC code is -32602 (invalid params) for invalid_argument, -32603
 // (internal error) for internal, and -32000 minus the Connect code's
@@ -27,7 +27,7 @@ func rpcError(err error) error {
 	if errors.As(err, &we) {
 		return we
 	}
-	ce := server.Error(err)
+	ce := wire.Error(err)
 	data, _ := json.Marshal(map[string]string{"code": ce.Code().String()})
 	return &jsonrpc.Error{Code: rpcCode(ce.Code()), Message: ce.Message(), Data: data}
 }

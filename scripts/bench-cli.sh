@@ -3,7 +3,9 @@
 # tools it replaces, on this machine, in one run (so the ratios compare like
 # with like on a busy machine):
 #
-#   1. `aiden version` beside `kubeconform -v`;
+#   1. `aiden version` beside `kubeconform -v` and scripts/startfloor (a
+#      program that only links some of the libraries aiden's checks need:
+#      what their package initialisation alone costs);
 #   2. `aiden validate` on one small manifest beside `kubeconform -strict`;
 #   3. `aiden validate --policy-check` on two small charts beside the
 #      pipeline `helm lint` + `helm template | kubeconform` + `conftest test`
@@ -57,6 +59,7 @@ done
 # how its pages sit in the page cache (written, or read back) shows in RSS.
 rm -f "$bin/aiden"
 go build -trimpath -o "$bin/aiden" ./cmd/aiden
+go build -trimpath -o "$bin/startfloor" ./scripts/startfloor
 go build -o "$bin/exitrss" ./scripts/exitrss
 go build -o "$bin/runstat" ./scripts/runstat
 
@@ -213,6 +216,7 @@ a=$(cat "$OUT/last")
 measure "kubeconform -v" kubeconform -v
 b=$(cat "$OUT/last")
 ratio1=$(pair "$a" "$b")
+measure "startfloor (the libraries alone, no aiden code)" startfloor
 measure "aiden validate cm.yaml" aiden validate "$work/cm.yaml"
 a=$(cat "$OUT/last")
 measure "kubeconform -strict cm.yaml" "${kc[@]}" "$work/cm.yaml"
@@ -240,6 +244,7 @@ echo "$written1"
 echo "$written2"
 breakdown "aiden version (binary read back from disk)" aiden version
 breakdown "aiden validate cm.yaml (binary read back from disk)" aiden validate "$work/cm.yaml"
+breakdown "startfloor" startfloor
 breakdown "kubeconform -v" kubeconform -v
 echo
 echo "outputs and inputs: $OUT"

@@ -15,6 +15,7 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/wire"
 )
 
 // bearer returns a client like c that sends token on every request.
@@ -118,7 +119,7 @@ func TestOIDC(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s Generate: %v", name, err)
 		}
-		ids[name] = resp.Header().Get(server.HeaderGenerationID)
+		ids[name] = resp.Header().Get(wire.HeaderGenerationID)
 	}
 
 	for _, p := range protocols {

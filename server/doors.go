@@ -13,6 +13,7 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/wire"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -68,7 +69,7 @@ func Permit(ctx context.Context, role auth.Role) error {
 // as GenerateStream runs one: the caller in ctx (DoorContext) needs the
 // generate role, counts it against its generation limits, and the
 // generation is recorded (door rpc) and bounded by the request timeout.
-// Errors are the API's (Error).
+// Errors are the API's (wire.Error).
 func (h *Handler) Generate(ctx context.Context, req generator.Request, progress func(generator.Event)) (*generator.Result, error) {
 	if err := Permit(ctx, auth.RoleGenerate); err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ func (h *Handler) Generate(ctx context.Context, req generator.Request, progress 
 	}
 	res, err := h.rec.run(ctx, id, metricsDoorMCP, req, progress)
 	if err != nil {
-		return nil, Error(err)
+		return nil, wire.Error(err)
 	}
 	return res, nil
 }
@@ -108,7 +109,7 @@ func (h *Handler) Validate(ctx context.Context, files []workspace.File, c genera
 	defer cancel()
 	rep, err := action.Validate{Engine: h.rec.engine, Check: c}.Files(ctx, files)
 	if err != nil {
-		return validators.Report{}, Error(err)
+		return validators.Report{}, wire.Error(err)
 	}
 	return rep, nil
 }

@@ -19,19 +19,8 @@ import (
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/telemetry"
+	"github.com/stackgen/aiden/wire"
 	"github.com/stackgen/aiden/workspace"
-)
-
-// Headers of the generation record. The caller is never a header: it is
-// the authenticated subject (see auth).
-const (
-	// HeaderGenerationID carries the id of the record a Generate or
-	// GenerateStream call made.
-	HeaderGenerationID = "Aiden-Generation-Id"
-	// HeaderClient says which door a call came through: "cli" for aiden
-	// generate --server; anything else is the RPC door. It is
-	// informational.
-	HeaderClient = "Aiden-Client"
 )
 
 // Heartbeat timing of running generations: a running record not heard from
@@ -244,7 +233,7 @@ func attempts(model string, as []generator.Attempt, chosen int, files []workspac
 // subject, or the peer's address when authentication is off.
 func caller(ctx context.Context, peer connect.Peer, h http.Header) (store.Door, string) {
 	door := store.DoorRPC
-	if strings.EqualFold(h.Get(HeaderClient), "cli") {
+	if strings.EqualFold(h.Get(wire.HeaderClient), "cli") {
 		door = store.DoorCLI
 	}
 	if p, ok := auth.FromContext(ctx); ok && p.Subject != "" {
@@ -279,7 +268,7 @@ func (h *generateHandler) ListGenerations(ctx context.Context, req *connect.Requ
 		Door:      doorFromProto(m.GetDoor()),
 		Status:    statusFromProto(m.GetStatus()),
 		Caller:    m.GetCaller(),
-		Format:    string(formatFromProto(m.GetFormat())),
+		Format:    string(wire.FormatFromProto(m.GetFormat())),
 		PageSize:  int(m.GetPageSize()),
 		PageToken: m.GetPageToken(),
 	}
@@ -307,7 +296,7 @@ func storeError(err error) *connect.Error {
 	case errors.Is(err, store.ErrInvalidPageToken):
 		return connect.NewError(connect.CodeInvalidArgument, err)
 	}
-	return Error(err)
+	return wire.Error(err)
 }
 
 // servePatch serves GET /generations/{file} for file = ID.patch: the patch
@@ -417,7 +406,7 @@ func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
 		Caller:      g.Caller,
 		Door:        doorToProto(g.Door),
 		Intent:      redactText(g.Intent),
-		Format:      FormatToProto(generator.Format(g.Format)),
+		Format:      wire.FormatToProto(generator.Format(g.Format)),
 		TargetPath:  g.TargetPath,
 		Environment: g.Environment,
 		Options: &aidenv1.Options{
@@ -436,23 +425,23 @@ func GenerationToProto(g *store.Generation, full bool) *aidenv1.Generation {
 		Summary:         g.Summary,
 		Valid:           g.Valid,
 		Status:          statusToProto(g.Status),
-		Error:           validUTF8(g.Error),
+		Error:           wire.ValidUTF8(g.Error),
 	}
 	if !g.FinishTime.IsZero() {
 		out.FinishTime = timestamppb.New(g.FinishTime)
 	}
 	if full {
-		out.Patch = validUTF8(servedPatch(g.Patch))
+		out.Patch = wire.ValidUTF8(servedPatch(g.Patch))
 	}
 	for _, a := range g.Attempts {
 		pa := &aidenv1.Attempt{
 			Model:            a.Model,
-			Findings:         FindingsToProto(a.Findings),
+			Findings:         wire.FindingsToProto(a.Findings),
 			PromptTokens:     int64(a.PromptTokens),
 			CompletionTokens: int64(a.CompletionTokens),
 		}
 		if full {
-			pa.Files = FilesToProto(storedFiles(a.Files))
+			pa.Files = wire.FilesToProto(storedFiles(a.Files))
 		}
 		out.Attempts = append(out.Attempts, pa)
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stackgen/aiden/providers/openai"
-	"github.com/stackgen/aiden/providers/providertest"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +16,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackgen/aiden/providers/openai"
+	"github.com/stackgen/aiden/providers/providertest"
+	"github.com/stackgen/aiden/wire"
 
 	"connectrpc.com/connect"
 
@@ -80,15 +82,15 @@ func TestGenerationRecord(t *testing.T) {
 				Workspace:  ws,
 				Options:    &aidenv1.Options{},
 			})
-			req.Header().Set(server.HeaderClient, "cli")
+			req.Header().Set(wire.HeaderClient, "cli")
 			req.Header().Set("Aiden-User", "mallory") // names nobody: the caller is the token's subject
 			resp, err := client.Generate(ctx, req)
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
 			}
-			id := resp.Header().Get(server.HeaderGenerationID)
+			id := resp.Header().Get(wire.HeaderGenerationID)
 			if !strings.HasPrefix(id, "gen_") {
-				t.Fatalf("%s header = %q, want a generation id", server.HeaderGenerationID, id)
+				t.Fatalf("%s header = %q, want a generation id", wire.HeaderGenerationID, id)
 			}
 
 			got, err := client.GetGeneration(ctx, connect.NewRequest(&aidenv1.GetGenerationRequest{Id: id}))
@@ -96,7 +98,7 @@ func TestGenerationRecord(t *testing.T) {
 				t.Fatalf("GetGeneration: %v", err)
 			}
 			g := got.Msg.GetGeneration()
-			cfg, all := store.Digests(server.FilesFromProto(ws))
+			cfg, all := store.Digests(wire.FilesFromProto(ws))
 			checks := []struct {
 				name      string
 				got, want any
@@ -107,7 +109,7 @@ func TestGenerationRecord(t *testing.T) {
 				{"intent", g.GetIntent(), redisIntent},
 				{"format", g.GetFormat(), aidenv1.Format_FORMAT_HELM},
 				{"target", g.GetTargetPath(), "clusters/production/apps/redis"},
-				{"policy check", server.PolicyCheck(g.GetOptions()), true},
+				{"policy check", wire.PolicyCheck(g.GetOptions()), true},
 				{"validate", g.GetOptions().GetValidate(), true},
 				{"config digest", g.GetConfigDigest(), cfg},
 				{"workspace digest", g.GetWorkspaceDigest(), all},
@@ -158,7 +160,7 @@ func TestGenerationRecordStream(t *testing.T) {
 	if err := stream.Err(); err != nil {
 		t.Fatal(err)
 	}
-	id := stream.ResponseHeader().Get(server.HeaderGenerationID)
+	id := stream.ResponseHeader().Get(wire.HeaderGenerationID)
 	g, err := st.Get(context.Background(), id)
 	if err != nil {
 		t.Fatalf("record of the stream (%q): %v", id, err)
@@ -352,7 +354,7 @@ func TestModelAttemptsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := st.Get(context.Background(), resp.Header().Get(server.HeaderGenerationID))
+	g, err := st.Get(context.Background(), resp.Header().Get(wire.HeaderGenerationID))
 	if err != nil {
 		t.Fatal(err)
 	}

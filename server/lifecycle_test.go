@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/wire"
 )
 
 // drainServer serves a model-backed engine (the real go-openai client
@@ -102,7 +103,7 @@ func TestDrain(t *testing.T) {
 	if r.err != nil || len(r.resp.Msg.GetFiles()) == 0 {
 		t.Fatalf("in-flight request: %v", r.err)
 	}
-	g, err := st.Get(context.Background(), r.resp.Header().Get(server.HeaderGenerationID))
+	g, err := st.Get(context.Background(), r.resp.Header().Get(wire.HeaderGenerationID))
 	if err != nil || g.Status != store.StatusSucceeded {
 		t.Errorf("record: %v, %v; want succeeded", g, err)
 	}

@@ -21,6 +21,7 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/generator"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/wire"
 )
 
 // Limits bound the work one request may cause. See docs/security.md.
@@ -320,7 +321,7 @@ type requestChecker interface {
 func checkRequest(e Engine, req generator.Request) error {
 	if c, ok := e.(requestChecker); ok {
 		if err := c.CheckRequest(req); err != nil {
-			return Error(err)
+			return wire.Error(err)
 		}
 	}
 	return nil

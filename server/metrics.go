@@ -14,6 +14,7 @@ import (
 
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/telemetry"
+	"github.com/stackgen/aiden/wire"
 )
 
 // Doors as the requests metric names them: the store's (rpc, cli, chat),
@@ -51,7 +52,7 @@ func (i metricsInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFu
 
 // rpcDoor is the door of an RPC: cli for aiden generate --server, else rpc.
 func rpcDoor(h http.Header) string {
-	if strings.EqualFold(h.Get(HeaderClient), "cli") {
+	if strings.EqualFold(h.Get(wire.HeaderClient), "cli") {
 		return string(store.DoorCLI)
 	}
 	return string(store.DoorRPC)

@@ -21,6 +21,7 @@ import (
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/telemetry"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/wire"
 )
 
 // scrape reads url's /metrics with the Prometheus text parser.
@@ -106,7 +107,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("cached generation: %v", err)
 	}
 	cli := connect.NewRequest(&aidenv1.GenerateRequest{Intent: "Deploy a Redis cluster with 3 replicas in production", TargetPath: "apps/redis"})
-	cli.Header().Set(server.HeaderClient, "cli")
+	cli.Header().Set(wire.HeaderClient, "cli")
 	if _, err := aidenv1connect.NewGenerateServiceClient(http.DefaultClient, plannerURL).Generate(ctx, cli); err != nil {
 		t.Fatalf("planner generation: %v", err)
 	}

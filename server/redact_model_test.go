@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/aiden/providers/openai"
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/server"
+	"github.com/stackgen/aiden/wire"
 )
 
 // Generated output with a credential-looking literal does not leave the
@@ -60,7 +61,7 @@ func TestGeneratedCredentialRedacted(t *testing.T) {
 	if err := stream.Err(); err != nil || result == nil {
 		t.Fatalf("GenerateStream: %v, result %v", err, result)
 	}
-	id = stream.ResponseHeader().Get(server.HeaderGenerationID)
+	id = stream.ResponseHeader().Get(wire.HeaderGenerationID)
 
 	leak := func(what, s string) {
 		t.Helper()

@@ -18,6 +18,7 @@ import (
 	"github.com/stackgen/aiden/record"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/store"
+	"github.com/stackgen/aiden/wire"
 )
 
 const (
@@ -86,7 +87,7 @@ func TestProbeServedPatchCarriesNoDeletedSecret(t *testing.T) {
 	if !withheld {
 		t.Errorf("no %s finding for %s in %v", action.RuleSecretWithheld, staleSecretF, resp.Msg.GetFindings())
 	}
-	id := resp.Header().Get(server.HeaderGenerationID)
+	id := resp.Header().Get(wire.HeaderGenerationID)
 
 	// The same through GenerateStream.
 	stream, err := client.GenerateStream(ctx, connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: req}))

@@ -6,7 +6,6 @@ package server
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -20,10 +19,10 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/generator/planner"
 	"github.com/stackgen/aiden/store"
 	"github.com/stackgen/aiden/telemetry"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/wire"
 	"github.com/stackgen/aiden/workspace"
 )
 
@@ -146,7 +145,7 @@ func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aid
 		return nil, err
 	}
 	defer release()
-	greq := GenerateRequest(req.Msg)
+	greq := wire.GenerateRequest(req.Msg)
 	door, who := caller(ctx, req.Peer(), req.Header())
 	id, err := h.rec.begin(ctx, door, who, greq)
 	if err != nil {
@@ -155,11 +154,11 @@ func (h *generateHandler) Generate(ctx context.Context, req *connect.Request[aid
 	res, err := h.rec.run(ctx, id, string(door), greq, nil)
 	h.logGenerate(ctx, "Generate", req.Msg, res, err, start)
 	if err != nil {
-		return nil, Error(err)
+		return nil, wire.Error(err)
 	}
-	resp := connect.NewResponse(GenerateResponse(res))
+	resp := connect.NewResponse(wire.GenerateResponse(res))
 	if id != "" {
-		resp.Header().Set(HeaderGenerationID, id)
+		resp.Header().Set(wire.HeaderGenerationID, id)
 	}
 	return resp, nil
 }
@@ -172,9 +171,9 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 			return
 		}
 		sendErr = stream.Send(&aidenv1.GenerateStreamResponse{
-			Stage:   StageToProto(ev.Stage),
+			Stage:   wire.StageToProto(ev.Stage),
 			Message: ev.Message,
-			Millis:  millis(ev.Elapsed.Seconds()),
+			Millis:  wire.Millis(ev.Elapsed.Seconds()),
 			Delta:   ev.Delta,
 			Attempt: int32(ev.Attempt),
 		})
@@ -187,19 +186,19 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 		return err
 	}
 	defer release()
-	greq := GenerateRequest(req.Msg.GetRequest())
+	greq := wire.GenerateRequest(req.Msg.GetRequest())
 	door, who := caller(ctx, req.Peer(), req.Header())
 	id, err := h.rec.begin(ctx, door, who, greq)
 	if err != nil {
 		return err
 	}
 	if id != "" {
-		stream.ResponseHeader().Set(HeaderGenerationID, id)
+		stream.ResponseHeader().Set(wire.HeaderGenerationID, id)
 	}
 	res, err := h.rec.run(ctx, id, string(door), greq, progress)
 	h.logGenerate(ctx, "GenerateStream", req.Msg.GetRequest(), res, err, start)
 	if err != nil {
-		return Error(err)
+		return wire.Error(err)
 	}
 	if sendErr != nil {
 		return sendErr
@@ -207,7 +206,7 @@ func (h *generateHandler) GenerateStream(ctx context.Context, req *connect.Reque
 	return stream.Send(&aidenv1.GenerateStreamResponse{
 		Stage:   aidenv1.Stage_STAGE_DONE,
 		Message: doneMessage(res),
-		Result:  GenerateResponse(res),
+		Result:  wire.GenerateResponse(res),
 	})
 }
 
@@ -256,60 +255,16 @@ func (h *validateHandler) Validate(ctx context.Context, req *connect.Request[aid
 		return nil, err
 	}
 	rep, err := action.Validate{Engine: h.engine, Check: generator.Check{
-		PolicyCheck:       PolicyCheck(opts),
+		PolicyCheck:       wire.PolicyCheck(opts),
 		KubernetesVersion: opts.GetKubernetesVersion(),
 		SchemaLocations:   opts.GetSchemaLocations(),
 		AllKyverno:        opts.GetAllKyverno(),
-	}}.Files(ctx, FilesFromProto(req.Msg.GetFiles()))
+	}}.Files(ctx, wire.FilesFromProto(req.Msg.GetFiles()))
 	attrs := []slog.Attr{slog.Int("files", len(req.Msg.GetFiles())), slog.Duration("elapsed", time.Since(start))}
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "validate failed", append(attrs, slog.String("error", err.Error()))...)
-		return nil, Error(err)
+		return nil, wire.Error(err)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "validated", append(attrs, slog.Int("findings", len(rep.Findings)))...)
-	return connect.NewResponse(ValidateResponse(rep)), nil
-}
-
-// Error maps an engine error onto a Connect error with the right code. It
-// is the one place where that mapping lives; the CLI uses it too.
-func Error(err error) *connect.Error {
-	var ce *connect.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	var pathErr *workspace.PathError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return modelError(connect.CodeDeadlineExceeded, err)
-	case errors.Is(err, context.Canceled):
-		return connect.NewError(connect.CodeCanceled, err)
-	case errors.Is(err, generator.ErrInvalidInput), errors.As(err, &pathErr), errors.Is(err, planner.ErrIncomplete):
-		return connect.NewError(connect.CodeInvalidArgument, err)
-	case errors.Is(err, planner.ErrNotCovered):
-		return connect.NewError(connect.CodeFailedPrecondition, err)
-	case errors.Is(err, planner.ErrFormat):
-		return connect.NewError(connect.CodeUnimplemented, err)
-	case errors.Is(err, generator.ErrRateLimited), errors.Is(err, generator.ErrTruncated):
-		return modelError(connect.CodeResourceExhausted, err)
-	case errors.Is(err, generator.ErrUnavailable), errors.Is(err, generator.ErrBadAnswer):
-		return modelError(connect.CodeUnavailable, err)
-	case errors.Is(err, generator.ErrRejected):
-		return modelError(connect.CodeFailedPrecondition, err)
-	}
-	return connect.NewError(connect.CodeInternal, err)
-}
-
-// modelError attaches every model attempt, with what was received, to
-// the error as details (aiden.v1.ModelAttempt), so nothing is lost.
-func modelError(code connect.Code, err error) *connect.Error {
-	ce := connect.NewError(code, err)
-	var me *generator.ModelError
-	if errors.As(err, &me) {
-		for _, a := range me.Attempts {
-			if d, derr := connect.NewErrorDetail(AttemptToProto(a)); derr == nil {
-				ce.AddDetail(d)
-			}
-		}
-	}
-	return ce
+	return connect.NewResponse(wire.ValidateResponse(rep)), nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/stackgen/aiden/providers/providertest"
 	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/telemetry"
+	"github.com/stackgen/aiden/wire"
 )
 
 // collector is an OTLP/HTTP trace receiver keeping the spans it gets.
@@ -78,7 +79,7 @@ func TestTracing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	genID, reqID := resp.Header().Get(server.HeaderGenerationID), resp.Header().Get(server.HeaderRequestID)
+	genID, reqID := resp.Header().Get(wire.HeaderGenerationID), resp.Header().Get(server.HeaderRequestID)
 	if !strings.HasPrefix(reqID, "req_") {
 		t.Errorf("request id header %q", reqID)
 	}

@@ -16,8 +16,8 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/wire"
 )
 
 type generateFlags struct {
@@ -164,7 +164,7 @@ func runGenerate(ctx context.Context, f generateFlags, stdout, stderr io.Writer)
 	patchOnly := f.patch || f.dryRun
 	switch {
 	case f.json:
-		if err := printJSON(stdout, server.GenerateResponse(res)); err != nil {
+		if err := printJSON(stdout, wire.GenerateResponse(res)); err != nil {
 			return err
 		}
 	case patchOnly:
@@ -215,8 +215,8 @@ func generateLocal(ctx context.Context, req generator.Request, progress io.Write
 // the domain once.
 func generateRemote(ctx context.Context, url string, req generator.Request, progress io.Writer) (*generator.Result, error) {
 	client := aidenv1connect.NewGenerateServiceClient(apiClient(), strings.TrimRight(url, "/"))
-	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: server.GenerateRequestToProto(req)})
-	call.Header().Set(server.HeaderClient, "cli")
+	call := connect.NewRequest(&aidenv1.GenerateStreamRequest{Request: wire.GenerateRequestToProto(req)})
+	call.Header().Set(wire.HeaderClient, "cli")
 	stream, err := client.GenerateStream(ctx, call)
 	if err != nil {
 		return nil, fmt.Errorf("call %s: %w", url, err)
@@ -235,7 +235,7 @@ func generateRemote(ctx context.Context, url string, req generator.Request, prog
 		if ev.GetResult() != nil {
 			result = ev.GetResult()
 		}
-		p.stage(server.StageFromProto(ev.GetStage()), ev.GetMessage(), ev.GetMillis())
+		p.stage(wire.StageFromProto(ev.GetStage()), ev.GetMessage(), ev.GetMillis())
 	}
 	t.clear()
 	if err := stream.Err(); err != nil {
@@ -244,7 +244,7 @@ func generateRemote(ctx context.Context, url string, req generator.Request, prog
 	if result == nil {
 		return nil, &exitError{code: exitFailure, err: fmt.Errorf("call %s: the stream ended without a result", url)}
 	}
-	return server.GenerateResult(result), nil
+	return wire.GenerateResult(result), nil
 }
 
 func parseFailOn(s string) (validators.Severity, error) {

@@ -18,8 +18,8 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/wire"
 )
 
 // serverFlag binds --server, defaulting to $AIDEN_SERVER.
@@ -93,7 +93,7 @@ func runHistory(ctx context.Context, f historyFlags, stdout io.Writer) error {
 		if err != nil {
 			return usageErr("--format: %w", err)
 		}
-		req.Format = server.FormatToProto(format)
+		req.Format = wire.FormatToProto(format)
 	}
 	if f.since != "" {
 		t, err := parseSince(f.since, time.Now())
@@ -210,7 +210,7 @@ func printRecord(w io.Writer, g *aidenv1.Generation) {
 	row("target", g.GetTargetPath())
 	row("environment", g.GetEnvironment())
 	o := g.GetOptions()
-	row("options", fmt.Sprintf("validate=%t policy-check=%t kubernetes=%s", o.GetValidate(), server.PolicyCheck(o), cmp.Or(o.GetKubernetesVersion(), "default")))
+	row("options", fmt.Sprintf("validate=%t policy-check=%t kubernetes=%s", o.GetValidate(), wire.PolicyCheck(o), cmp.Or(o.GetKubernetesVersion(), "default")))
 	row("config", g.GetConfigDigest())
 	row("workspace", g.GetWorkspaceDigest())
 	row("provider", g.GetProvider())
@@ -230,7 +230,7 @@ func printRecord(w io.Writer, g *aidenv1.Generation) {
 			fmt.Fprintf(w, " (%s)", a.GetModel())
 		}
 		fmt.Fprintln(w)
-		for _, f := range server.FindingsFromProto(a.GetFindings()) {
+		for _, f := range wire.FindingsFromProto(a.GetFindings()) {
 			fmt.Fprintf(w, "  %-7s %s\n", action.SeverityWord(f), action.FindingLine(f))
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators/helmchart"
+	"github.com/stackgen/aiden/wire"
 )
 
 // Exit codes.
@@ -52,7 +52,7 @@ func codeFor(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	switch server.Error(err).Code() {
+	switch wire.Error(err).Code() {
 	case connect.CodeInvalidArgument, connect.CodeFailedPrecondition, connect.CodeUnimplemented,
 		connect.CodeOutOfRange, connect.CodeNotFound, connect.CodeAlreadyExists:
 		return exitUsage

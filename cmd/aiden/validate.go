@@ -13,8 +13,8 @@ import (
 	aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 	"github.com/stackgen/aiden/gen/aiden/v1/aidenv1connect"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/server"
 	"github.com/stackgen/aiden/validators"
+	"github.com/stackgen/aiden/wire"
 )
 
 type validateFlags struct {
@@ -110,7 +110,7 @@ func runValidate(ctx context.Context, f validateFlags, paths []string, stdout io
 	}
 	switch f.output {
 	case "json":
-		if err := printJSON(stdout, server.ValidateResponse(rep)); err != nil {
+		if err := printJSON(stdout, wire.ValidateResponse(rep)); err != nil {
 			return err
 		}
 	case "sarif":
@@ -147,7 +147,7 @@ func validateRemote(ctx context.Context, f validateFlags, paths []string) (valid
 	}
 	client := aidenv1connect.NewValidateServiceClient(apiClient(), strings.TrimRight(f.server, "/"))
 	r, err := client.Validate(ctx, connect.NewRequest(&aidenv1.ValidateRequest{
-		Files: server.FilesToProto(files),
+		Files: wire.FilesToProto(files),
 		Options: &aidenv1.Options{
 			//lint:ignore SA1019 a server older than skip_policy_check reads only this field
 			PolicyCheck:       f.policyCheck,
@@ -160,7 +160,7 @@ func validateRemote(ctx context.Context, f validateFlags, paths []string) (valid
 	if err != nil {
 		return validators.Report{}, 0, fmt.Errorf("call %s: %w", f.server, err)
 	}
-	rep := server.ValidateReport(r.Msg)
+	rep := wire.ValidateReport(r.Msg)
 	if display != nil {
 		for i := range rep.Findings {
 			rep.Findings[i].File = display.Display(rep.Findings[i].File)

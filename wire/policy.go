@@ -1,4 +1,4 @@
-package server
+package wire
 
 import aidenv1 "github.com/stackgen/aiden/gen/aiden/v1"
 

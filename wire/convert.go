@@ -1,4 +1,4 @@
-package server
+package wire
 
 import (
 	"cmp"
@@ -19,7 +19,7 @@ func GenerateRequest(m *aidenv1.GenerateRequest) generator.Request {
 	opts := m.GetOptions()
 	return generator.Request{
 		Intent:            m.GetIntent(),
-		Format:            formatFromProto(m.GetFormat()),
+		Format:            FormatFromProto(m.GetFormat()),
 		TargetPath:        m.GetTargetPath(),
 		Environment:       m.GetEnvironment(),
 		Workspace:         FilesFromProto(m.GetWorkspace()),
@@ -46,7 +46,7 @@ func GenerateResponse(res *generator.Result) *aidenv1.GenerateResponse {
 		prov.Understood = append(prov.Understood, &aidenv1.Fact{Key: f.Key, Value: f.Value, From: f.From})
 	}
 	for _, s := range p.Stages {
-		prov.Stages = append(prov.Stages, &aidenv1.StageTiming{Stage: string(s.Stage), Millis: millis(s.Elapsed.Seconds())})
+		prov.Stages = append(prov.Stages, &aidenv1.StageTiming{Stage: string(s.Stage), Millis: Millis(s.Elapsed.Seconds())})
 	}
 	if p.Generator == "model" {
 		for _, a := range p.Attempts {
@@ -113,13 +113,13 @@ func AttemptToProto(a generator.Attempt) *aidenv1.ModelAttempt {
 	return &aidenv1.ModelAttempt{
 		Number:    int32(a.Number),
 		Usage:     UsageToProto(a.Usage),
-		Millis:    millis(a.Elapsed.Seconds()),
+		Millis:    Millis(a.Elapsed.Seconds()),
 		Retries:   int32(a.Retries),
 		Files:     int32(a.Files),
 		Findings:  FindingsToProto(a.Findings),
 		Errors:    int32(a.Errors),
-		Problem:   validUTF8(a.Problem),
-		Received:  validUTF8(a.Received),
+		Problem:   ValidUTF8(a.Problem),
+		Received:  ValidUTF8(a.Received),
 		Truncated: a.Truncated,
 	}
 }
@@ -166,7 +166,7 @@ func FindingsToProto(fs []validators.Finding) []*aidenv1.Finding {
 			Path:     f.Path,
 			Rule:     f.Rule,
 			Severity: SeverityToProto(f.Severity),
-			Message:  validUTF8(f.Message),
+			Message:  ValidUTF8(f.Message),
 			Fixable:  f.Fixable,
 			Fixed:    f.Fixed,
 			Line:     int32(f.Line),
@@ -185,7 +185,7 @@ func ChecksToProto(cs []validators.Check) []*aidenv1.Check {
 			Status:  string(c.Status),
 			Checked: int32(c.Checked),
 			Skipped: int32(c.Skipped),
-			Detail:  validUTF8(c.Detail),
+			Detail:  ValidUTF8(c.Detail),
 		})
 	}
 	return out
@@ -230,7 +230,8 @@ func FormatToProto(f generator.Format) aidenv1.Format {
 	return aidenv1.Format_FORMAT_UNSPECIFIED
 }
 
-func formatFromProto(f aidenv1.Format) generator.Format {
+// FormatFromProto maps the API's format enum onto the engine's; unset is "".
+func FormatFromProto(f aidenv1.Format) generator.Format {
 	switch f {
 	case aidenv1.Format_FORMAT_HELM:
 		return generator.FormatHelm
@@ -259,11 +260,12 @@ func StageToProto(s generator.Stage) aidenv1.Stage {
 	return aidenv1.Stage_STAGE_UNSPECIFIED
 }
 
-func millis(seconds float64) float64 { return float64(int64(seconds*1e6)) / 1e3 }
+// Millis gives seconds as milliseconds, to the microsecond.
+func Millis(seconds float64) float64 { return float64(int64(seconds*1e6)) / 1e3 }
 
-// validUTF8 keeps protobuf strings valid: a message quoting broken input
+// ValidUTF8 keeps protobuf strings valid: a message quoting broken input
 // must not make the whole response fail to marshal.
-func validUTF8(s string) string {
+func ValidUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
