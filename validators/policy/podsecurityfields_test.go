@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	psaapi "k8s.io/pod-security-admission/api"
 	psa "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
@@ -526,5 +528,178 @@ func TestKyvernoCorpusPodSecurityPathsResolve(t *testing.T) {
 	t.Logf("%d podSecurity policies, %d resource files, %d failing results (by kind %v), %d at a pod spec", len(policies), len(resources), results, kinds, atSpec)
 	if results < 100 || len(kinds) < 3 {
 		t.Errorf("only %d failing podSecurity results over %d kinds: the corpus was not read", results, len(kinds))
+	}
+}
+
+// pssFields agrees with pod-security-admission's own verdicts and
+// messages, for every version of every check, over pods of three
+// containers (init, regular, ephemeral) where one container or the pod
+// breaks a control: a check that fails gives at least one field, and a
+// container or volume has a field exactly when the check's message names
+// it.
+func TestPSSFieldsAgreeWithTheChecks(t *testing.T) {
+	yes, no, root := true, false, int64(0)
+	unmasked := corev1.UnmaskedProcMount
+	good := func() *corev1.SecurityContext {
+		return &corev1.SecurityContext{AllowPrivilegeEscalation: &no, RunAsNonRoot: &yes,
+			Capabilities:   &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
+	}
+	base := func() corev1.PodSpec {
+		return corev1.PodSpec{
+			InitContainers:      []corev1.Container{{Name: "init-x", Image: "i", SecurityContext: good()}},
+			Containers:          []corev1.Container{{Name: "main-y", Image: "m", SecurityContext: good()}},
+			EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "eph-z", Image: "e", SecurityContext: good()}}},
+			Volumes:             []corev1.Volume{{Name: "vol-cm", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}},
+		}
+	}
+	containerBreaks := map[string]func(c *corev1.Container){
+		"no securityContext":   func(c *corev1.Container) { c.SecurityContext = nil },
+		"privileged":           func(c *corev1.Container) { c.SecurityContext.Privileged = &yes },
+		"allowPrivEsc":         func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = &yes },
+		"allowPrivEsc missing": func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = nil },
+		"caps add": func(c *corev1.Container) {
+			c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN", "SYS_ADMIN"}
+		},
+		"caps no drop":         func(c *corev1.Container) { c.SecurityContext.Capabilities.Drop = nil },
+		"caps nil":             func(c *corev1.Container) { c.SecurityContext.Capabilities = nil },
+		"procMount":            func(c *corev1.Container) { c.SecurityContext.ProcMount = &unmasked },
+		"runAsNonRoot false":   func(c *corev1.Container) { c.SecurityContext.RunAsNonRoot = &no },
+		"runAsNonRoot missing": func(c *corev1.Container) { c.SecurityContext.RunAsNonRoot = nil },
+		"runAsUser 0":          func(c *corev1.Container) { c.SecurityContext.RunAsUser = &root },
+		"selinux type":         func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{Type: "spc_t"} },
+		"selinux engine type": func(c *corev1.Container) {
+			c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{Type: "container_engine_t"}
+		},
+		"selinux role":       func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{Role: "r"} },
+		"seccomp unconfined": func(c *corev1.Container) { c.SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined },
+		"seccomp missing":    func(c *corev1.Container) { c.SecurityContext.SeccompProfile = nil },
+		"apparmor": func(c *corev1.Container) {
+			c.SecurityContext.AppArmorProfile = &corev1.AppArmorProfile{Type: "Unconfined"}
+		},
+		"hostProcess": func(c *corev1.Container) {
+			c.SecurityContext.WindowsOptions = &corev1.WindowsSecurityContextOptions{HostProcess: &yes}
+		},
+		"hostPort": func(c *corev1.Container) {
+			c.Ports = []corev1.ContainerPort{{ContainerPort: 80}, {ContainerPort: 81, HostPort: 81}}
+		},
+		"probe host": func(c *corev1.Container) {
+			c.StartupProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Host: "h"}}}
+		},
+		"lifecycle host": func(c *corev1.Container) {
+			c.Lifecycle = &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{HTTPGet: &corev1.HTTPGetAction{Host: "h"}}}
+		},
+	}
+	podBreaks := map[string]func(m *metav1.ObjectMeta, s *corev1.PodSpec){
+		"clean": func(*metav1.ObjectMeta, *corev1.PodSpec) {},
+		"host":  func(_ *metav1.ObjectMeta, s *corev1.PodSpec) { s.HostIPC, s.HostPID = true, true },
+		"sysctls": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{Sysctls: []corev1.Sysctl{{Name: "net.ipv4.ping_group_range"}, {Name: "kernel.msgmax"}}}
+		},
+		"pod selinux": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{SELinuxOptions: &corev1.SELinuxOptions{User: "u"}}
+		},
+		"pod seccomp": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: "Unconfined"}}
+		},
+		"pod apparmor": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{AppArmorProfile: &corev1.AppArmorProfile{Type: "Unconfined"}}
+		},
+		"pod nonroot": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{RunAsNonRoot: &no}
+		},
+		"pod root": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{RunAsUser: &root}
+		},
+		"pod windows": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.SecurityContext = &corev1.PodSecurityContext{WindowsOptions: &corev1.WindowsSecurityContextOptions{HostProcess: &yes}}
+		},
+		"windows os": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.OS = &corev1.PodOS{Name: corev1.Windows}
+			s.Containers[0].SecurityContext = nil
+		},
+		"user ns": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.HostUsers = &no
+			s.Containers[0].SecurityContext.RunAsUser = &root
+		},
+		"volumes": func(_ *metav1.ObjectMeta, s *corev1.PodSpec) {
+			s.Volumes = append(s.Volumes, corev1.Volume{Name: "vol-h", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{}}},
+				corev1.Volume{Name: "vol-nfs", VolumeSource: corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{}}}, corev1.Volume{Name: "vol-none"})
+		},
+		"annotations": func(m *metav1.ObjectMeta, _ *corev1.PodSpec) {
+			m.Annotations = map[string]string{"seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+				"container.seccomp.security.alpha.kubernetes.io/main-y": "unconfined", "container.seccomp.security.alpha.kubernetes.io/gone": "unconfined",
+				"container.apparmor.security.beta.kubernetes.io/init-x": "unconfined", "container.apparmor.security.beta.kubernetes.io/eph-z": "runtime/default"}
+		},
+	}
+	type pod struct {
+		name string
+		meta metav1.ObjectMeta
+		spec corev1.PodSpec
+	}
+	var pods []pod
+	for name, f := range podBreaks {
+		p := pod{name: name, spec: base()}
+		f(&p.meta, &p.spec)
+		pods = append(pods, p)
+	}
+	// The containers of base, by their pointers, written out here rather
+	// than taken from podContainers, which is under test.
+	containers := []struct {
+		name, path string
+		of         func(s *corev1.PodSpec) *corev1.Container
+	}{
+		{"init-x", "/spec/initContainers/0", func(s *corev1.PodSpec) *corev1.Container { return &s.InitContainers[0] }},
+		{"main-y", "/spec/containers/0", func(s *corev1.PodSpec) *corev1.Container { return &s.Containers[0] }},
+		{"eph-z", "/spec/ephemeralContainers/0", func(s *corev1.PodSpec) *corev1.Container {
+			return (*corev1.Container)(&s.EphemeralContainers[0].EphemeralContainerCommon)
+		}},
+	}
+	for name, f := range containerBreaks {
+		for _, c := range containers {
+			p := pod{name: name + " in " + c.name, spec: base()}
+			f(c.of(&p.spec))
+			pods = append(pods, p)
+		}
+	}
+	failed := 0
+	for _, c := range pssChecks() {
+		for _, vc := range c.versions {
+			for _, p := range pods {
+				r := vc.CheckPod(&p.meta, &p.spec)
+				if r.Allowed {
+					continue
+				}
+				failed++
+				where := fmt.Sprintf("%s %s, pod %s", c.id, vc.MinimumVersion, p.name)
+				fields := pssFields(c.id, vc, &p.meta, &p.spec)
+				if len(fields) == 0 {
+					t.Errorf("%s: no field (%s)", where, r.ForbiddenDetail)
+					continue
+				}
+				under := func(prefix string) bool {
+					return slices.ContainsFunc(fields, func(f string) bool { return f == prefix || strings.HasPrefix(f, prefix+"/") })
+				}
+				for _, pc := range containers {
+					if named := strings.Contains(r.ForbiddenDetail, `"`+pc.name+`"`); named != under(pc.path) {
+						t.Errorf("%s: container %s named %v, fields %q (%s)", where, pc.name, named, fields, r.ForbiddenDetail)
+					}
+				}
+				for i, v := range p.spec.Volumes {
+					if named := strings.Contains(r.ForbiddenDetail, `"`+v.Name+`"`); named != under(fmt.Sprintf("/spec/volumes/%d", i)) {
+						t.Errorf("%s: volume %s named %v, fields %q (%s)", where, v.Name, named, fields, r.ForbiddenDetail)
+					}
+				}
+				for k := range p.meta.Annotations {
+					if named := strings.Contains(r.ForbiddenDetail, k+"="); named != under("/metadata/annotations/"+escapePointer(k)) {
+						t.Errorf("%s: annotation %s named %v, fields %q (%s)", where, k, named, fields, r.ForbiddenDetail)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d pods, %d failed check versions", len(pods), failed)
+	if failed < 100 {
+		t.Errorf("only %d failures: the pods break too little", failed)
 	}
 }
