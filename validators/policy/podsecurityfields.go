@@ -48,8 +48,9 @@ func podContainers(spec *corev1.PodSpec) []podContainer {
 	return out
 }
 
-// restrictedVolumeSources are the volume sources the restricted level
-// forbids, by their field name, as the check names them.
+// restrictedVolumeSource returns the field of a volume source the
+// restricted level forbids, as the check names it: "" for an allowed
+// source, "-" for a volume with no source the check knows.
 func restrictedVolumeSource(v *corev1.Volume) string {
 	switch {
 	case v.ConfigMap != nil, v.CSI != nil, v.DownwardAPI != nil, v.EmptyDir != nil, v.Ephemeral != nil,
@@ -98,7 +99,7 @@ func restrictedVolumeSource(v *corev1.Volume) string {
 	case v.StorageOS != nil:
 		return "storageos"
 	}
-	return "-" // no source the check knows: the volume itself
+	return "-"
 }
 
 // pssFields returns the fields of a pod that break check id as its
