@@ -244,10 +244,10 @@ func TestFindingsOnAnAppendedContainer(t *testing.T) {
 	// Line 17 is "      - op: add", the operation that appends it.
 	const k = "clusters/staging/apps/podinfo/kustomization.yaml:17"
 	want := []string{
-		"/spec/template/spec " + k + " [pss-baseline]",
-		"/spec/template/spec " + k + " [pss-restricted]",
-		"/spec/template/spec " + k + " [pss-restricted]",
 		"/spec/template/spec/containers/1 " + k + " [probes]",
+		"/spec/template/spec/containers/1/securityContext " + k + " [pss-restricted]",
+		"/spec/template/spec/containers/1/securityContext/allowPrivilegeEscalation " + k + " [pss-restricted]",
+		"/spec/template/spec/containers/1/securityContext/privileged " + k + " [pss-baseline]",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("new findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

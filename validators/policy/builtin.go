@@ -141,17 +141,17 @@ func (e *Engine) workload(r *reporter, kind string, pdbs []*metav1.LabelSelector
 	if !ok {
 		return
 	}
-	base := evaluatePSS(meta, spec, psaapi.LevelVersion{Level: psaapi.LevelBaseline, Version: psaapi.LatestVersion()})
+	base := evaluatePSS(r.o.Content, prefix, meta, spec, psaapi.LevelVersion{Level: psaapi.LevelBaseline, Version: psaapi.LatestVersion()})
 	baseIDs := map[string]bool{}
 	for _, v := range base {
 		baseIDs[string(v.ID)] = true
-		r.add("pss-baseline", prefix+"/spec", "Pod Security baseline: "+v.Details)
+		r.add("pss-baseline", v.Paths[0], "Pod Security baseline: "+v.Details)
 	}
-	for _, v := range evaluatePSS(meta, spec, psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}) {
+	for _, v := range evaluatePSS(r.o.Content, prefix, meta, spec, psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}) {
 		if baseIDs[string(v.ID)] || strings.TrimSuffix(string(v.ID), "_restricted") != string(v.ID) && baseIDs[strings.TrimSuffix(string(v.ID), "_restricted")+"_baseline"] {
 			continue
 		}
-		r.add("pss-restricted", prefix+"/spec", "Pod Security restricted: "+v.Details)
+		r.add("pss-restricted", v.Paths[0], "Pod Security restricted: "+v.Details)
 	}
 	longRunning := kind != "Job" && kind != "CronJob"
 	for i, c := range spec.Containers {

@@ -44,15 +44,25 @@ var pssChecks = sync.OnceValue(func() []pssCheck {
 // newer or "latest" lv gets the check's newest), none when lv predates
 // the check.
 func (c pssCheck) evaluate(lv psaapi.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []psa.CheckResult {
-	if lv.Level == psaapi.LevelPrivileged || lv.Level == psaapi.LevelBaseline && c.level == psaapi.LevelRestricted {
+	vc, ok := c.version(lv)
+	if !ok {
 		return nil
+	}
+	return []psa.CheckResult{vc.CheckPod(meta, spec)}
+}
+
+// version returns the version of the check evaluate runs at lv; ok is
+// false when it runs none.
+func (c pssCheck) version(lv psaapi.LevelVersion) (vc psa.VersionedCheck, ok bool) {
+	if lv.Level == psaapi.LevelPrivileged || lv.Level == psaapi.LevelBaseline && c.level == psaapi.LevelRestricted {
+		return vc, false
 	}
 	for i := len(c.versions) - 1; i >= 0; i-- {
 		if !lv.Version.Older(c.versions[i].MinimumVersion) {
-			return []psa.CheckResult{c.versions[i].CheckPod(meta, spec)}
+			return c.versions[i], true
 		}
 	}
-	return nil
+	return vc, false
 }
 
 // pssControls maps the control names of the Pod Security Standards (as
@@ -82,6 +92,12 @@ type pssViolation struct {
 	ID      psa.CheckID
 	Reason  string
 	Details string
+	// Paths are JSON pointers, through the object as written, to the
+	// fields that break the control, in the order Details names them
+	// (pssFields); a field whose absence breaks it is given by its closest
+	// parent in the object. Never empty: the pod spec when no field is
+	// found.
+	Paths []string
 }
 
 // podOf extracts the pod metadata and spec of a Pod or a Pod controller.
@@ -129,8 +145,10 @@ func fromUnstructured(v map[string]any, into any) error {
 	return kjson.Unmarshal(js, into)
 }
 
-// evaluatePSS returns the controls a pod violates at a level and version.
-func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) []pssViolation {
+// evaluatePSS returns the controls a pod violates at a level and version,
+// with the fields of obj (the object as written, the pod template at
+// prefix in it) that break each.
+func evaluatePSS(obj map[string]any, prefix string, meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) []pssViolation {
 	overridden := map[psa.CheckID]bool{}
 	for _, c := range pssChecks() {
 		if lv.Level == psaapi.LevelRestricted && c.level == psaapi.LevelRestricted {
@@ -144,16 +162,37 @@ func evaluatePSS(meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelV
 		if overridden[c.id] {
 			continue
 		}
-		r := psa.AggregateCheckResults(c.evaluate(lv, meta, spec))
+		vc, ok := c.version(lv)
+		if !ok {
+			continue
+		}
+		r := psa.AggregateCheckResults([]psa.CheckResult{vc.CheckPod(meta, spec)})
 		if !r.Allowed {
 			d := r.ForbiddenDetail()
 			if d == "" {
 				d = r.ForbiddenReason()
 			}
-			out = append(out, pssViolation{ID: c.id, Reason: r.ForbiddenReason(), Details: d})
+			v := pssViolation{ID: c.id, Reason: r.ForbiddenReason(), Details: d}
+			for _, p := range pssFields(c.id, vc, meta, spec) {
+				v.Paths = appendNew(v.Paths, pointIn(obj, prefix+p))
+			}
+			if len(v.Paths) == 0 {
+				v.Paths = []string{pointIn(obj, prefix+"/spec")}
+			}
+			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// appendNew appends p to ps unless ps holds it.
+func appendNew(ps []string, p string) []string {
+	for _, q := range ps {
+		if q == p {
+			return ps
+		}
+	}
+	return append(ps, p)
 }
 
 func checkByID(id psa.CheckID) *pssCheck {
@@ -170,7 +209,7 @@ func checkByID(id psa.CheckID) *pssCheck {
 // names a control and, optionally, images: the control is then ignored for
 // containers running those images.
 func evalPodSecurity(ps *kyPodSecurity, obj map[string]any) RuleResult {
-	meta, spec, _, ok := podOf(obj)
+	meta, spec, prefix, ok := podOf(obj)
 	if !ok {
 		return RuleResult{Status: StatusSkip, Message: "not a pod or pod controller"}
 	}
@@ -184,16 +223,21 @@ func evalPodSecurity(ps *kyPodSecurity, obj map[string]any) RuleResult {
 	}
 	lv := psaapi.LevelVersion{Level: psaapi.Level(ps.Level), Version: version}
 	var left []string
-	for _, v := range evaluatePSS(meta, spec, lv) {
+	path := ""
+	for _, v := range evaluatePSS(obj, prefix, meta, spec, lv) {
 		if excluded(v.ID, ps.Exclude, meta, spec, lv) {
 			continue
 		}
 		left = append(left, v.Details)
+		if path == "" {
+			path = notExcluded(v, ps.Exclude, spec, prefix)[0]
+		}
 	}
 	if len(left) == 0 {
 		return RuleResult{Status: StatusPass, Message: "pod security standards met"}
 	}
-	return RuleResult{Status: StatusFail, Message: fmt.Sprintf("Validation rule failed: pod security %s:%s: %s", lv.Level, ps.Version, strings.Join(left, "; "))}
+	return RuleResult{Status: StatusFail, Path: path,
+		Message: fmt.Sprintf("Validation rule failed: pod security %s:%s: %s", lv.Level, ps.Version, strings.Join(left, "; "))}
 }
 
 func excluded(id psa.CheckID, excludes []kyPSSExclusion, meta *metav1.ObjectMeta, spec *corev1.PodSpec, lv psaapi.LevelVersion) bool {
@@ -234,6 +278,43 @@ func excluded(id psa.CheckID, excludes []kyPSSExclusion, meta *metav1.ObjectMeta
 		}
 	}
 	return false
+}
+
+// notExcluded returns the paths of v outside the containers whose images
+// an exclusion of v's control names (those containers break it too, but
+// the exclusion lets them); all of them when that leaves none.
+func notExcluded(v pssViolation, excludes []kyPSSExclusion, spec *corev1.PodSpec, prefix string) []string {
+	var images []string
+	for _, x := range excludes {
+		for _, id := range pssControls[x.ControlName] {
+			if id == v.ID {
+				images = append(images, x.Images...)
+			}
+		}
+	}
+	if len(images) == 0 {
+		return v.Paths
+	}
+	var skip []string
+	for _, pc := range podContainers(spec) {
+		if imageIn(pc.c.Image, images) {
+			skip = append(skip, prefix+pc.path)
+		}
+	}
+	var out []string
+	for _, p := range v.Paths {
+		under := false
+		for _, s := range skip {
+			under = under || p == s || strings.HasPrefix(p, s+"/")
+		}
+		if !under {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return v.Paths
+	}
+	return out
 }
 
 func keepContainers(cs []corev1.Container, images []string) []corev1.Container {

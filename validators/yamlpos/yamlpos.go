@@ -63,6 +63,10 @@ func walk(node *yaml.Node, segs []string) Position {
 type Document struct {
 	// Line is the 1-based line its content starts on.
 	Line int
+	// Start is the 1-based line its text starts on: the "---" that opens
+	// it (1 for a first document without one), so that the comments above
+	// its content (Helm's "# Source:" line) are its own.
+	Start int
 	// Node is its root node (a mapping for an object).
 	Node *yaml.Node
 }
@@ -71,6 +75,7 @@ type Document struct {
 // one that does not parse; empty documents are left out.
 func Documents(content []byte) []Document {
 	var out []Document
+	seps := separatorLines(content)
 	dec := yaml.NewDecoder(bytes.NewReader(content))
 	for {
 		var n yaml.Node
@@ -81,20 +86,44 @@ func Documents(content []byte) []Document {
 		if len(n.Content) == 0 || n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null" {
 			continue
 		}
-		out = append(out, Document{Line: n.Content[0].Line, Node: n.Content[0]})
+		d := Document{Line: n.Content[0].Line, Start: 1, Node: n.Content[0]}
+		for _, s := range seps {
+			if s <= d.Line {
+				d.Start = s
+			}
+		}
+		out = append(out, d)
 	}
 }
 
+// separatorLines returns the lines of content that start a document
+// ("---", alone or followed by a space) or end one ("...").
+func separatorLines(content []byte) []int {
+	var out []int
+	for i, l := range bytes.Split(content, []byte("\n")) {
+		l = bytes.TrimRight(l, " \t\r")
+		if bytes.Equal(l, []byte("---")) || bytes.HasPrefix(l, []byte("--- ")) || bytes.HasPrefix(l, []byte("---\t")) || bytes.Equal(l, []byte("...")) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
 // DocumentAt returns the index of the document of docs that holds line:
-// the last one starting at or before it (the first for a line above
-// every document), or -1 when there is none.
+// the last one whose text (its leading comments included) starts at or
+// before it (the first for a line above every document), or -1 when
+// there is none.
 func DocumentAt(docs []Document, line int) int {
 	if len(docs) == 0 {
 		return -1
 	}
 	i := 0
 	for j, d := range docs {
-		if d.Line <= line {
+		start := d.Start
+		if start == 0 { // a Document built by hand
+			start = d.Line
+		}
+		if start <= line {
 			i = j
 		}
 	}

@@ -57,6 +57,26 @@ func TestLocateIn(t *testing.T) {
 	}
 }
 
+// A document's comments above its content are its own: an object's
+// first line (the one after "---", as the manifest split gives it) finds
+// that object, not the one before.
+func TestLocateInDocumentWithLeadingComments(t *testing.T) {
+	content := []byte("a: 1\n---\n# Source: chart/templates/b.yaml\n\nkind: X\nb: 2\n--- # c\n# d\nkind: Y\nc: 3\n")
+	for _, tc := range []struct {
+		line    int
+		pointer string
+		want    int
+	}{{1, "/a", 1}, {3, "/b", 6}, {4, "/b", 6}, {5, "/b", 6}, {8, "/c", 10}, {7, "/kind", 9}} {
+		got, ok := LocateIn(content, tc.line, tc.pointer, "")
+		if !ok || got.Line != tc.want {
+			t.Errorf("LocateIn(line %d, %q) = line %d, %v; want %d", tc.line, tc.pointer, got.Line, ok, tc.want)
+		}
+	}
+	if docs := Documents([]byte("--- {a: 1}\n--- {b: 2}\n")); len(docs) != 2 || docs[1].Start != 2 || DocumentAt(docs, 2) != 1 {
+		t.Errorf("documents on their separators' lines: %+v", docs)
+	}
+}
+
 func TestPointerSegments(t *testing.T) {
 	got := PointerSegments("/metadata/annotations/a~1b~0c", "additional properties 'x', 'y' not allowed")
 	want := []string{"metadata", "annotations", "a/b~c", "x"}
