@@ -168,6 +168,57 @@ spec:
 	}
 }
 
+// TestReleasesThroughHelmChart finds the release of a chart that a Flux
+// HelmRelease installs through a chartRef to a HelmChart whose
+// spec.chart is the chart's folder in a GitRepository; a HelmChart from a
+// HelmRepository names no folder of the repository, so a chart folder of
+// the same name keeps the app's release.
+func TestReleasesThroughHelmChart(t *testing.T) {
+	release := func(chart string) workspace.File {
+		return workspace.File{Path: "web/release.yaml", Content: []byte(`apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  releaseName: storefront
+  targetNamespace: shop
+  chartRef:
+    kind: HelmChart
+    name: ` + chart + `
+`)}
+	}
+	charts := workspace.File{Path: "web/charts.yaml", Content: []byte(`apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: ./web
+  sourceRef: {kind: GitRepository, name: flux-system}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web-upstream
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: web
+  version: 1.x
+  sourceRef: {kind: HelmRepository, name: charts}
+`)}
+	got := Releases(nil, genconfig.Vars{App: "web"}, append(helperChart("{}\n"), release("web"), charts))
+	if rel := got["web"]; rel.Name != "storefront" || rel.Namespace != "shop" {
+		t.Errorf("through the HelmChart from the GitRepository: Releases = %+v, want web installed as shop/storefront", got)
+	}
+	got = Releases(nil, genconfig.Vars{App: "web"}, append(helperChart("{}\n"), release("web-upstream"), charts))
+	if rel := got["web"]; rel.Name != "web" || rel.Namespace != "default" {
+		t.Errorf("through the HelmChart from the HelmRepository: Releases = %+v, want web as default/web", got)
+	}
+}
+
 // TestFixChartAnnotationsTheTemplateWrites shows the same for required
 // annotations: one the pod template writes itself is not added through
 // podAnnotations, which the template appends to the same mapping; the

@@ -209,9 +209,15 @@ type object struct {
 		TargetNamespace string `yaml:"targetNamespace"`
 		SourceRef       ref    `yaml:"sourceRef"`
 		Sources         []struct {
-			Alias string `yaml:"alias"`
-			Kind  string `yaml:"kind"`
+			Alias     string `yaml:"alias"`
+			Kind      string `yaml:"kind"`
+			Name      string `yaml:"name"`
+			Namespace string `yaml:"namespace"`
 		} `yaml:"sources"`
+		// Chart and Version are a HelmChart's spec.chart and
+		// spec.version (any: a HelmRelease's spec.chart is a mapping).
+		Chart     any `yaml:"chart"`
+		Version   any `yaml:"version"`
 		Artifacts []struct {
 			Name string `yaml:"name"`
 			Copy []struct {
