@@ -3,6 +3,8 @@ package conventions
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // helperChart is a chart laid out as `helm create` lays one out, whose
@@ -209,11 +212,26 @@ spec:
   version: 1.x
   sourceRef: {kind: HelmRepository, name: charts}
 `)}
-	got := Releases(nil, genconfig.Vars{App: "web"}, append(helperChart("{}\n"), release("web"), charts))
+	// Real files: the chart, the HelmRelease and the HelmCharts written
+	// to a folder and read back.
+	onDisk := func(fs ...workspace.File) []workspace.File {
+		dir := t.TempDir()
+		for _, f := range fs {
+			full := filepath.Join(dir, filepath.FromSlash(f.Path))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, f.Content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return workspacetest.Read(t, dir, "")
+	}
+	got := Releases(nil, genconfig.Vars{App: "web"}, onDisk(append(helperChart("{}\n"), release("web"), charts)...))
 	if rel := got["web"]; rel.Name != "storefront" || rel.Namespace != "shop" {
 		t.Errorf("through the HelmChart from the GitRepository: Releases = %+v, want web installed as shop/storefront", got)
 	}
-	got = Releases(nil, genconfig.Vars{App: "web"}, append(helperChart("{}\n"), release("web-upstream"), charts))
+	got = Releases(nil, genconfig.Vars{App: "web"}, onDisk(append(helperChart("{}\n"), release("web-upstream"), charts)...))
 	if rel := got["web"]; rel.Name != "web" || rel.Namespace != "default" {
 		t.Errorf("through the HelmChart from the HelmRepository: Releases = %+v, want web as default/web", got)
 	}

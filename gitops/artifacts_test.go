@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // flux2Example is fluxcd/flux2-kustomize-helm-example (Flux 2.7): each
@@ -134,15 +135,32 @@ spec:
 	}
 }
 
+// writeRead writes files (path: content) into a new folder and reads them
+// back as workspace files.
+func writeRead(t *testing.T, files map[string]string) []workspace.File {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return workspacetest.Read(t, dir, "")
+}
+
 // TestExternalArtifactPathsExist returns only the paths of the
 // repository that exist: a folder copied to the artifact's root that
 // holds no Chart.yaml is not where the artifact's Chart.yaml comes from.
 func TestExternalArtifactPathsExist(t *testing.T) {
-	files := []workspace.File{
-		{Path: "charts/web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
-		{Path: "docs/index.md", Content: []byte("# docs\n")},
-		{Path: "clusters/production/artifacts.yaml", Content: []byte(chartsGenerator)},
-	}
+	files := writeRead(t, map[string]string{
+		"charts/web/Chart.yaml":              "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"docs/index.md":                      "# docs\n",
+		"clusters/production/artifacts.yaml": chartsGenerator,
+	})
 	for _, tc := range []struct {
 		name, path string
 		want       []string
@@ -265,14 +283,14 @@ spec:
 // folder without a Chart.yaml, a Bucket, another namespace or an unknown
 // name.
 func TestChartRef(t *testing.T) {
-	files := []workspace.File{
-		{Path: "charts/old/values.yaml", Content: []byte("a: 1\n")},
-		{Path: "charts/web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
-		{Path: "charts/web/values.yaml", Content: []byte("a: 1\n")},
-		{Path: "docs/index.md", Content: []byte("# docs\n")},
-		{Path: "clusters/production/artifacts.yaml", Content: []byte(chartsGenerator)},
-		{Path: "clusters/production/charts.yaml", Content: []byte(helmCharts)},
-	}
+	files := writeRead(t, map[string]string{
+		"charts/old/values.yaml":             "a: 1\n",
+		"charts/web/Chart.yaml":              "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"charts/web/values.yaml":             "a: 1\n",
+		"docs/index.md":                      "# docs\n",
+		"clusters/production/artifacts.yaml": chartsGenerator,
+		"clusters/production/charts.yaml":    helmCharts,
+	})
 	podinfo := ReleaseChart{Chart: "podinfo", Version: "6.x", Source: Ref{Kind: "HelmRepository", Name: "podinfo", Namespace: "flux-system"}, File: "clusters/production/charts.yaml", Line: 1}
 	for _, tc := range []struct {
 		ref  Ref

@@ -1,6 +1,8 @@
 package infer
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -127,8 +129,8 @@ spec:
 // OCIRepository, names an upstream chart as spec.chart.spec does; one to
 // a chart folder of the repository names none.
 func TestInferChartRefs(t *testing.T) {
-	release := func(name, kind, ref string) workspace.File {
-		return workspace.File{Path: "apps/base/" + name + "/release.yaml", Content: []byte(`apiVersion: helm.toolkit.fluxcd.io/v2
+	release := func(name, kind, ref string) string {
+		return `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
   name: ` + name + `
@@ -139,15 +141,16 @@ spec:
     kind: ` + kind + `
     name: ` + ref + `
     namespace: flux-system
-`)}
+`
 	}
-	files := []workspace.File{
-		release("podinfo", "HelmChart", "podinfo"),
-		release("redis", "ExternalArtifact", "redis"),
-		release("nginx", "ExternalArtifact", "nginx"),
-		release("web", "ExternalArtifact", "web"),
-		{Path: "charts/web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
-		{Path: "infrastructure/sources.yaml", Content: []byte(`apiVersion: source.toolkit.fluxcd.io/v1
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		"apps/base/podinfo/release.yaml": release("podinfo", "HelmChart", "podinfo"),
+		"apps/base/redis/release.yaml":   release("redis", "ExternalArtifact", "redis"),
+		"apps/base/nginx/release.yaml":   release("nginx", "ExternalArtifact", "nginx"),
+		"apps/base/web/release.yaml":     release("web", "ExternalArtifact", "web"),
+		"charts/web/Chart.yaml":          "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"infrastructure/sources.yaml": `apiVersion: source.toolkit.fluxcd.io/v1
 kind: HelmRepository
 metadata:
   name: charts
@@ -203,9 +206,17 @@ spec:
     - name: web
       copy:
         - {from: "@repo/charts/web/**", to: "@artifact/"}
-`)},
+`,
+	} {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	p := Infer(files)
+	p := Infer(readTree(t, dir))
 	want := map[string]genconfig.Chart{
 		"podinfo": {Repository: "https://charts.example.com/", Chart: "podinfo", Version: "6.x"},
 		"redis":   {Repository: "oci://registry.example.com/charts/redis", Chart: "redis", Version: "*"},
