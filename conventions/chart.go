@@ -33,8 +33,8 @@ const (
 // Releases returns the release each chart among files (paths relative to
 // the repository) will be installed as, by chart root folder: the one a
 // Flux HelmRelease among files installs it as (its spec.chart.spec.chart,
-// or the chart folder an ArtifactGenerator among files copies into the
-// ExternalArtifact its spec.chartRef names; spec.releaseName, else
+// or the chart folder of the HelmChart or ExternalArtifact its
+// spec.chartRef names, gitops.ChartRef; spec.releaseName, else
 // [spec.targetNamespace-]metadata.name; spec.targetNamespace, else
 // metadata.namespace), else the app's name; in the namespace the config
 // wants when the HelmRelease names none, else "default". Charts are
@@ -66,8 +66,9 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 		for _, o := range yf.objects {
 			spec := get(o.root, "spec")
 			chart := strings.TrimPrefix(scalar(dig(spec, "chart", "spec"), "chart"), "./")
-			if ref := get(spec, "chartRef"); scalar(ref, "kind") == "ExternalArtifact" {
-				chart = gitops.ExternalArtifactChart(files, scalar(ref, "name"), cmp.Or(scalar(ref, "namespace"), o.ns))
+			if ref := get(spec, "chartRef"); ref != nil {
+				rc, _ := gitops.ChartRef(files, gitops.Ref{Kind: scalar(ref, "kind"), Name: scalar(ref, "name"), Namespace: cmp.Or(scalar(ref, "namespace"), o.ns)})
+				chart = rc.Folder // "" for a chart not in the repository
 			}
 			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || chart == "" || path.Clean(chart) != root {
 				continue

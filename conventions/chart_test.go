@@ -3,6 +3,8 @@ package conventions
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/schema"
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // helperChart is a chart laid out as `helm create` lays one out, whose
@@ -165,6 +168,72 @@ spec:
 	got := Releases(nil, genconfig.Vars{App: "web"}, files)
 	if rel := got["web"]; rel.Name != "storefront" || rel.Namespace != "shop" {
 		t.Errorf("Releases = %+v, want web installed as shop/storefront", got)
+	}
+}
+
+// TestReleasesThroughHelmChart finds the release of a chart that a Flux
+// HelmRelease installs through a chartRef to a HelmChart whose
+// spec.chart is the chart's folder in a GitRepository; a HelmChart from a
+// HelmRepository names no folder of the repository, so a chart folder of
+// the same name keeps the app's release.
+func TestReleasesThroughHelmChart(t *testing.T) {
+	release := func(chart string) workspace.File {
+		return workspace.File{Path: "web/release.yaml", Content: []byte(`apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  releaseName: storefront
+  targetNamespace: shop
+  chartRef:
+    kind: HelmChart
+    name: ` + chart + `
+`)}
+	}
+	charts := workspace.File{Path: "web/charts.yaml", Content: []byte(`apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: ./web
+  sourceRef: {kind: GitRepository, name: flux-system}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web-upstream
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: web
+  version: 1.x
+  sourceRef: {kind: HelmRepository, name: charts}
+`)}
+	// Real files: the chart, the HelmRelease and the HelmCharts written
+	// to a folder and read back.
+	onDisk := func(fs ...workspace.File) []workspace.File {
+		dir := t.TempDir()
+		for _, f := range fs {
+			full := filepath.Join(dir, filepath.FromSlash(f.Path))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, f.Content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return workspacetest.Read(t, dir, "")
+	}
+	got := Releases(nil, genconfig.Vars{App: "web"}, onDisk(append(helperChart("{}\n"), release("web"), charts)...))
+	if rel := got["web"]; rel.Name != "storefront" || rel.Namespace != "shop" {
+		t.Errorf("through the HelmChart from the GitRepository: Releases = %+v, want web installed as shop/storefront", got)
+	}
+	got = Releases(nil, genconfig.Vars{App: "web"}, onDisk(append(helperChart("{}\n"), release("web-upstream"), charts)...))
+	if rel := got["web"]; rel.Name != "web" || rel.Namespace != "default" {
+		t.Errorf("through the HelmChart from the HelmRepository: Releases = %+v, want web as default/web", got)
 	}
 }
 

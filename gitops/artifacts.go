@@ -24,6 +24,18 @@ import (
 type artifact struct {
 	name, namespace string
 	copies          []artifactCopy
+	// charts are the copies of a whole chart source (a HelmChart or an
+	// OCIRepository) to the artifact's root.
+	charts []chartCopy
+	file   string // where the generator is, for ChartRef
+	line   int
+}
+
+// chartCopy is one copy of all the files of a chart source ("@chart/**")
+// to an artifact's root.
+type chartCopy struct {
+	source Ref
+	index  int // among the artifact's copy operations
 }
 
 // artifactCopy is one copy operation from this repository into an
@@ -34,6 +46,8 @@ type artifactCopy struct {
 	tree bool   // from was a glob: the files below it keep their layout
 	to   string // artifact path, cleaned ("." for the root)
 	dir  bool   // to names a folder (it ended in "/")
+	// index is the copy's place among the artifact's copy operations.
+	index int
 }
 
 // isArtifactGenerator reports whether o is a source-watcher ArtifactGenerator.
@@ -43,21 +57,30 @@ func (o object) isArtifactGenerator() bool {
 
 // artifacts returns the artifacts the ArtifactGenerator o makes, in
 // namespace ns when Flux forces one (else its own), with their copy
-// operations from GitRepository sources.
+// operations from GitRepository sources and their copies of a whole
+// HelmChart or OCIRepository source to their root.
 func (o object) artifacts(ns string) []artifact {
-	git := map[string]bool{}
+	sources := map[string]Ref{}
 	for _, s := range o.Spec.Sources {
-		if s.Kind == "GitRepository" {
-			git[s.Alias] = true
-		}
+		sources[s.Alias] = Ref{Kind: s.Kind, Name: s.Name, Namespace: cmp.Or(s.Namespace, ns, o.Metadata.Namespace)}
 	}
 	var out []artifact
 	for _, a := range o.Spec.Artifacts {
 		art := artifact{name: a.Name, namespace: cmp.Or(ns, o.Metadata.Namespace)}
-		for _, c := range a.Copy {
+		for i, c := range a.Copy {
 			alias, pattern, ok := strings.Cut(strings.TrimPrefix(c.From, "@"), "/")
 			to, toOK := strings.CutPrefix(c.To, "@artifact/")
-			if !ok || !toOK || !strings.HasPrefix(c.From, "@") || !git[alias] {
+			if !ok || !toOK || !strings.HasPrefix(c.From, "@") {
+				continue
+			}
+			switch src := sources[alias]; src.Kind {
+			case "GitRepository":
+			case "HelmChart", "OCIRepository":
+				if (pattern == "" || pattern == "**") && (to == "" || to == "./") {
+					art.charts = append(art.charts, chartCopy{source: src, index: i})
+				}
+				continue
+			default:
 				continue
 			}
 			from, tree := globBase(pattern)
@@ -68,9 +91,9 @@ func (o object) artifacts(ns string) []artifact {
 			if err != nil {
 				continue
 			}
-			art.copies = append(art.copies, artifactCopy{from: from, tree: tree, to: dest, dir: to == "" || strings.HasSuffix(to, "/")})
+			art.copies = append(art.copies, artifactCopy{from: from, tree: tree, to: dest, dir: to == "" || strings.HasSuffix(to, "/"), index: i})
 		}
-		if a.Name != "" && len(art.copies) > 0 {
+		if a.Name != "" && len(art.copies)+len(art.charts) > 0 {
 			out = append(out, art)
 		}
 	}
@@ -144,9 +167,23 @@ func repoPaths(arts []artifact, name, ns, p string) []string {
 // namespace, per the ArtifactGenerators among files: for a copied folder
 // the repository folder, for a copied file the file, in the order of the
 // copy operations, so the last is what a later copy overwrote p with.
-// None when no generator among files makes it from a GitRepository. A
-// namespace left empty, here or on a generator, matches any.
+// Only paths that exist among files are returned: a file among them, or a
+// folder holding one. None when no generator among files makes it from a
+// GitRepository. A namespace left empty, here or on a generator, matches
+// any.
 func ExternalArtifactPaths(files []workspace.File, name, namespace, p string) []string {
+	var out []string
+	for _, q := range repoPaths(generatorArtifacts(files), name, namespace, p) {
+		if exists(files, q) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// generatorArtifacts returns the artifacts of the ArtifactGenerators
+// among files.
+func generatorArtifacts(files []workspace.File) []artifact {
 	var arts []artifact
 	for _, f := range files {
 		if !strings.Contains(string(f.Content), "ArtifactGenerator") {
@@ -154,23 +191,22 @@ func ExternalArtifactPaths(files []workspace.File, name, namespace, p string) []
 		}
 		for _, o := range objects(f) {
 			if o.isArtifactGenerator() {
-				arts = append(arts, o.artifacts("")...)
+				for _, a := range o.artifacts("") {
+					a.file, a.line = f.Path, o.line
+					arts = append(arts, a)
+				}
 			}
 		}
 	}
-	return repoPaths(arts, name, namespace, p)
+	return arts
 }
 
-// ExternalArtifactChart returns the chart folder of this repository that
-// a Flux HelmRelease's chartRef to the ExternalArtifact name in namespace
-// installs: the folder an ArtifactGenerator among files copies to the
-// artifact's root, whose Chart.yaml lands there (the last copy wins), or
-// "" when none does. Whether the folder holds a chart is the caller's to
-// check.
-func ExternalArtifactChart(files []workspace.File, name, namespace string) string {
-	ps := ExternalArtifactPaths(files, name, namespace, "Chart.yaml")
-	if len(ps) == 0 || path.Base(ps[len(ps)-1]) != "Chart.yaml" {
-		return ""
+// exists reports whether p is a file among files or a folder holding one.
+func exists(files []workspace.File, p string) bool {
+	for _, f := range files {
+		if workspace.Within(p, f.Path) {
+			return true
+		}
 	}
-	return path.Dir(ps[len(ps)-1])
+	return false
 }

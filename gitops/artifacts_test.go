@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/aiden/workspace"
+	"github.com/stackgen/aiden/workspace/workspacetest"
 )
 
 // flux2Example is fluxcd/flux2-kustomize-helm-example (Flux 2.7): each
@@ -134,11 +135,49 @@ spec:
 	}
 }
 
-// TestExternalArtifactChart finds the chart folder an ArtifactGenerator
-// copies to an ExternalArtifact's root (the last copy wins), and none for
-// an artifact no generator makes or one of another namespace.
-func TestExternalArtifactChart(t *testing.T) {
-	gen := `apiVersion: source.extensions.fluxcd.io/v1beta1
+// writeRead writes files (path: content) into a new folder and reads them
+// back as workspace files.
+func writeRead(t *testing.T, files map[string]string) []workspace.File {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return workspacetest.Read(t, dir, "")
+}
+
+// TestExternalArtifactPathsExist returns only the paths of the
+// repository that exist: a folder copied to the artifact's root that
+// holds no Chart.yaml is not where the artifact's Chart.yaml comes from.
+func TestExternalArtifactPathsExist(t *testing.T) {
+	files := writeRead(t, map[string]string{
+		"charts/web/Chart.yaml":              "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"docs/index.md":                      "# docs\n",
+		"clusters/production/artifacts.yaml": chartsGenerator,
+	})
+	for _, tc := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"web-chart", "Chart.yaml", []string{"charts/web/Chart.yaml"}}, // charts/old holds none
+		{"web-chart", "./", []string{"charts/web"}},
+		{"docs", "Chart.yaml", nil},
+		{"docs", "index.md", []string{"docs/index.md"}},
+		{"docs", "./", []string{"docs"}},
+	} {
+		if got := ExternalArtifactPaths(files, tc.name, "flux-system", tc.path); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("ExternalArtifactPaths(%s, %s) = %v, want %v", tc.name, tc.path, got, tc.want)
+		}
+	}
+}
+
+const chartsGenerator = `apiVersion: source.extensions.fluxcd.io/v1beta1
 kind: ArtifactGenerator
 metadata:
   name: charts
@@ -148,6 +187,13 @@ spec:
     - alias: repo
       kind: GitRepository
       name: flux-system
+    - alias: podinfo
+      kind: HelmChart
+      name: podinfo
+    - alias: oci
+      kind: OCIRepository
+      name: redis
+      namespace: sources
   artifacts:
     - name: web-chart
       copy:
@@ -159,22 +205,117 @@ spec:
       copy:
         - from: "@repo/docs/**"
           to: "@artifact/"
+    - name: podinfo
+      copy:
+        - from: "@repo/charts/web/**"
+          to: "@artifact/"
+        - from: "@podinfo/**"
+          to: "@artifact/"
+    - name: redis
+      copy:
+        - from: "@oci/**"
+          to: "@artifact/"
+        - from: "@repo/charts/web/values.yaml"
+          to: "@artifact/values.yaml"
+    - name: web-last
+      copy:
+        - from: "@oci/**"
+          to: "@artifact/"
+        - from: "@repo/charts/web/**"
+          to: "@artifact/"
 `
-	files := []workspace.File{
-		{Path: "charts/old/Chart.yaml", Content: []byte("apiVersion: v2\nname: old\nversion: 0.1.0\n")},
-		{Path: "charts/web/Chart.yaml", Content: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
-		{Path: "docs/index.md", Content: []byte("# docs\n")},
-		{Path: "clusters/production/artifacts.yaml", Content: []byte(gen)},
-	}
-	for _, tc := range []struct{ name, namespace, want string }{
-		{"web-chart", "flux-system", "charts/web"},
-		{"web-chart", "", "charts/web"},
-		{"web-chart", "other", ""},
-		{"docs", "flux-system", "docs"},
-		{"none", "flux-system", ""},
+
+const helmCharts = `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: podinfo
+  version: "6.x"
+  sourceRef:
+    kind: HelmRepository
+    name: podinfo
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: ./charts/web
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: docs
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: ./docs
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: bucket
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: ./charts/web
+  sourceRef:
+    kind: Bucket
+    name: charts
+`
+
+// TestChartRef resolves a HelmRelease's chartRef: a HelmChart from a
+// GitRepository (a chart folder of the repository) or from a
+// HelmRepository (a chart name, its version and source), an
+// ExternalArtifact whose generator copies a chart folder, a HelmChart or
+// an OCIRepository to its root (the last copy wins); nothing for a
+// folder without a Chart.yaml, a Bucket, another namespace or an unknown
+// name.
+func TestChartRef(t *testing.T) {
+	files := writeRead(t, map[string]string{
+		"charts/old/values.yaml":             "a: 1\n",
+		"charts/web/Chart.yaml":              "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"charts/web/values.yaml":             "a: 1\n",
+		"docs/index.md":                      "# docs\n",
+		"clusters/production/artifacts.yaml": chartsGenerator,
+		"clusters/production/charts.yaml":    helmCharts,
+	})
+	podinfo := ReleaseChart{Chart: "podinfo", Version: "6.x", Source: Ref{Kind: "HelmRepository", Name: "podinfo", Namespace: "flux-system"}, File: "clusters/production/charts.yaml", Line: 1}
+	for _, tc := range []struct {
+		ref  Ref
+		want ReleaseChart
+		ok   bool
+	}{
+		{Ref{"HelmChart", "podinfo", "flux-system"}, podinfo, true},
+		{Ref{"HelmChart", "podinfo", ""}, podinfo, true},
+		{Ref{"HelmChart", "podinfo", "other"}, ReleaseChart{}, false},
+		{Ref{"HelmChart", "web", "flux-system"}, ReleaseChart{Folder: "charts/web", File: "clusters/production/charts.yaml", Line: 14}, true},
+		{Ref{"HelmChart", "docs", "flux-system"}, ReleaseChart{}, false},
+		{Ref{"HelmChart", "bucket", "flux-system"}, ReleaseChart{}, false},
+		{Ref{"HelmChart", "none", "flux-system"}, ReleaseChart{}, false},
+		{Ref{"ExternalArtifact", "web-chart", "flux-system"}, ReleaseChart{Folder: "charts/web", File: "clusters/production/artifacts.yaml", Line: 1}, true},
+		{Ref{"ExternalArtifact", "web-chart", "other"}, ReleaseChart{}, false},
+		{Ref{"ExternalArtifact", "docs", "flux-system"}, ReleaseChart{}, false},
+		{Ref{"ExternalArtifact", "podinfo", "flux-system"}, podinfo, true},
+		{Ref{"ExternalArtifact", "redis", "flux-system"}, ReleaseChart{Source: Ref{"OCIRepository", "redis", "sources"}, File: "clusters/production/artifacts.yaml", Line: 1}, true},
+		{Ref{"ExternalArtifact", "web-last", "flux-system"}, ReleaseChart{Folder: "charts/web", File: "clusters/production/artifacts.yaml", Line: 1}, true},
+		{Ref{"ExternalArtifact", "none", "flux-system"}, ReleaseChart{}, false},
+		{Ref{"OCIRepository", "redis", "sources"}, ReleaseChart{}, false},
 	} {
-		if got := ExternalArtifactChart(files, tc.name, tc.namespace); got != tc.want {
-			t.Errorf("ExternalArtifactChart(%s, %q) = %q, want %q", tc.name, tc.namespace, got, tc.want)
+		got, ok := ChartRef(files, tc.ref)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ChartRef(%+v) = %+v, %v; want %+v, %v", tc.ref, got, ok, tc.want, tc.ok)
 		}
 	}
 }

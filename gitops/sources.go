@@ -209,9 +209,15 @@ type object struct {
 		TargetNamespace string `yaml:"targetNamespace"`
 		SourceRef       ref    `yaml:"sourceRef"`
 		Sources         []struct {
-			Alias string `yaml:"alias"`
-			Kind  string `yaml:"kind"`
+			Alias     string `yaml:"alias"`
+			Kind      string `yaml:"kind"`
+			Name      string `yaml:"name"`
+			Namespace string `yaml:"namespace"`
 		} `yaml:"sources"`
+		// Chart and Version are a HelmChart's spec.chart and
+		// spec.version (any: a HelmRelease's spec.chart is a mapping).
+		Chart     any `yaml:"chart"`
+		Version   any `yaml:"version"`
 		Artifacts []struct {
 			Name string `yaml:"name"`
 			Copy []struct {
@@ -349,9 +355,16 @@ type appliedFile struct {
 // may be reached after the Kustomization that reads it, the walk is
 // repeated until it reaches no new generator.
 func (idx *index) applied(root string) []appliedFile {
+	out, _ := idx.reach(root)
+	return out
+}
+
+// reach is applied, also returning every path the last walk entered:
+// the files applied and the folders visited on the way.
+func (idx *index) reach(root string) ([]appliedFile, []string) {
 	var arts []artifact
 	for {
-		out := idx.walk(root, arts)
+		out, entered := idx.walk(root, arts)
 		var next []artifact
 		for _, a := range out {
 			for _, o := range idx.objects[a.file] {
@@ -361,21 +374,27 @@ func (idx *index) applied(root string) []appliedFile {
 			}
 		}
 		if len(next) <= len(arts) {
-			return out
+			return out, entered
 		}
 		arts = next
 	}
 }
 
-// walk is one walk of applied, reading ExternalArtifacts through arts.
-func (idx *index) walk(root string, arts []artifact) []appliedFile {
+// walk is one walk of applied, reading ExternalArtifacts through arts; it
+// also returns the paths it entered, once each.
+func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
 	var out []appliedFile
-	seen := map[string]bool{}
+	var entered []string
+	seen, was := map[string]bool{}, map[string]bool{}
 	var visit func(p, ns string)
 	visit = func(p, ns string) {
 		key := p + "\x00" + ns
 		if seen[key] {
 			return
+		}
+		if !was[p] {
+			was[p] = true
+			entered = append(entered, p)
 		}
 		seen[key] = true
 		if objs, ok := idx.objects[p]; ok {
@@ -422,7 +441,7 @@ func (idx *index) walk(root string, arts []artifact) []appliedFile {
 		}
 	}
 	visit(root, "")
-	return out
+	return out, entered
 }
 
 // shallowestKustomization returns the highest folder strictly below dir,

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/aiden/genconfig"
+	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/internal/lazyre"
 	"github.com/stackgen/aiden/workspace"
 )
@@ -1002,21 +1003,49 @@ func podTemplate(o object) (map[string]any, bool) {
 var chartNameRE = lazyre.New(`^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
 
 // charts finds the upstream charts the repository installs, with the
-// source it reads each from.
+// source it reads each from: a HelmRelease's spec.chart.spec from a
+// HelmRepository, its chartRef to an OCIRepository, or its chartRef to a
+// HelmChart or an ExternalArtifact that gitops.ChartRef resolves to a
+// chart of a HelmRepository or an OCIRepository.
 func (p *Proposal) charts(r *repo) {
+	var files []workspace.File // for gitops.ChartRef, read once
 	for _, o := range r.objects {
 		if !o.is("helm.toolkit.fluxcd.io", "HelmRelease") || r.patches[o.File] {
 			continue
 		}
 		chart, version := o.str("spec", "chart", "spec", "chart"), o.str("spec", "chart", "spec", "version")
 		srcKind, srcName := o.str("spec", "chart", "spec", "sourceRef", "kind"), o.str("spec", "chart", "spec", "sourceRef", "name")
-		if chart == "" && o.str("spec", "chartRef", "kind") == "OCIRepository" {
+		srcNS := cmp.Or(o.str("spec", "chart", "spec", "sourceRef", "namespace"), o.Namespace)
+		// A patch of the object that pins the version: the HelmRelease's
+		// spec.chart.spec.version, or the HelmChart's spec.version.
+		pinKind, pinName, pinPath := "HelmRelease", o.Name, []string{"spec", "chart", "spec", "version"}
+		var from []string
+		switch ref := o.str("spec", "chartRef", "kind"); {
+		case chart != "":
+		case ref == "OCIRepository":
 			srcKind, srcName = "OCIRepository", o.str("spec", "chartRef", "name")
+			srcNS = cmp.Or(o.str("spec", "chartRef", "namespace"), o.Namespace)
+		case ref == "HelmChart" || ref == "ExternalArtifact":
+			if files == nil {
+				files = make([]workspace.File, 0, len(r.paths))
+				for _, p := range r.paths {
+					files = append(files, workspace.File{Path: p, Content: r.files[p]})
+				}
+			}
+			rc, ok := gitops.ChartRef(files, gitops.Ref{Kind: ref, Name: o.str("spec", "chartRef", "name"), Namespace: cmp.Or(o.str("spec", "chartRef", "namespace"), o.Namespace)})
+			if !ok || rc.Folder != "" {
+				continue // unresolved, or a chart in the repository: no upstream chart
+			}
+			chart, version = rc.Chart, rc.Version
+			srcKind, srcName, srcNS = rc.Source.Kind, rc.Source.Name, rc.Source.Namespace
+			from = append(from, rc.File)
+			if ref == "HelmChart" {
+				pinKind, pinName, pinPath = "HelmChart", o.str("spec", "chartRef", "name"), []string{"spec", "version"}
+			}
 		}
 		if srcKind != "HelmRepository" && srcKind != "OCIRepository" {
 			continue // a chart in a Git repository: no upstream chart
 		}
-		srcNS := cmp.Or(o.str("spec", "chart", "spec", "sourceRef", "namespace"), o.Namespace)
 		var src *Source
 		for i, s := range p.Sources {
 			if s.Kind == srcKind && s.Name == srcName && (s.Namespace == "" || srcNS == "" || s.Namespace == srcNS) {
@@ -1038,16 +1067,16 @@ func (p *Proposal) charts(r *repo) {
 			continue
 		}
 		// The version may be set by an environment's patch.
-		from := []string{o.File}
-		if src.File != o.File {
+		from = append([]string{o.File}, from...)
+		if !slices.Contains(from, src.File) {
 			from = append(from, src.File)
 		}
 		for _, q := range r.objects {
 			if version != "" {
 				break
 			}
-			if r.patches[q.File] && q.Kind == "HelmRelease" && q.Name == o.Name {
-				if v := q.str("spec", "chart", "spec", "version"); v != "" {
+			if r.patches[q.File] && q.Kind == pinKind && q.Name == pinName {
+				if v := q.str(pinPath...); v != "" {
 					version = v
 					from = append(from, q.File)
 				}

@@ -1,6 +1,8 @@
 package infer
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,5 +121,125 @@ spec:
 	}
 	if len(p.Config.Formats) != 0 {
 		t.Errorf("formats %v for Argo CD apps", p.Config.Formats)
+	}
+}
+
+// A HelmRelease's chartRef to a HelmChart from a HelmRepository, or to an
+// ExternalArtifact an ArtifactGenerator fills from a HelmChart or an
+// OCIRepository, names an upstream chart as spec.chart.spec does; one to
+// a chart folder of the repository names none.
+func TestInferChartRefs(t *testing.T) {
+	release := func(name, kind, ref string) string {
+		return `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ` + name + `
+  namespace: ` + name + `
+spec:
+  interval: 10m
+  chartRef:
+    kind: ` + kind + `
+    name: ` + ref + `
+    namespace: flux-system
+`
+	}
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		"apps/base/podinfo/release.yaml": release("podinfo", "HelmChart", "podinfo"),
+		"apps/base/redis/release.yaml":   release("redis", "ExternalArtifact", "redis"),
+		"apps/base/nginx/release.yaml":   release("nginx", "ExternalArtifact", "nginx"),
+		"apps/base/web/release.yaml":     release("web", "ExternalArtifact", "web"),
+		"charts/web/Chart.yaml":          "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"infrastructure/sources.yaml": `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: charts
+  namespace: flux-system
+spec:
+  url: https://charts.example.com/
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: redis
+  namespace: flux-system
+spec:
+  url: oci://registry.example.com/charts/redis
+  ref: {tag: 20.1.0}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  chart: podinfo
+  version: 6.x
+  sourceRef: {kind: HelmRepository, name: charts}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: nginx
+  namespace: flux-system
+spec:
+  chart: nginx
+  sourceRef: {kind: HelmRepository, name: charts}
+---
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata:
+  name: charts
+  namespace: flux-system
+spec:
+  sources:
+    - {alias: oci, kind: OCIRepository, name: redis}
+    - {alias: nginx, kind: HelmChart, name: nginx}
+    - {alias: repo, kind: GitRepository, name: flux-system}
+  artifacts:
+    - name: redis
+      copy:
+        - {from: "@oci/**", to: "@artifact/"}
+    - name: nginx
+      copy:
+        - {from: "@nginx/**", to: "@artifact/"}
+    - name: web
+      copy:
+        - {from: "@repo/charts/web/**", to: "@artifact/"}
+`,
+	} {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := Infer(readTree(t, dir))
+	want := map[string]genconfig.Chart{
+		"podinfo": {Repository: "https://charts.example.com/", Chart: "podinfo", Version: "6.x"},
+		"redis":   {Repository: "oci://registry.example.com/charts/redis", Chart: "redis", Version: "*"},
+		"nginx":   {Repository: "https://charts.example.com/", Chart: "nginx", Version: "*"},
+	}
+	if len(p.Config.Charts) != len(want) {
+		t.Errorf("charts = %+v, want %+v", p.Config.Charts, want)
+	}
+	for name, c := range want {
+		if got := p.Config.Charts[name]; got != c {
+			t.Errorf("charts[%s] = %+v, want %+v", name, got, c)
+		}
+	}
+	found := false
+	for _, e := range p.Evidence {
+		if e.Key == "charts.podinfo" {
+			found = true
+			if strings.Join(e.Files, ",") != "apps/base/podinfo/release.yaml,infrastructure/sources.yaml" {
+				t.Errorf("evidence of podinfo = %+v", e)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no evidence for charts.podinfo among %+v", p.Evidence)
 	}
 }

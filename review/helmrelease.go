@@ -24,21 +24,22 @@ type install struct {
 	chart           string // the chart's folder, from the repository's top
 	name, namespace string // the release
 	values          map[string]any
-	// artifact and artifactNS name the ExternalArtifact a HelmRelease's
-	// chartRef reads the chart from; chart is then found through the
-	// ArtifactGenerator that copies it (gitops.ExternalArtifactPaths).
-	artifact, artifactNS string
+	// ref is a HelmRelease's spec.chartRef to a HelmChart or an
+	// ExternalArtifact; chart is then resolved through it
+	// (gitops.ChartRef).
+	ref gitops.Ref
 }
 
 // installOf reads how o installs a chart folder of the repository: a
 // Flux HelmRelease whose spec.chart.spec.chart is a path from a
-// GitRepository, or whose spec.chartRef is an ExternalArtifact (Flux 2.7;
-// the folder is then the one an ArtifactGenerator copies into it), named
-// spec.releaseName, else [targetNamespace-]name, in
-// spec.targetNamespace, else its own namespace, with spec.values; an
-// Argo CD Application whose spec.source has a path and helm settings,
-// named helm.releaseName, else the Application's name, in
-// spec.destination.namespace, with helm.valuesObject, else helm.values.
+// GitRepository, or whose spec.chartRef is a HelmChart or an
+// ExternalArtifact (Flux 2.7) that gitops.ChartRef resolves to a chart
+// folder of the repository, named spec.releaseName, else
+// [targetNamespace-]name, in spec.targetNamespace, else its own
+// namespace, with spec.values; an Argo CD Application whose spec.source
+// has a path and helm settings, named helm.releaseName, else the
+// Application's name, in spec.destination.namespace, with
+// helm.valuesObject, else helm.values.
 func installOf(o *object) (install, bool) {
 	api := str(o.body, "apiVersion")
 	meta := asMap(o.body["metadata"])
@@ -48,9 +49,9 @@ func installOf(o *object) (install, bool) {
 		cs := asMap(dig(spec, "chart", "spec"))
 		in := install{chart: str(cs, "chart"), name: str(spec, "releaseName"), namespace: str(spec, "targetNamespace"), values: asMap(spec["values"])}
 		switch ref := asMap(spec["chartRef"]); {
-		case str(ref, "kind") == "ExternalArtifact" && str(ref, "name") != "":
-			in.chart, in.artifact = "", str(ref, "name")
-			in.artifactNS = cmp.Or(str(ref, "namespace"), str(meta, "namespace"))
+		case (str(ref, "kind") == "ExternalArtifact" || str(ref, "kind") == "HelmChart") && str(ref, "name") != "":
+			in.chart = ""
+			in.ref = gitops.Ref{Kind: str(ref, "kind"), Name: str(ref, "name"), Namespace: cmp.Or(str(ref, "namespace"), str(meta, "namespace"))}
 		case str(asMap(cs["sourceRef"]), "kind") != "GitRepository" || in.chart == "":
 			return install{}, false
 		}
@@ -107,10 +108,14 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 			if !ok {
 				continue
 			}
-			if in.artifact != "" {
-				if in.chart = gitops.ExternalArtifactChart(files, in.artifact, in.artifactNS); in.chart == "" {
+			if in.ref.Kind != "" {
+				// A chart from a chart repository is not fetched: the
+				// HelmRelease and the HelmChart are diffed as objects.
+				rc, ok := gitops.ChartRef(files, in.ref)
+				if !ok || rc.Folder == "" {
 					continue
 				}
+				in.chart = rc.Folder
 			}
 			dir := path.Clean(strings.TrimPrefix(in.chart, "./"))
 			if root != "." && strings.HasPrefix(dir, root+"/") {

@@ -161,6 +161,111 @@ spec:
 	}
 }
 
+// A HelmRelease whose chartRef is a HelmChart installs the chart the
+// HelmChart names: from a GitRepository, a chart folder of the
+// repository, rendered as the release; from a HelmRepository, a chart
+// that is not fetched, so the HelmRelease and the HelmChart are diffed as
+// objects and the HelmChart's major version bump is a risk.
+func TestHelmReleaseOfHelmChart(t *testing.T) {
+	r := newRepo(t)
+	r.noPolicy = true
+	release := func(name, chart string) string {
+		return `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ` + name + `
+  namespace: flux-system
+spec:
+  interval: 10m
+  targetNamespace: shop-production
+  chartRef:
+    kind: HelmChart
+    name: ` + chart + `
+  values:
+    replicaCount: 3
+`
+	}
+	r.write(map[string]string{
+		"charts/web/Chart.yaml":                       chartYAML,
+		"charts/web/values.yaml":                      chartValues,
+		"charts/web/templates/deployment.yaml":        chartDeployment,
+		"clusters/production/apps/kustomization.yaml": "resources: [charts.yaml, web.yaml, redis.yaml]\n",
+		"clusters/production/apps/web.yaml":           release("web", "web"),
+		"clusters/production/apps/redis.yaml":         release("redis", "redis"),
+		"clusters/production/apps/charts.yaml": `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: ./charts/web
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: redis
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart: redis
+  version: 19.6.4
+  sourceRef:
+    kind: HelmRepository
+    name: bitnami
+`,
+	})
+	r.commit("base")
+	r.edit("clusters/production/apps/web.yaml", "replicaCount: 3", "replicaCount: 6")
+	r.edit("clusters/production/apps/charts.yaml", "version: 19.6.4", "version: 20.0.1")
+
+	rev := r.review("main")
+	var got *UnitDiff
+	for i, u := range rev.Units {
+		switch u.Kind {
+		case UnitHelmRelease:
+			got = &rev.Units[i]
+		case UnitChart:
+			t.Errorf("the chart's own render is in the review: %+v", u)
+		}
+	}
+	if got == nil || got.Release != "HelmRelease/flux-system/web" || got.Chart != "charts/web" || len(got.Objects) != 1 {
+		t.Fatalf("units = %+v, want the release of charts/web", rev.Units)
+	}
+	if f := fieldOf(t, got.Objects[0], "/spec/replicas"); f.Before != "3" || f.After != "6" {
+		t.Errorf("fields = %+v", got.Objects[0].Fields)
+	}
+	var chart *ObjectChange
+	for _, u := range rev.Units {
+		for i, o := range u.Objects {
+			if u.Kind == UnitKustomize && o.Object == "HelmChart/flux-system/redis" {
+				chart = &u.Objects[i]
+			}
+		}
+	}
+	if chart == nil {
+		t.Fatalf("units = %+v, want the redis HelmChart changed in the overlay", rev.Units)
+	}
+	if f := fieldOf(t, *chart, "/spec/version"); f.Before != `"19.6.4"` || f.After != `"20.0.1"` {
+		t.Errorf("HelmChart version field = %+v", f)
+	}
+	bumps := 0
+	for _, f := range rev.Risks {
+		if f.Rule == RuleMajorBump {
+			bumps++
+			if f.Resource != "HelmChart/flux-system/redis" || f.Path != "/spec/version" || f.File != "clusters/production/apps/charts.yaml" || f.Line == 0 {
+				t.Errorf("major bump risk = %+v", f)
+			}
+		}
+	}
+	if bumps != 1 {
+		t.Errorf("risks = %+v, want one major bump of redis", rev.Risks)
+	}
+}
+
 // A check's new finding on what an overlay's inline JSON patch writes
 // (an image pinned to latest, which the policy check reports) is placed
 // at the patch's operation in that overlay's kustomization.

@@ -236,13 +236,20 @@ func unpinned(image string) string {
 // chartVersion is a chart version an object pins.
 type chartVersion struct{ pointer, chart, version string }
 
-// chartVersions returns the chart versions a Flux HelmRelease or an Argo
-// CD Application pins.
+// chartVersions returns the chart versions a Flux HelmRelease, a Flux
+// HelmChart from a HelmRepository or an Argo CD Application pins.
 func chartVersions(o *object) []chartVersion {
 	switch o.kind {
 	case "HelmRelease":
 		if v := str(asMap(dig(o.body, "spec", "chart", "spec")), "version"); v != "" {
 			return []chartVersion{{"/spec/chart/spec/version", str(asMap(dig(o.body, "spec", "chart", "spec")), "chart"), v}}
+		}
+	case "HelmChart":
+		// A HelmRelease's chartRef to a HelmChart from a chart
+		// repository: the HelmChart pins the version.
+		spec := asMap(o.body["spec"])
+		if v := str(spec, "version"); v != "" && str(asMap(spec["sourceRef"]), "kind") == "HelmRepository" {
+			return []chartVersion{{"/spec/version", str(spec, "chart"), v}}
 		}
 	case "Application":
 		var out []chartVersion
