@@ -38,7 +38,8 @@ func splitDocs(text string) []yamlDoc {
 		docs = append(docs, d)
 	}
 	for i, l := range lines {
-		if i > 0 && (l == "---" || strings.HasPrefix(l, "--- ")) {
+		l = strings.TrimRight(l, " \t\r") // a CRLF file's "---\r" separates too
+		if i > 0 && (l == "---" || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "---\t")) {
 			flush(i)
 			start = i + 1
 		}

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"strings"
 	"testing"
 
 	protocol "github.com/tliron/glsp/protocol_3_16"
@@ -60,5 +61,25 @@ func TestApplyChangeCountsUTF16(t *testing.T) {
 	got := applyChange(text, protocol.Range{Start: protocol.Position{Line: 0, Character: 7}, End: protocol.Position{Line: 0, Character: 8}}, "y")
 	if got != "a: \"é𝄞y\"\nb: 1\n" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A CRLF file's separators ("---\r") separate too: a finding in the second
+// document lands there, not on the same path in the first.
+func TestFindingRangeInACRLFFile(t *testing.T) {
+	lf := "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  \"k\": v\n"
+	crlf := strings.ReplaceAll(lf, "\n", "\r\n")
+	for _, c := range []struct {
+		line     int
+		pointer  string
+		wantLine protocol.UInteger
+	}{
+		{1, "/metadata/name", 3},
+		{6, "/metadata/name", 8},
+		{6, "/data/k", 10},
+	} {
+		if got, want := findingRange(crlf, c.line, c.pointer, ""), findingRange(lf, c.line, c.pointer, ""); got != want || got.Start.Line != c.wantLine {
+			t.Errorf("line %d %s: %+v in the CRLF file, %+v in the LF one; want line %d", c.line, c.pointer, got, want, c.wantLine)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	psaapi "k8s.io/pod-security-admission/api"
+	psa "k8s.io/pod-security-admission/policy"
 
 	"github.com/stackgen/aiden/secrets"
 	"github.com/stackgen/aiden/workspace"
@@ -82,7 +83,7 @@ func (r *reporter) add(id, path, msg string) {
 		return
 	}
 	*r.out = append(*r.out, Finding{File: r.o.File, Line: r.o.Line, Resource: resourceName(r.o.Content),
-		Path: path, Rule: id, Severity: sev, Message: msg})
+		Path: r.o.at(path), Rule: id, Severity: sev, Message: msg})
 }
 
 var workloadKinds = map[string]bool{"Pod": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true,
@@ -147,8 +148,9 @@ func (e *Engine) workload(r *reporter, kind string, pdbs []*metav1.LabelSelector
 		baseIDs[string(v.ID)] = true
 		r.add("pss-baseline", v.Paths[0], "Pod Security baseline: "+v.Details)
 	}
-	for _, v := range evaluatePSS(r.o.Content, prefix, meta, spec, psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}) {
-		if baseIDs[string(v.ID)] || strings.TrimSuffix(string(v.ID), "_restricted") != string(v.ID) && baseIDs[strings.TrimSuffix(string(v.ID), "_restricted")+"_baseline"] {
+	restricted := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	for _, v := range evaluatePSS(r.o.Content, prefix, meta, spec, restricted) {
+		if baseIDs[string(v.ID)] || repeatsBaseline(v.ID, restricted, baseIDs) {
 			continue
 		}
 		r.add("pss-restricted", v.Paths[0], "Pod Security restricted: "+v.Details)
@@ -457,4 +459,21 @@ func asInt(v any) (int, bool) {
 		return n, err == nil
 	}
 	return 0, false
+}
+
+// repeatsBaseline reports whether the restricted check id, run at lv, is
+// the stricter form of a baseline check that already failed (procMount_
+// restricted of procMount, capabilities_restricted of capabilities_baseline):
+// pss-restricted lists only the controls beyond baseline.
+func repeatsBaseline(id psa.CheckID, lv psaapi.LevelVersion, failed map[string]bool) bool {
+	c := checkByID(id)
+	if c == nil {
+		return false
+	}
+	for _, o := range c.overridesAt(lv) {
+		if failed[string(o)] {
+			return true
+		}
+	}
+	return false
 }

@@ -77,7 +77,7 @@ func (e *Engine) checkCEL(o Object, c *Cluster) ([]Finding, int) {
 				continue
 			}
 			out = append(out, Finding{File: o.File, Line: o.Line, Resource: resourceName(o.Content),
-				Path: r.Path, Rule: p.ruleID(r), Severity: sev, Message: msg})
+				Path: o.at(r.Path), Rule: p.ruleID(r), Severity: sev, Message: msg})
 		}
 	}
 	return out, needs

@@ -19,6 +19,15 @@ type Object struct {
 	// checks of a render (manifest.Doc): the policy engine never changes
 	// it.
 	Content map[string]any
+	// Pointer is where the object lies in its document: "" for the
+	// document itself, "/items/N" for an item of a v1 List.
+	Pointer string
+}
+
+// at returns a JSON pointer into the object as one into its document,
+// where findings are located (an item of a List is below /items/N).
+func (o Object) at(path string) string {
+	return o.Pointer + path
 }
 
 // DecodeObjects decodes every Kubernetes object in a YAML or JSON stream,
@@ -80,9 +89,9 @@ func appendObjects(out []Object, file string, line int, m map[string]any) []Obje
 		return out
 	}
 	if items, ok := m["items"].([]any); ok && fmt.Sprint(m["kind"]) == "List" {
-		for _, it := range items {
+		for i, it := range items {
 			if im, ok := it.(map[string]any); ok {
-				out = append(out, Object{File: file, Line: line, Content: im})
+				out = append(out, Object{File: file, Line: line, Content: im, Pointer: fmt.Sprintf("/items/%d", i)})
 			}
 		}
 		return out

@@ -18,23 +18,30 @@ import (
 // pssCheck is one Pod Security Standards control, evaluated by the
 // Kubernetes pod-security-admission library (the reference implementation).
 type pssCheck struct {
-	id        psa.CheckID
-	level     psaapi.Level
-	overrides []psa.CheckID
-	versions  []psa.VersionedCheck // oldest first
+	id       psa.CheckID
+	level    psaapi.Level
+	versions []psa.VersionedCheck // oldest first
 }
 
 var pssChecks = sync.OnceValue(func() []pssCheck {
 	var out []pssCheck
 	for _, c := range psa.DefaultChecks() {
-		pc := pssCheck{id: c.ID, level: c.Level, versions: c.Versions}
-		for _, v := range c.Versions {
-			pc.overrides = append(pc.overrides, v.OverrideCheckIDs...)
-		}
-		out = append(out, pc)
+		out = append(out, pssCheck{id: c.ID, level: c.Level, versions: c.Versions})
 	}
 	return out
 })
+
+// overridesAt returns the checks that the version of c run at lv replaces
+// (a restricted check's stricter form of a baseline one, from the policy
+// version that introduced it on): at an older lv the baseline check still
+// runs, as in pod-security-admission's evaluator.
+func (c pssCheck) overridesAt(lv psaapi.LevelVersion) []psa.CheckID {
+	vc, ok := c.version(lv)
+	if !ok {
+		return nil
+	}
+	return vc.OverrideCheckIDs
+}
 
 // evaluate runs the check as the pod-security-admission evaluator of this
 // one check would (psa.NewEvaluator builds a table of every policy version
@@ -152,7 +159,7 @@ func evaluatePSS(obj map[string]any, prefix string, meta *metav1.ObjectMeta, spe
 	overridden := map[psa.CheckID]bool{}
 	for _, c := range pssChecks() {
 		if lv.Level == psaapi.LevelRestricted && c.level == psaapi.LevelRestricted {
-			for _, o := range c.overrides {
+			for _, o := range c.overridesAt(lv) {
 				overridden[o] = true
 			}
 		}

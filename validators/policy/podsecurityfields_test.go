@@ -703,3 +703,85 @@ func TestPSSFieldsAgreeWithTheChecks(t *testing.T) {
 		t.Errorf("only %d failures: the pods break too little", failed)
 	}
 }
+
+// A control that fails at baseline is reported once, by pss-baseline, even
+// where restricted runs a stricter check of its own in its place
+// (procMount_restricted for procMount, capabilities_restricted for
+// capabilities_baseline): pss-restricted lists only what lies beyond.
+func TestBuiltinPSSReportsABaselineControlOnce(t *testing.T) {
+	content := deploy(`      containers:
+      - name: a
+        image: nginx:1.27
+        securityContext:
+          procMount: Unmasked
+          capabilities:
+            add: [SYS_ADMIN]
+`)
+	ctx := context.Background()
+	eng, err := New(ctx, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _, err := eng.Check(ctx, []workspace.File{{Path: "m.yaml", Content: []byte(content)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, f := range fs {
+		if strings.HasPrefix(f.Rule, "pss-") {
+			count[f.Path]++
+			t.Logf("%s %s: %s", f.Rule, f.Path, f.Message)
+		}
+	}
+	for _, p := range []string{"/spec/template/spec/containers/0/securityContext/procMount", "/spec/template/spec/containers/0/securityContext/capabilities/add/0"} {
+		if count[p] != 1 {
+			t.Errorf("%d findings at %s, want 1", count[p], p)
+		}
+	}
+}
+
+// An item of a v1 List is found below /items/N of its document, so its
+// findings point at the item's field, not at the List's first line.
+func TestFindingsInAListPointIntoTheItem(t *testing.T) {
+	content := `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: c, namespace: x}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: p, namespace: x}
+  spec:
+    containers:
+    - name: a
+      image: nginx:1.27
+      securityContext:
+        privileged: true
+`
+	ctx := context.Background()
+	eng, err := New(ctx, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _, err := eng.Check(ctx, []workspace.File{{Path: "list.yaml", Content: []byte(content)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range fs {
+		if f.Rule != "pss-baseline" {
+			continue
+		}
+		found = true
+		if want := "/items/1/spec/containers/0/securityContext/privileged"; f.Path != want {
+			t.Errorf("path %s, want %s", f.Path, want)
+		}
+		if pos, ok := yamlpos.LocateIn([]byte(content), f.Line, f.Path, f.Message); !ok || pos.Line != 15 {
+			t.Errorf("located at %+v (%v), want line 15", pos, ok)
+		}
+	}
+	if !found {
+		t.Fatal("no pss-baseline finding for the privileged Pod in the List")
+	}
+}

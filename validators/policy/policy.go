@@ -215,7 +215,7 @@ func (e *Engine) CheckDecoded(ctx context.Context, decoded *manifest.Set, object
 					sev = Warning
 				}
 				findings = append(findings, Finding{File: o.File, Line: o.Line, Resource: resourceName(o.Content),
-					Path: r.Path, Rule: "kyverno/" + p.Name + "/" + r.Rule, Severity: sev, Message: msg})
+					Path: o.at(r.Path), Rule: "kyverno/" + p.Name + "/" + r.Rule, Severity: sev, Message: msg})
 			}
 		}
 		rf, err := e.rego.Eval(ctx, o.Content)
@@ -223,7 +223,7 @@ func (e *Engine) CheckDecoded(ctx context.Context, decoded *manifest.Set, object
 			return nil, sum, err
 		}
 		for _, f := range rf {
-			f.File, f.Line, f.Resource = o.File, o.Line, resourceName(o.Content)
+			f.File, f.Line, f.Resource, f.Path = o.File, o.Line, resourceName(o.Content), o.at(f.Path)
 			findings = append(findings, f)
 		}
 	}
