@@ -355,16 +355,9 @@ type appliedFile struct {
 // may be reached after the Kustomization that reads it, the walk is
 // repeated until it reaches no new generator.
 func (idx *index) applied(root string) []appliedFile {
-	out, _ := idx.reach(root)
-	return out
-}
-
-// reach is applied, also returning every path the last walk entered:
-// the files applied and the folders visited on the way.
-func (idx *index) reach(root string) ([]appliedFile, []string) {
 	var arts []artifact
 	for {
-		out, entered := idx.walk(root, arts)
+		out := idx.walk(root, arts)
 		var next []artifact
 		for _, a := range out {
 			for _, o := range idx.objects[a.file] {
@@ -374,27 +367,21 @@ func (idx *index) reach(root string) ([]appliedFile, []string) {
 			}
 		}
 		if len(next) <= len(arts) {
-			return out, entered
+			return out
 		}
 		arts = next
 	}
 }
 
-// walk is one walk of applied, reading ExternalArtifacts through arts; it
-// also returns the paths it entered, once each.
-func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
+// walk is one walk of applied, reading ExternalArtifacts through arts.
+func (idx *index) walk(root string, arts []artifact) []appliedFile {
 	var out []appliedFile
-	var entered []string
-	seen, was := map[string]bool{}, map[string]bool{}
+	seen := map[string]bool{}
 	var visit func(p, ns string)
 	visit = func(p, ns string) {
 		key := p + "\x00" + ns
 		if seen[key] {
 			return
-		}
-		if !was[p] {
-			was[p] = true
-			entered = append(entered, p)
 		}
 		seen[key] = true
 		if objs, ok := idx.objects[p]; ok {
@@ -441,7 +428,7 @@ func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
 		}
 	}
 	visit(root, "")
-	return out, entered
+	return out
 }
 
 // shallowestKustomization returns the highest folder strictly below dir,

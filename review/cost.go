@@ -44,12 +44,10 @@ type CapacityChange struct {
 
 type appKey struct{ env, app string }
 
-// capacity sums what each app requests, per environment, on one side:
-// the environments that side's clusters deploy each unit to (a unit
-// several clusters deploy counts in each), else its path's.
+// capacity sums what each app requests, per environment, on one side.
 func capacity(s *side, prices genconfig.Prices) map[appKey]*Capacity {
 	out := map[appKey]*Capacity{}
-	get := func(k appKey) *Capacity {
+	at := func(k appKey) *Capacity {
 		c := out[k]
 		if c == nil {
 			c = &Capacity{}
@@ -58,12 +56,7 @@ func capacity(s *side, prices genconfig.Prices) map[appKey]*Capacity {
 		return c
 	}
 	for uk, objs := range s.units {
-		envs := environments(uk.path, s) // a unit several clusters deploy counts in each
-		at := func(app string, add func(c *Capacity)) {
-			for _, env := range envs {
-				add(get(appKey{env, app}))
-			}
-		}
+		env := environment(uk.path)
 		hpaMax := map[string]int{} // by namespace/Kind/name of the target
 		for _, o := range objs {
 			if o.kind != "HorizontalPodAutoscaler" {
@@ -85,9 +78,8 @@ func capacity(s *side, prices genconfig.Prices) map[appKey]*Capacity {
 			case "DaemonSet", "Pod":
 				replicas = 1 // per node for a DaemonSet: counted once
 			case "PersistentVolumeClaim":
-				at(appOf(o), func(c *Capacity) {
-					c.Storage += gib(str(asMap(dig(o.body, "spec", "resources", "requests")), "storage"))
-				})
+				c := at(appKey{env, appOf(o)})
+				c.Storage += gib(str(asMap(dig(o.body, "spec", "resources", "requests")), "storage"))
 				continue
 			default:
 				continue
@@ -109,15 +101,14 @@ func capacity(s *side, prices genconfig.Prices) map[appKey]*Capacity {
 			for _, cl := range claims {
 				storage += gib(str(asMap(dig(asMap(cl), "spec", "resources", "requests")), "storage"))
 			}
-			at(appOf(o), func(c *Capacity) {
-				c.Replicas += replicas
-				c.MaxReplicas += max
-				c.CPU += cpu * float64(replicas)
-				c.Memory += mem * float64(replicas)
-				c.Storage += storage * float64(replicas)
-				c.Monthly += float64(replicas) * (cpu*prices.CPU + mem*prices.Memory)
-				c.MonthlyMax += float64(max)*(cpu*prices.CPU+mem*prices.Memory) + storage*float64(max-replicas)*prices.Storage
-			})
+			c := at(appKey{env, appOf(o)})
+			c.Replicas += replicas
+			c.MaxReplicas += max
+			c.CPU += cpu * float64(replicas)
+			c.Memory += mem * float64(replicas)
+			c.Storage += storage * float64(replicas)
+			c.Monthly += float64(replicas) * (cpu*prices.CPU + mem*prices.Memory)
+			c.MonthlyMax += float64(max)*(cpu*prices.CPU+mem*prices.Memory) + storage*float64(max-replicas)*prices.Storage
 		}
 	}
 	for _, c := range out {

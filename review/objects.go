@@ -167,30 +167,9 @@ func dig(m map[string]any, keys ...string) any {
 	return cur
 }
 
-// environments returns the environments of the unit at the repository
-// path p: the cluster folders whose Flux Kustomizations deploy it
-// (gitops.Cluster.Deploys), per the first of sides whose clusters deploy
-// it, sorted; else the one its path names (environment).
-func environments(p string, sides ...*side) []string {
-	for _, s := range sides {
-		var out []string
-		for _, c := range s.clusters {
-			if c.Deploys(p) {
-				out = append(out, c.Folder)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return []string{environment(p)}
-}
-
-// environment names the environment folder of a unit's path p that no
-// cluster deploys: clusters/<name> (or environments/, envs/, an
-// overlays/<name> folder) on its way; else its first two folders
-// (apps/production, apps/staging/web → apps/staging) when neither is
-// base; else its top folder (apps/base/web → apps); "." at the top.
+// environment names the environment folder a unit's path lies in:
+// clusters/<name> (or environments/, envs/), an overlays/<name> folder,
+// else the path's top folder.
 func environment(p string) string {
 	parts := strings.Split(p, "/")
 	for i := 0; i+1 < len(parts); i++ {
@@ -199,13 +178,10 @@ func environment(p string) string {
 			return strings.Join(parts[:i+2], "/")
 		}
 	}
-	switch {
-	case p == "" || p == ".":
-		return "."
-	case len(parts) > 1 && parts[0] != "base" && parts[1] != "base":
-		return parts[0] + "/" + parts[1]
+	if len(parts) > 1 {
+		return parts[0]
 	}
-	return parts[0]
+	return "."
 }
 
 func sortedUnits(m map[unitKey]bool) []unitKey {

@@ -24,7 +24,6 @@ import (
 	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/schema"
@@ -107,9 +106,6 @@ type side struct {
 	configFile string
 	charts     map[string][]byte // Chart.yaml by chart folder (top-relative)
 	chains     chains            // the kustomizations' graph
-	// clusters are the cluster folders of the tree and what Flux applies
-	// from each: the units' environments.
-	clusters []gitops.Cluster
 }
 
 // Run reviews the work tree against the base.
@@ -216,8 +212,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	out.Units = []UnitDiff{}
 	for _, k := range sortedUnits(all) {
 		if objs := diffUnit(base.units[k], head.units[k]); len(objs) > 0 {
-			env := strings.Join(environments(k.path, head, base), ", ")
-			out.Units = append(out.Units, UnitDiff{Environment: env, Kind: k.kind, Path: k.path, Release: k.release, Chart: k.chart, Objects: objs})
+			out.Units = append(out.Units, UnitDiff{Environment: environment(k.path), Kind: k.kind, Path: k.path, Release: k.release, Chart: k.chart, Objects: objs})
 		}
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Environment < out.Units[j].Environment })
@@ -308,11 +303,6 @@ func scope(top string, paths []string) ([]string, error) {
 // tree does not hold is left out (the change adds or deletes it).
 func load(ctx context.Context, opts Options, dir string, rels []string) (*side, error) {
 	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}, chains: chains{}}
-	clusters, err := gitops.LoadClusters(workspace.DefaultLimits(), dir)
-	if err != nil {
-		return nil, fmt.Errorf("read the clusters' Flux files: %w", err)
-	}
-	s.clusters = clusters
 	var paths []string
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
