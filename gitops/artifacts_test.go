@@ -319,3 +319,27 @@ func TestChartRef(t *testing.T) {
 		}
 	}
 }
+
+// A HelmChart without a sourceRef is an overlay's patch of one, not the
+// object: it does not hide the HelmChart it patches. A HelmChart in the
+// reference's namespace wins over one that names none, whichever file
+// comes first.
+func TestChartRefSkipsPatchesAndPrefersTheNamespace(t *testing.T) {
+	files := writeRead(t, map[string]string{
+		"a/patch.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  version: 7.x\n",
+		"b/loose.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: podinfo\nspec:\n  chart: podinfo-loose\n  sourceRef: {kind: HelmRepository, name: podinfo}\n",
+		"c/chart.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  chart: podinfo\n  version: 6.x\n  sourceRef: {kind: HelmRepository, name: podinfo}\n",
+	})
+	want := ReleaseChart{Chart: "podinfo", Version: "6.x", Source: Ref{Kind: "HelmRepository", Name: "podinfo", Namespace: "flux-system"}, File: "c/chart.yaml", Line: 1}
+	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", "flux-system"}); !ok || got != want {
+		t.Errorf("ChartRef = %+v, %v; want %+v", got, ok, want)
+	}
+	// With no namespace to prefer, the first object (not the patch) answers.
+	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", ""}); !ok || got.File != "b/loose.yaml" {
+		t.Errorf("ChartRef without a namespace = %+v, %v; want b/loose.yaml's", got, ok)
+	}
+	// Only a namespace-less HelmChart in another namespace's reference: it is used.
+	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", "apps"}); !ok || got.File != "b/loose.yaml" {
+		t.Errorf("ChartRef in apps = %+v, %v; want b/loose.yaml's", got, ok)
+	}
+}

@@ -68,40 +68,58 @@ func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
 	return ReleaseChart{}, false
 }
 
-// helmChart resolves a HelmChart (see ChartRef).
+// helmChart resolves a HelmChart (see ChartRef). A HelmChart without a
+// sourceRef is a patch of one (an overlay's), not the object; one in the
+// reference's own namespace is preferred to one that names none.
 func helmChart(files []workspace.File, ref Ref) (ReleaseChart, bool) {
+	var loose *object
+	looseFile := ""
 	for _, f := range files {
 		if !strings.Contains(string(f.Content), "HelmChart") {
 			continue // no need to parse it
 		}
 		for _, o := range objects(f) {
 			if o.Kind != "HelmChart" || o.group() != "source.toolkit.fluxcd.io" || o.Metadata.Name != ref.Name ||
+				o.Spec.SourceRef.Kind == "" ||
 				(ref.Namespace != "" && o.Metadata.Namespace != "" && o.Metadata.Namespace != ref.Namespace) {
 				continue
 			}
-			chart, _ := o.Spec.Chart.(string)
-			version := scalar(o.Spec.Version)
-			out := ReleaseChart{File: f.Path, Line: o.line}
-			switch src := o.Spec.SourceRef; src.Kind {
-			case "GitRepository":
-				dir, err := workspace.Clean(strings.TrimPrefix(chart, "./"))
-				if err != nil || chart == "" || !exists(files, path.Join(dir, "Chart.yaml")) {
-					return ReleaseChart{}, false
-				}
-				out.Folder = dir
-			case "HelmRepository":
-				if chart == "" || src.Name == "" {
-					return ReleaseChart{}, false
-				}
-				out.Chart, out.Version = chart, version
-				out.Source = Ref{Kind: src.Kind, Name: src.Name, Namespace: cmp.Or(o.Metadata.Namespace, ref.Namespace)}
-			default:
-				return ReleaseChart{}, false
+			if ref.Namespace == "" || o.Metadata.Namespace == ref.Namespace {
+				return helmChartOf(files, f.Path, o, ref)
 			}
-			return out, true
+			if loose == nil {
+				loose, looseFile = &o, f.Path
+			}
 		}
 	}
+	if loose != nil {
+		return helmChartOf(files, looseFile, *loose, ref)
+	}
 	return ReleaseChart{}, false
+}
+
+// helmChartOf is the chart of the HelmChart o, read from file.
+func helmChartOf(files []workspace.File, file string, o object, ref Ref) (ReleaseChart, bool) {
+	chart, _ := o.Spec.Chart.(string)
+	version := scalar(o.Spec.Version)
+	out := ReleaseChart{File: file, Line: o.line}
+	switch src := o.Spec.SourceRef; src.Kind {
+	case "GitRepository":
+		dir, err := workspace.Clean(strings.TrimPrefix(chart, "./"))
+		if err != nil || chart == "" || !exists(files, path.Join(dir, "Chart.yaml")) {
+			return ReleaseChart{}, false
+		}
+		out.Folder = dir
+	case "HelmRepository":
+		if chart == "" || src.Name == "" {
+			return ReleaseChart{}, false
+		}
+		out.Chart, out.Version = chart, version
+		out.Source = Ref{Kind: src.Kind, Name: src.Name, Namespace: cmp.Or(o.Metadata.Namespace, ref.Namespace)}
+	default:
+		return ReleaseChart{}, false
+	}
+	return out, true
 }
 
 // artifactChart resolves an ExternalArtifact (see ChartRef).
