@@ -34,7 +34,7 @@ const (
 // the repository) will be installed as, by chart root folder: the one a
 // Flux HelmRelease among files installs it as (its spec.chart.spec.chart,
 // or the chart folder of the HelmChart or ExternalArtifact its
-// spec.chartRef names, gitops.ChartRef; spec.releaseName, else
+// spec.chartRef names, gitops.Charts.Ref; spec.releaseName, else
 // [spec.targetNamespace-]metadata.name; spec.targetNamespace, else
 // metadata.namespace), else the app's name; in the namespace the config
 // wants when the HelmRelease names none, else "default". Charts are
@@ -45,14 +45,15 @@ func Releases(cfg *genconfig.Config, vars genconfig.Vars, files []workspace.File
 		return nil
 	}
 	out := make(map[string]validators.Release, len(roots))
+	charts := gitops.NewCharts(files) // read once for every chartRef
 	for _, root := range roots {
-		out[root] = chartRelease(cfg, vars, root, files)
+		out[root] = chartRelease(cfg, vars, root, files, charts)
 	}
 	return out
 }
 
 // chartRelease is the release of the chart at root (see Releases).
-func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File) validators.Release {
+func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files []workspace.File, charts *gitops.Charts) validators.Release {
 	var rel validators.Release
 	roots := chartRoots(files)
 	for _, f := range files {
@@ -67,7 +68,7 @@ func chartRelease(cfg *genconfig.Config, vars genconfig.Vars, root string, files
 			spec := get(o.root, "spec")
 			chart := strings.TrimPrefix(scalar(dig(spec, "chart", "spec"), "chart"), "./")
 			if ref := get(spec, "chartRef"); ref != nil {
-				rc, _ := gitops.ChartRef(files, gitops.Ref{Kind: scalar(ref, "kind"), Name: scalar(ref, "name"), Namespace: cmp.Or(scalar(ref, "namespace"), o.ns)})
+				rc, _ := charts.Ref(gitops.Ref{Kind: scalar(ref, "kind"), Name: scalar(ref, "name"), Namespace: cmp.Or(scalar(ref, "namespace"), o.ns)}, f.Path)
 				chart = rc.Folder // "" for a chart not in the repository
 			}
 			if o.kind != "HelmRelease" || !strings.HasPrefix(o.group, "helm.toolkit.fluxcd.io") || chart == "" || path.Clean(chart) != root {

@@ -274,8 +274,9 @@ func CheckFiles(ctx context.Context, cfg *genconfig.Config, vars genconfig.Vars,
 		return nil, 0, nil
 	}
 	var r validators.Rendered
+	releases := Releases(cfg, vars, files) // one read of the chartRefs
 	for _, root := range chartRoots(files) {
-		rel := chartRelease(cfg, vars, root, files)
+		rel := releases[root]
 		rr, err := helmchart.New(helmchart.Options{ReleaseName: rel.Name, Namespace: rel.Namespace, KubeVersion: cfg.KubernetesVersion})
 		if err != nil {
 			return nil, 0, fmt.Errorf("conventions: %w", err)

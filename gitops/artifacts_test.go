@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/stackgen/aiden/workspace"
@@ -314,7 +315,7 @@ func TestChartRef(t *testing.T) {
 		{Ref{"OCIRepository", "redis", "sources"}, ReleaseChart{}, false},
 	} {
 		got, ok := ChartRef(files, tc.ref)
-		if got != tc.want || ok != tc.ok {
+		if !reflect.DeepEqual(got, tc.want) || ok != tc.ok {
 			t.Errorf("ChartRef(%+v) = %+v, %v; want %+v, %v", tc.ref, got, ok, tc.want, tc.ok)
 		}
 	}
@@ -331,7 +332,7 @@ func TestChartRefSkipsPatchesAndPrefersTheNamespace(t *testing.T) {
 		"c/chart.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  chart: podinfo\n  version: 6.x\n  sourceRef: {kind: HelmRepository, name: podinfo}\n",
 	})
 	want := ReleaseChart{Chart: "podinfo", Version: "6.x", Source: Ref{Kind: "HelmRepository", Name: "podinfo", Namespace: "flux-system"}, File: "c/chart.yaml", Line: 1}
-	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", "flux-system"}); !ok || got != want {
+	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", "flux-system"}); !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("ChartRef = %+v, %v; want %+v", got, ok, want)
 	}
 	// With no namespace to prefer, the first object (not the patch) answers.

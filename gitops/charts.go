@@ -1,10 +1,15 @@
 package gitops
 
 import (
+	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/stackgen/aiden/workspace"
 )
@@ -15,7 +20,7 @@ type Ref struct {
 }
 
 // ReleaseChart is the chart a Flux HelmRelease's spec.chartRef installs,
-// as the repository's files tell it (ChartRef).
+// as the repository's files tell it (Charts.Ref).
 type ReleaseChart struct {
 	// Folder is the chart's folder in this repository, from its top, when
 	// the chart is one of the repository's; "" otherwise.
@@ -31,85 +36,224 @@ type ReleaseChart struct {
 	// HelmChart's namespace) or an OCIRepository (an ArtifactGenerator
 	// source copied whole to the artifact's root).
 	Source Ref
+	// ValuesFiles are the HelmChart's spec.valuesFiles for a chart of the
+	// repository: paths of this repository (a GitRepository's files are
+	// the repository's), cleaned, in order. Flux merges them in order,
+	// the last winning, and the merge replaces the chart's values.yaml
+	// (which counts only when listed). A path that leaves the repository
+	// is left out. IgnoreMissing is spec.ignoreMissingValuesFiles: a
+	// listed file the repository lacks is then skipped rather than an
+	// error.
+	ValuesFiles   []string
+	IgnoreMissing bool
 	// File is the repository file holding the object the chart was
 	// resolved through (the HelmChart, or the ArtifactGenerator), and
-	// Line where its document starts.
+	// Line where its document starts; for an object of a kustomize build
+	// (Charts.Built), File is the overlay's folder and Line the
+	// document's line in the build's output.
 	File string
 	Line int
 }
 
-// ChartRef resolves a Flux HelmRelease's spec.chartRef to the object of
-// ref (Kind, Name and Namespace: the reference's namespace, else the
-// HelmRelease's) among files (paths from the repository's top), as Flux
-// would read the chart:
+// Charts resolves Flux HelmReleases' spec.chartRef among one set of
+// files, read once (NewCharts): its HelmCharts and ArtifactGenerators
+// are parsed when it is made, so resolving many references costs a
+// lookup each. A Charts is not changed once made and is safe for
+// concurrent use.
+type Charts struct {
+	paths  map[string]bool // the files, and the folders holding one
+	charts []located       // HelmCharts with a sourceRef, in file order
+	arts   []artifact      // the ArtifactGenerators' artifacts, in file order
+	// build holds the objects of one kustomize build (Built), preferred
+	// to the files'; nil when none.
+	build *Charts
+}
+
+// located is a HelmChart with where it is.
+type located struct {
+	o             object
+	valuesFiles   []string
+	ignoreMissing bool
+	file          string
+}
+
+// NewCharts reads the HelmCharts and ArtifactGenerators among files
+// (paths from the repository's top) once, for Ref.
+func NewCharts(files []workspace.File) *Charts {
+	c := &Charts{paths: make(map[string]bool, 2*len(files))}
+	for _, f := range files {
+		for p := f.Path; !c.paths[p]; p = path.Dir(p) {
+			c.paths[p] = true
+			if p == "." || p == "/" || p == "" {
+				break
+			}
+		}
+		switch strings.ToLower(path.Ext(f.Path)) {
+		case ".yaml", ".yml":
+			c.add(f.Path, f.Content, false)
+		}
+	}
+	return c
+}
+
+// Built returns a Charts that resolves as c does, but prefers the
+// HelmCharts and ArtifactGenerators of built, the output of the
+// kustomize build of the overlay folder dir: there a HelmChart is as
+// Flux receives it, with the overlay's patches and namespace applied.
+// Objects not in the build are resolved from c's files.
+func (c *Charts) Built(dir string, built []byte) *Charts {
+	b := &Charts{paths: c.paths}
+	b.add(dir, built, true)
+	if len(b.charts) == 0 && len(b.arts) == 0 {
+		return c
+	}
+	out := *c
+	out.build = b
+	return &out
+}
+
+// add reads the HelmCharts and ArtifactGenerators of a YAML stream from
+// file. A HelmChart without a sourceRef is a patch of one (an overlay's),
+// not the object, and is left out.
+func (c *Charts) add(file string, content []byte, built bool) {
+	hasChart, hasGen := bytes.Contains(content, []byte("HelmChart")), bytes.Contains(content, []byte("ArtifactGenerator"))
+	if !hasChart && !hasGen {
+		return // no need to parse it
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(content))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) || err != nil {
+			return
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		var o object
+		if err := doc.Content[0].Decode(&o); err != nil || o.Kind == "" {
+			continue
+		}
+		o.line = doc.Content[0].Line
+		switch {
+		case o.Kind == "HelmChart" && o.group() == "source.toolkit.fluxcd.io" && o.Spec.SourceRef.Kind != "":
+			var v struct {
+				Spec struct {
+					ValuesFiles   []string `yaml:"valuesFiles"`
+					IgnoreMissing bool     `yaml:"ignoreMissingValuesFiles"`
+				} `yaml:"spec"`
+			}
+			_ = doc.Content[0].Decode(&v) // a malformed list reads as none
+			c.charts = append(c.charts, located{o: o, valuesFiles: v.Spec.ValuesFiles, ignoreMissing: v.Spec.IgnoreMissing, file: file})
+		case o.isArtifactGenerator():
+			for _, a := range o.artifacts("") {
+				a.file, a.line = file, o.line
+				c.arts = append(c.arts, a)
+			}
+		}
+	}
+}
+
+// ChartRef resolves ref among files: NewCharts(files).Ref(ref, ""). To
+// resolve more than one reference among the same files, make the Charts
+// once.
+func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
+	return NewCharts(files).Ref(ref, "")
+}
+
+// Ref resolves a Flux HelmRelease's spec.chartRef to the object of ref
+// (Kind, Name and Namespace: the reference's namespace, else the
+// HelmRelease's), as Flux would read the chart; from is where the
+// HelmRelease is (its file, or the overlay folder whose build holds it;
+// "" when unknown):
 //
 //   - a HelmChart (source.toolkit.fluxcd.io) of that name: its spec.chart
 //     is a path of this repository when its sourceRef is a GitRepository
 //     (taken to be this repository, as a Flux Kustomization's is), the
-//     chart there when files hold its Chart.yaml; a chart name in a chart
-//     repository when its sourceRef is a HelmRepository (Chart, Version
-//     and Source set). A Bucket source is not resolved.
-//   - an ExternalArtifact (Flux 2.7): the last copy operation of the
-//     ArtifactGenerator among files that makes it and brings a chart to
-//     its root: a folder of this repository whose Chart.yaml lands there
-//     (ExternalArtifactPaths), or a whole HelmChart source (resolved as
-//     above) or OCIRepository source.
+//     chart there when the files hold its Chart.yaml (with its
+//     spec.valuesFiles); a chart name in a chart repository when its
+//     sourceRef is a HelmRepository (Chart, Version and Source set). A
+//     Bucket source is not resolved. The HelmChart of the kustomize build
+//     (Built) answers first; among the files, one in the reference's own
+//     namespace is preferred to one that names none, and a HelmChart
+//     without a sourceRef (an overlay's patch) is not one.
+//   - an ExternalArtifact (Flux 2.7): the copy operations of an
+//     ArtifactGenerator that makes it and brings a chart to its root (the
+//     last such copy of the generator): a folder of this repository whose
+//     Chart.yaml lands there (ExternalArtifactPaths), or a whole
+//     HelmChart source (resolved as above) or OCIRepository source. When
+//     several generators make the artifact, one of the kustomize build
+//     (Built) wins; else the one whose file shares the most leading
+//     folders with from (so a cluster folder's generator serves that
+//     cluster's HelmReleases); among equals, the last in file order.
 //
-// ok is false when files do not tell, or the chart comes from elsewhere.
-// Nothing is fetched. A namespace left empty, in ref or on an object,
-// matches any.
-func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
+// ok is false when the files do not tell, or the chart comes from
+// elsewhere. Nothing is fetched. A namespace left empty, in ref or on an
+// object, matches any.
+func (c *Charts) Ref(ref Ref, from string) (ReleaseChart, bool) {
 	switch ref.Kind {
 	case "HelmChart":
-		return helmChart(files, ref)
+		return c.helmChart(ref)
 	case "ExternalArtifact":
-		return artifactChart(files, ref)
+		return c.artifactChart(ref, from)
 	}
 	return ReleaseChart{}, false
 }
 
-// helmChart resolves a HelmChart (see ChartRef). A HelmChart without a
-// sourceRef is a patch of one (an overlay's), not the object; one in the
-// reference's own namespace is preferred to one that names none.
-func helmChart(files []workspace.File, ref Ref) (ReleaseChart, bool) {
-	var loose *object
-	looseFile := ""
-	for _, f := range files {
-		if !strings.Contains(string(f.Content), "HelmChart") {
-			continue // no need to parse it
+// helmChart resolves a HelmChart (see Ref).
+func (c *Charts) helmChart(ref Ref) (ReleaseChart, bool) {
+	if c.build != nil {
+		if l, ok := pickChart(c.build.charts, ref); ok {
+			return c.helmChartOf(l, ref)
 		}
-		for _, o := range objects(f) {
-			if o.Kind != "HelmChart" || o.group() != "source.toolkit.fluxcd.io" || o.Metadata.Name != ref.Name ||
-				o.Spec.SourceRef.Kind == "" ||
-				(ref.Namespace != "" && o.Metadata.Namespace != "" && o.Metadata.Namespace != ref.Namespace) {
-				continue
-			}
-			if ref.Namespace == "" || o.Metadata.Namespace == ref.Namespace {
-				return helmChartOf(files, f.Path, o, ref)
-			}
-			if loose == nil {
-				loose, looseFile = &o, f.Path
-			}
+	}
+	if l, ok := pickChart(c.charts, ref); ok {
+		return c.helmChartOf(l, ref)
+	}
+	return ReleaseChart{}, false
+}
+
+// pickChart returns the HelmChart of ref among charts: the first in
+// ref's namespace, else the first that names no namespace.
+func pickChart(charts []located, ref Ref) (located, bool) {
+	var loose *located
+	for i, l := range charts {
+		o := l.o
+		if o.Metadata.Name != ref.Name || (ref.Namespace != "" && o.Metadata.Namespace != "" && o.Metadata.Namespace != ref.Namespace) {
+			continue
+		}
+		if ref.Namespace == "" || o.Metadata.Namespace == ref.Namespace {
+			return l, true
+		}
+		if loose == nil {
+			loose = &charts[i]
 		}
 	}
 	if loose != nil {
-		return helmChartOf(files, looseFile, *loose, ref)
+		return *loose, true
 	}
-	return ReleaseChart{}, false
+	return located{}, false
 }
 
-// helmChartOf is the chart of the HelmChart o, read from file.
-func helmChartOf(files []workspace.File, file string, o object, ref Ref) (ReleaseChart, bool) {
+// helmChartOf is the chart of the HelmChart l.
+func (c *Charts) helmChartOf(l located, ref Ref) (ReleaseChart, bool) {
+	o := l.o
 	chart, _ := o.Spec.Chart.(string)
 	version := scalar(o.Spec.Version)
-	out := ReleaseChart{File: file, Line: o.line}
+	out := ReleaseChart{File: l.file, Line: o.line}
 	switch src := o.Spec.SourceRef; src.Kind {
 	case "GitRepository":
 		dir, err := workspace.Clean(strings.TrimPrefix(chart, "./"))
-		if err != nil || chart == "" || !exists(files, path.Join(dir, "Chart.yaml")) {
+		if err != nil || chart == "" || !c.paths[path.Join(dir, "Chart.yaml")] {
 			return ReleaseChart{}, false
 		}
 		out.Folder = dir
+		for _, v := range l.valuesFiles {
+			if p, err := workspace.Clean(strings.TrimPrefix(v, "./")); err == nil && p != "." {
+				out.ValuesFiles = append(out.ValuesFiles, p)
+			}
+		}
+		out.IgnoreMissing = l.ignoreMissing
 	case "HelmRepository":
 		if chart == "" || src.Name == "" {
 			return ReleaseChart{}, false
@@ -122,44 +266,72 @@ func helmChartOf(files []workspace.File, file string, o object, ref Ref) (Releas
 	return out, true
 }
 
-// artifactChart resolves an ExternalArtifact (see ChartRef).
-func artifactChart(files []workspace.File, ref Ref) (ReleaseChart, bool) {
+// artifactChart resolves an ExternalArtifact (see Ref).
+func (c *Charts) artifactChart(ref Ref, from string) (ReleaseChart, bool) {
+	if c.build != nil {
+		if out, ok := c.bestArtifact(c.build.arts, ref, ""); ok {
+			return out, true
+		}
+	}
+	return c.bestArtifact(c.arts, ref, from)
+}
+
+// bestArtifact returns the chart of the artifact of ref among arts that
+// lies nearest from (see Ref).
+func (c *Charts) bestArtifact(arts []artifact, ref Ref, from string) (ReleaseChart, bool) {
 	var out ReleaseChart
-	ok := false
-	for _, a := range generatorArtifacts(files) {
+	ok, best := false, -1
+	for _, a := range arts {
 		if a.name != ref.Name || (ref.Namespace != "" && a.namespace != "" && a.namespace != ref.Namespace) {
 			continue
 		}
-		if c, found := a.chart(files); found {
-			out, ok = c, true // a later generator of the same artifact wins
+		n := sharedFolders(path.Dir(a.file), from)
+		if n < best {
+			continue
+		}
+		if rc, found := c.artifactOf(a); found {
+			out, ok, best = rc, true, n // a later generator as near wins
 		}
 	}
 	return out, ok
 }
 
-// chart returns the chart the last of a's copy operations that brings one
-// to its root brings (see ChartRef).
-func (a artifact) chart(files []workspace.File) (ReleaseChart, bool) {
+// sharedFolders counts the leading path segments a and b share.
+func sharedFolders(a, b string) int {
+	if a == "" || a == "." || b == "" || b == "." {
+		return 0
+	}
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	n := 0
+	for n < len(as) && n < len(bs) && as[n] == bs[n] {
+		n++
+	}
+	return n
+}
+
+// artifactOf returns the chart the last of a's copy operations that
+// brings one to its root brings (see Ref).
+func (c *Charts) artifactOf(a artifact) (ReleaseChart, bool) {
 	var out ReleaseChart
 	ok, last := false, -1
-	for _, c := range a.copies {
-		one := artifact{name: a.name, copies: []artifactCopy{c}}
+	for _, cp := range a.copies {
+		one := artifact{name: a.name, copies: []artifactCopy{cp}}
 		for _, p := range repoPaths([]artifact{one}, a.name, "", "Chart.yaml") {
-			if c.index > last && path.Base(p) == "Chart.yaml" && exists(files, p) {
-				out, ok, last = ReleaseChart{Folder: path.Dir(p), File: a.file, Line: a.line}, true, c.index
+			if cp.index > last && path.Base(p) == "Chart.yaml" && c.paths[p] {
+				out, ok, last = ReleaseChart{Folder: path.Dir(p), File: a.file, Line: a.line}, true, cp.index
 			}
 		}
 	}
-	for _, c := range a.charts {
-		if c.index < last {
+	for _, cc := range a.charts {
+		if cc.index < last {
 			continue
 		}
-		last = c.index
-		switch c.source.Kind {
+		last = cc.index
+		switch cc.source.Kind {
 		case "HelmChart":
-			out, ok = helmChart(files, c.source)
+			out, ok = c.helmChart(cc.source)
 		case "OCIRepository":
-			out, ok = ReleaseChart{Source: c.source, File: a.file, Line: a.line}, c.source.Name != ""
+			out, ok = ReleaseChart{Source: cc.source, File: a.file, Line: a.line}, cc.source.Name != ""
 		}
 	}
 	return out, ok

@@ -1005,10 +1005,10 @@ var chartNameRE = lazyre.New(`^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
 // charts finds the upstream charts the repository installs, with the
 // source it reads each from: a HelmRelease's spec.chart.spec from a
 // HelmRepository, its chartRef to an OCIRepository, or its chartRef to a
-// HelmChart or an ExternalArtifact that gitops.ChartRef resolves to a
+// HelmChart or an ExternalArtifact that gitops.Charts.Ref resolves to a
 // chart of a HelmRepository or an OCIRepository.
 func (p *Proposal) charts(r *repo) {
-	var files []workspace.File // for gitops.ChartRef, read once
+	var charts *gitops.Charts // for the chartRefs, read once
 	for _, o := range r.objects {
 		if !o.is("helm.toolkit.fluxcd.io", "HelmRelease") || r.patches[o.File] {
 			continue
@@ -1026,13 +1026,14 @@ func (p *Proposal) charts(r *repo) {
 			srcKind, srcName = "OCIRepository", o.str("spec", "chartRef", "name")
 			srcNS = cmp.Or(o.str("spec", "chartRef", "namespace"), o.Namespace)
 		case ref == "HelmChart" || ref == "ExternalArtifact":
-			if files == nil {
-				files = make([]workspace.File, 0, len(r.paths))
+			if charts == nil {
+				files := make([]workspace.File, 0, len(r.paths))
 				for _, p := range r.paths {
 					files = append(files, workspace.File{Path: p, Content: r.files[p]})
 				}
+				charts = gitops.NewCharts(files)
 			}
-			rc, ok := gitops.ChartRef(files, gitops.Ref{Kind: ref, Name: o.str("spec", "chartRef", "name"), Namespace: cmp.Or(o.str("spec", "chartRef", "namespace"), o.Namespace)})
+			rc, ok := charts.Ref(gitops.Ref{Kind: ref, Name: o.str("spec", "chartRef", "name"), Namespace: cmp.Or(o.str("spec", "chartRef", "namespace"), o.Namespace)}, o.File)
 			if !ok || rc.Folder != "" {
 				continue // unresolved, or a chart in the repository: no upstream chart
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -99,20 +100,26 @@ type releaseRenderer struct {
 func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[string]*object, files []workspace.File, root string) (map[unitKey]map[string]*object, map[string]bool, error) {
 	out := map[unitKey]map[string]*object{}
 	installed := map[string]bool{}
+	charts := gitops.NewCharts(files) // read once for every chartRef
 	for k, objs := range us {
 		if k.kind == UnitChart {
 			continue
 		}
+		unitCharts, built := charts, false
 		for _, o := range objs {
 			in, ok := installOf(o)
 			if !ok {
 				continue
 			}
+			var rc gitops.ReleaseChart
 			if in.ref.Kind != "" {
+				if k.kind == UnitKustomize && !built {
+					// The overlay's build holds the HelmChart as patched.
+					unitCharts, built = charts.Built(o.file, o.text), true
+				}
 				// A chart from a chart repository is not fetched: the
 				// HelmRelease and the HelmChart are diffed as objects.
-				rc, ok := gitops.ChartRef(files, in.ref)
-				if !ok || rc.Folder == "" {
+				if rc, ok = unitCharts.Ref(in.ref, o.file); !ok || rc.Folder == "" {
 					continue
 				}
 				in.chart = rc.Folder
@@ -126,6 +133,9 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 				continue
 			}
 			var err error
+			if chart, err = withValuesFiles(chart, files, rc, root); err != nil {
+				return nil, nil, fmt.Errorf("%s in %s: %w", o.id, k.path, err)
+			}
 			if chart, err = withValues(chart, in.values); err != nil {
 				return nil, nil, fmt.Errorf("%s in %s: %w", o.id, k.path, err)
 			}
@@ -169,6 +179,47 @@ func chartFiles(files []workspace.File, dir string) []workspace.File {
 		return nil
 	}
 	return out
+}
+
+// withValuesFiles returns the chart with its values.yaml replaced by the
+// merge of rc's HelmChart spec.valuesFiles (repository files, from the
+// top; root is the group's folder) in order, the last winning, as Flux's
+// source-controller packages the chart: the files replace values.yaml,
+// which counts only when listed. A file the repository lacks is an error,
+// unless the HelmChart ignores missing files.
+func withValuesFiles(chart, files []workspace.File, rc gitops.ReleaseChart, root string) ([]workspace.File, error) {
+	if len(rc.ValuesFiles) == 0 {
+		return chart, nil
+	}
+	merged := map[string]any{}
+	for _, p := range rc.ValuesFiles {
+		if root != "." {
+			p = strings.TrimPrefix(p, root+"/")
+		}
+		i := slices.IndexFunc(files, func(f workspace.File) bool { return f.Path == p })
+		if i < 0 {
+			if rc.IgnoreMissing {
+				continue
+			}
+			return nil, fmt.Errorf("HelmChart %s:%d: values file %s is not in the repository", rc.File, rc.Line, p)
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal(files[i].Content, &v); err != nil {
+			return nil, fmt.Errorf("HelmChart %s:%d: read values file %s: %w", rc.File, rc.Line, p, err)
+		}
+		merged = merge(merged, v)
+	}
+	b, err := yaml.Marshal(merged)
+	if err != nil {
+		return nil, err
+	}
+	out := []workspace.File{{Path: "values.yaml", Content: b}}
+	for _, f := range chart {
+		if f.Path != "values.yaml" {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // withValues returns the chart with values merged over its values.yaml,
