@@ -137,14 +137,16 @@ func (c *Charts) add(file string, content []byte, built bool) {
 		o.line = doc.Content[0].Line
 		switch {
 		case o.Kind == "HelmChart" && o.group() == "source.toolkit.fluxcd.io" && o.Spec.SourceRef.Kind != "":
-			var v struct {
-				Spec struct {
-					ValuesFiles   []string `yaml:"valuesFiles"`
-					IgnoreMissing bool     `yaml:"ignoreMissingValuesFiles"`
-				} `yaml:"spec"`
+			l := located{o: o, file: file}
+			if spec := mapValue(doc.Content[0], "spec"); spec != nil {
+				if n := mapValue(spec, "valuesFiles"); n != nil {
+					_ = n.Decode(&l.valuesFiles) // a malformed list reads as none
+				}
+				if n := mapValue(spec, "ignoreMissingValuesFiles"); n != nil {
+					_ = n.Decode(&l.ignoreMissing)
+				}
 			}
-			_ = doc.Content[0].Decode(&v) // a malformed list reads as none
-			c.charts = append(c.charts, located{o: o, valuesFiles: v.Spec.ValuesFiles, ignoreMissing: v.Spec.IgnoreMissing, file: file})
+			c.charts = append(c.charts, l)
 		case o.isArtifactGenerator():
 			for _, a := range o.artifacts("") {
 				a.file, a.line = file, o.line
@@ -152,6 +154,20 @@ func (c *Charts) add(file string, content []byte, built bool) {
 			}
 		}
 	}
+}
+
+// mapValue returns the value of key in the mapping node m; nil when m is
+// not a mapping or lacks key.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // ChartRef resolves ref among files: NewCharts(files).Ref(ref, ""). To

@@ -201,11 +201,11 @@ func withValuesFiles(chart, files []workspace.File, rc gitops.ReleaseChart, root
 			if rc.IgnoreMissing {
 				continue
 			}
-			return nil, fmt.Errorf("HelmChart %s:%d: values file %s is not in the repository", rc.File, rc.Line, p)
+			return nil, fmt.Errorf("values file %s of the HelmChart in %s (line %d) is not in the repository", p, rc.File, rc.Line)
 		}
 		var v map[string]any
 		if err := yaml.Unmarshal(files[i].Content, &v); err != nil {
-			return nil, fmt.Errorf("HelmChart %s:%d: read values file %s: %w", rc.File, rc.Line, p, err)
+			return nil, fmt.Errorf("read values file %s of the HelmChart in %s (line %d): %w", p, rc.File, rc.Line, err)
 		}
 		merged = merge(merged, v)
 	}
