@@ -130,6 +130,9 @@ func (c *Charts) add(file string, content []byte, built bool) {
 		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			continue
 		}
+		if k := mapValue(doc.Content[0], "kind"); k == nil || (k.Value != "HelmChart" && k.Value != "ArtifactGenerator") {
+			continue // a HelmRelease naming a HelmChart, say: not decoded
+		}
 		var o object
 		if err := doc.Content[0].Decode(&o); err != nil || o.Kind == "" {
 			continue
