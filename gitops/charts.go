@@ -90,7 +90,7 @@ func NewCharts(files []workspace.File) *Charts {
 		}
 		switch strings.ToLower(path.Ext(f.Path)) {
 		case ".yaml", ".yml":
-			c.add(f.Path, f.Content, false)
+			c.add(f.Path, f.Content)
 		}
 	}
 	return c
@@ -103,7 +103,7 @@ func NewCharts(files []workspace.File) *Charts {
 // Objects not in the build are resolved from c's files.
 func (c *Charts) Built(dir string, built []byte) *Charts {
 	b := &Charts{paths: c.paths}
-	b.add(dir, built, true)
+	b.add(dir, built)
 	if len(b.charts) == 0 && len(b.arts) == 0 {
 		return c
 	}
@@ -115,7 +115,7 @@ func (c *Charts) Built(dir string, built []byte) *Charts {
 // add reads the HelmCharts and ArtifactGenerators of a YAML stream from
 // file. A HelmChart without a sourceRef is a patch of one (an overlay's),
 // not the object, and is left out.
-func (c *Charts) add(file string, content []byte, built bool) {
+func (c *Charts) add(file string, content []byte) {
 	hasChart, hasGen := bytes.Contains(content, []byte("HelmChart")), bytes.Contains(content, []byte("ArtifactGenerator"))
 	if !hasChart && !hasGen {
 		return // no need to parse it
