@@ -68,7 +68,6 @@ func (c Cluster) Deploys(dir string) bool {
 // that clusters/production's walk applies, is not.
 func Clusters(files []workspace.File) []Cluster {
 	idx := newIndex(files, "")
-	idx.own = ownSource
 	// The candidate folders and the Kustomization files that name each.
 	byFile := map[string]string{}
 	var candidates []string

@@ -218,3 +218,52 @@ func TestClusterPathSpellings(t *testing.T) {
 		t.Error("fluxPath(../other) leaves the source but is accepted")
 	}
 }
+
+// TestFindHelmRepositoryReadsThisRepositoryOnly: a generation into
+// clusters/production does not reuse a HelmRepository that production
+// reaches only through a Kustomization of another repository's
+// GitRepository (team-a, path ./apps/staging), nor through the tenant
+// Kustomization of flux2-multi-tenancy (GitRepository dev-team, no path:
+// that branch's root, not this tree's); one its own source applies is
+// reused.
+func TestFindHelmRepositoryReadsThisRepositoryOnly(t *testing.T) {
+	const url = "https://charts.example.com"
+	helmRepo := func(name string) string {
+		return "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: " + name + "\n  namespace: flux-system\nspec:\n  url: " + url + "\n"
+	}
+	root := copyRepo(t, flux2MultiTenancy)
+	team := "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: team-a, namespace: flux-system}\nspec:\n  url: https://github.com/example/team-a\n---\n" +
+		fluxKS("team-a", "team-a", "  path: ./apps/staging\n")
+	for p, c := range map[string]string{
+		"clusters/production/team-a.yaml": team,
+		"apps/staging/charts.yaml":        helmRepo("staging-charts"),
+		"clusters/staging/charts.yaml":    helmRepo("staging-only"),
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := "clusters/production/apps/web"
+	files, err := LoadSources(workspace.Limits{}, root, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr, ok := FindHelmRepository(files, target, url); ok {
+		t.Errorf("production reuses %s (%s), which only another repository's Kustomization reaches", hr.Name, hr.File)
+	}
+	if err := os.WriteFile(filepath.Join(root, "infrastructure/kyverno/charts.yaml"), []byte(helmRepo("infra-charts")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "infrastructure/kyverno/kustomization.yaml"), []byte("resources: [namespace.yaml, charts.yaml]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if files, err = LoadSources(workspace.Limits{}, root, target); err != nil {
+		t.Fatal(err)
+	}
+	if hr, ok := FindHelmRepository(files, target, url); !ok || hr.Name != "infra-charts" {
+		t.Errorf("production's own HelmRepository: %+v, %v", hr, ok)
+	}
+}

@@ -119,7 +119,9 @@ func HelmRepositories(files []workspace.File) []HelmRepository {
 // repository when there is none). A file belongs to the cluster when Flux
 // would apply it from there: through the resources and components of
 // kustomization.yaml files, through the spec.path of Flux Kustomizations
-// (kustomize.toolkit.fluxcd.io) met on the way, and, in a folder without a
+// (kustomize.toolkit.fluxcd.io) met on the way that read this repository
+// (their sourceRef the GitRepository flux-system, see Clusters; "./",
+// ".", "" or no path is its root), and, in a folder without a
 // kustomization.yaml, through every manifest below it, as Flux generates
 // one. A Flux Kustomization whose source is an ExternalArtifact (Flux 2.7)
 // is followed into the folders of this repository an ArtifactGenerator
@@ -322,14 +324,14 @@ type index struct {
 	objects        map[string][]object          // YAML file -> its objects
 	kustomizations map[string]kustomizationFile // folder -> its kustomization
 	files          []string                     // YAML files, sorted
-	// own, when set, says whether the GitRepository a Flux Kustomization
-	// applied in namespace ns reads is this repository; the walk follows
-	// only those. Unset, every GitRepository is taken to be this one.
+	// own says whether the GitRepository a Flux Kustomization applied in
+	// namespace ns reads is this repository (ownSource); the walk follows
+	// only those.
 	own func(o object, ns string) bool
 }
 
 func newIndex(ws []workspace.File, target string) *index {
-	idx := &index{objects: map[string][]object{}, kustomizations: map[string]kustomizationFile{}}
+	idx := &index{objects: map[string][]object{}, kustomizations: map[string]kustomizationFile{}, own: ownSource}
 	for _, f := range ws {
 		p, err := workspace.Clean(f.Path)
 		if err != nil || (target != "" && target != "." && workspace.Within(target, p)) {
@@ -425,7 +427,7 @@ func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
 			for _, o := range objs {
 				switch {
 				case o.isFluxKustomization():
-					if idx.own != nil && !idx.own(o, ns) {
+					if !idx.own(o, ns) {
 						continue // another repository's path
 					}
 					if dir, ok := fluxPath(o.Spec.Path); ok {
