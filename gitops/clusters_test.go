@@ -267,3 +267,22 @@ func TestFindHelmRepositoryReadsThisRepositoryOnly(t *testing.T) {
 		t.Errorf("production's own HelmRepository: %+v, %v", hr, ok)
 	}
 }
+
+// BenchmarkLoadClusters reads the clusters of the Flux example, as review
+// does on each side.
+func BenchmarkLoadClusters(b *testing.B) {
+	root := b.TempDir()
+	if err := os.CopyFS(root, os.DirFS(flux2Example)); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".git"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		cs, err := LoadClusters(workspace.Limits{}, root)
+		if err != nil || len(cs) != 2 {
+			b.Fatalf("clusters: %v, %d", err, len(cs))
+		}
+	}
+}
