@@ -126,12 +126,7 @@ func summaryTable(b *strings.Builder, r *Review) {
 	if len(r.Capacity) > 0 {
 		fmt.Fprintf(b, "| Estimated monthly cost of what changed | %s |\n", fromTo(r.Currency, before, after))
 	}
-	exceeded := 0
-	for _, f := range r.Budgets {
-		if f.Rule == RuleBudget {
-			exceeded++
-		}
-	}
+	exceeded := r.BudgetsExceeded()
 	if exceeded > 0 {
 		fmt.Fprintf(b, "| Budgets exceeded | %d |\n", exceeded)
 	}

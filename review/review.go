@@ -90,6 +90,18 @@ type Review struct {
 	Checks []validators.Check `json:"checks"`
 }
 
+// BudgetsExceeded counts the budgets the head's estimate exceeds (the
+// RuleBudget findings of Budgets).
+func (r *Review) BudgetsExceeded() int {
+	n := 0
+	for _, f := range r.Budgets {
+		if f.Rule == RuleBudget {
+			n++
+		}
+	}
+	return n
+}
+
 // Gate returns the findings a --fail-on gate reads: the new ones, the
 // risks and the budgets exceeded; findings already at the base do not
 // fail a change.
