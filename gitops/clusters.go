@@ -57,12 +57,14 @@ func (c Cluster) Deploys(dir string) bool {
 //
 // Each such Kustomization names a candidate folder: the folder its file
 // is in, or, for a Kustomization whose spec.path holds its own file (the
-// bootstrap's flux-system Kustomization), the folder of its path. A
-// cluster is a candidate folder no other candidate applies: the walk from
-// a candidate (what Flux applies from it, as FindHelmRepository walks it)
-// applies another's Kustomization file; a candidate applied by one it
-// does not apply back is not a root. Of candidates that apply each other
-// the shallowest is the cluster. So clusters/production, holding
+// bootstrap's flux-system Kustomization), the folder of its path; one in
+// a file at the repository's top that is not such a bootstrap names none
+// (what applies it is unknown, and its folder is the whole tree). A
+// candidate applies another when the walk from it (what Flux applies from
+// the folder, as FindHelmRepository walks it) applies one of the other's
+// Kustomization files. A cluster is a candidate that no candidate it does
+// not apply back applies; of candidates that apply each other the
+// shallowest is the cluster. So clusters/production, holding
 // apps.yaml (path ./apps/production), is a cluster, while
 // apps/production, holding web.yaml (path ./apps/web/overlays/production)
 // that clusters/production's walk applies, is not.
@@ -73,20 +75,21 @@ func Clusters(files []workspace.File) []Cluster {
 	var candidates []string
 	for _, f := range idx.files {
 		for _, o := range idx.objects[f] {
-			var dir string
+			dir, bootstrap := path.Dir(f), false
 			switch {
 			case o.isFluxKustomization():
 				if !ownSource(o, "") {
 					continue
 				}
-				dir = path.Dir(f)
 				if p, ok := fluxPath(o.Spec.Path); ok && workspace.Within(p, f) {
-					dir = p // the bootstrap: it applies its own folder's parent
+					dir, bootstrap = p, true // it applies the folder that holds it
 				}
 			case o.isFlux("Kustomization") && o.Spec.SourceRef.Kind == "ExternalArtifact":
-				dir = path.Dir(f)
 			default:
 				continue
+			}
+			if dir == "." && !bootstrap {
+				continue // what applies it is unknown; its folder is the whole tree
 			}
 			if _, ok := byFile[f]; !ok || len(dir) < len(byFile[f]) {
 				byFile[f] = dir

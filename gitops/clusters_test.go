@@ -167,7 +167,9 @@ func TestClustersOfMultiTenancy(t *testing.T) {
 // (apps/production/web.yaml, path ./apps/web/overlays/production), which
 // a cluster applies, makes no cluster of its folder; a Kustomization
 // reading another repository's GitRepository (team-a) is not followed;
-// folders outside clusters/ are clusters when nothing applies them.
+// folders outside clusters/ are clusters when nothing applies them; a
+// Kustomization file at the top that is no bootstrap (fleet.yaml) makes
+// no cluster of the whole tree.
 func TestClustersAreRoots(t *testing.T) {
 	web := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
 	root := writeRepo(t, map[string]string{
@@ -182,6 +184,7 @@ func TestClustersAreRoots(t *testing.T) {
 		"apps/web/overlays/production/kustomization.yaml": "resources: [../../base]\n",
 		"apps/web/overlays/staging/kustomization.yaml":    "resources: [../../base]\n",
 		"fleet/eu/apps.yaml":                              fluxKS("apps", "flux-system", "  path: ./apps/eu\n"),
+		"fleet.yaml":                                      fluxKS("fleet", "flux-system", "  path: ./clusters\n"),
 		"apps/eu/web.yaml":                                web,
 	})
 	checkClusters(t, "roots", root, "clusters/production,clusters/staging,fleet/eu", map[string]string{
