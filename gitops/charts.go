@@ -36,16 +36,6 @@ type ReleaseChart struct {
 	// HelmChart's namespace) or an OCIRepository (an ArtifactGenerator
 	// source copied whole to the artifact's root).
 	Source Ref
-	// ValuesFiles are the HelmChart's spec.valuesFiles for a chart of the
-	// repository: paths of this repository (a GitRepository's files are
-	// the repository's), cleaned, in order. Flux merges them in order,
-	// the last winning, and the merge replaces the chart's values.yaml
-	// (which counts only when listed). A path that leaves the repository
-	// is left out. IgnoreMissing is spec.ignoreMissingValuesFiles: a
-	// listed file the repository lacks is then skipped rather than an
-	// error.
-	ValuesFiles   []string
-	IgnoreMissing bool
 	// File is the repository file holding the object the chart was
 	// resolved through (the HelmChart, or the ArtifactGenerator), and
 	// Line where its document starts; for an object of a kustomize build
@@ -71,10 +61,8 @@ type Charts struct {
 
 // located is a HelmChart with where it is.
 type located struct {
-	o             object
-	valuesFiles   []string
-	ignoreMissing bool
-	file          string
+	o    object
+	file string
 }
 
 // NewCharts reads the HelmCharts and ArtifactGenerators among files
@@ -140,16 +128,7 @@ func (c *Charts) add(file string, content []byte) {
 		o.line = doc.Content[0].Line
 		switch {
 		case o.Kind == "HelmChart" && o.group() == "source.toolkit.fluxcd.io" && o.Spec.SourceRef.Kind != "":
-			l := located{o: o, file: file}
-			if spec := mapValue(doc.Content[0], "spec"); spec != nil {
-				if n := mapValue(spec, "valuesFiles"); n != nil {
-					_ = n.Decode(&l.valuesFiles) // a malformed list reads as none
-				}
-				if n := mapValue(spec, "ignoreMissingValuesFiles"); n != nil {
-					_ = n.Decode(&l.ignoreMissing)
-				}
-			}
-			c.charts = append(c.charts, l)
+			c.charts = append(c.charts, located{o: o, file: file})
 		case o.isArtifactGenerator():
 			for _, a := range o.artifacts("") {
 				a.file, a.line = file, o.line
@@ -189,13 +168,15 @@ func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
 //   - a HelmChart (source.toolkit.fluxcd.io) of that name: its spec.chart
 //     is a path of this repository when its sourceRef is a GitRepository
 //     (taken to be this repository, as a Flux Kustomization's is), the
-//     chart there when the files hold its Chart.yaml (with its
-//     spec.valuesFiles); a chart name in a chart repository when its
-//     sourceRef is a HelmRepository (Chart, Version and Source set). A
-//     Bucket source is not resolved. The HelmChart of the kustomize build
-//     (Built) answers first; among the files, one in the reference's own
-//     namespace is preferred to one that names none, and a HelmChart
-//     without a sourceRef (an overlay's patch) is not one.
+//     chart there when the files hold its Chart.yaml (its
+//     spec.valuesFiles are not read); a chart name in a chart repository
+//     when its sourceRef is a HelmRepository (Chart, Version and Source
+//     set). A Bucket source is not resolved. The HelmChart of the
+//     kustomize build (Built) answers first; among the files, those in
+//     the reference's own namespace are preferred to those that name
+//     none, a HelmChart without a sourceRef (an overlay's patch) is not
+//     one, and of several the one whose file shares the most leading
+//     folders with from answers.
 //   - an ExternalArtifact (Flux 2.7): the copy operations of an
 //     ArtifactGenerator that makes it and brings a chart to its root (the
 //     last such copy of the generator): a folder of this repository whose
@@ -204,7 +185,12 @@ func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
 //     several generators make the artifact, one of the kustomize build
 //     (Built) wins; else the one whose file shares the most leading
 //     folders with from (so a cluster folder's generator serves that
-//     cluster's HelmReleases); among equals, the last in file order.
+//     cluster's HelmReleases).
+//
+// Where the nearest candidates (HelmCharts or generators as near from)
+// give different charts — one per cluster folder, the HelmRelease in a
+// folder all of them apply — the reference is left unresolved rather
+// than answered with one cluster's chart.
 //
 // ok is false when the files do not tell, or the chart comes from
 // elsewhere. Nothing is fetched. A namespace left empty, in ref or on an
@@ -212,7 +198,7 @@ func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
 func (c *Charts) Ref(ref Ref, from string) (ReleaseChart, bool) {
 	switch ref.Kind {
 	case "HelmChart":
-		return c.helmChart(ref)
+		return c.helmChart(ref, from)
 	case "ExternalArtifact":
 		return c.artifactChart(ref, from)
 	}
@@ -220,38 +206,82 @@ func (c *Charts) Ref(ref Ref, from string) (ReleaseChart, bool) {
 }
 
 // helmChart resolves a HelmChart (see Ref).
-func (c *Charts) helmChart(ref Ref) (ReleaseChart, bool) {
+func (c *Charts) helmChart(ref Ref, from string) (ReleaseChart, bool) {
 	if c.build != nil {
 		if l, ok := pickChart(c.build.charts, ref); ok {
 			return c.helmChartOf(l, ref)
 		}
 	}
-	if l, ok := pickChart(c.charts, ref); ok {
-		return c.helmChartOf(l, ref)
+	var best []ReleaseChart
+	score := -1
+	for _, l := range namedCharts(c.charts, ref) {
+		rc, ok := c.helmChartOf(l, ref)
+		if !ok {
+			continue
+		}
+		best, score = nearer(best, score, rc, sharedFolders(path.Dir(l.file), from))
 	}
-	return ReleaseChart{}, false
+	return agreed(best)
 }
 
 // pickChart returns the HelmChart of ref among charts: the first in
 // ref's namespace, else the first that names no namespace.
 func pickChart(charts []located, ref Ref) (located, bool) {
-	var loose *located
-	for i, l := range charts {
+	if named := namedCharts(charts, ref); len(named) > 0 {
+		return named[0], true
+	}
+	return located{}, false
+}
+
+// namedCharts returns the HelmCharts of ref among charts: those in ref's
+// namespace, else (none being there) those that name no namespace.
+func namedCharts(charts []located, ref Ref) []located {
+	var exact, loose []located
+	for _, l := range charts {
 		o := l.o
 		if o.Metadata.Name != ref.Name || (ref.Namespace != "" && o.Metadata.Namespace != "" && o.Metadata.Namespace != ref.Namespace) {
 			continue
 		}
 		if ref.Namespace == "" || o.Metadata.Namespace == ref.Namespace {
-			return l, true
-		}
-		if loose == nil {
-			loose = &charts[i]
+			exact = append(exact, l)
+		} else {
+			loose = append(loose, l)
 		}
 	}
-	if loose != nil {
-		return *loose, true
+	if len(exact) > 0 {
+		return exact
 	}
-	return located{}, false
+	return loose
+}
+
+// nearer keeps in best the charts found nearest the HelmRelease: rc, n
+// folders shared with it, joins them when as near, replaces them when
+// nearer.
+func nearer(best []ReleaseChart, score int, rc ReleaseChart, n int) ([]ReleaseChart, int) {
+	switch {
+	case n > score:
+		return []ReleaseChart{rc}, n
+	case n == score:
+		return append(best, rc), score
+	}
+	return best, score
+}
+
+// agreed returns the chart the nearest candidates name, when they name
+// one: objects as near the HelmRelease that resolve to different charts
+// (a HelmChart or a generator of the same name in each cluster's folder,
+// the HelmRelease in a folder they all apply) leave it unresolved rather
+// than picking one cluster's chart for another.
+func agreed(best []ReleaseChart) (ReleaseChart, bool) {
+	if len(best) == 0 {
+		return ReleaseChart{}, false
+	}
+	for _, rc := range best[1:] {
+		if rc.Folder != best[0].Folder || rc.Chart != best[0].Chart || rc.Version != best[0].Version || rc.Source != best[0].Source {
+			return ReleaseChart{}, false
+		}
+	}
+	return best[0], true
 }
 
 // helmChartOf is the chart of the HelmChart l.
@@ -267,12 +297,6 @@ func (c *Charts) helmChartOf(l located, ref Ref) (ReleaseChart, bool) {
 			return ReleaseChart{}, false
 		}
 		out.Folder = dir
-		for _, v := range l.valuesFiles {
-			if p, err := workspace.Clean(strings.TrimPrefix(v, "./")); err == nil && p != "." {
-				out.ValuesFiles = append(out.ValuesFiles, p)
-			}
-		}
-		out.IgnoreMissing = l.ignoreMissing
 	case "HelmRepository":
 		if chart == "" || src.Name == "" {
 			return ReleaseChart{}, false
@@ -296,23 +320,20 @@ func (c *Charts) artifactChart(ref Ref, from string) (ReleaseChart, bool) {
 }
 
 // bestArtifact returns the chart of the artifact of ref among arts that
-// lies nearest from (see Ref).
+// lies nearest from (see Ref); unresolved when generators as near give
+// different charts.
 func (c *Charts) bestArtifact(arts []artifact, ref Ref, from string) (ReleaseChart, bool) {
-	var out ReleaseChart
-	ok, best := false, -1
+	var best []ReleaseChart
+	score := -1
 	for _, a := range arts {
 		if a.name != ref.Name || (ref.Namespace != "" && a.namespace != "" && a.namespace != ref.Namespace) {
 			continue
 		}
-		n := sharedFolders(path.Dir(a.file), from)
-		if n < best {
-			continue
-		}
 		if rc, found := c.artifactOf(a); found {
-			out, ok, best = rc, true, n // a later generator as near wins
+			best, score = nearer(best, score, rc, sharedFolders(path.Dir(a.file), from))
 		}
 	}
-	return out, ok
+	return agreed(best)
 }
 
 // sharedFolders counts the leading path segments a and b share.
@@ -348,7 +369,7 @@ func (c *Charts) artifactOf(a artifact) (ReleaseChart, bool) {
 		last = cc.index
 		switch cc.source.Kind {
 		case "HelmChart":
-			out, ok = c.helmChart(cc.source)
+			out, ok = c.helmChart(cc.source, a.file) // the generator's own, as near it as may be
 		case "OCIRepository":
 			out, ok = ReleaseChart{Source: cc.source, File: a.file, Line: a.line}, cc.source.Name != ""
 		}

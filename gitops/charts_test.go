@@ -13,8 +13,9 @@ func generatorYAML(chart string) string {
 
 // TestChartsPreferTheNearestGenerator: of the ArtifactGenerators that
 // make one artifact, the one sharing the most folders with the
-// HelmRelease wins; among equals (or with no HelmRelease's place), the
-// last in file order.
+// HelmRelease wins; generators as near that give different charts (a
+// HelmRelease in a base both clusters apply, or no HelmRelease's place)
+// leave the reference unresolved ("" below).
 func TestChartsPreferTheNearestGenerator(t *testing.T) {
 	files := writeRead(t, map[string]string{
 		"charts/production/Chart.yaml":            "apiVersion: v2\nname: web\nversion: 1.0.0\n",
@@ -28,11 +29,11 @@ func TestChartsPreferTheNearestGenerator(t *testing.T) {
 		"clusters/production/apps/web.yaml": "charts/production",
 		"clusters/staging/apps/web.yaml":    "charts/staging",
 		"clusters/production":               "charts/production",
-		"apps/base/web.yaml":                "charts/staging",
-		"":                                  "charts/staging",
+		"apps/base/web.yaml":                "",
+		"":                                  "",
 	} {
 		got, ok := c.Ref(ref, from)
-		if !ok || got.Folder != want {
+		if ok != (want != "") || got.Folder != want {
 			t.Errorf("Ref from %q = %+v, %v; want %s", from, got, ok, want)
 		}
 	}
@@ -80,17 +81,29 @@ func TestChartsBuilt(t *testing.T) {
 	}
 }
 
-// TestChartsValuesFiles: a GitRepository HelmChart's spec.valuesFiles are
-// repository paths, cleaned, in order; one leaving the repository is left
-// out.
-func TestChartsValuesFiles(t *testing.T) {
+// Each cluster folder's own HelmChart of one name serves the HelmReleases
+// below it; a HelmRelease in a folder both apply gets neither.
+func TestChartsPreferTheNearestHelmChart(t *testing.T) {
+	chart := func(dir string) string {
+		return "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  chart: ./charts/" + dir + "\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+	}
 	files := writeRead(t, map[string]string{
-		"charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
-		"helmchart.yaml":        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: web\nspec:\n  chart: charts/web\n  ignoreMissingValuesFiles: true\n  valuesFiles: [./charts/web/values.yaml, values//prod.yaml, ../outside.yaml]\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
+		"charts/production/Chart.yaml":     "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+		"charts/staging/Chart.yaml":        "apiVersion: v2\nname: web\nversion: 1.1.0\n",
+		"clusters/production/web.yaml":     chart("production"),
+		"clusters/staging/web.yaml":        chart("staging"),
+		"clusters/staging/apps/other.yaml": "kind: ConfigMap\n",
 	})
-	got, ok := NewCharts(files).Ref(Ref{"HelmChart", "web", ""}, "")
-	want := ReleaseChart{Folder: "charts/web", ValuesFiles: []string{"charts/web/values.yaml", "values/prod.yaml"}, IgnoreMissing: true, File: "helmchart.yaml", Line: 1}
-	if !ok || !reflect.DeepEqual(got, want) {
-		t.Errorf("Ref = %+v, %v; want %+v", got, ok, want)
+	c := NewCharts(files)
+	ref := Ref{"HelmChart", "web", "flux-system"}
+	for from, want := range map[string]string{
+		"clusters/production/release.yaml": "charts/production",
+		"clusters/staging/apps":            "charts/staging",
+		"apps/base/release.yaml":           "",
+	} {
+		got, ok := c.Ref(ref, from)
+		if ok != (want != "") || got.Folder != want {
+			t.Errorf("Ref from %q = %+v, %v; want %q", from, got, ok, want)
+		}
 	}
 }

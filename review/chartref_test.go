@@ -115,54 +115,6 @@ func TestHelmReleaseOfItsClustersExternalArtifact(t *testing.T) {
 	}
 }
 
-// A HelmChart's spec.valuesFiles (files of the repository, from its top)
-// are merged in order, the last winning, and replace the chart's
-// values.yaml, as Flux packages the chart; the HelmRelease's values go
-// over them. A values file the repository lacks is an error naming it.
-func TestHelmReleaseOfHelmChartWithValuesFiles(t *testing.T) {
-	r := newRepo(t)
-	r.noPolicy = true
-	release := strings.Replace(webRelease, "  values:\n    replicaCount: 3\n", "  values:\n    image: nginx:1.28.0\n", 1)
-	r.write(map[string]string{
-		"charts/web/Chart.yaml":                chartYAML,
-		"charts/web/values.yaml":               chartValues,
-		"charts/web/templates/deployment.yaml": chartDeployment,
-		"values/common.yaml":                   "replicaCount: 4\nimage: nginx:1.26.0\nredis:\n  enabled: false\n",
-		"values/production.yaml":               "replicaCount: 5\n",
-		"clusters/production/web.yaml":         release,
-		"clusters/production/helmchart.yaml":   "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  interval: 5m\n  chart: ./charts/web\n  valuesFiles:\n    - ./values/common.yaml\n    - values/production.yaml\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
-	})
-	r.commit("base")
-	r.edit("values/production.yaml", "replicaCount: 5", "replicaCount: 7")
-
-	rev := r.review("main")
-	u := releaseUnit(t, rev, "clusters/production")
-	if u.Chart != "charts/web" || len(u.Objects) != 1 {
-		t.Fatalf("release = %+v, want charts/web's Deployment", u)
-	}
-	if f := fieldOf(t, u.Objects[0], "/spec/replicas"); f.Before != "5" || f.After != "7" {
-		t.Errorf("replicas %+v, want 5 → 7 (values/production.yaml over values/common.yaml)", f)
-	}
-	for _, f := range u.Objects[0].Fields {
-		if strings.Contains(f.Path, "image") {
-			t.Errorf("the HelmRelease's image value should win over the values files at both sides: %+v", f)
-		}
-	}
-
-	r.edit("clusters/production/helmchart.yaml", "values/production.yaml", "values/missing.yaml")
-	r.commit("missing")
-	_, err := Run(t.Context(), reviewOptions(r, "main~1"))
-	if err == nil || !strings.Contains(err.Error(), "values/missing.yaml") || !strings.Contains(err.Error(), "clusters/production/helmchart.yaml") {
-		t.Errorf("error = %v, want one naming the missing values file and the HelmChart", err)
-	}
-	r.edit("clusters/production/helmchart.yaml", "  valuesFiles:", "  ignoreMissingValuesFiles: true\n  valuesFiles:")
-	rev = r.review("main~1")
-	if f := fieldOf(t, releaseUnit(t, rev, "clusters/production").Objects[0], "/spec/replicas"); f.Before != "5" || f.After != "4" {
-		t.Errorf("with missing files ignored, replicas %+v, want 5 → 4 (values/common.yaml alone)", f)
-	}
-}
-
-// reviewOptions are the options testRepo.review runs with.
 func reviewOptions(r *testRepo, base string) Options {
 	return Options{Engine: generator.New(generator.Options{}), Dir: r.dir, Base: base, Check: generator.Check{PolicyCheck: !r.noPolicy}}
 }

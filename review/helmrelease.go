@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -27,14 +26,14 @@ type install struct {
 	values          map[string]any
 	// ref is a HelmRelease's spec.chartRef to a HelmChart or an
 	// ExternalArtifact; chart is then resolved through it
-	// (gitops.ChartRef).
+	// (gitops.Charts.Ref).
 	ref gitops.Ref
 }
 
 // installOf reads how o installs a chart folder of the repository: a
 // Flux HelmRelease whose spec.chart.spec.chart is a path from a
 // GitRepository, or whose spec.chartRef is a HelmChart or an
-// ExternalArtifact (Flux 2.7) that gitops.ChartRef resolves to a chart
+// ExternalArtifact (Flux 2.7) that gitops.Charts resolves to a chart
 // folder of the repository, named spec.releaseName, else
 // [targetNamespace-]name, in spec.targetNamespace, else its own
 // namespace, with spec.values; an Argo CD Application whose spec.source
@@ -133,9 +132,6 @@ func (rr *releaseRenderer) helmReleases(ctx context.Context, us map[unitKey]map[
 				continue
 			}
 			var err error
-			if chart, err = withValuesFiles(chart, files, rc, root); err != nil {
-				return nil, nil, fmt.Errorf("%s in %s: %w", o.id, k.path, err)
-			}
 			if chart, err = withValues(chart, in.values); err != nil {
 				return nil, nil, fmt.Errorf("%s in %s: %w", o.id, k.path, err)
 			}
@@ -179,47 +175,6 @@ func chartFiles(files []workspace.File, dir string) []workspace.File {
 		return nil
 	}
 	return out
-}
-
-// withValuesFiles returns the chart with its values.yaml replaced by the
-// merge of rc's HelmChart spec.valuesFiles (repository files, from the
-// top; root is the group's folder) in order, the last winning, as Flux's
-// source-controller packages the chart: the files replace values.yaml,
-// which counts only when listed. A file the repository lacks is an error,
-// unless the HelmChart ignores missing files.
-func withValuesFiles(chart, files []workspace.File, rc gitops.ReleaseChart, root string) ([]workspace.File, error) {
-	if len(rc.ValuesFiles) == 0 {
-		return chart, nil
-	}
-	merged := map[string]any{}
-	for _, p := range rc.ValuesFiles {
-		if root != "." {
-			p = strings.TrimPrefix(p, root+"/")
-		}
-		i := slices.IndexFunc(files, func(f workspace.File) bool { return f.Path == p })
-		if i < 0 {
-			if rc.IgnoreMissing {
-				continue
-			}
-			return nil, fmt.Errorf("values file %s of the HelmChart in %s (line %d) is not in the repository", p, rc.File, rc.Line)
-		}
-		var v map[string]any
-		if err := yaml.Unmarshal(files[i].Content, &v); err != nil {
-			return nil, fmt.Errorf("read values file %s of the HelmChart in %s (line %d): %w", p, rc.File, rc.Line, err)
-		}
-		merged = merge(merged, v)
-	}
-	b, err := yaml.Marshal(merged)
-	if err != nil {
-		return nil, err
-	}
-	out := []workspace.File{{Path: "values.yaml", Content: b}}
-	for _, f := range chart {
-		if f.Path != "values.yaml" {
-			out = append(out, f)
-		}
-	}
-	return out, nil
 }
 
 // withValues returns the chart with values merged over its values.yaml,
