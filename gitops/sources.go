@@ -119,9 +119,7 @@ func HelmRepositories(files []workspace.File) []HelmRepository {
 // repository when there is none). A file belongs to the cluster when Flux
 // would apply it from there: through the resources and components of
 // kustomization.yaml files, through the spec.path of Flux Kustomizations
-// (kustomize.toolkit.fluxcd.io) met on the way that read this repository
-// (their sourceRef the GitRepository flux-system, see Clusters; "./",
-// ".", "" or no path is its root), and, in a folder without a
+// (kustomize.toolkit.fluxcd.io) met on the way, and, in a folder without a
 // kustomization.yaml, through every manifest below it, as Flux generates
 // one. A Flux Kustomization whose source is an ExternalArtifact (Flux 2.7)
 // is followed into the folders of this repository an ArtifactGenerator
@@ -248,30 +246,11 @@ func (o object) isHelmRepository() bool {
 }
 
 // isFluxKustomization reports whether o is a Flux Kustomization that
-// applies a path of a GitRepository. One without a sourceRef is not an
-// object Flux applies but a kustomize patch of one (flux2-multi-tenancy's
-// tenants/<env>/<team>-patch.yaml), and is not followed.
+// applies a path of this repository (its source is a GitRepository, or
+// unnamed).
 func (o object) isFluxKustomization() bool {
-	return o.isFlux("Kustomization") && o.Spec.SourceRef.Kind == "GitRepository"
-}
-
-// fluxPath returns the repository folder a Flux Kustomization's spec.path
-// names in its source: "", ".", "./" and "/" all name the source's root
-// ("."), as Flux reads them; false when the path leaves the source.
-func fluxPath(p string) (string, bool) {
-	p = strings.TrimSpace(p)
-	for {
-		q := strings.TrimPrefix(strings.TrimPrefix(p, "./"), "/")
-		if q == p {
-			break
-		}
-		p = q
-	}
-	dir, err := workspace.Clean(cmp.Or(p, "."))
-	if err != nil {
-		return "", false
-	}
-	return dir, true
+	k := o.Spec.SourceRef.Kind
+	return o.isFlux("Kustomization") && (k == "" || k == "GitRepository")
 }
 
 // isFlux reports whether o is a Flux object of kind: only a
@@ -324,14 +303,10 @@ type index struct {
 	objects        map[string][]object          // YAML file -> its objects
 	kustomizations map[string]kustomizationFile // folder -> its kustomization
 	files          []string                     // YAML files, sorted
-	// own says whether the GitRepository a Flux Kustomization applied in
-	// namespace ns reads is this repository (ownSource); the walk follows
-	// only those.
-	own func(o object, ns string) bool
 }
 
 func newIndex(ws []workspace.File, target string) *index {
-	idx := &index{objects: map[string][]object{}, kustomizations: map[string]kustomizationFile{}, own: ownSource}
+	idx := &index{objects: map[string][]object{}, kustomizations: map[string]kustomizationFile{}}
 	for _, f := range ws {
 		p, err := workspace.Clean(f.Path)
 		if err != nil || (target != "" && target != "." && workspace.Within(target, p)) {
@@ -380,16 +355,9 @@ type appliedFile struct {
 // may be reached after the Kustomization that reads it, the walk is
 // repeated until it reaches no new generator.
 func (idx *index) applied(root string) []appliedFile {
-	out, _ := idx.reach(root)
-	return out
-}
-
-// reach is applied, also returning every path the last walk entered:
-// the files applied and the folders visited on the way.
-func (idx *index) reach(root string) ([]appliedFile, []string) {
 	var arts []artifact
 	for {
-		out, entered := idx.walk(root, arts)
+		out := idx.walk(root, arts)
 		var next []artifact
 		for _, a := range out {
 			for _, o := range idx.objects[a.file] {
@@ -399,18 +367,16 @@ func (idx *index) reach(root string) ([]appliedFile, []string) {
 			}
 		}
 		if len(next) <= len(arts) {
-			return out, entered
+			return out
 		}
 		arts = next
 	}
 }
 
-// walk is one walk of applied, reading ExternalArtifacts through arts; it
-// also returns the paths it entered, once each.
-func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
+// walk is one walk of applied, reading ExternalArtifacts through arts.
+func (idx *index) walk(root string, arts []artifact) []appliedFile {
 	var out []appliedFile
-	var entered []string
-	seen, was := map[string]bool{}, map[string]bool{}
+	seen := map[string]bool{}
 	var visit func(p, ns string)
 	visit = func(p, ns string) {
 		key := p + "\x00" + ns
@@ -418,19 +384,12 @@ func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
 			return
 		}
 		seen[key] = true
-		if !was[p] {
-			was[p] = true
-			entered = append(entered, p)
-		}
 		if objs, ok := idx.objects[p]; ok {
 			out = append(out, appliedFile{file: p, namespace: ns})
 			for _, o := range objs {
 				switch {
 				case o.isFluxKustomization():
-					if !idx.own(o, ns) {
-						continue // another repository's path
-					}
-					if dir, ok := fluxPath(o.Spec.Path); ok {
+					if dir, err := workspace.Clean(strings.TrimPrefix(o.Spec.Path, "./")); err == nil && o.Spec.Path != "" {
 						visit(dir, o.Spec.TargetNamespace)
 					}
 				case o.isFlux("Kustomization") && o.Spec.SourceRef.Kind == "ExternalArtifact":
@@ -469,7 +428,7 @@ func (idx *index) walk(root string, arts []artifact) ([]appliedFile, []string) {
 		}
 	}
 	visit(root, "")
-	return out, entered
+	return out
 }
 
 // shallowestKustomization returns the highest folder strictly below dir,

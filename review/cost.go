@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -15,11 +13,6 @@ import (
 
 // RuleBudget is the rule of a budget the change takes the estimate over.
 const RuleBudget = "review/budget"
-
-// RuleBudgetUnmatched is the rule of a budget that names an environment,
-// or an app, that no unit reviewed has: it checks nothing (typically a
-// name from before environments followed the Flux clusters).
-const RuleBudgetUnmatched = "review/budget-unmatched"
 
 // Capacity is what one app requests in one environment.
 type Capacity struct {
@@ -51,12 +44,10 @@ type CapacityChange struct {
 
 type appKey struct{ env, app string }
 
-// capacity sums what each app requests, per environment, on one side:
-// envs gives the environments of a unit's path (a unit several clusters
-// deploy counts in each).
-func capacity(s *side, prices genconfig.Prices, envs func(path string) []string) map[appKey]*Capacity {
+// capacity sums what each app requests, per environment, on one side.
+func capacity(s *side, prices genconfig.Prices) map[appKey]*Capacity {
 	out := map[appKey]*Capacity{}
-	get := func(k appKey) *Capacity {
+	at := func(k appKey) *Capacity {
 		c := out[k]
 		if c == nil {
 			c = &Capacity{}
@@ -65,12 +56,7 @@ func capacity(s *side, prices genconfig.Prices, envs func(path string) []string)
 		return c
 	}
 	for uk, objs := range s.units {
-		unitEnvs := envs(uk.path)
-		at := func(app string, add func(c *Capacity)) {
-			for _, env := range unitEnvs {
-				add(get(appKey{env, app}))
-			}
-		}
+		env := environment(uk.path)
 		hpaMax := map[string]int{} // by namespace/Kind/name of the target
 		for _, o := range objs {
 			if o.kind != "HorizontalPodAutoscaler" {
@@ -92,9 +78,8 @@ func capacity(s *side, prices genconfig.Prices, envs func(path string) []string)
 			case "DaemonSet", "Pod":
 				replicas = 1 // per node for a DaemonSet: counted once
 			case "PersistentVolumeClaim":
-				at(appOf(o), func(c *Capacity) {
-					c.Storage += gib(str(asMap(dig(o.body, "spec", "resources", "requests")), "storage"))
-				})
+				c := at(appKey{env, appOf(o)})
+				c.Storage += gib(str(asMap(dig(o.body, "spec", "resources", "requests")), "storage"))
 				continue
 			default:
 				continue
@@ -116,15 +101,14 @@ func capacity(s *side, prices genconfig.Prices, envs func(path string) []string)
 			for _, cl := range claims {
 				storage += gib(str(asMap(dig(asMap(cl), "spec", "resources", "requests")), "storage"))
 			}
-			at(appOf(o), func(c *Capacity) {
-				c.Replicas += replicas
-				c.MaxReplicas += max
-				c.CPU += cpu * float64(replicas)
-				c.Memory += mem * float64(replicas)
-				c.Storage += storage * float64(replicas)
-				c.Monthly += float64(replicas) * (cpu*prices.CPU + mem*prices.Memory)
-				c.MonthlyMax += float64(max)*(cpu*prices.CPU+mem*prices.Memory) + storage*float64(max-replicas)*prices.Storage
-			})
+			c := at(appKey{env, appOf(o)})
+			c.Replicas += replicas
+			c.MaxReplicas += max
+			c.CPU += cpu * float64(replicas)
+			c.Memory += mem * float64(replicas)
+			c.Storage += storage * float64(replicas)
+			c.Monthly += float64(replicas) * (cpu*prices.CPU + mem*prices.Memory)
+			c.MonthlyMax += float64(max)*(cpu*prices.CPU+mem*prices.Memory) + storage*float64(max-replicas)*prices.Storage
 		}
 	}
 	for _, c := range out {
@@ -136,18 +120,10 @@ func capacity(s *side, prices genconfig.Prices, envs func(path string) []string)
 	return out
 }
 
-// sidesEnvs returns the environments of a unit's path that both sides'
-// capacity uses, so an app is compared with itself: the head's clusters
-// decide, else the base's, else the path (environments).
-func sidesEnvs(base, head *side) func(string) []string {
-	return func(p string) []string { return environments(p, head, base) }
-}
-
 // capacityChanges lists the apps whose capacity differs, by environment
 // and app.
 func capacityChanges(base, head *side, prices genconfig.Prices) []CapacityChange {
-	envs := sidesEnvs(base, head)
-	b, h := capacity(base, prices, envs), capacity(head, prices, envs)
+	b, h := capacity(base, prices), capacity(head, prices)
 	keys := map[appKey]bool{}
 	for k := range b {
 		keys[k] = true
@@ -185,8 +161,7 @@ func overBudget(base, head *side, prices genconfig.Prices, budgets []genconfig.B
 	if len(budgets) == 0 {
 		return out
 	}
-	envOf := sidesEnvs(base, head)
-	b, h := capacity(base, prices, envOf), capacity(head, prices, envOf)
+	b, h := capacity(base, prices), capacity(head, prices)
 	total := func(m map[appKey]*Capacity, env, app string) float64 {
 		var sum float64
 		for k, c := range m {
@@ -222,73 +197,6 @@ func overBudget(base, head *side, prices genconfig.Prices, budgets []genconfig.B
 				Message: fmt.Sprintf("the estimated monthly cost of %s goes from %s%.2f to %s%.2f, over its budget of %s%.2f",
 					what, prices.Currency, before, prices.Currency, after, prices.Currency, bud.Monthly)})
 		}
-	}
-	return out
-}
-
-// unmatchedBudgets returns a warning for each budget whose environment
-// no unit of either side is in, or whose app no workload of either side
-// (in that environment, when it names one) belongs to: such a budget
-// checks nothing. Environment names follow the Flux clusters that deploy
-// each unit (environments), so a budget written for the folder names of
-// a repository without them stops matching once its Flux files are read.
-func unmatchedBudgets(base, head *side, budgets []genconfig.Budget) []validators.Finding {
-	out := []validators.Finding{}
-	if len(budgets) == 0 {
-		return out
-	}
-	envOf := sidesEnvs(base, head)
-	known := map[string]bool{}
-	for _, s := range []*side{head, base} {
-		for uk := range s.units {
-			for _, e := range envOf(uk.path) {
-				known[e] = true
-			}
-		}
-	}
-	apps := map[appKey]bool{}
-	for _, s := range []*side{head, base} {
-		for k := range capacity(s, genconfig.Prices{}, envOf) {
-			apps[k] = true
-		}
-	}
-	names := make([]string, 0, len(known))
-	for e := range known {
-		names = append(names, e)
-	}
-	sort.Strings(names)
-	list := "none"
-	if len(names) > 0 {
-		list = strings.Join(names, ", ")
-		if len(names) > 10 {
-			list = strings.Join(names[:10], ", ") + fmt.Sprintf(" and %d more", len(names)-10)
-		}
-	}
-	for _, bud := range budgets {
-		var msg string
-		switch {
-		case bud.Environment != "" && !known[bud.Environment]:
-			msg = fmt.Sprintf("the budget's environment %q is no unit's environment (the environments are %s): it checks nothing; a unit's environment is the Flux clusters that deploy it, else the folder its path names (docs/review.md)", bud.Environment, list)
-		case bud.App != "":
-			found := false
-			for k := range apps {
-				if k.app == bud.App && (bud.Environment == "" || k.env == bud.Environment) {
-					found = true
-					break
-				}
-			}
-			if found {
-				continue
-			}
-			where := "any environment"
-			if bud.Environment != "" {
-				where = "environment " + strconv.Quote(bud.Environment)
-			}
-			msg = fmt.Sprintf("the budget's app %q has no workload in %s: it checks nothing", bud.App, where)
-		default:
-			continue
-		}
-		out = append(out, validators.Finding{File: head.configFile, Line: bud.Line, Rule: RuleBudgetUnmatched, Severity: validators.SeverityWarning, Message: msg})
 	}
 	return out
 }

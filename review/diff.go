@@ -22,10 +22,8 @@ const Hidden = "(hidden)"
 
 // UnitDiff is what changed in the objects one unit renders.
 type UnitDiff struct {
-	// Environment is where the unit is deployed: the Flux clusters
-	// (their folders) that deploy it, joined by ", "
-	// (clusters/production), else the environment folder its path names
-	// (see docs/review.md).
+	// Environment is the environment folder the unit lies in
+	// (clusters/production).
 	Environment string `json:"environment"`
 	// Kind is chart, kustomize, manifests or helmrelease.
 	Kind string `json:"kind"`

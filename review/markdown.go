@@ -74,7 +74,7 @@ func markdown(r *Review, comment bool, level int) string {
 		max = 20
 	}
 	list(&b, "Risks", r.Risks, max, false)
-	list(&b, "Budgets", r.Budgets, max, false)
+	list(&b, "Budgets exceeded", r.Budgets, max, false)
 	list(&b, "New findings", r.Findings.New, max, false)
 	list(&b, "Fixed findings", r.Findings.Fixed, max, comment)
 	capacityTable(&b, r)
@@ -126,12 +126,8 @@ func summaryTable(b *strings.Builder, r *Review) {
 	if len(r.Capacity) > 0 {
 		fmt.Fprintf(b, "| Estimated monthly cost of what changed | %s |\n", fromTo(r.Currency, before, after))
 	}
-	exceeded := r.BudgetsExceeded()
-	if exceeded > 0 {
-		fmt.Fprintf(b, "| Budgets exceeded | %d |\n", exceeded)
-	}
-	if n := len(r.Budgets) - exceeded; n > 0 {
-		fmt.Fprintf(b, "| Budgets matching nothing | %d |\n", n)
+	if len(r.Budgets) > 0 {
+		fmt.Fprintf(b, "| Budgets exceeded | %d |\n", len(r.Budgets))
 	}
 	b.WriteString("\n")
 }

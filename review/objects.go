@@ -167,28 +167,9 @@ func dig(m map[string]any, keys ...string) any {
 	return cur
 }
 
-// environments returns the environments of the unit at the repository
-// path p: the Flux clusters that deploy it (gitops.Cluster.Deploys), by
-// folder, per the first of sides whose clusters deploy it; else the one
-// its path names (environment).
-func environments(p string, sides ...*side) []string {
-	for _, s := range sides {
-		var out []string
-		for _, c := range s.clusters {
-			if c.Deploys(p) {
-				out = append(out, c.Folder)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return []string{environment(p)}
-}
-
-// environment names the environment folder a unit's path lies in when no
-// Flux cluster deploys it: clusters/<name> (or environments/, envs/), an
-// overlays/<name> folder, else the path's top folder.
+// environment names the environment folder a unit's path lies in:
+// clusters/<name> (or environments/, envs/), an overlays/<name> folder,
+// else the path's top folder.
 func environment(p string) string {
 	parts := strings.Split(p, "/")
 	for i := 0; i+1 < len(parts); i++ {

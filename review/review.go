@@ -24,7 +24,6 @@ import (
 	"github.com/stackgen/aiden/action"
 	"github.com/stackgen/aiden/genconfig"
 	"github.com/stackgen/aiden/generator"
-	"github.com/stackgen/aiden/gitops"
 	"github.com/stackgen/aiden/validators"
 	"github.com/stackgen/aiden/validators/helmchart"
 	"github.com/stackgen/aiden/validators/schema"
@@ -78,9 +77,7 @@ type Review struct {
 	// Capacity is the change in requested capacity and estimated cost,
 	// per environment and app.
 	Capacity []CapacityChange `json:"capacity"`
-	// Budgets are the budgets the head's estimate exceeds (RuleBudget),
-	// and, when the whole tree is reviewed, warnings on the budgets that
-	// name an environment or app no unit has (RuleBudgetUnmatched).
+	// Budgets are the budgets the head's estimate exceeds.
 	Budgets []validators.Finding `json:"budgets"`
 	// Currency is the symbol amounts are in.
 	Currency string `json:"currency"`
@@ -88,18 +85,6 @@ type Review struct {
 	Prices genconfig.Prices `json:"prices"`
 	// Checks are the checks that ran at the head.
 	Checks []validators.Check `json:"checks"`
-}
-
-// BudgetsExceeded counts the budgets the head's estimate exceeds (the
-// RuleBudget findings of Budgets).
-func (r *Review) BudgetsExceeded() int {
-	n := 0
-	for _, f := range r.Budgets {
-		if f.Rule == RuleBudget {
-			n++
-		}
-	}
-	return n
 }
 
 // Gate returns the findings a --fail-on gate reads: the new ones, the
@@ -121,9 +106,6 @@ type side struct {
 	configFile string
 	charts     map[string][]byte // Chart.yaml by chart folder (top-relative)
 	chains     chains            // the kustomizations' graph
-	// clusters are the tree's Flux clusters and what each applies: the
-	// units' environments (see environments).
-	clusters []gitops.Cluster
 }
 
 // Run reviews the work tree against the base.
@@ -230,8 +212,7 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	out.Units = []UnitDiff{}
 	for _, k := range sortedUnits(all) {
 		if objs := diffUnit(base.units[k], head.units[k]); len(objs) > 0 {
-			env := strings.Join(environments(k.path, head, base), ", ")
-			out.Units = append(out.Units, UnitDiff{Environment: env, Kind: k.kind, Path: k.path, Release: k.release, Chart: k.chart, Objects: objs})
+			out.Units = append(out.Units, UnitDiff{Environment: environment(k.path), Kind: k.kind, Path: k.path, Release: k.release, Chart: k.chart, Objects: objs})
 		}
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Environment < out.Units[j].Environment })
@@ -245,10 +226,6 @@ func Run(ctx context.Context, opts Options) (*Review, error) {
 	out.Currency, out.Prices = prices.Currency, prices
 	out.Capacity = capacityChanges(base, head, prices)
 	out.Budgets = overBudget(base, head, prices, budgets)
-	if slices.Contains(rels, ".") {
-		// Only a review of the whole tree sees every environment.
-		out.Budgets = append(out.Budgets, unmatchedBudgets(base, head, budgets)...)
-	}
 	return out, nil
 }
 
@@ -326,11 +303,6 @@ func scope(top string, paths []string) ([]string, error) {
 // tree does not hold is left out (the change adds or deletes it).
 func load(ctx context.Context, opts Options, dir string, rels []string) (*side, error) {
 	s := &side{units: map[unitKey]map[string]*object{}, charts: map[string][]byte{}, chains: chains{}}
-	clusters, err := gitops.LoadClusters(workspace.DefaultLimits(), dir)
-	if err != nil {
-		return nil, fmt.Errorf("read the Flux clusters: %w", err)
-	}
-	s.clusters = clusters
 	var paths []string
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))

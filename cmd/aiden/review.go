@@ -161,7 +161,7 @@ func writeReview(w io.Writer, format string, r *review.Review, failOn validators
 	case "junit":
 		checks := []validators.Check{
 			reviewCheck("findings", len(r.Findings.New), fmt.Sprintf("%d new, %d fixed, %d already there", len(r.Findings.New), len(r.Findings.Fixed), r.Findings.Existing)),
-			reviewCheck("review", len(r.Risks)+len(r.Budgets), fmt.Sprintf("%s, %s exceeded", validators.Count(len(r.Risks), "risk"), validators.Count(r.BudgetsExceeded(), "budget"))),
+			reviewCheck("review", len(r.Risks)+len(r.Budgets), fmt.Sprintf("%s, %s exceeded", validators.Count(len(r.Risks), "risk"), validators.Count(len(r.Budgets), "budget"))),
 		}
 		// New findings are the "findings" suite, risks and budgets (rules
 		// review/...) the "review" suite.
