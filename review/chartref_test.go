@@ -3,8 +3,6 @@ package review
 import (
 	"strings"
 	"testing"
-
-	"github.com/stackgen/aiden/generator"
 )
 
 // chartDeploymentNamed is chartDeployment with a label telling which
@@ -113,8 +111,4 @@ func TestHelmReleaseOfItsClustersExternalArtifact(t *testing.T) {
 			t.Errorf("%s: release of %s with %d objects, want %s", p, u.Chart, len(u.Objects), want)
 		}
 	}
-}
-
-func reviewOptions(r *testRepo, base string) Options {
-	return Options{Engine: generator.New(generator.Options{}), Dir: r.dir, Base: base, Check: generator.Check{PolicyCheck: !r.noPolicy}}
 }
