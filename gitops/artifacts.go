@@ -27,7 +27,7 @@ type artifact struct {
 	// charts are the copies of a whole chart source (a HelmChart or an
 	// OCIRepository) to the artifact's root.
 	charts []chartCopy
-	file   string // where the generator is, for ChartRef
+	file   string // where the generator is, for Charts.Ref
 	line   int
 }
 

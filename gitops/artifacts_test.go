@@ -314,9 +314,9 @@ func TestChartRef(t *testing.T) {
 		{Ref{"ExternalArtifact", "none", "flux-system"}, ReleaseChart{}, false},
 		{Ref{"OCIRepository", "redis", "sources"}, ReleaseChart{}, false},
 	} {
-		got, ok := ChartRef(files, tc.ref)
+		got, ok := NewCharts(files).Ref(tc.ref, "")
 		if !reflect.DeepEqual(got, tc.want) || ok != tc.ok {
-			t.Errorf("ChartRef(%+v) = %+v, %v; want %+v, %v", tc.ref, got, ok, tc.want, tc.ok)
+			t.Errorf("Ref(%+v) = %+v, %v; want %+v, %v", tc.ref, got, ok, tc.want, tc.ok)
 		}
 	}
 }
@@ -332,16 +332,16 @@ func TestChartRefSkipsPatchesAndPrefersTheNamespace(t *testing.T) {
 		"c/chart.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  chart: podinfo\n  version: 6.x\n  sourceRef: {kind: HelmRepository, name: podinfo}\n",
 	})
 	want := ReleaseChart{Chart: "podinfo", Version: "6.x", Source: Ref{Kind: "HelmRepository", Name: "podinfo", Namespace: "flux-system"}, File: "c/chart.yaml", Line: 1}
-	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", "flux-system"}); !ok || !reflect.DeepEqual(got, want) {
-		t.Errorf("ChartRef = %+v, %v; want %+v", got, ok, want)
+	if got, ok := NewCharts(files).Ref(Ref{"HelmChart", "podinfo", "flux-system"}, ""); !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("Ref = %+v, %v; want %+v", got, ok, want)
 	}
 	// With no namespace to prefer, the two objects (not the patch) name
 	// different charts and are as near: unresolved rather than a guess.
-	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", ""}); ok {
-		t.Errorf("ChartRef without a namespace = %+v; want unresolved", got)
+	if got, ok := NewCharts(files).Ref(Ref{"HelmChart", "podinfo", ""}, ""); ok {
+		t.Errorf("Ref without a namespace = %+v; want unresolved", got)
 	}
 	// Only a namespace-less HelmChart in another namespace's reference: it is used.
-	if got, ok := ChartRef(files, Ref{"HelmChart", "podinfo", "apps"}); !ok || got.File != "b/loose.yaml" {
-		t.Errorf("ChartRef in apps = %+v, %v; want b/loose.yaml's", got, ok)
+	if got, ok := NewCharts(files).Ref(Ref{"HelmChart", "podinfo", "apps"}, ""); !ok || got.File != "b/loose.yaml" {
+		t.Errorf("Ref in apps = %+v, %v; want b/loose.yaml's", got, ok)
 	}
 }

@@ -152,13 +152,6 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// ChartRef resolves ref among files: NewCharts(files).Ref(ref, ""). To
-// resolve more than one reference among the same files, make the Charts
-// once.
-func ChartRef(files []workspace.File, ref Ref) (ReleaseChart, bool) {
-	return NewCharts(files).Ref(ref, "")
-}
-
 // Ref resolves a Flux HelmRelease's spec.chartRef to the object of ref
 // (Kind, Name and Namespace: the reference's namespace, else the
 // HelmRelease's), as Flux would read the chart; from is where the

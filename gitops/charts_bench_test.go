@@ -34,15 +34,16 @@ func benchRepo(n int) ([]workspace.File, []Ref) {
 }
 
 // BenchmarkChartRef resolves every HelmRelease's chartRef of a
-// repository of 100 and 400 apps: per-call calls ChartRef for each (the
-// files read again each time), index makes one Charts and asks it.
+// repository of 100 and 400 apps: per-call makes a Charts for each (the
+// files read again each time, as the callers did before the index),
+// index makes one Charts and asks it.
 func BenchmarkChartRef(b *testing.B) {
 	for _, n := range []int{100, 400} {
 		files, refs := benchRepo(n)
 		b.Run(fmt.Sprintf("per-call/%d", n), func(b *testing.B) {
 			for range b.N {
 				for _, r := range refs {
-					if _, ok := ChartRef(files, r); !ok {
+					if _, ok := NewCharts(files).Ref(r, ""); !ok {
 						b.Fatalf("%+v unresolved", r)
 					}
 				}
